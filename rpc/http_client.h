@@ -1,0 +1,19 @@
+// A blocking HTTP/1.1 client for the CLI and tests (Boost.Beast). One request per call.
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+
+namespace jchain::rpc {
+
+struct HttpReply {
+    int status = 0;
+    std::string body;
+};
+
+// url: "http://host:port/path" (http only). Fails on connect/IO errors or timeout.
+Result<HttpReply> http_request(const std::string& method, const std::string& url, const std::string& body,
+                               int timeout_ms = 10'000);
+
+}  // namespace jchain::rpc

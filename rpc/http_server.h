@@ -1,0 +1,55 @@
+// HttpServer: a small HTTP/1.1 server on Boost.Beast for JSON-RPC and the web page.
+//
+// It owns its io_context and worker threads. Each request is handed to one
+// HttpHandler call on a worker thread; handlers may run concurrently and must be
+// thread-safe. Keep-alive is supported; a request body over body_bytes_max is answered
+// 413 without calling the handler; a connection idle past idle_timeout_ms is closed;
+// at most connections_max connections are open at once (further ones are closed at accept).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+
+namespace jchain::rpc {
+
+struct HttpRequest {
+    std::string method;  // "GET", "POST", ...
+    std::string target;  // "/rpc", "/health", "/?x=1"
+    std::string content_type;
+    std::string body;
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 26657;  // 0 picks a free port; see HttpServer::port()
+    std::size_t body_bytes_max = 1 << 20;
+    std::size_t threads = 2;
+    std::size_t connections_max = 1024;
+    int idle_timeout_ms = 30'000;
+};
+
+class HttpServer {
+public:
+    // Binds and starts serving; an error names the address when it cannot bind.
+    static Result<std::unique_ptr<HttpServer>> start(const HttpServerOptions& options, HttpHandler handler);
+    virtual ~HttpServer() = default;
+    // The bound port (the real one when options.port was 0).
+    virtual std::uint16_t port() const = 0;
+    // Stops accepting, closes connections and joins the threads. Idempotent.
+    virtual void stop() = 0;
+};
+
+}  // namespace jchain::rpc

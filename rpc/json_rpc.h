@@ -1,0 +1,46 @@
+// JSON-RPC 2.0 dispatch (https://www.jsonrpc.org/specification): parses a request body
+// (single or batch), calls the registered method handlers and builds the response body.
+//
+// Error codes: -32700 parse error, -32600 invalid request, -32601 method not found,
+// -32602 invalid params, -32603 internal; project errors from -32000 down. Every error
+// carries data.reason, a stable word (docs/rpc.md). A handler throws nothing: it
+// returns a value or an RpcError. Thread-safe once all methods are registered.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <variant>
+
+namespace jchain::rpc {
+
+struct RpcError {
+    int code = -32603;
+    std::string message;
+    std::string reason;  // data.reason
+};
+
+using MethodResult = std::variant<boost::json::value, RpcError>;
+// params is the request's "params" (null when absent, object or array otherwise).
+using MethodHandler = std::function<MethodResult(const boost::json::value& params)>;
+
+inline RpcError invalid_params(std::string message) { return {-32602, std::move(message), "invalid_params"}; }
+
+class JsonRpcDispatcher {
+public:
+    void add(const std::string& method, MethodHandler handler);
+
+    // The HTTP response body for a request body; empty for a notification-only request
+    // (no "id"), which then gets HTTP 204. A batch is at most batch_max entries
+    // (more: -32600 with reason "too_large"). An empty batch is -32600.
+    std::string handle(const std::string& body) const;
+
+    std::size_t batch_max = 1000;
+
+private:
+    boost::json::value handle_one(const boost::json::value& request) const;
+    std::map<std::string, MethodHandler> methods_;
+};
+
+}  // namespace jchain::rpc
