@@ -1,0 +1,94 @@
+#include "chain/block.h"
+
+#include <algorithm>
+#include <set>
+
+#include "base/bytes.h"
+
+namespace jchain::chain {
+
+namespace {
+constexpr std::string_view header_tag = "jchain/header/v1";
+constexpr std::string_view vote_tag = "jchain/vote/v1";
+constexpr std::string_view validator_set_tag = "jchain/validators/v1";
+}  // namespace
+
+Bytes header_bytes(const BlockHeader& h) {
+    ByteWriter w;
+    w.str(header_tag);
+    w.str(h.chain_id);
+    w.u64(h.height);
+    w.u64(h.time_ms);
+    w.fixed(h.prev_hash);
+    w.u64(h.ledger_size);
+    w.fixed(h.ledger_root);
+    w.fixed(h.validator_set_hash);
+    w.fixed(h.proposer.bytes);
+    return std::move(w).take();
+}
+
+Hash block_hash(const BlockHeader& header) { return crypto::sha256(header_bytes(header)); }
+
+Bytes vote_signed_bytes(const Vote& v) {
+    ByteWriter w;
+    w.str(vote_tag);
+    w.str(v.chain_id);
+    w.u8(static_cast<std::uint8_t>(v.type));
+    w.u64(v.height);
+    w.u32(v.round);
+    w.fixed(v.block_hash);
+    return std::move(w).take();
+}
+
+Vote certificate_vote(const std::string& chain_id, const CommitCertificate& cert) {
+    return Vote{VoteType::precommit, chain_id, cert.height, cert.round, cert.block_hash};
+}
+
+std::uint64_t ValidatorSet::total_power() const {
+    std::uint64_t total = 0;
+    for (const auto& v : validators) total += v.power;
+    return total;
+}
+
+const Validator* ValidatorSet::find(const PublicKey& key) const {
+    auto it = std::lower_bound(validators.begin(), validators.end(), key,
+                               [](const Validator& v, const PublicKey& k) { return v.key < k; });
+    return it != validators.end() && it->key == key ? &*it : nullptr;
+}
+
+Bytes validator_set_bytes(const ValidatorSet& set) {
+    ByteWriter w;
+    w.str(validator_set_tag);
+    w.u32(static_cast<std::uint32_t>(set.validators.size()));
+    for (const auto& v : set.validators) {
+        w.fixed(v.key.bytes);
+        w.u64(v.power);
+        w.str(v.name);
+    }
+    return std::move(w).take();
+}
+
+Hash validator_set_hash(const ValidatorSet& set) { return crypto::sha256(validator_set_bytes(set)); }
+
+std::optional<std::string> check_certificate(const std::string& chain_id, std::uint64_t height, const Hash& hash,
+                                             const CommitCertificate& cert, const ValidatorSet& set) {
+    if (cert.height != height) return "certificate is for height " + std::to_string(cert.height);
+    if (cert.block_hash != hash) return "certificate is for another block hash";
+    const Hash digest = crypto::sha256(vote_signed_bytes(certificate_vote(chain_id, cert)));
+    std::set<PublicKey> seen;
+    std::uint64_t power = 0;
+    for (const auto& s : cert.signatures) {
+        const Validator* v = set.find(s.validator);
+        if (!v) return "certificate signer " + to_hex(s.validator.bytes) + " is not a validator";
+        if (!seen.insert(s.validator).second) return "certificate repeats signer " + to_hex(s.validator.bytes);
+        if (!crypto::verify(s.validator, digest, s.signature))
+            return "certificate signature of " + to_hex(s.validator.bytes) + " is invalid";
+        power += v->power;
+    }
+    if (!set.is_quorum(power))
+        return "certificate has power " + std::to_string(power) + " of " + std::to_string(set.total_power()) +
+               ", not more than 2/3";
+    return std::nullopt;
+}
+
+}  // namespace jchain::chain

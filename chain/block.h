@@ -1,0 +1,90 @@
+// Blocks, votes, commit certificates and validator sets (docs/encoding.md).
+//
+// A block is its header plus the ids of the records it commits, in ledger order: the
+// records are leaves [ledger_size - record_ids.size(), ledger_size) of the ledger tree.
+// The block's hash is SHA-256 of the header's canonical bytes. A block is final when
+// validators holding more than 2/3 of the voting power precommit its hash; those
+// precommit signatures are its CommitCertificate.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/record.h"
+
+namespace jchain::chain {
+
+struct BlockHeader {
+    std::string chain_id;
+    std::uint64_t height = 0;   // the first block is height 1
+    std::uint64_t time_ms = 0;  // Unix ms, assigned by the proposer (docs/consensus.md)
+    Hash prev_hash{};           // hash of block height-1; the genesis hash for height 1
+    std::uint64_t ledger_size = 0;  // ledger tree size after this block
+    Hash ledger_root{};             // ledger tree root after this block
+    Hash validator_set_hash{};      // the set whose certificate makes this block final
+    PublicKey proposer;
+};
+
+Bytes header_bytes(const BlockHeader& header);
+Hash block_hash(const BlockHeader& header);
+
+struct Block {
+    BlockHeader header;
+    std::vector<Hash> record_ids;
+};
+
+enum class VoteType : std::uint8_t { prevote = 1, precommit = 2 };
+
+struct Vote {
+    VoteType type = VoteType::precommit;
+    std::string chain_id;
+    std::uint64_t height = 0;
+    std::uint32_t round = 0;
+    Hash block_hash{};  // all zero: a vote for no block (nil)
+};
+
+// The signed bytes of a vote; a validator signs SHA-256 of them.
+Bytes vote_signed_bytes(const Vote& vote);
+
+struct CommitSignature {
+    PublicKey validator;
+    Signature signature;  // over vote_signed_bytes of the precommit
+};
+
+struct CommitCertificate {
+    std::uint64_t height = 0;
+    std::uint32_t round = 0;
+    Hash block_hash{};
+    std::vector<CommitSignature> signatures;  // sorted by validator key, no repeats
+};
+
+// The precommit that every signature of `cert` signs.
+Vote certificate_vote(const std::string& chain_id, const CommitCertificate& cert);
+
+struct Validator {
+    std::string name;
+    PublicKey key;
+    std::uint64_t power = 1;
+};
+
+struct ValidatorSet {
+    std::vector<Validator> validators;  // sorted by key, keys unique
+
+    std::uint64_t total_power() const;
+    const Validator* find(const PublicKey& key) const;
+    // More than 2/3 of the total power.
+    bool is_quorum(std::uint64_t power) const { return power * 3 > total_power() * 2; }
+};
+
+Bytes validator_set_bytes(const ValidatorSet& set);
+Hash validator_set_hash(const ValidatorSet& set);
+
+// Checks that `cert` makes the block with `hash` final under `set`: same height and
+// block hash, signers distinct members of the set, signatures valid, quorum reached.
+// nullopt when it does, otherwise why not.
+std::optional<std::string> check_certificate(const std::string& chain_id, std::uint64_t height, const Hash& hash,
+                                             const CommitCertificate& cert, const ValidatorSet& set);
+
+}  // namespace jchain::chain

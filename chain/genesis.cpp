@@ -1,0 +1,202 @@
+#include "chain/genesis.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "base/bytes.h"
+
+namespace json = boost::json;
+
+namespace jchain::chain {
+
+namespace {
+
+constexpr std::string_view genesis_tag = "jchain/genesis/v1";
+constexpr std::string_view known_roles[] = {"court", "procuratorate", "police", "notary", "auditor"};
+
+Result<PublicKey> key_field(const json::object& o, std::string_view field) {
+    auto* v = o.if_contains(field);
+    if (!v || !v->is_string()) return Status::error(std::string(field) + " must be a hex public key");
+    auto bytes = from_hex(v->as_string());
+    if (!bytes) return Status::error(std::string(field) + " is not hex");
+    auto key = crypto::parse_public_key(*bytes);
+    if (!key) return Status::error(std::string(field) + " is not a secp256k1 public key");
+    return *key;
+}
+
+Result<std::string> string_field(const json::object& o, std::string_view field, bool required = true) {
+    auto* v = o.if_contains(field);
+    if (!v) {
+        if (required) return Status::error("missing field " + std::string(field));
+        return std::string();
+    }
+    if (!v->is_string()) return Status::error(std::string(field) + " must be a string");
+    return std::string(v->as_string());
+}
+
+std::uint64_t uint_field(const json::object& o, std::string_view field, std::uint64_t fallback) {
+    auto* v = o.if_contains(field);
+    if (v && v->is_uint64()) return v->as_uint64();
+    if (v && v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
+    return fallback;
+}
+
+}  // namespace
+
+bool is_known_role(std::string_view role) {
+    return std::find(std::begin(known_roles), std::end(known_roles), role) != std::end(known_roles);
+}
+
+const Member* Genesis::find_member(const PublicKey& key) const {
+    auto it = std::lower_bound(members.begin(), members.end(), key,
+                               [](const Member& m, const PublicKey& k) { return m.key < k; });
+    return it != members.end() && it->key == key ? &*it : nullptr;
+}
+
+std::map<Kind, std::set<std::string>> default_policy() {
+    return {
+        {Kind::evidence, {"court", "procuratorate", "police", "notary"}},
+        {Kind::service, {"court"}},
+        {Kind::notice, {"court"}},
+        {Kind::judgment, {"court"}},
+        {Kind::order, {"court", "procuratorate"}},
+        {Kind::operation, {"court", "procuratorate", "police"}},
+        {Kind::handover, {"court", "procuratorate", "police"}},
+        {Kind::correction, {"court"}},  // plus the corrected record's own submitter
+        {Kind::governance, {}},         // validators, approved by more than 2/3 of them
+    };
+}
+
+Bytes genesis_bytes(const Genesis& g) {
+    ByteWriter w;
+    w.str(genesis_tag);
+    w.str(g.chain_id);
+    w.u64(g.genesis_time_ms);
+    w.raw(validator_set_bytes(g.validators));
+    w.u32(static_cast<std::uint32_t>(g.members.size()));
+    for (const auto& m : g.members) {
+        w.fixed(m.key.bytes);
+        w.str(m.name);
+        w.str(m.role);
+        w.u64(m.since_height);
+    }
+    w.u32(static_cast<std::uint32_t>(g.policy.size()));
+    for (const auto& [kind, roles] : g.policy) {
+        w.str(kind_name(kind));
+        w.u32(static_cast<std::uint32_t>(roles.size()));
+        for (const auto& role : roles) w.str(role);
+    }
+    return std::move(w).take();
+}
+
+Hash genesis_hash(const Genesis& genesis) { return crypto::sha256(genesis_bytes(genesis)); }
+
+json::value genesis_to_json(const Genesis& g) {
+    json::array validators;
+    for (const auto& v : g.validators.validators)
+        validators.push_back({{"name", v.name}, {"public_key", to_hex(v.key.bytes)}, {"power", v.power}});
+    json::array members;
+    for (const auto& m : g.members)
+        members.push_back({{"name", m.name},
+                           {"public_key", to_hex(m.key.bytes)},
+                           {"role", m.role},
+                           {"since_height", m.since_height}});
+    json::object policy;
+    for (const auto& [kind, roles] : g.policy) {
+        json::array r;
+        for (const auto& role : roles) r.push_back(json::string(role));
+        policy[kind_name(kind)] = std::move(r);
+    }
+    return json::object{{"chain_id", g.chain_id},
+                        {"genesis_time_ms", g.genesis_time_ms},
+                        {"validators", std::move(validators)},
+                        {"members", std::move(members)},
+                        {"policy", std::move(policy)}};
+}
+
+Result<Genesis> genesis_from_json(const json::value& value) {
+    if (!value.is_object()) return Status::error("genesis must be a JSON object");
+    const auto& o = value.as_object();
+    Genesis g;
+    auto chain_id = string_field(o, "chain_id");
+    if (!chain_id) return chain_id.status();
+    g.chain_id = *chain_id;
+    if (g.chain_id.empty() || g.chain_id.size() > chain_id_bytes_max)
+        return Status::error("chain_id must be 1.." + std::to_string(chain_id_bytes_max) + " bytes");
+    g.genesis_time_ms = uint_field(o, "genesis_time_ms", 0);
+
+    auto* validators = o.if_contains("validators");
+    if (!validators || !validators->is_array() || validators->as_array().empty())
+        return Status::error("validators must be a non-empty array");
+    for (const auto& item : validators->as_array()) {
+        if (!item.is_object()) return Status::error("each validator must be an object");
+        auto key = key_field(item.as_object(), "public_key");
+        if (!key) return Status::error("validator: " + key.message());
+        auto name = string_field(item.as_object(), "name", false);
+        if (!name) return Status::error("validator: " + name.message());
+        std::uint64_t power = uint_field(item.as_object(), "power", 1);
+        if (power == 0 || power > 1'000'000) return Status::error("validator power must be 1..1000000");
+        g.validators.validators.push_back({*name, *key, power});
+    }
+    std::sort(g.validators.validators.begin(), g.validators.validators.end(),
+              [](const Validator& a, const Validator& b) { return a.key < b.key; });
+    for (std::size_t i = 1; i < g.validators.validators.size(); ++i)
+        if (g.validators.validators[i].key == g.validators.validators[i - 1].key)
+            return Status::error("validator " + to_hex(g.validators.validators[i].key.bytes) + " is listed twice");
+
+    if (auto* members = o.if_contains("members")) {
+        if (!members->is_array()) return Status::error("members must be an array");
+        for (const auto& item : members->as_array()) {
+            if (!item.is_object()) return Status::error("each member must be an object");
+            const auto& mo = item.as_object();
+            auto key = key_field(mo, "public_key");
+            if (!key) return Status::error("member: " + key.message());
+            auto name = string_field(mo, "name", false);
+            auto role = string_field(mo, "role");
+            if (!name) return Status::error("member: " + name.message());
+            if (!role) return Status::error("member: " + role.message());
+            if (!is_known_role(*role))
+                return Status::error("member role '" + *role + "' is not one of court, procuratorate, police, notary, auditor");
+            g.members.push_back({*name, *key, *role, uint_field(mo, "since_height", 0)});
+        }
+    }
+    std::sort(g.members.begin(), g.members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
+    for (std::size_t i = 1; i < g.members.size(); ++i)
+        if (g.members[i].key == g.members[i - 1].key)
+            return Status::error("member " + to_hex(g.members[i].key.bytes) + " is listed twice");
+
+    if (auto* policy = o.if_contains("policy")) {
+        if (!policy->is_object()) return Status::error("policy must be an object of kind -> [roles]");
+        for (const auto& [kind_text, roles] : policy->as_object()) {
+            auto kind = parse_kind(kind_text);
+            if (!kind) return Status::error("policy names unknown kind '" + std::string(kind_text) + "'");
+            if (!roles.is_array()) return Status::error("policy." + std::string(kind_text) + " must be an array");
+            auto& allowed = g.policy[*kind];
+            for (const auto& role : roles.as_array()) {
+                if (!role.is_string() || !is_known_role(role.as_string()))
+                    return Status::error("policy." + std::string(kind_text) + " names an unknown role");
+                allowed.insert(std::string(role.as_string()));
+            }
+        }
+    } else {
+        g.policy = default_policy();
+    }
+    return g;
+}
+
+Result<Genesis> read_genesis_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return Status::error("cannot read genesis file " + path);
+    std::stringstream text;
+    text << in.rdbuf();
+    json::error_code ec;
+    auto value = json::parse(text.str(), ec);
+    if (ec) return Status::error(path + ": not valid JSON (" + ec.message() + ")");
+    auto genesis = genesis_from_json(value);
+    if (!genesis) return Status::error(path + ": " + genesis.message());
+    return genesis;
+}
+
+}  // namespace jchain::chain

@@ -1,0 +1,52 @@
+// Genesis: the chain's founding document (HOME/config/genesis.json, docs/genesis.md).
+//
+// It names the chain, its validators, its members with their roles, and which roles
+// may write which record kind. Its hash (SHA-256 of genesis_bytes) is the prev_hash of
+// block 1, so every block commits to it.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "chain/block.h"
+
+namespace jchain::chain {
+
+// Roles of the contract: court, procuratorate, police, notary, auditor.
+bool is_known_role(std::string_view role);
+
+struct Member {
+    std::string name;
+    PublicKey key;
+    std::string role;
+    std::uint64_t since_height = 0;  // 0: from genesis
+};
+
+struct Genesis {
+    std::string chain_id;
+    std::uint64_t genesis_time_ms = 0;
+    ValidatorSet validators;
+    std::vector<Member> members;                       // sorted by key, keys unique
+    std::map<Kind, std::set<std::string>> policy;      // kind -> roles that may write it
+
+    const Member* find_member(const PublicKey& key) const;
+};
+
+// The contract's default kind/role policy. Governance is written by validators, not
+// by a role, so it maps to no role here.
+std::map<Kind, std::set<std::string>> default_policy();
+
+Bytes genesis_bytes(const Genesis& genesis);
+Hash genesis_hash(const Genesis& genesis);
+
+// JSON form (docs/genesis.md). Parsing checks every field and sorts members and
+// validators; an error names the offending field.
+boost::json::value genesis_to_json(const Genesis& genesis);
+Result<Genesis> genesis_from_json(const boost::json::value& json);
+Result<Genesis> read_genesis_file(const std::string& path);
+
+}  // namespace jchain::chain

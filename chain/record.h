@@ -1,0 +1,74 @@
+// Record: one signed notarization, the unit of the ledger (docs/encoding.md).
+//
+// A record is a plain value. Its signed bytes (record_signed_bytes) are the canonical
+// encoding of every field but the signature, prefixed with a domain tag; its id is the
+// SHA-256 of those bytes, which is also the digest the submitter signs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+
+namespace jchain::chain {
+
+using crypto::Hash;
+using crypto::PublicKey;
+using crypto::Signature;
+
+// Record kinds of the contract. The numeric values are not encoded (the name is).
+enum class Kind : std::uint8_t {
+    evidence, service, notice, judgment, order, operation, handover, correction, governance,
+};
+inline constexpr Kind all_kinds[] = {Kind::evidence, Kind::service,  Kind::notice,
+                                     Kind::judgment, Kind::order,    Kind::operation,
+                                     Kind::handover, Kind::correction, Kind::governance};
+std::string_view kind_name(Kind kind);
+std::optional<Kind> parse_kind(std::string_view name);
+
+struct Record {
+    std::string chain_id;
+    Kind kind = Kind::evidence;
+    Hash content_hash{};
+    std::string case_id;                          // empty when the record belongs to no case
+    std::map<std::string, std::string> metadata;  // sorted by key, keys unique
+    std::vector<Hash> refs;                       // ids of earlier records
+    PublicKey submitter;
+    std::uint64_t client_time_ms = 0;
+    std::uint64_t nonce = 0;
+    Signature signature;  // over record_id(*this); not part of the signed bytes
+};
+
+// Limits checked by check_record_shape (the admission boundary).
+inline constexpr std::size_t chain_id_bytes_max = 64;
+inline constexpr std::size_t case_id_bytes_max = 128;
+inline constexpr std::size_t metadata_entries_max = 16;
+inline constexpr std::size_t metadata_key_bytes_max = 32;
+inline constexpr std::size_t metadata_value_bytes_max = 256;
+inline constexpr std::size_t refs_max = 16;
+inline constexpr std::size_t record_signed_bytes_max = 8 * 1024;
+
+// The canonical bytes that are hashed and signed (docs/encoding.md, "Record").
+Bytes record_signed_bytes(const Record& record);
+// SHA-256 of record_signed_bytes: the record id, and the signed digest.
+Hash record_id(const Record& record);
+
+// Field checks that need no state: lengths, characters, key syntax, ref count.
+// nullopt when the shape is valid, otherwise a one-line reason for the user.
+std::optional<std::string> check_record_shape(const Record& record);
+
+// Signs `record` in place with `key` (setting submitter to its public key).
+void sign_record(Record& record, const crypto::KeyPair& key);
+// True when the signature is a valid low-S signature by record.submitter.
+bool verify_record_signature(const Record& record);
+
+// A correction's action, from metadata "action": "amend" (default) or "revoke".
+enum class CorrectionAction { amend, revoke };
+std::optional<CorrectionAction> correction_action(const Record& record);
+
+}  // namespace jchain::chain

@@ -1,0 +1,74 @@
+#include "node/admission.h"
+
+namespace jchain::node {
+
+using chain::Reject;
+using chain::RejectReason;
+
+std::optional<Reject> Admission::check_policy(const chain::Record& r, std::uint64_t now_ms) const {
+    if (r.chain_id != genesis_.chain_id)
+        return Reject{RejectReason::wrong_chain, "record is for chain '" + r.chain_id + "', this is '" + genesis_.chain_id + "'"};
+    if (auto problem = chain::check_record_shape(r)) return Reject{RejectReason::invalid_record, *problem};
+    if (chain::record_signed_bytes(r).size() > chain::record_signed_bytes_max)
+        return Reject{RejectReason::too_large,
+                      "record exceeds " + std::to_string(chain::record_signed_bytes_max) + " signed bytes"};
+    const std::uint64_t window = limits_.client_time_window_ms;
+    if (r.client_time_ms + window < now_ms)
+        return Reject{RejectReason::stale_timestamp, "client_time_ms is more than " + std::to_string(window / 1000) +
+                                                         " s behind the node's clock"};
+    if (r.client_time_ms > now_ms + window)
+        return Reject{RejectReason::stale_timestamp, "client_time_ms is more than " + std::to_string(window / 1000) +
+                                                         " s ahead of the node's clock"};
+    if (r.kind == chain::Kind::governance)
+        return Reject{RejectReason::not_supported, "governance records (approval by >2/3 of validators) are not supported yet"};
+    const chain::Member* member = genesis_.find_member(r.submitter);
+    if (!member) return Reject{RejectReason::unknown_member, "submitter " + to_hex(r.submitter.bytes) + " is not a member"};
+    for (const auto& ref : r.refs)
+        if (!store_.has_record(ref))
+            return Reject{RejectReason::unknown_reference, "ref " + to_hex(ref) + " is not a committed record"};
+    auto allowed = genesis_.policy.find(r.kind);
+    bool permitted = allowed != genesis_.policy.end() && allowed->second.count(member->role) > 0;
+    if (r.kind == chain::Kind::correction && !permitted) {
+        auto target = store_.record(r.refs.at(0));
+        permitted = target && target->record.submitter == r.submitter;
+    }
+    if (!permitted)
+        return Reject{RejectReason::not_permitted, "role '" + member->role + "' may not write '" +
+                                                       std::string(chain::kind_name(r.kind)) + "' records"};
+    return std::nullopt;
+}
+
+std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, std::uint64_t now_ms) {
+    std::vector<AdmitResult> results(records.size(), chain::Hash{});
+    std::vector<const chain::Record*> to_verify;
+    std::vector<std::size_t> positions;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (auto reject = check_policy(records[i], now_ms)) {
+            results[i] = std::move(*reject);
+            continue;
+        }
+        const chain::Hash id = chain::record_id(records[i]);
+        if (mempool_.contains(id) || store_.has_record(id)) {  // cheap early exit; re-checked on insert
+            results[i] = Reject{RejectReason::duplicate, "record " + to_hex(id) + " was already submitted"};
+            continue;
+        }
+        results[i] = id;
+        to_verify.push_back(&records[i]);
+        positions.push_back(i);
+    }
+    const std::vector<bool> ok = pool_.verify(to_verify);
+    auto committed = [this](const chain::Hash& id) { return store_.has_record(id); };
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+        const std::size_t i = positions[k];
+        if (!ok[k]) {
+            results[i] = Reject{RejectReason::bad_signature, "signature does not verify for submitter " +
+                                                                 to_hex(records[i].submitter.bytes)};
+            continue;
+        }
+        const chain::Hash id = std::get<chain::Hash>(results[i]);
+        if (auto reject = mempool_.add({id, std::move(records[i]), now_ms}, committed)) results[i] = std::move(*reject);
+    }
+    return results;
+}
+
+}  // namespace jchain::node

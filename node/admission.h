@@ -1,0 +1,45 @@
+// Admission: the only way a record enters the node. In order, cheapest first:
+// chain id, size, client time window, member and role policy, references, duplicates,
+// then the signature (on the VerifyPool, once per node: blocks never re-verify), then
+// the atomic duplicate check and insert into the mempool. A refused record changes
+// nothing. Thread-safe.
+#pragma once
+
+#include <variant>
+#include <vector>
+
+#include "chain/genesis.h"
+#include "chain/reject.h"
+#include "node/mempool.h"
+#include "node/verify_pool.h"
+#include "storage/block_store.h"
+
+namespace jchain::node {
+
+struct AdmissionLimits {
+    std::uint64_t client_time_window_ms = 10 * 60 * 1000;
+};
+
+using AdmitResult = std::variant<chain::Hash, chain::Reject>;  // the id, or why not
+
+class Admission {
+public:
+    Admission(const chain::Genesis& genesis, const storage::BlockStore& store, Mempool& mempool, VerifyPool& pool,
+              AdmissionLimits limits)
+        : genesis_(genesis), store_(store), mempool_(mempool), pool_(pool), limits_(limits) {}
+
+    // Checks and admits each record; results are in input order.
+    std::vector<AdmitResult> admit(std::vector<chain::Record> records, std::uint64_t now_ms);
+
+    // The checks that need no signature and no mempool: nullopt when they pass.
+    std::optional<chain::Reject> check_policy(const chain::Record& record, std::uint64_t now_ms) const;
+
+private:
+    const chain::Genesis& genesis_;
+    const storage::BlockStore& store_;
+    Mempool& mempool_;
+    VerifyPool& pool_;
+    AdmissionLimits limits_;
+};
+
+}  // namespace jchain::node

@@ -1,0 +1,550 @@
+#include "node/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <spdlog/spdlog.h>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "chain/json_codec.h"
+#include "chain/merkle.h"
+#include "chain/receipt.h"
+#include "node/home.h"
+#include "node/node.h"
+#include "rpc/http_client.h"
+
+namespace json = boost::json;
+
+namespace jchain::node {
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_no = 1;
+constexpr int exit_bad = 2;
+
+// A failure that ends the command: the message goes to stderr as one line.
+struct CliError {
+    int code;
+    std::string message;
+};
+
+[[noreturn]] void fail(int code, std::string message) { throw CliError{code, std::move(message)}; }
+
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }
+
+std::string default_rpc() {
+    const char* env = std::getenv("JCHAIN_RPC");
+    return env && *env ? env : "http://127.0.0.1:26657";
+}
+
+std::string rpc_endpoint(std::string url) {
+    if (url.rfind("http://", 0) != 0) url = "http://" + url;
+    auto slash = url.find('/', 7);
+    if (slash == std::string::npos) return url + "/rpc";
+    if (url.substr(slash) == "/") return url.substr(0, slash) + "/rpc";
+    return url;
+}
+
+// One JSON-RPC call; an RPC error ends the command with exit 2 unless `allow` names its reason.
+struct RpcOutcome {
+    std::optional<json::value> result;
+    std::string error_reason;
+    std::string error_message;
+};
+
+RpcOutcome rpc_call(const std::string& url, const std::string& method, json::value params) {
+    json::object request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
+    auto reply = rpc::http_request("POST", rpc_endpoint(url), json::serialize(request));
+    if (!reply) fail(exit_bad, "cannot reach node at " + url + ": " + reply.message());
+    json::error_code ec;
+    auto body = json::parse(reply->body, ec);
+    if (ec || !body.is_object()) fail(exit_bad, "node answered HTTP " + std::to_string(reply->status) + " with no JSON-RPC body");
+    const auto& o = body.as_object();
+    if (auto* err = o.if_contains("error")) {
+        RpcOutcome out;
+        out.error_message = err->is_object() && err->as_object().if_contains("message")
+                                ? std::string(err->at("message").as_string())
+                                : "error";
+        if (err->is_object())
+            if (auto* data = err->as_object().if_contains("data"); data && data->is_object())
+                if (auto* r = data->as_object().if_contains("reason"); r && r->is_string()) out.error_reason = r->as_string();
+        return out;
+    }
+    if (auto* result = o.if_contains("result")) return {*result, "", ""};
+    fail(exit_bad, "node answered without result or error");
+}
+
+json::value rpc_result(const std::string& url, const std::string& method, json::value params = json::object{}) {
+    auto out = rpc_call(url, method, std::move(params));
+    if (!out.result) fail(exit_bad, method + " refused: " + out.error_message + " (" + out.error_reason + ")");
+    return *out.result;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(exit_bad, "cannot read " + path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+json::value read_json_file(const std::string& path) {
+    json::error_code ec;
+    auto v = json::parse(read_file(path), ec);
+    if (ec) fail(exit_bad, path + " is not valid JSON: " + ec.message());
+    return v;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) fail(exit_bad, "cannot write " + path);
+}
+
+chain::Hash content_hash_of(const std::string& file, const std::string& hex) {
+    if (!file.empty()) {
+        auto h = crypto::sha256_file(file);
+        if (!h) fail(exit_bad, h.message());
+        return *h;
+    }
+    auto h = from_hex_fixed<32>(hex);
+    if (!h) fail(exit_bad, "--hash must be 64 hex characters (a SHA-256)");
+    return *h;
+}
+
+chain::Hash parse_hash_arg(const std::string& text, const std::string& what) {
+    auto h = from_hex_fixed<32>(text);
+    if (!h) fail(exit_bad, what + " must be 64 hex characters");
+    return *h;
+}
+
+std::vector<chain::Hash> parse_hash_list(const std::string& text, const std::string& what) {
+    std::vector<chain::Hash> out;
+    std::stringstream s(text);
+    std::string item;
+    while (std::getline(s, item, ','))
+        if (!item.empty()) out.push_back(parse_hash_arg(item, what));
+    return out;
+}
+
+// A JSON integer as u64 (Boost.JSON parses small non-negative numbers as int64).
+std::uint64_t u64(const json::value& v) {
+    if (v.is_uint64()) return v.as_uint64();
+    if (v.is_int64() && v.as_int64() >= 0) return static_cast<std::uint64_t>(v.as_int64());
+    fail(exit_bad, "node sent a malformed number");
+}
+
+void print_json(const json::value& v) { std::cout << chain::pretty_json(v); }
+
+std::string format_time(std::uint64_t ms) {
+    std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof out, "%s.%03uZ", buf, static_cast<unsigned>(ms % 1000));
+    return out;
+}
+
+// ---- node commands ----------------------------------------------------------------
+
+int wait_for_signal() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    return sig;
+}
+
+int run_node(const std::string& home) {
+    // Signals are taken by sigwait in this thread only; block them before any thread starts.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    auto node = Node::open(home);
+    if (!node) fail(exit_bad, node.message());
+    spdlog::set_level(spdlog::level::from_str((*node)->config().log_level));
+    if (auto s = (*node)->start(); !s) fail(exit_bad, s.message());
+    int sig = wait_for_signal();
+    spdlog::info("signal {}: stopping", sig);
+    (*node)->stop();
+    return exit_ok;
+}
+
+std::string default_devnet_home() {
+    const char* h = std::getenv("HOME");
+    return std::string(h && *h ? h : ".") + "/.jchain/devnet";
+}
+
+// ---- client commands --------------------------------------------------------------
+
+struct SubmitArgs {
+    std::string key_file, kind, file, hash, case_id, rpc = default_rpc(), receipt_out;
+    std::vector<std::string> meta, refs;
+    bool wait = false;
+    int timeout_s = 60;
+};
+
+int cmd_submit(const SubmitArgs& a, bool as_json) {
+    auto key = crypto::read_key_file(a.key_file);
+    if (!key) fail(exit_bad, key.message());
+    auto kind = chain::parse_kind(a.kind);
+    if (!kind) fail(exit_bad, "--kind '" + a.kind + "' is not one of evidence, service, notice, judgment, order, "
+                              "operation, handover, correction, governance");
+    chain::Record r;
+    r.kind = *kind;
+    r.content_hash = content_hash_of(a.file, a.hash);
+    r.case_id = a.case_id;
+    for (const auto& kv : a.meta) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) fail(exit_bad, "--meta takes KEY=VALUE, got '" + kv + "'");
+        if (!r.metadata.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second)
+            fail(exit_bad, "--meta key '" + kv.substr(0, eq) + "' given twice");
+    }
+    for (const auto& ref : a.refs) r.refs.push_back(parse_hash_arg(ref, "--ref"));
+    auto status = rpc_result(a.rpc, "status", json::object{});
+    r.chain_id = std::string(status.at("chain_id").as_string());
+    r.client_time_ms = now_ms();
+    std::random_device rd;
+    r.nonce = (static_cast<std::uint64_t>(rd()) << 32 | rd()) & ((1ull << 53) - 1);  // exact in JSON numbers everywhere
+    if (auto problem = chain::check_record_shape(r)) fail(exit_bad, *problem);
+    chain::sign_record(r, *key);
+
+    auto out = rpc_call(a.rpc, "submit_record", json::object{{"record", chain::record_to_json(r)}});
+    if (!out.result) fail(exit_bad, "refused: " + out.error_message + " (" + out.error_reason + ")");
+    const std::string id = std::string(out.result->at("id").as_string());
+    if (!a.wait) {
+        if (as_json) print_json(*out.result);
+        else std::cout << "submitted " << id << " (pending)\n";
+        return exit_ok;
+    }
+    if (stderr_is_terminal()) std::cerr << "waiting for finality of " << id << " ..." << std::flush;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.timeout_s);
+    std::optional<json::value> receipt;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto got = rpc_call(a.rpc, "get_receipt", json::object{{"id", id}});
+        if (got.result) { receipt = got.result; break; }
+        if (got.error_reason != "not_found") fail(exit_bad, "get_receipt: " + got.error_message);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (stderr_is_terminal()) std::cerr << "\n";
+    if (!receipt) fail(exit_no, "record " + id + " was not committed within " + std::to_string(a.timeout_s) + " s");
+    // Check the receipt against the node's genesis before handing it to the user.
+    auto genesis = chain::genesis_from_json(rpc_result(a.rpc, "get_genesis"));
+    if (!genesis) fail(exit_bad, "node's genesis: " + genesis.message());
+    auto verdict = chain::verify_receipt(*receipt, *genesis, std::nullopt);
+    if (!verdict.ok) fail(exit_no, "the node returned a receipt that does not verify");
+    if (!a.receipt_out.empty()) write_file(a.receipt_out, chain::pretty_json(*receipt));
+    const auto& header = receipt->at("block").at("header");
+    if (as_json) {
+        print_json(json::object{{"id", id}, {"status", "committed"}, {"height", header.at("height")},
+                                {"time", header.at("time_ms")}, {"receipt", a.receipt_out}});
+    } else {
+        std::cout << "committed " << id << " at height " << u64(header.at("height")) << ", "
+                  << format_time(u64(header.at("time_ms"))) << "\n";
+        if (!a.receipt_out.empty()) std::cout << "receipt saved to " << a.receipt_out << "\n";
+    }
+    return exit_ok;
+}
+
+int cmd_verify_online(const std::string& file, const std::string& hash, const std::string& rpc, bool as_json) {
+    const chain::Hash content = content_hash_of(file, hash);
+    auto result = rpc_result(rpc, "verify_hash", json::object{{"content_hash", to_hex(content)}});
+    bool valid = false;
+    for (const auto& r : result.at("records").as_array()) valid = valid || !r.at("revoked").as_bool();
+    if (as_json) {
+        result.as_object()["verdict"] = valid ? "notarized" : "not_notarized";
+        print_json(result);
+        return valid ? exit_ok : exit_no;
+    }
+    std::cout << "content hash " << to_hex(content) << "\n";
+    for (const auto& r : result.at("records").as_array()) {
+        std::cout << "  record " << r.at("id").as_string().c_str() << "  " << r.at("kind").as_string().c_str()
+                  << "  height " << u64(r.at("height")) << "  " << format_time(u64(r.at("time")));
+        if (!r.at("case_id").as_string().empty()) std::cout << "  case " << r.at("case_id").as_string().c_str();
+        if (!r.at("submitter_name").as_string().empty()) std::cout << "  by " << r.at("submitter_name").as_string().c_str();
+        if (r.at("revoked").as_bool()) std::cout << "  REVOKED";
+        std::cout << "\n";
+    }
+    std::cout << (valid ? "verdict: NOTARIZED\n" : result.at("records").as_array().empty()
+                                                        ? "verdict: NOT NOTARIZED (no record of this content)\n"
+                                                        : "verdict: NOT NOTARIZED (every record of it is revoked)\n");
+    return valid ? exit_ok : exit_no;
+}
+
+int cmd_verify_receipt(const std::string& receipt_file, const std::string& genesis_file, const std::string& file,
+                       bool as_json) {
+    auto receipt = read_json_file(receipt_file);
+    auto genesis = chain::read_genesis_file(genesis_file);
+    if (!genesis) fail(exit_bad, genesis.message());
+    std::optional<chain::Hash> file_hash;
+    if (!file.empty()) file_hash = content_hash_of(file, "");
+    auto verdict = chain::verify_receipt(receipt, *genesis, file_hash);
+    if (as_json) {
+        json::array checks;
+        for (const auto& c : verdict.checks) checks.push_back({{"check", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+        print_json(json::object{{"valid", verdict.ok}, {"checks", std::move(checks)}});
+    } else {
+        for (const auto& c : verdict.checks)
+            std::cout << (c.ok ? "  ok    " : "  FAIL  ") << c.name << ": " << c.detail << "\n";
+        if (verdict.ok && verdict.header)
+            std::cout << "verdict: VALID - record committed at height " << verdict.header->height << ", "
+                      << format_time(verdict.header->time_ms) << "\n";
+        else
+            std::cout << "verdict: INVALID\n";
+    }
+    if (!verdict.ok) std::cerr << "jchain: receipt does not verify\n";
+    return verdict.ok ? exit_ok : exit_no;
+}
+
+int cmd_status(const std::string& rpc, bool as_json) {
+    auto s = rpc_result(rpc, "status");
+    if (as_json) {
+        print_json(s);
+        return exit_ok;
+    }
+    std::cout << "chain       " << s.at("chain_id").as_string().c_str() << "\n"
+              << "node        " << s.at("moniker").as_string().c_str() << " (" << s.at("role").as_string().c_str() << ")\n"
+              << "height      " << u64(s.at("height")) << "\n"
+              << "last block  " << s.at("last_block_hash").as_string().c_str() << "  "
+              << format_time(u64(s.at("last_block_time"))) << "\n"
+              << "ledger      " << u64(s.at("ledger_size")) << " records, root "
+              << s.at("ledger_root").as_string().c_str() << "\n"
+              << "validators  " << s.at("validators").as_array().size() << "\n"
+              << "peers       " << s.at("peers").as_array().size() << "\n"
+              << "mempool     " << u64(s.at("mempool_size")) << "\n"
+              << "syncing     " << (s.at("syncing").as_bool() ? "yes" : "no") << "\n";
+    return exit_ok;
+}
+
+int report(bool ok, bool as_json, const std::string& what) {
+    if (as_json) print_json(json::object{{"valid", ok}});
+    else std::cout << what << (ok ? ": VALID\n" : ": INVALID\n");
+    if (!ok) std::cerr << "jchain: " << what << " does not verify\n";
+    return ok ? exit_ok : exit_no;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"jchain: a permissioned blockchain node that notarizes judicial evidence by hash.\n"
+                 "Quick start: `jchain devnet` in one terminal, then\n"
+                 "  jchain submit --key ~/.jchain/devnet/config/demo_member_key.json --kind evidence --file F --wait "
+                 "--receipt-out r.json\n"
+                 "  jchain verify --file F"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "jchain 0.1.0");
+    bool as_json = false;
+    app.add_flag("--json", as_json, "print machine-readable JSON");
+
+    std::function<int()> action;
+
+    // keygen
+    auto* keygen = app.add_subcommand("keygen", "new secp256k1 key pair in a file readable only by its owner");
+    std::string keygen_out;
+    keygen->add_option("--out", keygen_out, "key file to create (never overwritten)")->required();
+    keygen->callback([&] {
+        action = [&] {
+            const auto key = crypto::generate_key();
+            if (auto s = crypto::write_key_file(keygen_out, key); !s) fail(exit_bad, s.message());
+            if (as_json) print_json(json::object{{"public_key", to_hex(key.public_key.bytes)}, {"file", keygen_out}});
+            else std::cout << to_hex(key.public_key.bytes) << "\n";
+            return exit_ok;
+        };
+    });
+
+    // init
+    auto* init = app.add_subcommand("init", "create a node home: config, node key, genesis, data folder");
+    InitOptions init_opts;
+    init->add_option("--home", init_opts.home, "node home directory")->required();
+    init->add_option("--chain-id", init_opts.chain_id, "chain id")->capture_default_str();
+    init->add_option("--moniker", init_opts.moniker, "node name")->capture_default_str();
+    init->add_option("--rpc-listen", init_opts.rpc_listen, "RPC listen address")->capture_default_str();
+    init->add_option("--p2p-listen", init_opts.p2p_listen, "P2P listen address")->capture_default_str();
+    init->add_option("--member-name", init_opts.member_name, "the node's member name in genesis")->capture_default_str();
+    init->add_option("--member-role", init_opts.member_role, "the node's member role in genesis")->capture_default_str();
+    init->callback([&] {
+        action = [&] {
+            if (auto s = init_home(init_opts); !s) fail(exit_bad, s.message());
+            if (as_json) print_json(json::object{{"home", init_opts.home}});
+            else std::cout << "initialised " << init_opts.home << "; start it with: jchain start --home " << init_opts.home << "\n";
+            return exit_ok;
+        };
+    });
+
+    // devnet
+    auto* devnet = app.add_subcommand("devnet", "zero-setup local one-validator chain, started at once (resumes if it exists)");
+    std::string devnet_home = default_devnet_home();
+    std::string devnet_rpc = "127.0.0.1:26657";
+    devnet->add_option("--home", devnet_home, "devnet home")->capture_default_str();
+    devnet->add_option("--rpc-listen", devnet_rpc, "RPC listen address for a new devnet")->capture_default_str();
+    devnet->callback([&] {
+        action = [&] {
+            if (!home_exists(devnet_home)) {
+                InitOptions o;
+                o.home = devnet_home;
+                o.chain_id = "jchain-devnet";
+                o.moniker = "devnet-validator";
+                o.member_name = "Devnet Validator Court";
+                o.rpc_listen = devnet_rpc;
+                o.demo_member = true;
+                if (auto s = init_home(o); !s) fail(exit_bad, s.message());
+            }
+            HomePaths paths{devnet_home};
+            auto config = load_config(paths.config_file());
+            std::cerr << "devnet home: " << devnet_home << "\n"
+                      << "RPC:         http://" << (config ? config->rpc_listen : devnet_rpc) << "/rpc  (web page at /)\n"
+                      << "notarize a file:\n  jchain submit --key " << paths.demo_member_key_file()
+                      << " --kind evidence --file FILE --wait --receipt-out receipt.json\n"
+                      << "verify it:\n  jchain verify --file FILE\n  jchain verify --receipt receipt.json --genesis "
+                      << paths.genesis_file() << " --file FILE\n";
+            return run_node(devnet_home);
+        };
+    });
+
+    // start
+    auto* start = app.add_subcommand("start", "run a node (validator or observer, as its config says)");
+    std::string start_home;
+    start->add_option("--home", start_home, "node home")->required();
+    start->callback([&] { action = [&] { return run_node(start_home); }; });
+
+    // status
+    auto* status = app.add_subcommand("status", "height, last block, validators, peers, mempool, sync state");
+    std::string status_rpc = default_rpc();
+    status->add_option("--rpc", status_rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    status->callback([&] { action = [&] { return cmd_status(status_rpc, as_json); }; });
+
+    // submit
+    auto* submit = app.add_subcommand("submit", "hash locally, sign and submit a record");
+    SubmitArgs sa;
+    submit->add_option("--key", sa.key_file, "member key file")->required();
+    submit->add_option("--kind", sa.kind, "record kind: evidence, service, notice, judgment, order, operation, handover, correction")->required();
+    auto* sf = submit->add_option("--file", sa.file, "file to notarize (hashed locally; never sent)");
+    auto* sh = submit->add_option("--hash", sa.hash, "SHA-256 of the content, hex");
+    sf->excludes(sh);
+    submit->add_option("--case", sa.case_id, "case id");
+    submit->add_option("--meta", sa.meta, "metadata KEY=VALUE (no personal data)");
+    submit->add_option("--ref", sa.refs, "id of an earlier record this one refers to");
+    submit->add_option("--rpc", sa.rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    submit->add_flag("--wait", sa.wait, "wait until final and fetch the receipt");
+    submit->add_option("--timeout", sa.timeout_s, "seconds to wait with --wait")->capture_default_str();
+    submit->add_option("--receipt-out", sa.receipt_out, "with --wait: save the receipt here");
+    submit->callback([&] {
+        action = [&] {
+            if (sa.file.empty() == sa.hash.empty()) fail(exit_bad, "give exactly one of --file or --hash");
+            if (!sa.receipt_out.empty() && !sa.wait) fail(exit_bad, "--receipt-out needs --wait");
+            return cmd_submit(sa, as_json);
+        };
+    });
+
+    // verify
+    auto* verify = app.add_subcommand("verify", "is this content notarized? online (--file/--hash) or offline (--receipt)");
+    std::string v_file, v_hash, v_receipt, v_genesis, v_rpc = default_rpc();
+    verify->add_option("--file", v_file, "file whose content to check");
+    verify->add_option("--hash", v_hash, "SHA-256 of the content, hex");
+    verify->add_option("--receipt", v_receipt, "offline: receipt file to check");
+    verify->add_option("--genesis", v_genesis, "offline: the chain's genesis.json");
+    verify->add_option("--rpc", v_rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    verify->callback([&] {
+        action = [&] {
+            if (!v_receipt.empty()) {
+                if (v_genesis.empty()) fail(exit_bad, "--receipt needs --genesis");
+                if (!v_hash.empty()) fail(exit_bad, "with --receipt, give --file (or nothing), not --hash");
+                return cmd_verify_receipt(v_receipt, v_genesis, v_file, as_json);
+            }
+            if (v_file.empty() == v_hash.empty()) fail(exit_bad, "give --file or --hash (or --receipt with --genesis)");
+            return cmd_verify_online(v_file, v_hash, v_rpc, as_json);
+        };
+    });
+
+    // proof
+    auto* proof = app.add_subcommand("proof", "check RFC 6962 Merkle proofs and roots");
+    proof->require_subcommand(1);
+    auto* inclusion = proof->add_subcommand("inclusion", "check an inclusion proof");
+    std::string pi_leaf, pi_root, pi_path;
+    std::uint64_t pi_index = 0, pi_size = 0;
+    inclusion->add_option("--leaf-hash", pi_leaf, "leaf hash (SHA-256(0x00 || leaf input))")->required();
+    inclusion->add_option("--index", pi_index, "leaf index")->required();
+    inclusion->add_option("--size", pi_size, "tree size")->required();
+    inclusion->add_option("--root", pi_root, "tree root")->required();
+    inclusion->add_option("--path", pi_path, "comma-separated hashes, leaf to root")->default_str("");
+    inclusion->callback([&] {
+        action = [&] {
+            bool ok = chain::verify_inclusion(parse_hash_arg(pi_leaf, "--leaf-hash"), pi_index, pi_size,
+                                              parse_hash_list(pi_path, "--path"), parse_hash_arg(pi_root, "--root"));
+            return report(ok, as_json, "inclusion proof");
+        };
+    });
+    auto* consistency = proof->add_subcommand("consistency", "check a consistency proof");
+    std::string pc_root1, pc_root2, pc_path;
+    std::uint64_t pc_size1 = 0, pc_size2 = 0;
+    consistency->add_option("--size1", pc_size1, "older tree size")->required();
+    consistency->add_option("--root1", pc_root1, "older root")->required();
+    consistency->add_option("--size2", pc_size2, "newer tree size")->required();
+    consistency->add_option("--root2", pc_root2, "newer root")->required();
+    consistency->add_option("--path", pc_path, "comma-separated hashes")->default_str("");
+    consistency->callback([&] {
+        action = [&] {
+            bool ok = chain::verify_consistency(pc_size1, pc_size2, parse_hash_arg(pc_root1, "--root1"),
+                                                parse_hash_arg(pc_root2, "--root2"), parse_hash_list(pc_path, "--path"));
+            return report(ok, as_json, "consistency proof");
+        };
+    });
+    auto* root = proof->add_subcommand("root", "RFC 6962 root of leaves (leaf input bytes, hex, comma-separated)");
+    std::string pr_leaves;
+    root->add_option("--leaf-data", pr_leaves, "leaf inputs, hex, comma-separated")->required();
+    root->callback([&] {
+        action = [&] {
+            std::vector<Bytes> leaves;
+            std::stringstream s(pr_leaves);
+            std::string item;
+            while (std::getline(s, item, ',')) {
+                auto b = from_hex(item);
+                if (!b) fail(exit_bad, "--leaf-data item '" + item + "' is not hex");
+                leaves.push_back(*b);
+            }
+            const std::string r = to_hex(chain::merkle_root_of_leaves(leaves));
+            if (as_json) print_json(json::object{{"root", r}, {"size", leaves.size()}});
+            else std::cout << r << "\n";
+            return exit_ok;
+        };
+    });
+
+    try {
+        app.parse(argc, argv);
+        return action ? action() : exit_bad;
+    } catch (const CLI::CallForHelp&) {
+        std::cout << app.help();
+        return exit_ok;
+    } catch (const CLI::CallForAllHelp&) {
+        std::cout << app.help("", CLI::AppFormatMode::All);
+        return exit_ok;
+    } catch (const CLI::Success& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "jchain: " << e.what() << " (see --help)\n";
+        return exit_bad;
+    } catch (const CliError& e) {
+        std::cerr << "jchain: " << e.message << "\n";
+        return e.code;
+    } catch (const std::exception& e) {
+        std::cerr << "jchain: " << e.what() << "\n";
+        return exit_bad;
+    }
+}
+
+}  // namespace jchain::node

@@ -1,0 +1,142 @@
+#include "node/config.h"
+
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace jchain::node {
+
+namespace {
+
+// Reads table.key into `out` when present; refuses a value of the wrong type.
+template <class T>
+Status read(const toml::table& table, std::string_view key, T& out, const std::string& where) {
+    const toml::node* n = table.get(key);
+    if (!n) return Status::ok();
+    if constexpr (std::is_same_v<T, std::string>) {
+        auto v = n->value<std::string>();
+        if (!v) return Status::error(where + key.data() + " must be a string");
+        out = *v;
+    } else {
+        auto v = n->value<std::int64_t>();
+        if (!v || *v < 0) return Status::error(where + std::string(key) + " must be a non-negative integer");
+        out = static_cast<T>(*v);
+    }
+    return Status::ok();
+}
+
+Status only_keys(const toml::table& table, std::set<std::string_view> allowed, const std::string& where) {
+    for (const auto& [key, _] : table)
+        if (!allowed.count(key.str())) return Status::error("unknown setting " + where + std::string(key.str()));
+    return Status::ok();
+}
+
+}  // namespace
+
+Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& address) {
+    auto colon = address.rfind(':');
+    if (colon == std::string::npos || colon == 0) return Status::error("address '" + address + "' is not host:port");
+    std::string host = address.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    std::uint64_t port = 0;
+    const std::string digits = address.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5) return Status::error("address '" + address + "' has a bad port");
+    for (char c : digits) {
+        if (c < '0' || c > '9') return Status::error("address '" + address + "' has a bad port");
+        port = port * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (port > 65535) return Status::error("address '" + address + "' has a bad port");
+    return std::pair{host, static_cast<std::uint16_t>(port)};
+}
+
+Result<NodeConfig> load_config(const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        std::ostringstream msg;
+        msg << path << ":" << e.source().begin.line << ": " << e.description();
+        return Status::error(msg.str());
+    }
+    NodeConfig c;
+    Status s = only_keys(root, {"moniker", "role", "log_level", "rpc", "p2p", "consensus", "mempool", "admission"}, "");
+    if (s) s = read(root, "moniker", c.moniker, "");
+    if (s) s = read(root, "role", c.role, "");
+    if (s) s = read(root, "log_level", c.log_level, "");
+    if (s && c.role != "validator" && c.role != "observer") s = Status::error("role must be 'validator' or 'observer'");
+    if (auto* rpc = root["rpc"].as_table(); s && rpc) {
+        s = only_keys(*rpc, {"listen", "threads", "request_bytes_max", "connections_max"}, "rpc.");
+        if (s) s = read(*rpc, "listen", c.rpc_listen, "rpc.");
+        if (s) s = read(*rpc, "threads", c.rpc_threads, "rpc.");
+        if (s) s = read(*rpc, "request_bytes_max", c.rpc_request_bytes_max, "rpc.");
+        if (s) s = read(*rpc, "connections_max", c.rpc_connections_max, "rpc.");
+    }
+    if (auto* p2p = root["p2p"].as_table(); s && p2p) {
+        s = only_keys(*p2p, {"listen", "peers"}, "p2p.");
+        if (s) s = read(*p2p, "listen", c.p2p_listen, "p2p.");
+        if (auto* peers = (*p2p)["peers"].as_array(); s && peers)
+            for (const auto& peer : *peers) {
+                auto v = peer.value<std::string>();
+                if (!v) { s = Status::error("p2p.peers must be strings \"host:port\""); break; }
+                c.p2p_peers.push_back(*v);
+            }
+    }
+    if (auto* cons = root["consensus"].as_table(); s && cons) {
+        s = only_keys(*cons, {"block_records_max", "block_interval_ms", "empty_block_interval_ms"}, "consensus.");
+        if (s) s = read(*cons, "block_records_max", c.block.block_records_max, "consensus.");
+        if (s) s = read(*cons, "block_interval_ms", c.block.block_interval_ms, "consensus.");
+        if (s) s = read(*cons, "empty_block_interval_ms", c.block.empty_block_interval_ms, "consensus.");
+        if (s && (c.block.block_records_max == 0 || c.block.block_records_max > 100'000))
+            s = Status::error("consensus.block_records_max must be 1..100000");
+    }
+    if (auto* mp = root["mempool"].as_table(); s && mp) {
+        s = only_keys(*mp, {"records_max"}, "mempool.");
+        if (s) s = read(*mp, "records_max", c.mempool_records_max, "mempool.");
+    }
+    if (auto* adm = root["admission"].as_table(); s && adm) {
+        s = only_keys(*adm, {"client_time_window_ms", "verify_threads"}, "admission.");
+        if (s) s = read(*adm, "client_time_window_ms", c.client_time_window_ms, "admission.");
+        if (s) s = read(*adm, "verify_threads", c.verify_threads, "admission.");
+    }
+    if (s) {
+        if (auto a = split_host_port(c.rpc_listen); !a) s = Status::error("rpc.listen: " + a.message());
+    }
+    if (!s) return Status::error(path + ": " + s.message());
+    return c;
+}
+
+std::string config_to_toml(const NodeConfig& c) {
+    std::ostringstream o;
+    std::string peers;
+    for (const auto& p : c.p2p_peers) peers += (peers.empty() ? "\"" : ", \"") + p + "\"";
+    o << "# JChain node configuration (docs/config.md).\n"
+      << "moniker = \"" << c.moniker << "\"\n"
+      << "# validator: votes on blocks (its node key must be in genesis); observer: follows and serves queries\n"
+      << "role = \"" << c.role << "\"\n"
+      << "# trace, debug, info, warn, error\n"
+      << "log_level = \"" << c.log_level << "\"\n\n"
+      << "[rpc]\n"
+      << "listen = \"" << c.rpc_listen << "\"\n"
+      << "threads = " << c.rpc_threads << "\n"
+      << "request_bytes_max = " << c.rpc_request_bytes_max << "\n"
+      << "connections_max = " << c.rpc_connections_max << "\n\n"
+      << "[p2p]\n"
+      << "listen = \"" << c.p2p_listen << "\"\n"
+      << "peers = [" << peers << "]\n\n"
+      << "[consensus]\n"
+      << "# a block goes out when it is full or when its oldest record has waited block_interval_ms\n"
+      << "block_records_max = " << c.block.block_records_max << "\n"
+      << "block_interval_ms = " << c.block.block_interval_ms << "\n"
+      << "# 0: no empty blocks\n"
+      << "empty_block_interval_ms = " << c.block.empty_block_interval_ms << "\n\n"
+      << "[mempool]\n"
+      << "records_max = " << c.mempool_records_max << "\n\n"
+      << "[admission]\n"
+      << "# a record's client_time_ms must be within this much of the node's clock\n"
+      << "client_time_window_ms = " << c.client_time_window_ms << "\n"
+      << "# signature verification threads; 0: one per core\n"
+      << "verify_threads = " << c.verify_threads << "\n";
+    return o.str();
+}
+
+}  // namespace jchain::node

@@ -1,0 +1,52 @@
+// NodeConfig: HOME/config/node.toml (docs/config.md; example in config/node.toml).
+// Every field has a default; unknown keys are refused so a typo is not silently ignored.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "consensus/solo.h"
+
+namespace jchain::node {
+
+struct NodeConfig {
+    std::string moniker = "node";
+    std::string role = "validator";  // or "observer"
+    std::string log_level = "info";  // trace, debug, info, warn, error
+
+    std::string rpc_listen = "127.0.0.1:26657";
+    std::size_t rpc_threads = 2;
+    std::size_t rpc_request_bytes_max = 1 << 20;
+    std::size_t rpc_connections_max = 1024;
+
+    std::string p2p_listen = "127.0.0.1:26656";
+    std::vector<std::string> p2p_peers;
+
+    consensus::BlockPolicy block;
+
+    std::size_t mempool_records_max = 200'000;
+    std::uint64_t client_time_window_ms = 10 * 60 * 1000;
+    std::size_t verify_threads = 0;  // 0: one per core
+};
+
+Result<NodeConfig> load_config(const std::string& path);
+// The TOML text of a config, with comments, as `jchain init` writes it.
+std::string config_to_toml(const NodeConfig& config);
+
+// "host:port" -> parts; an error names the bad address.
+Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& address);
+
+// Paths inside a node home.
+struct HomePaths {
+    std::string home;
+    std::string config_dir() const { return home + "/config"; }
+    std::string config_file() const { return config_dir() + "/node.toml"; }
+    std::string genesis_file() const { return config_dir() + "/genesis.json"; }
+    std::string node_key_file() const { return config_dir() + "/node_key.json"; }
+    std::string demo_member_key_file() const { return config_dir() + "/demo_member_key.json"; }
+    std::string data_dir() const { return home + "/data"; }
+};
+
+}  // namespace jchain::node

@@ -1,0 +1,65 @@
+#include "node/home.h"
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "chain/genesis.h"
+#include "chain/json_codec.h"
+#include "crypto/keys.h"
+#include "node/node.h"
+
+namespace jchain::node {
+
+namespace {
+
+Status write_text(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) return Status::error("cannot write " + path);
+    return Status::ok();
+}
+
+}  // namespace
+
+bool home_exists(const std::string& home) { return std::filesystem::exists(HomePaths{home}.config_file()); }
+
+Status init_home(const InitOptions& o) {
+    HomePaths paths{o.home};
+    if (home_exists(o.home)) return Status::error(paths.config_file() + " exists; refusing to overwrite a node home");
+    if (!chain::is_known_role(o.member_role)) return Status::error("unknown role '" + o.member_role + "'");
+    std::error_code ec;
+    std::filesystem::create_directories(paths.config_dir(), ec);
+    if (ec) return Status::error("cannot create " + paths.config_dir() + ": " + ec.message());
+    std::filesystem::create_directories(paths.data_dir(), ec);
+    if (ec) return Status::error("cannot create " + paths.data_dir() + ": " + ec.message());
+
+    const crypto::KeyPair node_key = crypto::generate_key();
+    if (auto s = crypto::write_key_file(paths.node_key_file(), node_key); !s) return s;
+
+    chain::Genesis g;
+    g.chain_id = o.chain_id;
+    g.genesis_time_ms = now_ms();
+    g.validators.validators.push_back({o.moniker, node_key.public_key, 1});
+    g.members.push_back({o.member_name, node_key.public_key, o.member_role, 0});
+    if (o.demo_member) {
+        const crypto::KeyPair demo = crypto::generate_key();
+        if (auto s = crypto::write_key_file(paths.demo_member_key_file(), demo); !s) return s;
+        g.members.push_back({"Demo People's Court", demo.public_key, "court", 0});
+    }
+    g.policy = chain::default_policy();
+    // Round-trip through the parser so the file is exactly what nodes will read.
+    auto parsed = chain::genesis_from_json(chain::genesis_to_json(g));
+    if (!parsed) return parsed.status();
+    if (auto s = write_text(paths.genesis_file(), chain::pretty_json(chain::genesis_to_json(*parsed))); !s)
+        return s;
+
+    NodeConfig config;
+    config.moniker = o.moniker;
+    config.rpc_listen = o.rpc_listen;
+    config.p2p_listen = o.p2p_listen;
+    return write_text(paths.config_file(), config_to_toml(config));
+}
+
+}  // namespace jchain::node

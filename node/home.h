@@ -1,0 +1,28 @@
+// Creating node homes: `jchain init` and `jchain devnet` (docs/operators.md).
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+#include "node/config.h"
+
+namespace jchain::node {
+
+struct InitOptions {
+    std::string home;
+    std::string chain_id = "jchain-local";
+    std::string moniker = "node0";
+    std::string member_name = "Local Court";  // the node key's member entry in genesis
+    std::string member_role = "court";
+    std::string rpc_listen = "127.0.0.1:26657";
+    std::string p2p_listen = "127.0.0.1:26656";
+    bool demo_member = false;  // also write config/demo_member_key.json, a court member
+};
+
+// Writes HOME/config/{node.toml,genesis.json,node_key.json} (and the demo member key),
+// with a genesis naming this node the only validator. Refuses a home that has a config.
+Status init_home(const InitOptions& options);
+
+bool home_exists(const std::string& home);
+
+}  // namespace jchain::node

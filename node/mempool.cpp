@@ -1,0 +1,59 @@
+#include "node/mempool.h"
+
+namespace jchain::node {
+
+std::optional<chain::Reject> Mempool::add(PendingRecord record, const std::function<bool(const chain::Hash&)>& committed) {
+    std::lock_guard lock(mutex_);
+    if (seq_of_.count(record.id)) return chain::Reject{chain::RejectReason::duplicate, "record is already pending"};
+    if (committed(record.id)) return chain::Reject{chain::RejectReason::duplicate, "record is already committed"};
+    if (by_seq_.size() >= records_max_)
+        return chain::Reject{chain::RejectReason::mempool_full,
+                             "mempool holds " + std::to_string(records_max_) + " records; retry shortly"};
+    const std::uint64_t seq = next_seq_++;
+    seq_of_.emplace(record.id, seq);
+    by_seq_.emplace(seq, std::move(record));
+    return std::nullopt;
+}
+
+std::vector<PendingRecord> Mempool::peek(std::size_t n) const {
+    std::lock_guard lock(mutex_);
+    std::vector<PendingRecord> out;
+    out.reserve(std::min(n, by_seq_.size()));
+    for (auto it = by_seq_.begin(); it != by_seq_.end() && out.size() < n; ++it) out.push_back(it->second);
+    return out;
+}
+
+void Mempool::remove(const std::vector<chain::Hash>& ids) {
+    std::lock_guard lock(mutex_);
+    for (const auto& id : ids) {
+        auto it = seq_of_.find(id);
+        if (it == seq_of_.end()) continue;
+        by_seq_.erase(it->second);
+        seq_of_.erase(it);
+    }
+}
+
+std::optional<chain::Record> Mempool::find(const chain::Hash& id) const {
+    std::lock_guard lock(mutex_);
+    auto it = seq_of_.find(id);
+    if (it == seq_of_.end()) return std::nullopt;
+    return by_seq_.at(it->second).record;
+}
+
+bool Mempool::contains(const chain::Hash& id) const {
+    std::lock_guard lock(mutex_);
+    return seq_of_.count(id) > 0;
+}
+
+std::size_t Mempool::size() const {
+    std::lock_guard lock(mutex_);
+    return by_seq_.size();
+}
+
+std::optional<std::uint64_t> Mempool::oldest_ms() const {
+    std::lock_guard lock(mutex_);
+    if (by_seq_.empty()) return std::nullopt;
+    return by_seq_.begin()->second.arrived_ms;
+}
+
+}  // namespace jchain::node

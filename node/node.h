@@ -1,0 +1,92 @@
+// Node: one running JChain node: its store, mempool, admission, block production and
+// RPC server, wired together. Only node/ reads the clock (Node::now_ms).
+//
+// Block production is the single-validator policy (consensus/solo.h): this node signs
+// every commit certificate alone, so it starts only when genesis lists exactly one
+// validator and it holds that validator's key. The BFT engine replaces produce_loop.
+// Thread-safety: public methods may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "chain/genesis.h"
+#include "node/admission.h"
+#include "node/config.h"
+#include "rpc/http_server.h"
+#include "storage/block_store.h"
+
+namespace jchain::node {
+
+std::uint64_t now_ms();
+
+// What status and the web page show of the chain's tip.
+struct TipInfo {
+    std::uint64_t height = 0;
+    chain::Hash block_hash{};
+    std::uint64_t time_ms = 0;
+    std::uint64_t ledger_size = 0;
+    chain::Hash ledger_root{};
+};
+
+struct NodeMetrics {
+    std::atomic<std::uint64_t> records_admitted{0};
+    std::atomic<std::uint64_t> records_rejected{0};
+    std::atomic<std::uint64_t> records_committed{0};
+    std::atomic<std::uint64_t> blocks_committed{0};
+    std::atomic<std::uint64_t> rpc_requests{0};
+};
+
+class Node {
+public:
+    // Loads HOME/config (node.toml, genesis.json, node_key.json) and opens HOME/data.
+    static Result<std::unique_ptr<Node>> open(const std::string& home);
+    ~Node();
+
+    // Starts block production and the RPC server.
+    Status start();
+    // Stops both; pending (uncommitted) records are dropped. Idempotent.
+    void stop();
+
+    const chain::Genesis& genesis() const { return genesis_; }
+    const NodeConfig& config() const { return config_; }
+    const storage::BlockStore& store() const { return *store_; }
+    const Mempool& mempool() const { return mempool_; }
+    Admission& admission() { return *admission_; }
+    NodeMetrics& metrics() { return metrics_; }
+    TipInfo tip() const;
+    std::uint16_t rpc_port() const { return server_ ? server_->port() : 0; }
+    // Wakes block production early (a full block may be waiting).
+    void records_arrived();
+
+private:
+    Node(NodeConfig config, chain::Genesis genesis, crypto::KeyPair key, std::unique_ptr<storage::BlockStore> store,
+         chain::MerkleFrontier frontier);
+    void produce_loop();
+    Status commit_block(std::vector<PendingRecord> pending, std::uint64_t now);
+
+    const NodeConfig config_;
+    const chain::Genesis genesis_;
+    const crypto::KeyPair key_;
+    const chain::Hash validator_set_hash_;
+    std::unique_ptr<storage::BlockStore> store_;
+    Mempool mempool_;
+    VerifyPool verify_pool_;
+    std::unique_ptr<Admission> admission_;
+    NodeMetrics metrics_;
+
+    chain::MerkleFrontier frontier_;  // touched only by the producer thread
+    mutable std::mutex tip_mutex_;
+    TipInfo tip_;
+
+    std::mutex wake_mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread producer_;
+    std::unique_ptr<rpc::HttpServer> server_;
+};
+
+}  // namespace jchain::node

@@ -1,0 +1,302 @@
+#include "node/rpc_service.h"
+
+#include <boost/json.hpp>
+#include <sstream>
+
+#include "chain/json_codec.h"
+#include "chain/receipt.h"
+#include "node/node.h"
+#include "rpc/json_rpc.h"
+
+namespace json = boost::json;
+
+namespace jchain::node {
+
+namespace {
+
+using chain::Hash;
+using rpc::MethodResult;
+using rpc::RpcError;
+
+constexpr std::size_t query_results_max = 1000;
+constexpr std::size_t case_history_max = 10'000;
+
+RpcError reject_error(const chain::Reject& r) {
+    return {chain::reason_code(r.reason), r.message, std::string(chain::reason_word(r.reason))};
+}
+RpcError not_found(std::string what) { return reject_error({chain::RejectReason::not_found, std::move(what)}); }
+
+const json::value* param(const json::value& params, std::string_view key) {
+    return params.is_object() ? params.as_object().if_contains(key) : nullptr;
+}
+
+std::string hex(const Hash& h) { return to_hex(h); }
+
+struct Service {
+    Node& node;
+
+    std::uint64_t block_time(std::uint64_t height) const {
+        auto b = node.store().block(height);
+        return b ? b->header.time_ms : 0;
+    }
+
+    bool revoked(const Hash& id) const {
+        for (const auto& cid : node.store().corrections_of(id)) {
+            auto c = node.store().record(cid);
+            if (c && chain::correction_action(c->record) == chain::CorrectionAction::revoke) return true;
+        }
+        return false;
+    }
+
+    json::array corrections(const Hash& id) const {
+        json::array out;
+        for (const auto& cid : node.store().corrections_of(id)) {
+            auto c = node.store().record(cid);
+            if (!c) continue;
+            auto action = chain::correction_action(c->record);
+            out.push_back({{"id", hex(cid)},
+                           {"action", action == chain::CorrectionAction::revoke ? "revoke" : "amend"},
+                           {"height", c->height}});
+        }
+        return out;
+    }
+
+    MethodResult status() const {
+        const TipInfo tip = node.tip();
+        json::array validators;
+        for (const auto& v : node.genesis().validators.validators)
+            validators.push_back({{"name", v.name}, {"public_key", to_hex(v.key.bytes)}, {"power", v.power}});
+        return json::value{{"chain_id", node.genesis().chain_id},
+                           {"moniker", node.config().moniker},
+                           {"role", node.config().role},
+                           {"height", tip.height},
+                           {"last_block_hash", tip.height ? hex(tip.block_hash) : std::string()},
+                           {"last_block_time", tip.time_ms},
+                           {"ledger_size", tip.ledger_size},
+                           {"ledger_root", hex(tip.ledger_root)},
+                           {"validators", std::move(validators)},
+                           {"peers", json::array()},
+                           {"mempool_size", node.mempool().size()},
+                           {"syncing", false},
+                           {"genesis_hash", hex(chain::genesis_hash(node.genesis()))}};
+    }
+
+    MethodResult submit_record(const json::value& params) {
+        const json::value* rec = param(params, "record");
+        if (!rec) return rpc::invalid_params("params.record is required");
+        auto record = chain::record_from_json(*rec);
+        if (!record) return RpcError{-32602, record.message(), "invalid_record"};
+        std::vector<chain::Record> batch;
+        batch.push_back(std::move(*record));
+        auto results = node.admission().admit(std::move(batch), now_ms());
+        if (auto* reject = std::get_if<chain::Reject>(&results[0])) {
+            node.metrics().records_rejected++;
+            return reject_error(*reject);
+        }
+        node.metrics().records_admitted++;
+        node.records_arrived();
+        return json::value{{"id", hex(std::get<Hash>(results[0]))}, {"status", "pending"}};
+    }
+
+    MethodResult get_record(const json::value& params) const {
+        auto id = chain::hash_from_json(param(params, "id"), "id");
+        if (!id) return rpc::invalid_params(id.message());
+        if (auto stored = node.store().record(*id)) {
+            return json::value{{"id", hex(*id)},
+                               {"record", chain::record_to_json(stored->record)},
+                               {"status", "committed"},
+                               {"height", stored->height},
+                               {"time", block_time(stored->height)},
+                               {"leaf_index", stored->leaf_index},
+                               {"corrections", corrections(*id)},
+                               {"revoked", revoked(*id)}};
+        }
+        if (auto pending = node.mempool().find(*id))
+            return json::value{{"id", hex(*id)}, {"record", chain::record_to_json(*pending)}, {"status", "pending"}};
+        return not_found("no record " + hex(*id));
+    }
+
+    MethodResult get_receipt(const json::value& params) const {
+        auto id = chain::hash_from_json(param(params, "id"), "id");
+        if (!id) return rpc::invalid_params(id.message());
+        auto stored = node.store().record(*id);
+        if (!stored) return not_found("record " + hex(*id) + " is not committed");
+        auto block = node.store().block(stored->height);
+        auto cert = node.store().certificate(stored->height);
+        if (!block || !cert) return RpcError{-32603, "block " + std::to_string(stored->height) + " missing", "internal"};
+        auto path = chain::inclusion_proof(node.store(), stored->leaf_index, block->header.ledger_size);
+        if (!path) return RpcError{-32603, path.message(), "internal"};
+        return chain::make_receipt({stored->record, stored->leaf_index, *path, block->header, *cert,
+                                    node.genesis().validators});
+    }
+
+    MethodResult verify_hash(const json::value& params) const {
+        auto content = chain::hash_from_json(param(params, "content_hash"), "content_hash");
+        if (!content) return rpc::invalid_params(content.message());
+        json::array records;
+        for (const auto& id : node.store().records_with_content(*content, query_results_max)) {
+            auto s = node.store().record(id);
+            if (!s) continue;
+            records.push_back({{"id", hex(id)},
+                               {"kind", chain::kind_name(s->record.kind)},
+                               {"case_id", s->record.case_id},
+                               {"submitter", to_hex(s->record.submitter.bytes)},
+                               {"submitter_name", member_name(s->record.submitter)},
+                               {"height", s->height},
+                               {"time", block_time(s->height)},
+                               {"leaf_index", s->leaf_index},
+                               {"revoked", revoked(id)}});
+        }
+        const bool found = !records.empty();
+        return json::value{{"content_hash", hex(*content)}, {"found", found}, {"records", std::move(records)}};
+    }
+
+    std::string member_name(const chain::PublicKey& key) const {
+        const chain::Member* m = node.genesis().find_member(key);
+        return m ? m->name : std::string();
+    }
+
+    MethodResult case_history(const json::value& params) const {
+        const json::value* case_id = param(params, "case_id");
+        if (!case_id || !case_id->is_string() || case_id->as_string().empty() ||
+            case_id->as_string().size() > chain::case_id_bytes_max)
+            return rpc::invalid_params("case_id must be a non-empty string");
+        json::array records;
+        for (const auto& id : node.store().records_of_case(std::string(case_id->as_string()), case_history_max)) {
+            auto s = node.store().record(id);
+            if (!s) continue;
+            json::array refs;
+            for (const auto& r : s->record.refs) refs.push_back(json::string(hex(r)));
+            json::object meta;
+            for (const auto& [k, v] : s->record.metadata) meta[k] = v;
+            records.push_back({{"id", hex(id)},
+                               {"kind", chain::kind_name(s->record.kind)},
+                               {"content_hash", hex(s->record.content_hash)},
+                               {"submitter", to_hex(s->record.submitter.bytes)},
+                               {"submitter_name", member_name(s->record.submitter)},
+                               {"metadata", std::move(meta)},
+                               {"refs", std::move(refs)},
+                               {"height", s->height},
+                               {"time", block_time(s->height)},
+                               {"leaf_index", s->leaf_index},
+                               {"revoked", revoked(id)}});
+        }
+        return json::value{{"case_id", case_id->as_string()}, {"records", std::move(records)}};
+    }
+
+    MethodResult get_block(const json::value& params) const {
+        std::optional<std::uint64_t> height;
+        if (param(params, "hash")) {
+            auto h = chain::hash_from_json(param(params, "hash"), "hash");
+            if (!h) return rpc::invalid_params(h.message());
+            height = node.store().height_of(*h);
+            if (!height) return not_found("no block with hash " + hex(*h));
+        } else {
+            auto h = chain::uint_from_json(param(params, "height"), "height");
+            if (!h) return rpc::invalid_params("params must have height or hash");
+            height = *h;
+        }
+        auto block = node.store().block(*height);
+        auto cert = node.store().certificate(*height);
+        if (!block || !cert) return not_found("no block at height " + std::to_string(*height));
+        json::array ids;
+        for (const auto& id : block->record_ids) ids.push_back(json::string(hex(id)));
+        return json::value{{"header", chain::header_to_json(block->header)},
+                           {"hash", hex(chain::block_hash(block->header))},
+                           {"header_bytes", to_hex(chain::header_bytes(block->header))},
+                           {"record_ids", std::move(ids)},
+                           {"commit", chain::certificate_to_json(node.genesis().chain_id, *cert)}};
+    }
+
+    MethodResult get_consistency_proof(const json::value& params) const {
+        auto size1 = chain::uint_from_json(param(params, "size1"), "size1");
+        auto size2 = chain::uint_from_json(param(params, "size2"), "size2");
+        if (!size1) return rpc::invalid_params(size1.message());
+        if (!size2) return rpc::invalid_params(size2.message());
+        const std::uint64_t ledger = node.tip().ledger_size;
+        if (*size1 > *size2 || *size2 > ledger)
+            return rpc::invalid_params("need size1 <= size2 <= ledger size " + std::to_string(ledger));
+        auto path = chain::consistency_proof(node.store(), *size1, *size2);
+        auto root1 = chain::merkle_root_at(node.store(), *size1);
+        auto root2 = chain::merkle_root_at(node.store(), *size2);
+        if (!path || !root1 || !root2) return RpcError{-32603, "ledger tree read failed", "internal"};
+        json::array p;
+        for (const auto& h : *path) p.push_back(json::string(hex(h)));
+        return json::value{{"size1", *size1}, {"size2", *size2}, {"root1", hex(*root1)}, {"root2", hex(*root2)},
+                           {"path", std::move(p)}};
+    }
+
+    MethodResult list_validators() const {
+        return chain::validator_set_to_json(node.genesis().validators);
+    }
+
+    MethodResult list_members() const {
+        json::array members;
+        for (const auto& m : node.genesis().members)
+            members.push_back({{"name", m.name}, {"public_key", to_hex(m.key.bytes)}, {"role", m.role},
+                               {"since_height", m.since_height}});
+        return json::value{{"members", std::move(members)}};
+    }
+
+    std::string metrics() const {
+        const TipInfo tip = node.tip();
+        auto& m = node.metrics();
+        std::ostringstream o;
+        auto metric = [&](const char* name, const char* type, const char* help, std::uint64_t value) {
+            o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
+              << name << ' ' << value << '\n';
+        };
+        metric("jchain_height", "gauge", "Height of the last committed block.", tip.height);
+        metric("jchain_ledger_size", "gauge", "Records in the ledger tree.", tip.ledger_size);
+        metric("jchain_mempool_size", "gauge", "Records waiting for a block.", node.mempool().size());
+        metric("jchain_records_admitted_total", "counter", "Records admitted to the mempool.", m.records_admitted);
+        metric("jchain_records_rejected_total", "counter", "Records refused at admission.", m.records_rejected);
+        metric("jchain_records_committed_total", "counter", "Records committed in blocks.", m.records_committed);
+        metric("jchain_blocks_committed_total", "counter", "Blocks committed by this process.", m.blocks_committed);
+        metric("jchain_rpc_requests_total", "counter", "HTTP requests served.", m.rpc_requests);
+        return o.str();
+    }
+};
+
+}  // namespace
+
+rpc::HttpHandler make_http_handler(Node& node) {
+    auto service = std::make_shared<Service>(Service{node});
+    auto dispatcher = std::make_shared<rpc::JsonRpcDispatcher>();
+    auto& d = *dispatcher;
+    d.add("status", [service](const json::value&) { return service->status(); });
+    d.add("submit_record", [service](const json::value& p) { return service->submit_record(p); });
+    d.add("get_record", [service](const json::value& p) { return service->get_record(p); });
+    d.add("get_receipt", [service](const json::value& p) { return service->get_receipt(p); });
+    d.add("verify_hash", [service](const json::value& p) { return service->verify_hash(p); });
+    d.add("case_history", [service](const json::value& p) { return service->case_history(p); });
+    d.add("get_block", [service](const json::value& p) { return service->get_block(p); });
+    d.add("get_consistency_proof", [service](const json::value& p) { return service->get_consistency_proof(p); });
+    d.add("list_validators", [service](const json::value&) { return service->list_validators(); });
+    d.add("list_members", [service](const json::value&) { return service->list_members(); });
+    d.add("get_genesis", [service](const json::value&) -> MethodResult {
+        return chain::genesis_to_json(service->node.genesis());
+    });
+
+    return [service, dispatcher](const rpc::HttpRequest& req) -> rpc::HttpResponse {
+        service->node.metrics().rpc_requests++;
+        const std::string path = req.target.substr(0, req.target.find('?'));
+        if (path == "/rpc" || (path == "/" && req.method == "POST")) {
+            if (req.method != "POST") return {405, "application/json", R"({"error":"use POST for JSON-RPC"})"};
+            std::string body = dispatcher->handle(req.body);
+            if (body.empty()) return {204, "application/json", ""};
+            return {200, "application/json", std::move(body)};
+        }
+        if (req.method != "GET" && req.method != "HEAD") return {405, "text/plain", "method not allowed\n"};
+        if (path == "/health") {
+            const auto tip = service->node.tip();
+            return {200, "application/json",
+                    json::serialize(json::object{{"status", "ok"}, {"height", tip.height}})};
+        }
+        if (path == "/metrics") return {200, "text/plain; version=0.0.4", service->metrics()};
+        if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", web_index_html};
+        return {404, "text/plain", "not found\n"};
+    };
+}
+
+}  // namespace jchain::node

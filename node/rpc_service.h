@@ -1,0 +1,17 @@
+// The node's HTTP surface: JSON-RPC methods of the contract on POST /rpc, GET /health,
+// GET /metrics (Prometheus text) and GET / (the verification web page). docs/rpc.md.
+#pragma once
+
+#include "rpc/http_server.h"
+
+namespace jchain::node {
+
+class Node;
+
+// Handler for the node's HttpServer; safe to call concurrently.
+rpc::HttpHandler make_http_handler(Node& node);
+
+// The verification page (web/index.html, compiled in).
+extern const char* const web_index_html;
+
+}  // namespace jchain::node

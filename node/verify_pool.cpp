@@ -1,0 +1,68 @@
+#include "node/verify_pool.h"
+
+#include <atomic>
+#include <latch>
+#include <memory>
+
+namespace jchain::node {
+
+VerifyPool::VerifyPool(std::size_t threads) {
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { run(); });
+}
+
+VerifyPool::~VerifyPool() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+}
+
+void VerifyPool::run() {
+    for (;;) {
+        std::function<void()> task;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+            if (tasks_.empty()) return;
+            task = std::move(tasks_.front());
+            tasks_.pop_front();
+        }
+        task();
+    }
+}
+
+std::vector<bool> VerifyPool::verify(const std::vector<const chain::Record*>& records) {
+    const std::size_t n = records.size();
+    std::vector<char> ok(n, 0);
+    // Work is handed out in small chunks through a shared cursor, so the caller and
+    // every worker stay busy until the batch is done.
+    constexpr std::size_t chunk = 16;
+    auto cursor = std::make_shared<std::atomic<std::size_t>>(0);
+    auto work = [&records, &ok, cursor, n] {
+        for (;;) {
+            std::size_t begin = cursor->fetch_add(chunk);
+            if (begin >= n) return;
+            for (std::size_t i = begin; i < std::min(n, begin + chunk); ++i)
+                ok[i] = chain::verify_record_signature(*records[i]) ? 1 : 0;
+        }
+    };
+    const std::size_t helpers = std::min(workers_.size(), (n + chunk - 1) / chunk);
+    std::latch done(static_cast<std::ptrdiff_t>(helpers));
+    {
+        std::lock_guard lock(mutex_);
+        for (std::size_t i = 0; i < helpers; ++i)
+            tasks_.emplace_back([&work, &done] {
+                work();
+                done.count_down();
+            });
+    }
+    wake_.notify_all();
+    work();
+    done.wait();
+    return std::vector<bool>(ok.begin(), ok.end());
+}
+
+}  // namespace jchain::node

@@ -1,0 +1,306 @@
+#include "rpc/http_server.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace jchain::rpc {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+// Request line plus headers; a JSON-RPC client needs far less.
+constexpr std::uint32_t header_bytes_max = 16 * 1024;
+// After an error reply the connection is closed gracefully: the rest of what the client
+// is still sending is read and dropped (at most this much, for at most this long), so
+// that the close does not reset the connection before the client has read the reply.
+constexpr std::size_t drain_bytes_max = 4 << 20;
+constexpr int drain_timeout_ms = 2'000;
+// After a failed accept (e.g. out of file descriptors) wait before accepting again.
+constexpr int accept_retry_ms = 50;
+
+std::string error_body(int code, const std::string& message, const std::string& reason) {
+    // The same shape as a JSON-RPC error, so that RPC clients can show it; message and
+    // reason are ASCII without quotes or backslashes.
+    return R"({"jsonrpc":"2.0","id":null,"error":{"code":)" + std::to_string(code) + R"(,"message":")" + message +
+           R"(","data":{"reason":")" + reason + R"("}}})";
+}
+
+// What the server and its sessions share; sessions keep it alive while they exist.
+struct Shared {
+    Shared(HttpServerOptions o, HttpHandler h) : options(std::move(o)), handler(std::move(h)) {}
+    const HttpServerOptions options;
+    const HttpHandler handler;
+    std::atomic<std::size_t> connections{0};  // sessions alive; at most options.connections_max
+};
+
+// One connection. All its work runs on the strand its socket was created with, so the
+// handler call blocks only this connection.
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, std::shared_ptr<Shared> shared)
+        : stream_(std::move(socket)), shared_(std::move(shared)) {}
+    ~Session() { shared_->connections.fetch_sub(1); }
+
+    void start() { asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_header, shared_from_this())); }
+
+private:
+    void read_header() {
+        parser_.emplace();
+        parser_->header_limit(header_bytes_max);
+        parser_->body_limit(shared_->options.body_bytes_max);
+        stream_.expires_after(std::chrono::milliseconds(shared_->options.idle_timeout_ms));
+        http::async_read_header(stream_, buffer_, *parser_,
+                                beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    }
+
+    void on_header(error_code ec, std::size_t) {
+        if (ec) return on_read_error(ec);
+        auto& request = parser_->get();
+        if (beast::iequals(request[http::field::expect], "100-continue")) {
+            // Clients such as curl wait for this before sending a larger body.
+            continue_.emplace(http::status::continue_, request.version());
+            stream_.expires_after(std::chrono::milliseconds(shared_->options.idle_timeout_ms));
+            http::async_write(stream_, *continue_, [self = shared_from_this()](error_code e, std::size_t) {
+                if (e) return self->close();
+                self->read_body();
+            });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        stream_.expires_after(std::chrono::milliseconds(shared_->options.idle_timeout_ms));
+        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    }
+
+    void on_read_error(error_code ec) {
+        if (ec == http::error::body_limit) {
+            const auto limit = std::to_string(shared_->options.body_bytes_max);
+            return reply_and_close(http::status::payload_too_large,
+                                   error_body(-32600, "request body exceeds " + limit + " bytes", "too_large"));
+        }
+        if (ec == http::error::header_limit) {
+            return reply_and_close(http::status::request_header_fields_too_large,
+                                   error_body(-32600, "request header exceeds " + std::to_string(header_bytes_max) + " bytes",
+                                              "too_large"));
+        }
+        if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+            ec != http::error::end_of_stream && ec != http::error::partial_message) {
+            return reply_and_close(http::status::bad_request,
+                                   error_body(-32600, "malformed HTTP request: " + ec.message(), "invalid_request"));
+        }
+        // The client closed, went idle past the timeout, or the socket failed.
+        close();
+    }
+
+    void on_read(error_code ec, std::size_t) {
+        if (ec) return on_read_error(ec);
+        auto message = parser_->release();
+        HttpRequest request;
+        request.method = std::string(message.method_string());
+        request.target = std::string(message.target());
+        request.content_type = std::string(message[http::field::content_type]);
+        request.body = std::move(message.body());
+
+        HttpResponse reply;
+        try {
+            reply = shared_->handler(request);
+        } catch (...) {
+            reply = HttpResponse{500, "application/json", error_body(-32603, "internal error", "internal")};
+        }
+        send(std::move(reply), message.version(), message.keep_alive());
+    }
+
+    void send(HttpResponse reply, unsigned version, bool keep_alive) {
+        if (reply.status < 100 || reply.status > 599) {
+            reply = HttpResponse{500, "application/json", error_body(-32603, "handler returned a bad HTTP status", "internal")};
+        }
+        response_ = {};
+        response_.version(version);
+        response_.result(static_cast<unsigned>(reply.status));
+        response_.set(http::field::server, "jchain");
+        response_.keep_alive(keep_alive);
+        const bool bodiless = reply.status == 204 || reply.status == 304 || (reply.status >= 100 && reply.status < 200);
+        if (!bodiless) {
+            response_.set(http::field::content_type, reply.content_type);
+            response_.body() = std::move(reply.body);
+            response_.prepare_payload();
+        }
+        stream_.expires_after(std::chrono::milliseconds(shared_->options.idle_timeout_ms));
+        http::async_write(stream_, response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+    }
+
+    void on_write(error_code ec, std::size_t) {
+        if (ec) return close();
+        if (response_.need_eof()) return shutdown_and_drain();
+        read_header();
+    }
+
+    void reply_and_close(http::status status, std::string body) {
+        const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+        send(HttpResponse{static_cast<int>(status), "application/json", std::move(body)}, version, /*keep_alive=*/false);
+    }
+
+    void shutdown_and_drain() {
+        error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(std::chrono::milliseconds(drain_timeout_ms));
+        drain();
+    }
+
+    void drain() {
+        stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
+            self->drained_bytes_ += n;
+            if (ec || self->drained_bytes_ > drain_bytes_max) return self->close();
+            self->drain();
+        });
+    }
+
+    void close() {
+        error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.close();
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::shared_ptr<Shared> shared_;
+    std::optional<http::request_parser<http::string_body>> parser_;  // one per request
+    std::optional<http::response<http::empty_body>> continue_;
+    http::response<http::string_body> response_;  // alive until its write completes
+    std::array<char, 16 * 1024> drain_buffer_{};
+    std::size_t drained_bytes_ = 0;
+};
+
+class BeastHttpServer final : public HttpServer {
+public:
+    BeastHttpServer(const HttpServerOptions& options, HttpHandler handler)
+        : shared_(std::make_shared<Shared>(options, std::move(handler))) {}
+
+    ~BeastHttpServer() override { stop(); }
+
+    Status listen() {
+        const auto& options = shared_->options;
+        const std::string where = options.address + ":" + std::to_string(options.port);
+        error_code ec;
+        tcp::endpoint endpoint;
+        const auto address = asio::ip::make_address(options.address, ec);
+        if (!ec) {
+            endpoint = tcp::endpoint(address, options.port);
+        } else {
+            tcp::resolver resolver(*io_);
+            const auto results = resolver.resolve(options.address, std::to_string(options.port),
+                                                  tcp::resolver::passive, ec);
+            if (ec || results.empty()) {
+                return Status::error("cannot listen on " + where + ": cannot resolve address" +
+                                     (ec ? ": " + ec.message() : std::string{}));
+            }
+            endpoint = results.begin()->endpoint();
+        }
+        const auto fail = [&](const char* step) {
+            return Status::error("cannot listen on " + where + ": " + step + ": " + ec.message());
+        };
+        if (acceptor_->open(endpoint.protocol(), ec)) return fail("open");
+        if (acceptor_->set_option(asio::socket_base::reuse_address(true), ec)) return fail("set reuse_address");
+        if (acceptor_->bind(endpoint, ec)) return fail("bind");
+        if (acceptor_->listen(asio::socket_base::max_listen_connections, ec)) return fail("listen");
+        port_ = acceptor_->local_endpoint(ec).port();
+        if (ec) return fail("local_endpoint");
+        return Status::ok();
+    }
+
+    void run() {
+        accept();
+        const std::size_t count = std::max<std::size_t>(1, shared_->options.threads);
+        threads_.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            threads_.emplace_back([this] {
+                // Completion handlers catch what they expect; anything else (bad_alloc)
+                // drops that one operation, not the whole server.
+                for (;;) {
+                    try {
+                        io_->run();
+                        return;
+                    } catch (const std::exception&) {
+                    }
+                }
+            });
+        }
+    }
+
+    std::uint16_t port() const override { return port_; }
+
+    // Must not be called from a handler: it joins the threads that run handlers.
+    void stop() override {
+        std::lock_guard lock(stop_mutex_);
+        if (!io_) return;
+        io_->stop();
+        for (auto& thread : threads_) thread.join();
+        threads_.clear();
+        // Destroying the acceptor and then the io_context frees the port and destroys
+        // every pending operation, and with them the sessions and their sockets.
+        retry_timer_.reset();
+        acceptor_.reset();
+        io_.reset();
+    }
+
+private:
+    void accept() {
+        acceptor_->async_accept(asio::make_strand(*io_), [this](error_code ec, tcp::socket socket) {
+            if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+            if (ec) {
+                retry_timer_->expires_after(std::chrono::milliseconds(accept_retry_ms));
+                retry_timer_->async_wait([this](error_code e) {
+                    if (!e) accept();
+                });
+                return;
+            }
+            if (shared_->connections.fetch_add(1) >= shared_->options.connections_max) {
+                shared_->connections.fetch_sub(1);
+                error_code ignored;
+                socket.close(ignored);
+            } else {
+                // The session now owns the counted connection and releases it when destroyed.
+                std::make_shared<Session>(std::move(socket), shared_)->start();
+            }
+            accept();
+        });
+    }
+
+    std::shared_ptr<Shared> shared_;
+    // Declared so that the acceptor and timer die before the io_context they use.
+    std::unique_ptr<asio::io_context> io_ = std::make_unique<asio::io_context>();
+    std::unique_ptr<tcp::acceptor> acceptor_ = std::make_unique<tcp::acceptor>(*io_);
+    std::unique_ptr<asio::steady_timer> retry_timer_ = std::make_unique<asio::steady_timer>(*io_);
+    std::vector<std::thread> threads_;
+    std::uint16_t port_ = 0;
+    std::mutex stop_mutex_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options, HttpHandler handler) {
+    auto server = std::make_unique<BeastHttpServer>(options, std::move(handler));
+    if (Status status = server->listen(); !status) return status;
+    server->run();
+    return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace jchain::rpc

@@ -1,0 +1,110 @@
+#include "rpc/json_rpc.h"
+
+#include <exception>
+#include <string_view>
+#include <utility>
+
+namespace jchain::rpc {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int parse_error_code = -32700;
+constexpr int invalid_request_code = -32600;
+constexpr int method_not_found_code = -32601;
+constexpr int internal_error_code = -32603;
+
+json::object error_response(const json::value& id, int code, std::string_view message, std::string_view reason) {
+    return json::object{
+        {"jsonrpc", "2.0"},
+        {"id", id},
+        {"error", json::object{{"code", code}, {"message", message}, {"data", json::object{{"reason", reason}}}}},
+    };
+}
+
+bool is_valid_id(const json::value& id) { return id.is_string() || id.is_number() || id.is_null(); }
+
+}  // namespace
+
+void JsonRpcDispatcher::add(const std::string& method, MethodHandler handler) {
+    methods_.insert_or_assign(method, std::move(handler));
+}
+
+std::string JsonRpcDispatcher::handle(const std::string& body) const {
+    json::error_code ec;
+    const json::value request = json::parse(body, ec);
+    if (ec) return json::serialize(error_response(nullptr, parse_error_code, "parse error: " + ec.message(), "parse_error"));
+
+    if (!request.is_array()) {
+        const json::value response = handle_one(request);
+        return response.is_null() ? std::string{} : json::serialize(response);
+    }
+
+    const json::array& batch = request.get_array();
+    if (batch.empty()) return json::serialize(error_response(nullptr, invalid_request_code, "empty batch", "invalid_request"));
+    if (batch.size() > batch_max) {
+        return json::serialize(error_response(
+            nullptr, invalid_request_code,
+            "batch of " + std::to_string(batch.size()) + " requests exceeds " + std::to_string(batch_max), "too_large"));
+    }
+    json::array responses;
+    for (const json::value& entry : batch) {
+        json::value response = handle_one(entry);
+        if (!response.is_null()) responses.push_back(std::move(response));
+    }
+    return responses.empty() ? std::string{} : json::serialize(responses);
+}
+
+// Returns the response object, or null when the request is a notification (valid and
+// without "id"), which gets no response even when its method fails.
+json::value JsonRpcDispatcher::handle_one(const json::value& request) const {
+    const json::object* object = request.if_object();
+    if (object == nullptr) return error_response(nullptr, invalid_request_code, "request is not an object", "invalid_request");
+
+    // The id is echoed when it is of a valid type, even if the rest is malformed, so that
+    // a client can match the error; otherwise it is null (the spec's "could not detect").
+    const json::value* id = object->if_contains("id");
+    const json::value response_id = id != nullptr && is_valid_id(*id) ? *id : json::value(nullptr);
+    const auto invalid = [&](std::string_view message) {
+        return error_response(response_id, invalid_request_code, message, "invalid_request");
+    };
+
+    const json::value* version = object->if_contains("jsonrpc");
+    if (version == nullptr || !version->is_string() || version->get_string() != "2.0") {
+        return invalid("\"jsonrpc\" must be \"2.0\"");
+    }
+    const json::value* method = object->if_contains("method");
+    if (method == nullptr || !method->is_string()) return invalid("\"method\" must be a string");
+    const json::value* params = object->if_contains("params");
+    if (params != nullptr && !params->is_object() && !params->is_array()) {
+        return invalid("\"params\" must be an object or an array");
+    }
+    if (id != nullptr && !is_valid_id(*id)) return invalid("\"id\" must be a string, a number or null");
+    const bool notification = id == nullptr;
+
+    const std::string name(method->get_string());
+    const auto found = methods_.find(name);
+    if (found == methods_.end()) {
+        if (notification) return nullptr;
+        return error_response(response_id, method_not_found_code, "method not found: " + name, "method_not_found");
+    }
+
+    static const json::value no_params;
+    MethodResult result = RpcError{internal_error_code, "internal error", "internal"};
+    try {
+        result = found->second(params != nullptr ? *params : no_params);
+    } catch (const std::exception& e) {
+        result = RpcError{internal_error_code, std::string("internal error: ") + e.what(), "internal"};
+    } catch (...) {
+        result = RpcError{internal_error_code, "internal error", "internal"};
+    }
+    if (notification) return nullptr;
+
+    if (const RpcError* error = std::get_if<RpcError>(&result)) {
+        return error_response(response_id, error->code, error->message, error->reason);
+    }
+    return json::object{{"jsonrpc", "2.0"}, {"id", response_id}, {"result", std::move(std::get<json::value>(result))}};
+}
+
+}  // namespace jchain::rpc

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The README's run command: install dependencies, build, start a local one-validator chain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+exec build/node/jchain devnet "$@"

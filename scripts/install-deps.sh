@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package JChain needs to build, test and run. Idempotent.
+set -euo pipefail
+packages=(
+  g++ cmake ninja-build ccache pkg-config git
+  libsecp256k1-dev libleveldb-dev libsnappy-dev libssl-dev openssl
+  libboost1.81-dev libboost-json1.81-dev libcereal-dev doctest-dev
+  libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,61 @@
+// BlockStore: the node's durable state: blocks with their commit certificates, records
+// and their indexes (by id, content hash, case, correction), and the ledger tree nodes.
+// Key layout: docs/storage.md.
+//
+// Durability: commit_block writes a block and everything it touches in one synced
+// LevelDB WriteBatch, so after a crash the store holds every block whose commit
+// returned, and no part of any other. Thread-safety: reads may run concurrently with
+// each other and with commit_block; commits must be serialised by the caller.
+// A read that fails for a reason other than "not found" (I/O error, corruption) is
+// fatal: the node stops with a message naming the key (docs/architecture.md).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "chain/genesis.h"
+#include "chain/merkle.h"
+
+namespace jchain::storage {
+
+using chain::Hash;
+
+struct StoredRecord {
+    chain::Record record;
+    std::uint64_t height = 0;
+    std::uint64_t leaf_index = 0;
+};
+
+class BlockStore : public chain::MerkleNodeSource {
+public:
+    // Opens (creating if absent) the store in `dir` for the chain of `genesis`.
+    // Fails if the directory belongs to another genesis or is inconsistent: the
+    // tip block, its certificate and the ledger tree must agree (check_tip).
+    static Result<std::unique_ptr<BlockStore>> open(const std::string& dir, const chain::Genesis& genesis);
+
+    virtual ~BlockStore() = default;
+
+    // Height of the last committed block; 0 before the first.
+    virtual std::uint64_t height() const = 0;
+    virtual std::optional<chain::Block> block(std::uint64_t height) const = 0;
+    virtual std::optional<std::uint64_t> height_of(const Hash& block_hash) const = 0;
+    virtual std::optional<chain::CommitCertificate> certificate(std::uint64_t height) const = 0;
+
+    virtual std::optional<StoredRecord> record(const Hash& id) const = 0;
+    virtual bool has_record(const Hash& id) const = 0;
+    // Ids in commit order, at most `limit`.
+    virtual std::vector<Hash> records_with_content(const Hash& content_hash, std::size_t limit) const = 0;
+    virtual std::vector<Hash> records_of_case(const std::string& case_id, std::size_t limit) const = 0;
+    virtual std::vector<Hash> corrections_of(const Hash& id) const = 0;
+
+    // Commits `block` (height() + 1) with its certificate, its records in ledger
+    // order and the ledger tree nodes the block completed; synced before returning.
+    virtual Status commit_block(const chain::Block& block, const chain::CommitCertificate& certificate,
+                                const std::vector<chain::Record>& records,
+                                const std::vector<chain::MerkleNode>& nodes) = 0;
+};
+
+}  // namespace jchain::storage

@@ -1,0 +1,257 @@
+// The LevelDB implementation of BlockStore. Key layout (docs/storage.md):
+//   m:format, m:genesis, m:tip           metadata
+//   b<height>  -> Block                   q<height> -> CommitCertificate
+//   h<hash>    -> height                  r<id>     -> StoredRecord
+//   c<content hash><leaf> -> id           k<case id>\0<leaf> -> id
+//   x<target id><leaf> -> correction id   t<level><index> -> ledger tree node
+// Integers are big-endian so that keys sort in numeric order.
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/write_batch.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "base/bytes.h"
+#include "chain/cereal_codec.h"
+#include "storage/block_store.h"
+
+namespace jchain::storage {
+
+namespace {
+
+constexpr std::string_view format_version = "jchain-store/1";
+
+std::string key(char prefix, ByteSpan a = {}, ByteSpan b = {}) {
+    std::string k(1, prefix);
+    k.append(reinterpret_cast<const char*>(a.data()), a.size());
+    k.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return k;
+}
+
+std::array<std::uint8_t, 8> be64(std::uint64_t v) {
+    std::array<std::uint8_t, 8> out{};
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+    return out;
+}
+
+std::uint64_t read_be64(std::string_view s) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8 && i < s.size(); ++i) v = v << 8 | static_cast<std::uint8_t>(s[i]);
+    return v;
+}
+
+std::string node_key(std::uint8_t level, std::uint64_t index) {
+    std::uint8_t lv[1] = {level};
+    return key('t', lv, be64(index));
+}
+
+std::string case_prefix(const std::string& case_id) {
+    std::string k = key('k', as_bytes(case_id));
+    k.push_back('\0');
+    return k;
+}
+
+[[noreturn]] void fatal_read(const std::string& what, const leveldb::Status& s) {
+    std::fprintf(stderr, "jchain: fatal: store read of %s failed: %s\n", what.c_str(), s.ToString().c_str());
+    std::abort();
+}
+
+class LevelDbStore final : public BlockStore {
+public:
+    LevelDbStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<const leveldb::FilterPolicy> filter,
+                 std::unique_ptr<leveldb::Cache> cache, chain::Genesis genesis)
+        : filter_(std::move(filter)), cache_(std::move(cache)), db_(std::move(db)), genesis_(std::move(genesis)) {}
+
+    Status init() {
+        auto format = get("m:format");
+        const Hash ghash = chain::genesis_hash(genesis_);
+        if (!format) {
+            leveldb::WriteBatch batch;
+            batch.Put("m:format", std::string(format_version));
+            batch.Put("m:genesis", std::string(ghash.begin(), ghash.end()));
+            batch.Put("m:tip", std::string(8, '\0'));
+            return write(batch);
+        }
+        if (*format != format_version)
+            return Status::error("store format is '" + *format + "', this jchain reads '" + std::string(format_version) + "'");
+        auto stored = get("m:genesis");
+        if (!stored || *stored != std::string(ghash.begin(), ghash.end()))
+            return Status::error("the data directory belongs to another genesis (stored genesis hash " +
+                                 (stored ? to_hex(as_bytes(*stored)) : std::string("missing")) + ", config " +
+                                 to_hex(ghash) + ")");
+        auto tip = get("m:tip");
+        if (!tip || tip->size() != 8) return Status::error("store metadata m:tip is missing or malformed");
+        height_ = read_be64(*tip);
+        return check_tip();
+    }
+
+    // The tip block, its certificate, its hash index and the ledger tree agree.
+    Status check_tip() const {
+        const std::uint64_t h = height_.load();
+        if (h == 0) return Status::ok();
+        const std::string at = "block " + std::to_string(h);
+        auto b = block(h);
+        if (!b) return Status::error(at + " (the tip) is missing or unreadable");
+        if (b->header.height != h) return Status::error(at + " holds a header of height " + std::to_string(b->header.height));
+        auto cert = certificate(h);
+        if (!cert) return Status::error("the commit certificate of " + at + " is missing or unreadable");
+        const Hash hash = chain::block_hash(b->header);
+        if (auto problem = chain::check_certificate(genesis_.chain_id, h, hash, *cert, genesis_.validators))
+            return Status::error("the commit certificate of " + at + " is invalid: " + *problem);
+        if (height_of(hash) != h) return Status::error("the hash index does not point at " + at);
+        auto frontier = chain::MerkleFrontier::load(*this, b->header.ledger_size);
+        if (!frontier) return Status::error(frontier.message());
+        if (frontier->root() != b->header.ledger_root)
+            return Status::error("the ledger tree root at size " + std::to_string(b->header.ledger_size) +
+                                 " does not match the root in " + at);
+        for (const auto& id : b->record_ids)
+            if (!has_record(id)) return Status::error("record " + to_hex(id) + " of " + at + " is missing");
+        return Status::ok();
+    }
+
+    std::uint64_t height() const override { return height_.load(); }
+
+    std::optional<chain::Block> block(std::uint64_t height) const override {
+        auto v = get(key('b', be64(height)));
+        return v ? chain::from_cereal<chain::Block>(*v) : std::nullopt;
+    }
+    std::optional<std::uint64_t> height_of(const Hash& hash) const override {
+        auto v = get(key('h', hash));
+        if (!v || v->size() != 8) return std::nullopt;
+        return read_be64(*v);
+    }
+    std::optional<chain::CommitCertificate> certificate(std::uint64_t height) const override {
+        auto v = get(key('q', be64(height)));
+        return v ? chain::from_cereal<chain::CommitCertificate>(*v) : std::nullopt;
+    }
+    std::optional<StoredRecord> record(const Hash& id) const override {
+        auto v = get(key('r', id));
+        if (!v) return std::nullopt;
+        auto r = chain::from_cereal<Stored>(*v);
+        if (!r) return std::nullopt;
+        return StoredRecord{std::move(r->record), r->height, r->leaf_index};
+    }
+    bool has_record(const Hash& id) const override { return get(key('r', id)).has_value(); }
+
+    std::vector<Hash> records_with_content(const Hash& content_hash, std::size_t limit) const override {
+        return scan_ids(key('c', content_hash), limit);
+    }
+    std::vector<Hash> records_of_case(const std::string& case_id, std::size_t limit) const override {
+        return scan_ids(case_prefix(case_id), limit);
+    }
+    std::vector<Hash> corrections_of(const Hash& id) const override { return scan_ids(key('x', id), 1000); }
+
+    std::optional<Hash> node(std::uint8_t level, std::uint64_t index) const override {
+        auto v = get(node_key(level, index));
+        if (!v || v->size() != 32) return std::nullopt;
+        Hash h;
+        std::copy(v->begin(), v->end(), h.begin());
+        return h;
+    }
+
+    Status commit_block(const chain::Block& block, const chain::CommitCertificate& certificate,
+                        const std::vector<chain::Record>& records,
+                        const std::vector<chain::MerkleNode>& nodes) override {
+        const std::uint64_t h = block.header.height;
+        assert(h == height_.load() + 1);
+        assert(records.size() == block.record_ids.size());
+        leveldb::WriteBatch batch;
+        const Hash hash = chain::block_hash(block.header);
+        batch.Put(key('b', be64(h)), chain::to_cereal(block));
+        batch.Put(key('q', be64(h)), chain::to_cereal(certificate));
+        auto hb = be64(h);
+        batch.Put(key('h', hash), std::string(hb.begin(), hb.end()));
+        std::uint64_t leaf = block.header.ledger_size - records.size();
+        for (std::size_t i = 0; i < records.size(); ++i, ++leaf) {
+            const auto& r = records[i];
+            const Hash& id = block.record_ids[i];
+            const std::string id_value(id.begin(), id.end());
+            batch.Put(key('r', id), chain::to_cereal(Stored{r, h, leaf}));
+            batch.Put(key('c', r.content_hash, be64(leaf)), id_value);
+            if (!r.case_id.empty()) batch.Put(case_prefix(r.case_id) + key_suffix(be64(leaf)), id_value);
+            if (r.kind == chain::Kind::correction && !r.refs.empty())
+                batch.Put(key('x', r.refs[0], be64(leaf)), id_value);
+        }
+        for (const auto& n : nodes) batch.Put(node_key(n.level, n.index), std::string(n.hash.begin(), n.hash.end()));
+        batch.Put("m:tip", std::string(hb.begin(), hb.end()));
+        if (auto s = write(batch); !s) return s;
+        height_.store(h);
+        return Status::ok();
+    }
+
+private:
+    // StoredRecord with cereal support.
+    struct Stored {
+        chain::Record record;
+        std::uint64_t height = 0;
+        std::uint64_t leaf_index = 0;
+        template <class Archive>
+        void serialize(Archive& ar) { ar(record, height, leaf_index); }
+    };
+
+    static std::string key_suffix(ByteSpan b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+
+    std::optional<std::string> get(const std::string& k) const {
+        std::string value;
+        leveldb::Status s = db_->Get(leveldb::ReadOptions(), k, &value);
+        if (s.IsNotFound()) return std::nullopt;
+        if (!s.ok()) fatal_read("key " + to_hex(as_bytes(k)), s);
+        return value;
+    }
+
+    std::vector<Hash> scan_ids(const std::string& prefix, std::size_t limit) const {
+        std::vector<Hash> out;
+        std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+        for (it->Seek(prefix); it->Valid() && out.size() < limit && it->key().starts_with(prefix); it->Next()) {
+            if (it->value().size() != 32) continue;
+            Hash h;
+            std::copy(it->value().data(), it->value().data() + 32, h.begin());
+            out.push_back(h);
+        }
+        if (!it->status().ok()) fatal_read("index " + to_hex(as_bytes(prefix)), it->status());
+        return out;
+    }
+
+    Status write(leveldb::WriteBatch& batch) {
+        leveldb::WriteOptions options;
+        options.sync = true;
+        leveldb::Status s = db_->Write(options, &batch);
+        if (!s.ok()) return Status::error("store write failed: " + s.ToString());
+        return Status::ok();
+    }
+
+    std::unique_ptr<const leveldb::FilterPolicy> filter_;
+    std::unique_ptr<leveldb::Cache> cache_;
+    std::unique_ptr<leveldb::DB> db_;  // declared last: closed before the filter and cache
+    chain::Genesis genesis_;
+    std::atomic<std::uint64_t> height_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir, const chain::Genesis& genesis) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::error("cannot create data directory " + dir + ": " + ec.message());
+    std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
+    std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(64 << 20));
+    leveldb::Options options;
+    options.create_if_missing = true;
+    options.paranoid_checks = true;
+    options.filter_policy = filter.get();
+    options.block_cache = cache.get();
+    options.write_buffer_size = 16 << 20;
+    leveldb::DB* raw = nullptr;
+    leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
+    if (!s.ok()) return Status::error("cannot open store " + dir + ": " + s.ToString());
+    auto store = std::make_unique<LevelDbStore>(std::unique_ptr<leveldb::DB>(raw), std::move(filter), std::move(cache),
+                                                genesis);
+    if (auto st = store->init(); !st) return Status::error("store " + dir + ": " + st.message());
+    return std::unique_ptr<BlockStore>(std::move(store));
+}
+
+}  // namespace jchain::storage

@@ -1,0 +1,328 @@
+#include "rpc/http_server.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "rpc/http_client.h"
+
+namespace jchain::rpc {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// Answers "<method> <target> <content type>|<body>", counting its calls.
+struct Echo {
+    std::atomic<int> calls{0};
+    HttpHandler handler() {
+        return [this](const HttpRequest& request) {
+            ++calls;
+            return HttpResponse{200, "text/plain",
+                                request.method + " " + request.target + " " + request.content_type + "|" + request.body};
+        };
+    }
+};
+
+std::unique_ptr<HttpServer> start_server(HttpServerOptions options, HttpHandler handler) {
+    options.port = 0;
+    auto server = HttpServer::start(options, std::move(handler));
+    REQUIRE_MESSAGE(server.is_ok(), server.message());
+    REQUIRE(server.value()->port() != 0);
+    return std::move(server).value();
+}
+
+std::string url(const HttpServer& server, const std::string& path = "/rpc") {
+    return "http://127.0.0.1:" + std::to_string(server.port()) + path;
+}
+
+// A raw connection, for what http_request does not do (keep-alive, idle clients).
+struct RawClient {
+    explicit RawClient(std::uint16_t port) : socket(io) {
+        socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    }
+    void send(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
+    // Reads until `marker` has arrived or the connection ends; returns all it read.
+    std::string read_until(const std::string& marker) {
+        boost::system::error_code ec;
+        asio::read_until(socket, asio::dynamic_buffer(received), marker, ec);
+        return received;
+    }
+    // True when the server closed the connection (EOF or reset) before `timeout`.
+    bool closed_by_server(std::chrono::milliseconds timeout) {
+        socket.non_blocking(true);
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            char byte;
+            boost::system::error_code ec;
+            socket.read_some(asio::buffer(&byte, 1), ec);
+            if (ec == asio::error::would_block) {
+                std::this_thread::sleep_for(10ms);
+                continue;
+            }
+            if (ec) return true;
+        }
+        return false;
+    }
+    asio::io_context io;
+    tcp::socket socket;
+    std::string received;
+};
+
+TEST_CASE("the server hands a request to the handler and returns its reply") {
+    Echo echo;
+    auto server = start_server({}, echo.handler());
+
+    auto reply = http_request("POST", url(*server), R"({"a":1})");
+    REQUIRE_MESSAGE(reply.is_ok(), reply.message());
+    CHECK(reply->status == 200);
+    CHECK(reply->body == R"(POST /rpc application/json|{"a":1})");
+
+    reply = http_request("GET", url(*server, "/health?x=1"), "");
+    REQUIRE_MESSAGE(reply.is_ok(), reply.message());
+    CHECK(reply->body == "GET /health?x=1 |");
+    CHECK(echo.calls == 2);
+}
+
+TEST_CASE("the status and content type chosen by the handler reach the client") {
+    auto server = start_server({}, [](const HttpRequest&) { return HttpResponse{404, "text/html", "<p>no</p>"}; });
+    RawClient client(server->port());
+    client.send("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    const std::string raw = client.read_until("</p>");
+    CHECK(raw.starts_with("HTTP/1.1 404"));
+    CHECK(raw.find("Content-Type: text/html\r\n") != std::string::npos);
+    CHECK(raw.find("Server: jchain\r\n") != std::string::npos);
+}
+
+TEST_CASE("a body over body_bytes_max gets 413 and never reaches the handler") {
+    Echo echo;
+    HttpServerOptions options;
+    options.body_bytes_max = 1000;
+    auto server = start_server(options, echo.handler());
+
+    auto reply = http_request("POST", url(*server), std::string(1001, 'x'));
+    REQUIRE_MESSAGE(reply.is_ok(), reply.message());
+    CHECK(reply->status == 413);
+    CHECK(reply->body ==
+          R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body exceeds 1000 bytes","data":{"reason":"too_large"}}})");
+
+    // Far larger than the socket buffers: the reply still arrives intact.
+    reply = http_request("POST", url(*server), std::string(8 << 20, 'x'));
+    REQUIRE_MESSAGE(reply.is_ok(), reply.message());
+    CHECK(reply->status == 413);
+    CHECK(echo.calls == 0);
+
+    reply = http_request("POST", url(*server), std::string(1000, 'x'));
+    REQUIRE_MESSAGE(reply.is_ok(), reply.message());
+    CHECK(reply->status == 200);
+    CHECK(echo.calls == 1);
+}
+
+TEST_CASE("a chunked body over body_bytes_max gets 413") {
+    Echo echo;
+    HttpServerOptions options;
+    options.body_bytes_max = 10;
+    auto server = start_server(options, echo.handler());
+    RawClient client(server->port());
+    client.send("POST /rpc HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
+    CHECK(client.read_until("}}}").starts_with("HTTP/1.1 413"));
+    CHECK(echo.calls == 0);
+}
+
+TEST_CASE("a slow handler on one connection does not hold up another") {
+    std::atomic<int> calls{0};
+    std::atomic<bool> slow_started{false};
+    auto server = start_server({}, [&](const HttpRequest& request) {
+        if (calls++ == 0) {
+            slow_started = true;
+            std::this_thread::sleep_for(300ms);
+        }
+        return HttpResponse{200, "text/plain", request.body};
+    });
+
+    std::atomic<int> order{0};
+    int slow_position = 0;
+    auto slow = std::async(std::launch::async, [&] {
+        auto reply = http_request("POST", url(*server), "slow");
+        slow_position = ++order;
+        return reply;
+    });
+    while (!slow_started) std::this_thread::sleep_for(1ms);
+    const auto before = std::chrono::steady_clock::now();
+    auto fast = http_request("POST", url(*server), "fast");
+    const auto fast_took = std::chrono::steady_clock::now() - before;
+    const int fast_position = ++order;
+
+    auto slow_reply = slow.get();
+    REQUIRE_MESSAGE(fast.is_ok(), fast.message());
+    REQUIRE_MESSAGE(slow_reply.is_ok(), slow_reply.message());
+    CHECK(fast->body == "fast");
+    CHECK(slow_reply->body == "slow");
+    CHECK(fast_position == 1);
+    CHECK(slow_position == 2);
+    CHECK(fast_took < 200ms);
+}
+
+TEST_CASE("a kept-alive connection serves several requests and 204 has no body") {
+    auto server = start_server({}, [](const HttpRequest& request) {
+        if (request.target == "/empty") return HttpResponse{204, "application/json", "ignored"};
+        return HttpResponse{200, "text/plain", "ok:" + request.target};
+    });
+    RawClient client(server->port());
+    client.send("GET /one HTTP/1.1\r\nHost: a\r\n\r\n");
+    client.read_until("ok:/one");
+    client.send("POST /empty HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}");
+    client.send("GET /two HTTP/1.1\r\nHost: a\r\n\r\n");
+    const std::string raw = client.read_until("ok:/two");
+    const auto no_content = raw.find("HTTP/1.1 204");
+    REQUIRE(no_content != std::string::npos);
+    const auto second = raw.find("HTTP/1.1 200", no_content);
+    REQUIRE(second != std::string::npos);
+    const std::string head_204 = raw.substr(no_content, second - no_content);
+    CHECK(head_204.ends_with("\r\n\r\n"));  // nothing after the header
+    CHECK(head_204.find("Content-Length") == std::string::npos);
+    CHECK(head_204.find("ignored") == std::string::npos);
+}
+
+TEST_CASE("Expect: 100-continue is answered before the body is sent") {
+    Echo echo;
+    auto server = start_server({}, echo.handler());
+    RawClient client(server->port());
+    client.send("POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    CHECK(client.read_until("\r\n\r\n").starts_with("HTTP/1.1 100 Continue\r\n"));
+    client.send("body");
+    CHECK(client.read_until("|body").find("HTTP/1.1 200") != std::string::npos);
+}
+
+TEST_CASE("a handler that throws gets 500 and the server keeps serving") {
+    std::atomic<int> calls{0};
+    auto server = start_server({}, [&](const HttpRequest&) -> HttpResponse {
+        if (calls++ == 0) throw std::runtime_error("boom");
+        return HttpResponse{200, "text/plain", "fine"};
+    });
+    auto reply = http_request("POST", url(*server), "{}");
+    REQUIRE_MESSAGE(reply.is_ok(), reply.message());
+    CHECK(reply->status == 500);
+    CHECK(reply->body.find(R"("reason":"internal")") != std::string::npos);
+    reply = http_request("POST", url(*server), "{}");
+    REQUIRE_MESSAGE(reply.is_ok(), reply.message());
+    CHECK(reply->status == 200);
+}
+
+TEST_CASE("malformed HTTP gets 400") {
+    Echo echo;
+    auto server = start_server({}, echo.handler());
+    RawClient client(server->port());
+    client.send("GET / HTTP/1.1\r\nHost a\r\n\r\n");
+    CHECK(client.read_until("}}}").starts_with("HTTP/1.1 400"));
+    CHECK(echo.calls == 0);
+}
+
+TEST_CASE("an idle connection is closed after idle_timeout_ms") {
+    HttpServerOptions options;
+    options.idle_timeout_ms = 100;
+    Echo echo;
+    auto server = start_server(options, echo.handler());
+    RawClient client(server->port());
+    CHECK(client.closed_by_server(2000ms));
+
+    options.idle_timeout_ms = 5000;
+    auto patient = start_server(options, echo.handler());
+    RawClient other(patient->port());
+    CHECK_FALSE(other.closed_by_server(300ms));
+}
+
+TEST_CASE("connections over connections_max are closed at accept") {
+    HttpServerOptions options;
+    options.connections_max = 1;
+    Echo echo;
+    auto server = start_server(options, echo.handler());
+    RawClient first(server->port());
+    first.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n");
+    first.read_until("|");  // the first connection is accepted and stays open
+
+    CHECK_FALSE(http_request("GET", url(*server), "", 2000).is_ok());
+
+    first.socket.close();
+    // The server notices the close and frees the slot.
+    bool served = false;
+    for (int i = 0; i < 100 && !served; ++i) {
+        served = http_request("GET", url(*server), "", 2000).is_ok();
+        if (!served) std::this_thread::sleep_for(10ms);
+    }
+    CHECK(served);
+}
+
+TEST_CASE("after stop a request cannot connect, and stop may be called again") {
+    Echo echo;
+    auto server = start_server({}, echo.handler());
+    const std::string address = url(*server);
+    REQUIRE(http_request("GET", address, "").is_ok());
+    RawClient idle(server->port());
+
+    server->stop();
+    const auto reply = http_request("GET", address, "");
+    REQUIRE_FALSE(reply.is_ok());
+    CHECK(reply.message().find("connect") != std::string::npos);
+    CHECK(idle.closed_by_server(1000ms));  // open connections are closed too
+    server->stop();
+}
+
+TEST_CASE("binding an address already in use fails with a message naming it") {
+    Echo echo;
+    auto first = start_server({}, echo.handler());
+    HttpServerOptions options;
+    options.port = first->port();
+    const auto second = HttpServer::start(options, echo.handler());
+    REQUIRE_FALSE(second.is_ok());
+    const std::string where = "127.0.0.1:" + std::to_string(first->port());
+    CHECK_MESSAGE(second.message().find(where) != std::string::npos, second.message());
+    CHECK_MESSAGE(second.message().find("in use") != std::string::npos, second.message());
+}
+
+TEST_CASE("a bad listen address fails with a message naming it") {
+    HttpServerOptions options;
+    options.address = "256.1.1.1";
+    options.port = 0;
+    const auto server = HttpServer::start(options, [](const HttpRequest&) { return HttpResponse{}; });
+    REQUIRE_FALSE(server.is_ok());
+    CHECK(server.message().find("256.1.1.1") != std::string::npos);
+}
+
+TEST_CASE("http_request refuses URLs it cannot serve") {
+    auto reply = http_request("GET", "https://127.0.0.1:1/", "");
+    REQUIRE_FALSE(reply.is_ok());
+    CHECK(reply.message().find("only http://") != std::string::npos);
+    CHECK_FALSE(http_request("GET", "http://127.0.0.1:99999/", "").is_ok());
+    CHECK_FALSE(http_request("GET", "http:///rpc", "").is_ok());
+    CHECK_FALSE(http_request("FETCH", "http://127.0.0.1:1/", "").is_ok());
+}
+
+TEST_CASE("http_request times out on a server that never answers") {
+    asio::io_context io;
+    tcp::acceptor silent(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const auto port = silent.local_endpoint().port();
+    const auto before = std::chrono::steady_clock::now();
+    const auto reply = http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/", "", 200);
+    const auto took = std::chrono::steady_clock::now() - before;
+    REQUIRE_FALSE(reply.is_ok());
+    CHECK(reply.message().find("timed out") != std::string::npos);
+    CHECK(took < 2s);
+}
+
+TEST_CASE("http_request reaches a server without an explicit port path") {
+    Echo echo;
+    auto server = start_server({}, echo.handler());
+    const auto reply = http_request("GET", "http://127.0.0.1:" + std::to_string(server->port()), "");
+    REQUIRE_MESSAGE(reply.is_ok(), reply.message());
+    CHECK(reply->body == "GET / |");
+}
+
+}  // namespace
+}  // namespace jchain::rpc
