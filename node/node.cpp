@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "chain/block_builder.h"
 #include "consensus/solo.h"
 #include "node/rpc_service.h"
 
@@ -127,34 +128,25 @@ void Node::produce_loop() {
 
 Status Node::commit_block(std::vector<PendingRecord> pending, std::uint64_t now) {
     const TipInfo prev = tip();
-    chain::MerkleFrontier frontier = frontier_;
-    chain::Block block;
+    std::vector<chain::Hash> ids;
     std::vector<chain::Record> records;
-    std::vector<chain::MerkleNode> nodes;
-    block.record_ids.reserve(pending.size());
+    ids.reserve(pending.size());
     records.reserve(pending.size());
     for (auto& p : pending) {
-        auto written = frontier.append(chain::merkle_leaf_hash(p.id));
-        nodes.insert(nodes.end(), written.begin(), written.end());
-        block.record_ids.push_back(p.id);
+        ids.push_back(p.id);
         records.push_back(std::move(p.record));
     }
-    block.header = chain::BlockHeader{
-        .chain_id = genesis_.chain_id,
-        .height = prev.height + 1,
-        .time_ms = consensus::block_time_ms(now, prev.time_ms),
-        .prev_hash = prev.height == 0 ? chain::genesis_hash(genesis_) : prev.block_hash,
-        .ledger_size = frontier.size(),
-        .ledger_root = frontier.root(),
-        .validator_set_hash = validator_set_hash_,
-        .proposer = key_.public_key,
-    };
+    auto built = chain::build_block(genesis_.chain_id, prev.height,
+                                    prev.height == 0 ? chain::genesis_hash(genesis_) : prev.block_hash,
+                                    consensus::block_time_ms(now, prev.time_ms), frontier_, ids, validator_set_hash_,
+                                    key_.public_key);
+    const chain::Block& block = built.block;
+    const chain::MerkleFrontier& frontier = built.frontier;
     const chain::Hash hash = chain::block_hash(block.header);
-    chain::CommitCertificate cert{block.header.height, 0, hash, {}};
-    const chain::Hash vote_digest = crypto::sha256(chain::vote_signed_bytes(chain::certificate_vote(genesis_.chain_id, cert)));
-    cert.signatures.push_back({key_.public_key, crypto::sign(key_.private_key, vote_digest)});
+    const chain::CommitCertificate cert{block.header.height, 0, hash,
+                                        {chain::sign_precommit(genesis_.chain_id, block.header.height, 0, hash, key_)}};
 
-    if (auto s = store_->commit_block(block, cert, records, nodes); !s) return s;
+    if (auto s = store_->commit_block(block, cert, records, built.nodes); !s) return s;
     frontier_ = frontier;
     {
         std::lock_guard lock(tip_mutex_);

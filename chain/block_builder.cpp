@@ -1,0 +1,33 @@
+#include "chain/block_builder.h"
+
+namespace jchain::chain {
+
+BuiltBlock build_block(const std::string& chain_id, std::uint64_t prev_height, const Hash& prev_hash,
+                       std::uint64_t time_ms, const MerkleFrontier& frontier, const std::vector<Hash>& ids,
+                       const Hash& validator_set_hash, const PublicKey& proposer) {
+    BuiltBlock out{{}, {}, frontier};
+    for (const auto& id : ids) {
+        auto written = out.frontier.append(merkle_leaf_hash(id));
+        out.nodes.insert(out.nodes.end(), written.begin(), written.end());
+    }
+    out.block.record_ids = ids;
+    out.block.header = BlockHeader{
+        .chain_id = chain_id,
+        .height = prev_height + 1,
+        .time_ms = time_ms,
+        .prev_hash = prev_hash,
+        .ledger_size = out.frontier.size(),
+        .ledger_root = out.frontier.root(),
+        .validator_set_hash = validator_set_hash,
+        .proposer = proposer,
+    };
+    return out;
+}
+
+CommitSignature sign_precommit(const std::string& chain_id, std::uint64_t height, std::uint32_t round,
+                               const Hash& block_hash, const crypto::KeyPair& key) {
+    const Vote vote{VoteType::precommit, chain_id, height, round, block_hash};
+    return {key.public_key, crypto::sign(key.private_key, crypto::sha256(vote_signed_bytes(vote)))};
+}
+
+}  // namespace jchain::chain

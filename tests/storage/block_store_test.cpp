@@ -1,0 +1,124 @@
+#include <doctest/doctest.h>
+#include <leveldb/db.h>
+
+#include "storage/block_store.h"
+#include "tests/support/test_chain.h"
+
+using namespace jchain;
+
+namespace {
+
+// Commits `blocks` blocks of `per_block` records each; returns the records in order.
+std::vector<chain::Record> fill(storage::BlockStore& store, const test::TestChain& tc, int blocks, int per_block) {
+    std::vector<chain::Record> all;
+    chain::MerkleFrontier frontier;
+    chain::Hash prev{};
+    for (int b = 0; b < blocks; ++b) {
+        std::vector<chain::Record> records;
+        for (int i = 0; i < per_block; ++i) records.push_back(tc.record(all.size() + records.size(), tc.court));
+        auto c = tc.block(store.height(), prev, frontier, records);
+        REQUIRE(store.commit_block(c.built.block, c.cert, records, c.built.nodes).is_ok());
+        frontier = c.built.frontier;
+        prev = chain::block_hash(c.built.block.header);
+        all.insert(all.end(), records.begin(), records.end());
+    }
+    return all;
+}
+
+}  // namespace
+
+TEST_CASE("a reopened store resumes at its last block with every record and index") {
+    test::TempDir dir;
+    test::TestChain tc;
+    std::vector<chain::Record> records;
+    {
+        auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+        REQUIRE(store.is_ok());
+        CHECK((*store)->height() == 0);
+        records = fill(**store, tc, 4, 5);
+        CHECK((*store)->height() == 4);
+    }
+    auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+    REQUIRE(store.is_ok());
+    CHECK((*store)->height() == 4);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        auto stored = (*store)->record(chain::record_id(records[i]));
+        REQUIRE(stored);
+        CHECK(stored->leaf_index == i);
+        CHECK(stored->height == i / 5 + 1);
+        CHECK(stored->record.signature == records[i].signature);
+        CHECK((*store)->records_with_content(records[i].content_hash, 10) ==
+              std::vector<chain::Hash>{chain::record_id(records[i])});
+    }
+    // case-0 holds records 0, 3, 6, ... in commit order.
+    auto case0 = (*store)->records_of_case("case-0", 100);
+    REQUIRE(case0.size() == 7);
+    CHECK(case0[1] == chain::record_id(records[3]));
+    CHECK((*store)->records_of_case("case-", 100).empty());
+    auto block3 = (*store)->block(3);
+    REQUIRE(block3);
+    CHECK((*store)->height_of(chain::block_hash(block3->header)) == 3);
+    auto root = chain::merkle_root_at(**store, 20);
+    REQUIRE(root.is_ok());
+    CHECK(*root == (*store)->block(4)->header.ledger_root);
+}
+
+TEST_CASE("a store refuses to open for another genesis") {
+    test::TempDir dir;
+    test::TestChain tc;
+    { REQUIRE(storage::BlockStore::open(dir.str(), tc.genesis).is_ok()); }
+    test::TestChain other;
+    other.genesis.chain_id = "another-chain";
+    auto store = storage::BlockStore::open(dir.str(), other.genesis);
+    REQUIRE_FALSE(store.is_ok());
+    CHECK(store.message().find("another genesis") != std::string::npos);
+}
+
+TEST_CASE("an inconsistent store stops the node with an error naming what is wrong") {
+    test::TempDir dir;
+    test::TestChain tc;
+    {
+        auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+        REQUIRE(store.is_ok());
+        fill(**store, tc, 2, 3);
+    }
+    SUBCASE("a missing ledger tree node") {
+        leveldb::DB* raw = nullptr;
+        REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.str(), &raw).ok());
+        std::string key = "t";
+        key.push_back('\x01');  // level 1, index 2: leaves 4..5, a peak of the size-6 tree
+        for (int i = 0; i < 7; ++i) key.push_back('\0');
+        key.push_back('\x02');
+        REQUIRE(raw->Delete(leveldb::WriteOptions(), key).ok());
+        delete raw;
+        auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+        REQUIRE_FALSE(store.is_ok());
+        CHECK(store.message().find("ledger tree node level 1 index 2") != std::string::npos);
+    }
+    SUBCASE("a tip pointing past the last block") {
+        leveldb::DB* raw = nullptr;
+        REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.str(), &raw).ok());
+        std::string tip(8, '\0');
+        tip[7] = 3;
+        REQUIRE(raw->Put(leveldb::WriteOptions(), "m:tip", tip).ok());
+        delete raw;
+        auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+        REQUIRE_FALSE(store.is_ok());
+        CHECK(store.message().find("block 3 (the tip) is missing") != std::string::npos);
+    }
+    SUBCASE("a forged certificate on the tip") {
+        leveldb::DB* raw = nullptr;
+        REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.str(), &raw).ok());
+        std::string key = "q";
+        for (int i = 0; i < 7; ++i) key.push_back('\0');
+        key.push_back('\x02');
+        std::string cert;
+        REQUIRE(raw->Get(leveldb::ReadOptions(), key, &cert).ok());
+        cert[cert.size() - 5] ^= 1;  // inside the last signature
+        REQUIRE(raw->Put(leveldb::WriteOptions(), key, cert).ok());
+        delete raw;
+        auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+        REQUIRE_FALSE(store.is_ok());
+        CHECK(store.message().find("commit certificate of block 2") != std::string::npos);
+    }
+}

@@ -1,0 +1,91 @@
+// Test helpers: a temporary directory, a small genesis with fixed keys, and signed
+// records and blocks built the way the node builds them.
+#pragma once
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "chain/block_builder.h"
+#include "chain/genesis.h"
+#include "crypto/keys.h"
+
+namespace jchain::test {
+
+class TempDir {
+public:
+    TempDir() {
+        std::random_device rd;
+        path_ = std::filesystem::temp_directory_path() / ("jchain-test-" + std::to_string(rd()) + std::to_string(rd()));
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    std::string str() const { return path_.string(); }
+    std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+inline crypto::KeyPair key_from_scalar(std::uint8_t last) {
+    crypto::PrivateKey k;
+    k.bytes[31] = last;
+    return *crypto::key_pair_from_private(k);
+}
+
+// Validator: scalar 1. Members: court (scalar 2), police (scalar 3).
+struct TestChain {
+    crypto::KeyPair validator = key_from_scalar(1);
+    crypto::KeyPair court = key_from_scalar(2);
+    crypto::KeyPair police = key_from_scalar(3);
+    crypto::KeyPair outsider = key_from_scalar(4);
+    chain::Genesis genesis;
+
+    TestChain() {
+        genesis.chain_id = "jchain-test";
+        genesis.genesis_time_ms = 1'700'000'000'000;
+        genesis.validators.validators.push_back({"v0", validator.public_key, 1});
+        genesis.members.push_back({"Court", court.public_key, "court", 0});
+        genesis.members.push_back({"Police", police.public_key, "police", 0});
+        std::sort(genesis.members.begin(), genesis.members.end(),
+                  [](const chain::Member& a, const chain::Member& b) { return a.key < b.key; });
+        genesis.policy = chain::default_policy();
+    }
+
+    chain::Record record(std::uint64_t n, const crypto::KeyPair& by, chain::Kind kind = chain::Kind::evidence,
+                         std::uint64_t time_ms = 1'700'000'000'000) const {
+        chain::Record r;
+        r.chain_id = genesis.chain_id;
+        r.kind = kind;
+        r.content_hash = crypto::sha256(as_bytes("content " + std::to_string(n)));
+        r.case_id = "case-" + std::to_string(n % 3);
+        r.client_time_ms = time_ms;
+        r.nonce = n;
+        chain::sign_record(r, by);
+        return r;
+    }
+
+    // Next block over `records`, certified by the validator.
+    struct Certified {
+        chain::BuiltBlock built;
+        chain::CommitCertificate cert;
+    };
+    Certified block(std::uint64_t prev_height, const chain::Hash& prev_hash, const chain::MerkleFrontier& frontier,
+                    const std::vector<chain::Record>& records) const {
+        std::vector<chain::Hash> ids;
+        for (const auto& r : records) ids.push_back(chain::record_id(r));
+        auto built = chain::build_block(genesis.chain_id, prev_height,
+                                        prev_height == 0 ? chain::genesis_hash(genesis) : prev_hash,
+                                        genesis.genesis_time_ms + prev_height + 1, frontier, ids,
+                                        chain::validator_set_hash(genesis.validators), validator.public_key);
+        const chain::Hash h = chain::block_hash(built.block.header);
+        chain::CommitCertificate cert{built.block.header.height, 0, h,
+                                      {chain::sign_precommit(genesis.chain_id, built.block.header.height, 0, h, validator)}};
+        return {std::move(built), std::move(cert)};
+    }
+};
+
+}  // namespace jchain::test
