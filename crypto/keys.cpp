@@ -170,9 +170,18 @@ std::optional<PublicKey> parse_public_key(ByteSpan sec1) {
     bool compressed = sec1.size() == 33 && (sec1[0] == 0x02 || sec1[0] == 0x03);
     bool uncompressed = sec1.size() == 65 && sec1[0] == 0x04;
     if (!compressed && !uncompressed) return std::nullopt;
+    // Records from one member repeat the same key; a point once found on the curve stays
+    // there, so each thread remembers the last few valid compressed keys.
+    thread_local std::array<PublicKey, 8> recent{};
+    thread_local std::size_t recent_next = 0;
+    if (compressed)
+        for (const auto& k : recent)
+            if (std::equal(k.bytes.begin(), k.bytes.end(), sec1.begin())) return k;
     secp256k1_pubkey pk;
     if (secp256k1_ec_pubkey_parse(context(), &pk, sec1.data(), sec1.size()) != 1) return std::nullopt;
-    return serialize_compressed(pk);
+    const PublicKey key = serialize_compressed(pk);
+    recent[recent_next++ % recent.size()] = key;
+    return key;
 }
 
 Signature sign(const PrivateKey& key, const Hash& digest) {
@@ -189,6 +198,23 @@ bool verify(const PublicKey& key, const Hash& digest, const Signature& sig) {
     secp256k1_ecdsa_signature parsed;
     if (secp256k1_ecdsa_signature_parse_compact(context(), &parsed, sig.bytes.data()) != 1) return false;
     // No normalisation: secp256k1_ecdsa_verify itself refuses high-S.
+    return secp256k1_ecdsa_verify(context(), &parsed, digest.data(), &pk) == 1;
+}
+
+std::optional<PreparedKey> PreparedKey::from(const PublicKey& key) {
+    static_assert(sizeof(secp256k1_pubkey) == 64);
+    secp256k1_pubkey pk;
+    if (secp256k1_ec_pubkey_parse(context(), &pk, key.bytes.data(), key.bytes.size()) != 1) return std::nullopt;
+    PreparedKey out;
+    std::memcpy(out.parsed_.data(), pk.data, 64);
+    return out;
+}
+
+bool PreparedKey::verify(const Hash& digest, const Signature& sig) const {
+    secp256k1_pubkey pk;
+    std::memcpy(pk.data, parsed_.data(), 64);
+    secp256k1_ecdsa_signature parsed;
+    if (secp256k1_ecdsa_signature_parse_compact(context(), &parsed, sig.bytes.data()) != 1) return false;
     return secp256k1_ecdsa_verify(context(), &parsed, digest.data(), &pk) == 1;
 }
 

@@ -5,11 +5,18 @@ namespace jchain::node {
 using chain::Reject;
 using chain::RejectReason;
 
-std::optional<Reject> Admission::check_policy(const chain::Record& r, std::uint64_t now_ms) const {
+Admission::Admission(const chain::Genesis& genesis, const storage::BlockStore& store, Mempool& mempool,
+                     VerifyPool& pool, AdmissionLimits limits)
+    : genesis_(genesis), store_(store), mempool_(mempool), pool_(pool), limits_(limits) {
+    for (const auto& m : genesis_.members) member_keys_.emplace(m.key, *crypto::PreparedKey::from(m.key));
+}
+
+std::optional<Reject> Admission::check_policy(const chain::Record& r, std::size_t signed_bytes,
+                                              std::uint64_t now_ms) const {
     if (r.chain_id != genesis_.chain_id)
         return Reject{RejectReason::wrong_chain, "record is for chain '" + r.chain_id + "', this is '" + genesis_.chain_id + "'"};
     if (auto problem = chain::check_record_shape(r)) return Reject{RejectReason::invalid_record, *problem};
-    if (chain::record_signed_bytes(r).size() > chain::record_signed_bytes_max)
+    if (signed_bytes > chain::record_signed_bytes_max)
         return Reject{RejectReason::too_large,
                       "record exceeds " + std::to_string(chain::record_signed_bytes_max) + " signed bytes"};
     const std::uint64_t window = limits_.client_time_window_ms;
@@ -40,23 +47,26 @@ std::optional<Reject> Admission::check_policy(const chain::Record& r, std::uint6
 
 std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, std::uint64_t now_ms) {
     std::vector<AdmitResult> results(records.size(), chain::Hash{});
-    std::vector<const chain::Record*> to_verify;
+    std::vector<chain::Hash> ids(records.size());
+    std::vector<VerifyPool::Job> jobs;
     std::vector<std::size_t> positions;
     for (std::size_t i = 0; i < records.size(); ++i) {
-        if (auto reject = check_policy(records[i], now_ms)) {
+        const Bytes bytes = chain::record_signed_bytes(records[i]);
+        if (auto reject = check_policy(records[i], bytes.size(), now_ms)) {
             results[i] = std::move(*reject);
             continue;
         }
-        const chain::Hash id = chain::record_id(records[i]);
-        if (mempool_.contains(id) || store_.has_record(id)) {  // cheap early exit; re-checked on insert
-            results[i] = Reject{RejectReason::duplicate, "record " + to_hex(id) + " was already submitted"};
+        ids[i] = crypto::sha256(bytes);
+        // A pending duplicate is cheap to spot here; a committed one costs a store read,
+        // which Mempool::add does anyway, under its lock, after verification.
+        if (mempool_.contains(ids[i])) {
+            results[i] = Reject{RejectReason::duplicate, "record " + to_hex(ids[i]) + " was already submitted"};
             continue;
         }
-        results[i] = id;
-        to_verify.push_back(&records[i]);
+        jobs.push_back({&member_keys_.at(records[i].submitter), &ids[i], &records[i].signature});
         positions.push_back(i);
     }
-    const std::vector<bool> ok = pool_.verify(to_verify);
+    const std::vector<bool> ok = pool_.verify(jobs);
     auto committed = [this](const chain::Hash& id) { return store_.has_record(id); };
     for (std::size_t k = 0; k < positions.size(); ++k) {
         const std::size_t i = positions[k];
@@ -65,8 +75,10 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
                                                                  to_hex(records[i].submitter.bytes)};
             continue;
         }
-        const chain::Hash id = std::get<chain::Hash>(results[i]);
-        if (auto reject = mempool_.add({id, std::move(records[i]), now_ms}, committed)) results[i] = std::move(*reject);
+        if (auto reject = mempool_.add({ids[i], std::move(records[i]), now_ms}, committed))
+            results[i] = std::move(*reject);
+        else
+            results[i] = ids[i];
     }
     return results;
 }

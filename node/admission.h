@@ -5,6 +5,7 @@
 // nothing. Thread-safe.
 #pragma once
 
+#include <map>
 #include <variant>
 #include <vector>
 
@@ -25,14 +26,15 @@ using AdmitResult = std::variant<chain::Hash, chain::Reject>;  // the id, or why
 class Admission {
 public:
     Admission(const chain::Genesis& genesis, const storage::BlockStore& store, Mempool& mempool, VerifyPool& pool,
-              AdmissionLimits limits)
-        : genesis_(genesis), store_(store), mempool_(mempool), pool_(pool), limits_(limits) {}
+              AdmissionLimits limits);
 
     // Checks and admits each record; results are in input order.
     std::vector<AdmitResult> admit(std::vector<chain::Record> records, std::uint64_t now_ms);
 
     // The checks that need no signature and no mempool: nullopt when they pass.
-    std::optional<chain::Reject> check_policy(const chain::Record& record, std::uint64_t now_ms) const;
+    // `signed_bytes` is record_signed_bytes(record), computed once by the caller.
+    std::optional<chain::Reject> check_policy(const chain::Record& record, std::size_t signed_bytes,
+                                              std::uint64_t now_ms) const;
 
 private:
     const chain::Genesis& genesis_;
@@ -40,6 +42,7 @@ private:
     Mempool& mempool_;
     VerifyPool& pool_;
     AdmissionLimits limits_;
+    std::map<crypto::PublicKey, crypto::PreparedKey> member_keys_;  // parsed once, from genesis
 };
 
 }  // namespace jchain::node

@@ -34,22 +34,22 @@ void VerifyPool::run() {
     }
 }
 
-std::vector<bool> VerifyPool::verify(const std::vector<const chain::Record*>& records) {
-    const std::size_t n = records.size();
+std::vector<bool> VerifyPool::verify(const std::vector<Job>& jobs) {
+    const std::size_t n = jobs.size();
     std::vector<char> ok(n, 0);
     // Work is handed out in small chunks through a shared cursor, so the caller and
     // every worker stay busy until the batch is done.
     constexpr std::size_t chunk = 16;
     auto cursor = std::make_shared<std::atomic<std::size_t>>(0);
-    auto work = [&records, &ok, cursor, n] {
+    auto work = [&jobs, &ok, cursor, n] {
         for (;;) {
             std::size_t begin = cursor->fetch_add(chunk);
             if (begin >= n) return;
             for (std::size_t i = begin; i < std::min(n, begin + chunk); ++i)
-                ok[i] = chain::verify_record_signature(*records[i]) ? 1 : 0;
+                ok[i] = jobs[i].key->verify(*jobs[i].digest, *jobs[i].signature) ? 1 : 0;
         }
     };
-    const std::size_t helpers = std::min(workers_.size(), (n + chunk - 1) / chunk);
+    const std::size_t helpers = n <= chunk ? 0 : std::min(workers_.size(), (n + chunk - 1) / chunk);
     std::latch done(static_cast<std::ptrdiff_t>(helpers));
     {
         std::lock_guard lock(mutex_);
@@ -59,7 +59,7 @@ std::vector<bool> VerifyPool::verify(const std::vector<const chain::Record*>& re
                 done.count_down();
             });
     }
-    wake_.notify_all();
+    if (helpers > 0) wake_.notify_all();
     work();
     done.wait();
     return std::vector<bool>(ok.begin(), ok.end());

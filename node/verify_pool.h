@@ -22,8 +22,14 @@ public:
     VerifyPool(const VerifyPool&) = delete;
     VerifyPool& operator=(const VerifyPool&) = delete;
 
-    // ok[i] is true when records[i]'s signature is valid.
-    std::vector<bool> verify(const std::vector<const chain::Record*>& records);
+    struct Job {
+        const crypto::PreparedKey* key;
+        const crypto::Hash* digest;
+        const crypto::Signature* signature;
+    };
+    // ok[i] is true when jobs[i] is a valid low-S signature. Small batches run on the
+    // calling thread alone: waking a worker costs more than one verification.
+    std::vector<bool> verify(const std::vector<Job>& jobs);
 
     std::size_t threads() const { return workers_.size(); }
 

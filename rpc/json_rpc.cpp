@@ -31,6 +31,27 @@ void JsonRpcDispatcher::add(const std::string& method, MethodHandler handler) {
     methods_.insert_or_assign(method, std::move(handler));
 }
 
+void JsonRpcDispatcher::add_batched(const std::string& method, BatchHandler handler) {
+    batched_.insert_or_assign(method, std::move(handler));
+}
+
+namespace {
+
+template <class F>
+MethodResult guarded(F&& f) {
+    try {
+        return f();
+    } catch (const std::exception& e) {
+        return RpcError{internal_error_code, std::string("internal error: ") + e.what(), "internal"};
+    } catch (...) {
+        return RpcError{internal_error_code, "internal error", "internal"};
+    }
+}
+
+const json::value no_params;
+
+}  // namespace
+
 std::string JsonRpcDispatcher::handle(const std::string& body) const {
     json::error_code ec;
     const json::value request = json::parse(body, ec);
@@ -48,17 +69,44 @@ std::string JsonRpcDispatcher::handle(const std::string& body) const {
             nullptr, invalid_request_code,
             "batch of " + std::to_string(batch.size()) + " requests exceeds " + std::to_string(batch_max), "too_large"));
     }
-    json::array responses;
-    for (const json::value& entry : batch) {
-        json::value response = handle_one(entry);
-        if (!response.is_null()) responses.push_back(std::move(response));
+    // Answers stay in request order; calls of batched methods are handed over together.
+    std::vector<json::value> answers(batch.size());
+    std::map<std::string, std::vector<std::pair<std::size_t, Call>>> grouped;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto prepared = prepare(batch[i]);
+        if (auto* response = std::get_if<json::value>(&prepared)) {
+            answers[i] = std::move(*response);
+            continue;
+        }
+        Call& call = std::get<Call>(prepared);
+        if (batched_.count(call.method)) {
+            grouped[call.method].emplace_back(i, std::move(call));
+            continue;
+        }
+        const MethodHandler& handler = methods_.at(call.method);
+        answers[i] = respond(call, guarded([&] { return handler(call.params ? *call.params : no_params); }));
     }
+    for (auto& [method, calls] : grouped) {
+        std::vector<const json::value*> params;
+        for (const auto& [_, call] : calls) params.push_back(call.params ? call.params : &no_params);
+        std::vector<MethodResult> results;
+        try {
+            results = batched_.at(method)(params);
+        } catch (...) {
+        }
+        for (std::size_t k = 0; k < calls.size(); ++k) {
+            MethodResult r = k < results.size() ? std::move(results[k])
+                                                : MethodResult{RpcError{internal_error_code, "internal error", "internal"}};
+            answers[calls[k].first] = respond(calls[k].second, std::move(r));
+        }
+    }
+    json::array responses;
+    for (auto& a : answers)
+        if (!a.is_null()) responses.push_back(std::move(a));
     return responses.empty() ? std::string{} : json::serialize(responses);
 }
 
-// Returns the response object, or null when the request is a notification (valid and
-// without "id"), which gets no response even when its method fails.
-json::value JsonRpcDispatcher::handle_one(const json::value& request) const {
+std::variant<JsonRpcDispatcher::Call, json::value> JsonRpcDispatcher::prepare(const json::value& request) const {
     const json::object* object = request.if_object();
     if (object == nullptr) return error_response(nullptr, invalid_request_code, "request is not an object", "invalid_request");
 
@@ -66,7 +114,7 @@ json::value JsonRpcDispatcher::handle_one(const json::value& request) const {
     // a client can match the error; otherwise it is null (the spec's "could not detect").
     const json::value* id = object->if_contains("id");
     const json::value response_id = id != nullptr && is_valid_id(*id) ? *id : json::value(nullptr);
-    const auto invalid = [&](std::string_view message) {
+    const auto invalid = [&](std::string_view message) -> json::value {
         return error_response(response_id, invalid_request_code, message, "invalid_request");
     };
 
@@ -83,28 +131,40 @@ json::value JsonRpcDispatcher::handle_one(const json::value& request) const {
     if (id != nullptr && !is_valid_id(*id)) return invalid("\"id\" must be a string, a number or null");
     const bool notification = id == nullptr;
 
-    const std::string name(method->get_string());
-    const auto found = methods_.find(name);
-    if (found == methods_.end()) {
-        if (notification) return nullptr;
+    std::string name(method->get_string());
+    if (!methods_.count(name) && !batched_.count(name)) {
+        if (notification) return json::value(nullptr);
         return error_response(response_id, method_not_found_code, "method not found: " + name, "method_not_found");
     }
+    return Call{response_id, notification, std::move(name), params};
+}
 
-    static const json::value no_params;
-    MethodResult result = RpcError{internal_error_code, "internal error", "internal"};
-    try {
-        result = found->second(params != nullptr ? *params : no_params);
-    } catch (const std::exception& e) {
-        result = RpcError{internal_error_code, std::string("internal error: ") + e.what(), "internal"};
-    } catch (...) {
-        result = RpcError{internal_error_code, "internal error", "internal"};
-    }
-    if (notification) return nullptr;
-
+json::value JsonRpcDispatcher::respond(const Call& call, MethodResult result) {
+    if (call.notification) return nullptr;
     if (const RpcError* error = std::get_if<RpcError>(&result)) {
-        return error_response(response_id, error->code, error->message, error->reason);
+        return error_response(call.id, error->code, error->message, error->reason);
     }
-    return json::object{{"jsonrpc", "2.0"}, {"id", response_id}, {"result", std::move(std::get<json::value>(result))}};
+    return json::object{{"jsonrpc", "2.0"}, {"id", call.id}, {"result", std::move(std::get<json::value>(result))}};
+}
+
+// Returns the response object, or null when the request is a notification (valid and
+// without "id"), which gets no response even when its method fails.
+json::value JsonRpcDispatcher::handle_one(const json::value& request) const {
+    auto prepared = prepare(request);
+    if (auto* response = std::get_if<json::value>(&prepared)) return std::move(*response);
+    const Call& call = std::get<Call>(prepared);
+    const json::value& params = call.params ? *call.params : no_params;
+    if (auto it = batched_.find(call.method); it != batched_.end()) {
+        std::vector<MethodResult> results;
+        MethodResult r = guarded([&]() -> MethodResult {
+            results = it->second({&params});
+            if (results.size() != 1) return RpcError{internal_error_code, "internal error", "internal"};
+            return std::move(results[0]);
+        });
+        return respond(call, std::move(r));
+    }
+    const MethodHandler& handler = methods_.at(call.method);
+    return respond(call, guarded([&] { return handler(params); }));
 }
 
 }  // namespace jchain::rpc

@@ -25,11 +25,17 @@ using MethodResult = std::variant<boost::json::value, RpcError>;
 // params is the request's "params" (null when absent, object or array otherwise).
 using MethodHandler = std::function<MethodResult(const boost::json::value& params)>;
 
+// A method that takes a whole batch's calls at once (e.g. submit_record, so that one
+// batch's signatures are verified in parallel). results[i] answers params[i].
+using BatchHandler = std::function<std::vector<MethodResult>(const std::vector<const boost::json::value*>& params)>;
+
 inline RpcError invalid_params(std::string message) { return {-32602, std::move(message), "invalid_params"}; }
 
 class JsonRpcDispatcher {
 public:
     void add(const std::string& method, MethodHandler handler);
+    // Calls of `method` within one request body go to `handler` together, in order.
+    void add_batched(const std::string& method, BatchHandler handler);
 
     // The HTTP response body for a request body; empty for a notification-only request
     // (no "id"), which then gets HTTP 204. A batch is at most batch_max entries
@@ -39,8 +45,19 @@ public:
     std::size_t batch_max = 1000;
 
 private:
+    struct Call {
+        boost::json::value id;
+        bool notification = false;
+        std::string method;
+        const boost::json::value* params = nullptr;
+    };
+    // A well-formed call of a known method, or the response to send instead (null for
+    // a notification that gets none).
+    std::variant<Call, boost::json::value> prepare(const boost::json::value& request) const;
+    static boost::json::value respond(const Call& call, MethodResult result);
     boost::json::value handle_one(const boost::json::value& request) const;
     std::map<std::string, MethodHandler> methods_;
+    std::map<std::string, BatchHandler> batched_;
 };
 
 }  // namespace jchain::rpc
