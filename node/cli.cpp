@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "chain/audit.h"
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
 #include "chain/receipt.h"
@@ -331,6 +333,147 @@ int cmd_status(const std::string& rpc, bool as_json) {
     return exit_ok;
 }
 
+// ---- audit ------------------------------------------------------------------------
+
+struct AuditArgs {
+    std::string home, rpc, genesis_file, report_file;
+    std::uint64_t from = 1, to = 0;  // to == 0: the tip
+};
+
+// A source of blocks for the auditor: the node's store, or a node's RPC.
+struct BlockSource {
+    std::function<std::uint64_t()> height;
+    std::function<bool(std::uint64_t, chain::Block&, chain::CommitCertificate&, std::vector<chain::Record>&)> load;
+};
+
+BlockSource store_source(const storage::BlockStore& store) {
+    return {[&] { return store.height(); },
+            [&](std::uint64_t h, chain::Block& b, chain::CommitCertificate& c, std::vector<chain::Record>& rs) {
+                auto block = store.block(h);
+                auto cert = store.certificate(h);
+                if (!block || !cert) return false;
+                b = *block;
+                c = *cert;
+                rs.clear();
+                for (const auto& id : b.record_ids)
+                    if (auto r = store.record(id)) rs.push_back(r->record);
+                return true;
+            }};
+}
+
+BlockSource rpc_source(const std::string& url) {
+    return {[url] { return u64(rpc_result(url, "status").at("height")); },
+            [url](std::uint64_t h, chain::Block& b, chain::CommitCertificate& c, std::vector<chain::Record>& rs) {
+                auto got = rpc_result(url, "get_block", json::object{{"height", h}});
+                auto header = chain::header_from_json(got.at("header"));
+                auto cert = chain::certificate_from_json(got.at("commit"));
+                if (!header || !cert) return false;
+                b.header = *header;
+                c = *cert;
+                b.record_ids.clear();
+                rs.clear();
+                for (const auto& id : got.at("record_ids").as_array()) {
+                    auto parsed = chain::hash_from_json(&id, "record_ids[]");
+                    if (!parsed) return false;
+                    b.record_ids.push_back(*parsed);
+                }
+                // Records in batches of up to 500 get_record calls.
+                for (std::size_t i = 0; i < b.record_ids.size(); i += 500) {
+                    json::array batch;
+                    for (std::size_t j = i; j < std::min(b.record_ids.size(), i + 500); ++j)
+                        batch.push_back({{"jsonrpc", "2.0"}, {"id", j}, {"method", "get_record"},
+                                         {"params", {{"id", to_hex(b.record_ids[j])}}}});
+                    auto reply = rpc::http_request("POST", rpc_endpoint(url), json::serialize(batch), 60'000);
+                    if (!reply) fail(exit_bad, "cannot reach node at " + url + ": " + reply.message());
+                    json::error_code ec;
+                    auto answers = json::parse(reply->body, ec);
+                    if (ec || !answers.is_array()) return false;
+                    std::vector<std::optional<chain::Record>> ordered(batch.size());
+                    for (const auto& a : answers.as_array()) {
+                        const auto* result = a.as_object().if_contains("result");
+                        if (!result) continue;
+                        auto r = chain::record_from_json(result->at("record"));
+                        if (r) ordered[u64(a.at("id")) - i] = *r;
+                    }
+                    for (auto& r : ordered)
+                        if (r) rs.push_back(std::move(*r));
+                }
+                return true;
+            }};
+}
+
+int cmd_audit(const AuditArgs& a, bool as_json) {
+    std::optional<chain::Genesis> genesis;
+    std::string genesis_file = a.genesis_file;
+    if (genesis_file.empty() && !a.home.empty()) genesis_file = HomePaths{a.home}.genesis_file();
+    if (!genesis_file.empty()) {
+        auto g = chain::read_genesis_file(genesis_file);
+        if (!g) fail(exit_bad, g.message());
+        genesis = *g;
+    } else {
+        std::cerr << "jchain: note: no --genesis given; auditing against the node's own genesis\n";
+        auto g = chain::genesis_from_json(rpc_result(a.rpc, "get_genesis"));
+        if (!g) fail(exit_bad, "node's genesis: " + g.message());
+        genesis = *g;
+    }
+    std::unique_ptr<storage::BlockStore> store;
+    BlockSource source;
+    if (!a.home.empty()) {
+        auto opened = storage::BlockStore::open(HomePaths{a.home}.data_dir(), *genesis);
+        if (!opened) fail(exit_bad, opened.message() + " (is the node running? stop it, or audit with --rpc)");
+        store = std::move(*opened);
+        source = store_source(*store);
+    } else {
+        source = rpc_source(a.rpc);
+    }
+    const std::uint64_t tip = source.height();
+    const std::uint64_t to = a.to == 0 ? tip : std::min(a.to, tip);
+    if (a.from < 1 || a.from > std::max<std::uint64_t>(to, 1)) fail(exit_bad, "--from must be 1.." + std::to_string(to));
+
+    chain::ChainAuditor auditor(*genesis);
+    std::vector<chain::AuditProblem> problems;
+    const bool tty = stderr_is_terminal();
+    chain::Block block;
+    chain::CommitCertificate cert;
+    std::vector<chain::Record> records;
+    for (std::uint64_t h = 1; h <= to; ++h) {
+        if (!source.load(h, block, cert, records)) {
+            problems.push_back({h, "", "block or certificate is missing or unreadable"});
+            break;
+        }
+        auto found = auditor.check_block(block, cert, records, h >= a.from);
+        problems.insert(problems.end(), found.begin(), found.end());
+        if (tty && (h % 100 == 0 || h == to)) std::cerr << "\raudited block " << h << "/" << to << std::flush;
+    }
+    if (tty) std::cerr << "\n";
+    const bool ok = problems.empty();
+    json::array list;
+    for (const auto& p : problems) list.push_back({{"height", p.height}, {"record_id", p.record_id}, {"problem", p.problem}});
+    json::object report{{"chain_id", genesis->chain_id},
+                        {"genesis_hash", to_hex(chain::genesis_hash(*genesis))},
+                        {"from", a.from},
+                        {"to", to},
+                        {"blocks", auditor.height()},
+                        {"records", auditor.records_checked()},
+                        {"ledger_size", auditor.ledger().size()},
+                        {"ledger_root", to_hex(auditor.ledger().root())},
+                        {"ok", ok},
+                        {"problems", std::move(list)}};
+    if (!a.report_file.empty()) write_file(a.report_file, chain::pretty_json(report));
+    if (as_json) {
+        print_json(report);
+    } else {
+        for (const auto& p : problems)
+            std::cout << "  block " << p.height << (p.record_id.empty() ? "" : " record " + p.record_id) << ": "
+                      << p.problem << "\n";
+        std::cout << "audited " << auditor.height() << " blocks and " << auditor.records_checked()
+                  << " records from genesis; ledger root " << to_hex(auditor.ledger().root()) << "\n"
+                  << (ok ? "verdict: CHAIN INTACT\n" : "verdict: PROBLEMS FOUND\n");
+    }
+    if (!ok) std::cerr << "jchain: audit found " << problems.size() << " problem(s)\n";
+    return ok ? exit_ok : exit_no;
+}
+
 int report(bool ok, bool as_json, const std::string& what) {
     if (as_json) print_json(json::object{{"valid", ok}});
     else std::cout << what << (ok ? ": VALID\n" : ": INVALID\n");
@@ -468,6 +611,23 @@ int run_cli(int argc, char** argv) {
             }
             if (v_file.empty() == v_hash.empty()) fail(exit_bad, "give --file or --hash (or --receipt with --genesis)");
             return cmd_verify_online(v_file, v_hash, v_rpc, as_json);
+        };
+    });
+
+    // audit
+    auto* audit = app.add_subcommand("audit", "replay the chain from genesis and check every hash, signature, certificate, permission");
+    AuditArgs aa;
+    auto* ah = audit->add_option("--home", aa.home, "node home (the node must be stopped)");
+    auto* ar = audit->add_option("--rpc", aa.rpc, "node RPC URL");
+    ah->excludes(ar);
+    audit->add_option("--genesis", aa.genesis_file, "genesis file to audit against (default: the home's, or the node's)");
+    audit->add_option("--from", aa.from, "first height to check fully (earlier blocks are replayed, not re-verified)");
+    audit->add_option("--to", aa.to, "last height (default: the tip)");
+    audit->add_option("--report", aa.report_file, "write the JSON report here");
+    audit->callback([&] {
+        action = [&] {
+            if (aa.home.empty() == aa.rpc.empty()) fail(exit_bad, "give exactly one of --home or --rpc");
+            return cmd_audit(aa, as_json);
         };
     });
 
