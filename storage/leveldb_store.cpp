@@ -244,6 +244,9 @@ Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir, con
     options.paranoid_checks = true;
     options.filter_policy = filter.get();
     options.block_cache = cache.get();
+    // Keys and values are mostly hashes and signatures, which do not compress: snappy
+    // would only cost CPU that admission needs for signature checks.
+    options.compression = leveldb::kNoCompression;
     options.write_buffer_size = 16 << 20;
     leveldb::DB* raw = nullptr;
     leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
