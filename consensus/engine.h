@@ -1,0 +1,203 @@
+// The BFT consensus engine: Tendermint (Buchman, Kwon, Milosevic, "The latest gossip on
+// BFT consensus", 2018) as a pure state machine. docs/consensus.md explains the
+// protocol, what is signed, and why it is safe.
+//
+// The engine takes events (a checked message, a timeout that fired, records waiting, a
+// value built or verified, a certified block from sync) and returns actions (persist,
+// broadcast, set a timer, build or verify a value, commit). It has no clock, no I/O,
+// no threads and no randomness: the same events give the same actions, which is what
+// lets tests/sim drive the very engine the node runs.
+//
+// The driver must carry out the actions of one call in order, and a Persist must be
+// durable (synced) before any later action runs: that is what stops a validator
+// restarted at any instant from signing two conflicting messages. After a crash the
+// driver starts a new engine with the WAL entries of the height after its last
+// committed block.
+//
+// Not thread-safe: one driver thread owns an engine.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "consensus/pacemaker.h"
+#include "consensus/vote_set.h"
+
+namespace jchain::consensus {
+
+// What the engine persists before it acts on it (the driver's write-ahead log).
+struct WalRound {  // entered `round` of `height`
+    std::uint64_t height = 0;
+    std::uint32_t round = 0;
+};
+struct WalLock {  // locked on (round, value), which pol_votes prevoted
+    std::uint64_t height = 0;
+    std::uint32_t round = 0;
+    ValuePtr value;
+    std::vector<SignedVote> pol_votes;
+};
+// Own signed proposals and votes are logged as they are.
+using WalEntry = std::variant<WalRound, WalLock, Proposal, SignedVote>;
+std::uint64_t wal_entry_height(const WalEntry& e);
+
+// Actions.
+struct Broadcast {
+    Message message;
+};
+struct ScheduleTimeout {
+    Timeout timeout;
+    std::uint64_t delay_ms = 0;
+};
+struct Persist {
+    WalEntry entry;
+};
+// This validator proposes in (height, round): build the next block from pending
+// records (the proposer's clock gives its time) and answer with on_value_built.
+struct BuildValue {
+    std::uint64_t height = 0;
+    std::uint32_t round = 0;
+};
+// Check a proposed value against the ledger and clock; answer with on_value_verified.
+struct VerifyValue {
+    ValuePtr value;
+};
+// The block at the engine's height is final: store it with its certificate.
+struct Commit {
+    ValuePtr value;
+    chain::CommitCertificate certificate;
+};
+using Action = std::variant<Broadcast, ScheduleTimeout, Persist, BuildValue, VerifyValue, Commit>;
+using Actions = std::vector<Action>;
+
+// The application's verdict on a value. `valid`: it extends the committed chain
+// correctly (height, previous hash, ledger size and root over its record ids, records
+// admissible, time after the previous block). `timely`: its time is within the allowed
+// drift of this validator's clock; a proposal without proof of lock gets a prevote only
+// when timely, so a committed block's time is vouched for by honest clocks.
+struct Validity {
+    bool valid = false;
+    bool timely = false;
+};
+
+struct EngineConfig {
+    std::string chain_id;
+    chain::ValidatorSet validators;
+    TimeoutConfig timeouts;
+    // Votes are kept for rounds up to the current one plus this; later ones only move
+    // the f+1 round-skip counter. Bounds what a peer can make the engine hold.
+    std::uint32_t rounds_ahead_max = 4;
+    // FOR THE SIMULATOR'S SELF-TEST ONLY: forget the lock (locked and valid value) at
+    // every new round, breaking
+    // safety on purpose so tests can see the simulator notice.
+    bool unsafe_forget_lock = false;
+    // FOR THE SIMULATOR'S SELF-TEST ONLY: a quorum of more than 1/2 instead of 2/3.
+    bool unsafe_simple_majority = false;
+};
+
+// Why a peer's message was refused before reaching the engine (the node may
+// disconnect the peer on these).
+enum class Fault {
+    wrong_chain,
+    not_validator,
+    wrong_proposer,
+    bad_signature,
+    bad_value,  // the value does not hash to the proposal's block hash, or bad fields
+    bad_proof_of_lock,  // pol_votes are not more than 2/3 valid prevotes for the value
+};
+std::string_view fault_name(Fault f);
+
+// Stateless checks of a message from the network: chain id, membership, proposer
+// rotation, signature, value hash. Messages must pass this before on_message.
+std::optional<Fault> check_message(const EngineConfig& config, const Verifier& verifier, const Message& m);
+
+class Engine {
+public:
+    // `signer` is null for an observer, which follows but never signs.
+    Engine(EngineConfig config, Signer* signer);
+
+    // Starts at `height` (the last committed height + 1), restoring what this validator
+    // persisted at that height; entries of other heights are ignored.
+    Actions start(std::uint64_t height, std::span<const WalEntry> wal);
+
+    Actions on_message(const Message& m);  // precondition: check_message passed
+    Actions on_timeout(const Timeout& t);
+    // Records are waiting (or an empty block is due): the first round of a height
+    // starts only then, or when another validator's message for the height arrives.
+    Actions on_records_available();
+    Actions on_value_built(std::uint64_t height, std::uint32_t round, Value value);
+    Actions on_value_verified(const Hash& block_hash, Validity validity);
+    // Block sync: a block at the engine's height with a certificate, from a peer. The
+    // driver has verified the value; the engine checks the certificate and commits.
+    Actions on_certified(ValuePtr value, const chain::CommitCertificate& cert);
+
+    std::uint64_t height() const { return height_; }
+    std::uint32_t round() const { return round_; }
+    enum class Step : std::uint8_t { propose, prevote, precommit };
+    Step step() const { return step_; }
+    std::int64_t locked_round() const { return locked_round_; }
+    // Conflicting votes or proposals seen at this height (Byzantine evidence).
+    std::size_t equivocations() const { return equivocations_; }
+
+private:
+    struct RoundState {
+        RoundState(const chain::ValidatorSet& set, bool simple_majority)
+            : prevotes(set, simple_majority), precommits(set, simple_majority) {}
+        std::optional<Proposal> proposal;
+        VoteSet prevotes;
+        VoteSet precommits;
+        bool prevote_timeout_set = false;
+        bool precommit_timeout_set = false;
+        bool polka_seen = false;  // the "first time" of the lock rule has happened
+    };
+    enum class Check : std::uint8_t { pending, valid, invalid };
+    struct ValueState {
+        ValuePtr value;
+        Check check = Check::pending;
+        bool timely = false;
+    };
+
+    RoundState& round_state(std::uint32_t round);
+    void reset_height(std::uint64_t height);
+    void enter_round(std::uint32_t round, Actions& out);
+    void begin_round(Actions& out);
+    void activate(Actions& out);
+    void apply_rules(Actions& out);
+    bool try_prevote_on_proposal(Actions& out);
+    bool try_commit(Actions& out);
+    void add_value(ValuePtr value, Actions& out);
+    const ValueState* value_state(const Hash& h) const;
+    void propose(ValuePtr value, std::int64_t pol_round, Actions& out);
+    void cast(chain::VoteType type, const Hash& block_hash, Actions& out);
+    void count_vote(const SignedVote& v);
+    void lock(std::uint32_t round, ValuePtr value, Actions& out);
+    void commit(ValuePtr value, chain::CommitCertificate cert, Actions& out);
+    void rebroadcast(Actions& out);
+    bool is_proposer() const;
+
+    const EngineConfig config_;
+    Signer* const signer_;
+
+    std::uint64_t height_ = 0;
+    std::uint32_t round_ = 0;
+    Step step_ = Step::propose;
+    bool active_ = false;  // the height's first round has begun
+    bool proposing_ = false;  // BuildValue sent for round_, answer pending
+    std::int64_t locked_round_ = no_round;
+    ValuePtr locked_value_;
+    std::int64_t valid_round_ = no_round;
+    ValuePtr valid_value_;
+    std::vector<SignedVote> valid_pol_votes_;  // the polka behind valid_value_ (restored from a lock)
+    std::map<std::uint32_t, RoundState> rounds_;
+    std::map<Hash, ValueState> values_;
+    std::map<PublicKey, std::uint32_t> highest_round_;
+    std::map<std::pair<std::uint32_t, chain::VoteType>, SignedVote> own_votes_;
+    std::map<std::uint32_t, Proposal> own_proposals_;
+    std::size_t equivocations_ = 0;
+};
+
+}  // namespace jchain::consensus

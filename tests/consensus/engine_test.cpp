@@ -1,0 +1,272 @@
+// Rules of the consensus engine, driven by hand: four validators, one of them the engine
+// under test, the others played by the test with real signatures.
+#include <doctest/doctest.h>
+
+#include "chain/block_builder.h"
+#include "consensus/engine.h"
+#include "crypto/hash.h"
+#include "tests/support/test_chain.h"
+
+using namespace jchain;
+using namespace jchain::consensus;
+
+namespace {
+
+const std::string chain_id = "jchain-engine-test";
+
+struct Fixture {
+    std::vector<crypto::KeyPair> keys;
+    EngineConfig config;
+    KeyVerifier verifier;
+
+    Fixture() {
+        for (std::uint8_t i = 1; i <= 4; ++i) keys.push_back(test::key_from_scalar(i));
+        std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.public_key < b.public_key; });
+        config.chain_id = chain_id;
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            config.validators.validators.push_back({"v" + std::to_string(i), keys[i].public_key, 1});
+    }
+    // The key of the proposer of (height, round).
+    const crypto::KeyPair& proposer(std::uint64_t h, std::uint32_t r) const {
+        for (const auto& k : keys)
+            if (k.public_key == proposer_of(config.validators, h, r).key) return k;
+        FAIL("no proposer");
+        return keys[0];
+    }
+    // A validator that does not propose in (height, round).
+    const crypto::KeyPair& other_than(const crypto::KeyPair& k) const { return keys[0].public_key == k.public_key ? keys[1] : keys[0]; }
+
+    ValuePtr value(std::uint64_t time_ms) const {
+        auto built = chain::build_block(chain_id, 0, chain::Hash{}, time_ms, {}, {crypto::sha256(as_bytes("r"))},
+                                        chain::validator_set_hash(config.validators), keys[0].public_key);
+        return std::make_shared<const Value>(Value{built.block, {}});
+    }
+    Proposal proposal(std::uint32_t round, ValuePtr v, std::int64_t pol_round = no_round,
+                      std::vector<SignedVote> pol = {}) const {
+        const auto& k = proposer(1, round);
+        Proposal p{1, round, pol_round, v->hash(), v, std::move(pol), k.public_key, {}};
+        p.signature = crypto::sign(k.private_key, crypto::sha256(proposal_signed_bytes(chain_id, p)));
+        return p;
+    }
+    SignedVote vote(const crypto::KeyPair& k, chain::VoteType type, std::uint32_t round, const chain::Hash& h) const {
+        SignedVote v{{type, chain_id, 1, round, h}, k.public_key, {}};
+        v.signature = crypto::sign(k.private_key, crypto::sha256(chain::vote_signed_bytes(v.vote)));
+        return v;
+    }
+};
+
+template <class T>
+std::vector<T> all_of(const Actions& actions) {
+    std::vector<T> out;
+    for (const auto& a : actions)
+        if (const auto* x = std::get_if<T>(&a)) out.push_back(*x);
+    return out;
+}
+
+// The engine's own votes among broadcasts.
+std::vector<SignedVote> own_votes(const Actions& actions, const crypto::PublicKey& me) {
+    std::vector<SignedVote> out;
+    for (const auto& b : all_of<Broadcast>(actions))
+        if (const auto* v = std::get_if<SignedVote>(&b.message); v && v->validator == me) out.push_back(*v);
+    return out;
+}
+
+void append(Actions& to, Actions more) { to.insert(to.end(), more.begin(), more.end()); }
+
+}  // namespace
+
+TEST_CASE("a validator prevotes a timely valid proposal, locks on the polka and commits with a certificate") {
+    Fixture f;
+    const auto& me = f.other_than(f.proposer(1, 0));
+    KeySigner signer(me);
+    Engine engine(f.config, &signer);
+    engine.start(1, {});
+    auto v = f.value(1000);
+    Actions out = engine.on_message(f.proposal(0, v));
+    REQUIRE(all_of<VerifyValue>(out).size() == 1);
+    out = engine.on_value_verified(v->hash(), {true, true});
+    auto votes = own_votes(out, me.public_key);
+    REQUIRE(votes.size() == 1);
+    CHECK(votes[0].vote.type == chain::VoteType::prevote);
+    CHECK(votes[0].vote.block_hash == v->hash());
+    CHECK(!all_of<Persist>(out).empty());  // the vote is logged before it is sent
+
+    out.clear();
+    for (const auto& k : f.keys)
+        if (k.public_key != me.public_key) append(out, engine.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash())));
+    CHECK(engine.locked_round() == 0);
+    votes = own_votes(out, me.public_key);
+    REQUIRE(votes.size() == 1);
+    CHECK(votes[0].vote.type == chain::VoteType::precommit);
+
+    out.clear();
+    int others = 0;
+    for (const auto& k : f.keys)
+        if (k.public_key != me.public_key && others++ < 2)
+            append(out, engine.on_message(f.vote(k, chain::VoteType::precommit, 0, v->hash())));
+    auto commits = all_of<Commit>(out);
+    REQUIRE(commits.size() == 1);
+    CHECK(commits[0].value->hash() == v->hash());
+    CHECK(!chain::check_certificate(chain_id, 1, v->hash(), commits[0].certificate, f.config.validators));
+    CHECK(engine.height() == 2);
+}
+
+TEST_CASE("an untimely proposal gets a nil prevote, an invalid one too") {
+    Fixture f;
+    const auto& me = f.other_than(f.proposer(1, 0));
+    KeySigner signer(me);
+    for (Validity verdict : {Validity{true, false}, Validity{false, true}}) {
+        Engine engine(f.config, &signer);
+        engine.start(1, {});
+        auto v = f.value(1000);
+        engine.on_message(f.proposal(0, v));
+        auto votes = own_votes(engine.on_value_verified(v->hash(), verdict), me.public_key);
+        REQUIRE(votes.size() == 1);
+        CHECK(votes[0].vote.block_hash == chain::Hash{});
+    }
+}
+
+namespace {
+// Drives `engine` into a lock on `v` in round 0, then into round 1 (precommit timeout).
+void lock_then_next_round(const Fixture& f, Engine& engine, const crypto::KeyPair& me, ValuePtr v) {
+    engine.start(1, {});
+    engine.on_message(f.proposal(0, v));
+    engine.on_value_verified(v->hash(), {true, true});
+    for (const auto& k : f.keys)
+        if (k.public_key != me.public_key) engine.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash()));
+    REQUIRE(engine.locked_round() == 0);
+    int others = 0;
+    for (const auto& k : f.keys)  // one other precommit for v, one nil: no commit, but a quorum of precommits
+        if (k.public_key != me.public_key && others < 2)
+            engine.on_message(f.vote(k, chain::VoteType::precommit, 0, others++ == 0 ? v->hash() : chain::Hash{}));
+    engine.on_timeout({1, 0, TimeoutKind::precommit});
+    REQUIRE(engine.round() == 1);
+}
+}  // namespace
+
+TEST_CASE("a locked validator prevotes nil for another block without a newer proof of lock") {
+    Fixture f;
+    auto v = f.value(1000), w = f.value(2000);
+    const auto& me = [&]() -> const crypto::KeyPair& {  // neither proposer of round 0 nor 1
+        for (const auto& k : f.keys)
+            if (k.public_key != f.proposer(1, 0).public_key && k.public_key != f.proposer(1, 1).public_key) return k;
+        return f.keys[0];
+    }();
+    KeySigner signer(me);
+
+    SUBCASE("the lock holds") {
+        Engine engine(f.config, &signer);
+        lock_then_next_round(f, engine, me, v);
+        engine.on_message(f.proposal(1, w));
+        auto votes = own_votes(engine.on_value_verified(w->hash(), {true, true}), me.public_key);
+        REQUIRE(votes.size() == 1);
+        CHECK(votes[0].vote.block_hash == chain::Hash{});
+    }
+    SUBCASE("a proof of lock from a later round releases it") {
+        Engine engine(f.config, &signer);
+        lock_then_next_round(f, engine, me, v);
+        // Round 2's proposer re-proposes w with round 1's polka.
+        std::vector<SignedVote> pol;
+        for (const auto& k : f.keys)
+            if (k.public_key != me.public_key) pol.push_back(f.vote(k, chain::VoteType::prevote, 1, w->hash()));
+        engine.on_timeout({1, 1, TimeoutKind::propose});
+        for (const auto& k : f.keys)
+            if (k.public_key != me.public_key) engine.on_message(f.vote(k, chain::VoteType::precommit, 1, chain::Hash{}));
+        engine.on_timeout({1, 1, TimeoutKind::precommit});
+        REQUIRE(engine.round() == 2);
+        auto p = f.proposal(2, w, 1, pol);
+        CHECK(!check_message(f.config, f.verifier, p));
+        engine.on_message(p);
+        auto votes = own_votes(engine.on_value_verified(w->hash(), {true, false}), me.public_key);
+        REQUIRE(votes.size() == 1);
+        CHECK(votes[0].vote.block_hash == w->hash());  // timeliness is not asked of a re-proposal
+    }
+    SUBCASE("with the lock rule broken on purpose the validator prevotes the other block") {
+        auto config = f.config;
+        config.unsafe_forget_lock = true;
+        Engine engine(config, &signer);
+        lock_then_next_round(f, engine, me, v);
+        engine.on_message(f.proposal(1, w));
+        auto votes = own_votes(engine.on_value_verified(w->hash(), {true, true}), me.public_key);
+        REQUIRE(votes.size() == 1);
+        CHECK(votes[0].vote.block_hash == w->hash());
+    }
+}
+
+TEST_CASE("a restarted validator restores its lock and never signs a conflicting vote") {
+    Fixture f;
+    const auto& me = f.other_than(f.proposer(1, 0));
+    KeySigner signer(me);
+    auto v = f.value(1000), w = f.value(2000);
+    std::vector<WalEntry> wal;
+    {
+        Engine engine(f.config, &signer);
+        auto record = [&](const Actions& out) {
+            for (const auto& p : all_of<Persist>(out)) wal.push_back(p.entry);
+        };
+        record(engine.start(1, {}));
+        record(engine.on_message(f.proposal(0, v)));
+        record(engine.on_value_verified(v->hash(), {true, true}));
+        for (const auto& k : f.keys)
+            if (k.public_key != me.public_key) record(engine.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash())));
+        REQUIRE(engine.locked_round() == 0);
+    }  // killed
+    Engine engine(f.config, &signer);
+    Actions out = engine.start(1, wal);
+    CHECK(engine.locked_round() == 0);
+    CHECK(engine.round() == 0);
+    // Asked again in round 0 (a nil polka now), it repeats its precommit for v.
+    for (const auto& k : f.keys)
+        if (k.public_key != me.public_key) append(out, engine.on_message(f.vote(k, chain::VoteType::prevote, 0, chain::Hash{})));
+    for (const auto& v2 : own_votes(out, me.public_key)) CHECK(v2.vote.block_hash == v->hash());
+    // A different proposal for round 0 changes nothing either.
+    CHECK(own_votes(engine.on_message(f.proposal(0, w)), me.public_key).empty());
+    // Persisted entries of another height are ignored.
+    Engine fresh(f.config, &signer);
+    fresh.start(2, wal);
+    CHECK(fresh.locked_round() == no_round);
+}
+
+TEST_CASE("one peer claiming a far round moves nothing; more than 1/3 of the power does") {
+    Fixture f;
+    const auto& me = f.keys[0];
+    KeySigner signer(me);
+    Engine engine(f.config, &signer);
+    engine.start(1, {});
+    engine.on_message(f.vote(f.keys[1], chain::VoteType::prevote, 1'000'000, chain::Hash{}));
+    CHECK(engine.round() == 0);
+    engine.on_message(f.vote(f.keys[2], chain::VoteType::prevote, 7, chain::Hash{}));
+    CHECK(engine.round() == 7);  // two of four: the lower of their rounds
+}
+
+TEST_CASE("messages from the network are checked before the engine sees them") {
+    Fixture f;
+    auto v = f.value(1000);
+    auto p = f.proposal(0, v);
+    CHECK(!check_message(f.config, f.verifier, p));
+    auto bad = p;
+    bad.signature.bytes[10] ^= 1;
+    CHECK(check_message(f.config, f.verifier, bad) == Fault::bad_signature);
+    bad = p;
+    bad.round = 1;  // another round has another proposer
+    CHECK(check_message(f.config, f.verifier, bad) == Fault::wrong_proposer);
+    bad = p;
+    bad.value = f.value(999);
+    CHECK(check_message(f.config, f.verifier, bad) == Fault::bad_value);
+    // A re-proposal whose proof of lock is short of a quorum.
+    auto w = f.value(2000);
+    std::vector<SignedVote> pol = {f.vote(f.keys[0], chain::VoteType::prevote, 0, w->hash()),
+                                   f.vote(f.keys[1], chain::VoteType::prevote, 0, w->hash())};
+    CHECK(check_message(f.config, f.verifier, f.proposal(1, w, 0, pol)) == Fault::bad_proof_of_lock);
+    pol.push_back(f.vote(f.keys[2], chain::VoteType::prevote, 0, w->hash()));
+    CHECK(!check_message(f.config, f.verifier, f.proposal(1, w, 0, pol)));
+    pol[2] = pol[1];  // a repeated signer
+    CHECK(check_message(f.config, f.verifier, f.proposal(1, w, 0, pol)) == Fault::bad_proof_of_lock);
+
+    auto vote = f.vote(f.keys[0], chain::VoteType::prevote, 0, v->hash());
+    CHECK(!check_message(f.config, f.verifier, vote));
+    auto outsider = f.vote(test::key_from_scalar(9), chain::VoteType::prevote, 0, v->hash());
+    CHECK(check_message(f.config, f.verifier, outsider) == Fault::not_validator);
+    vote.vote.chain_id = "other";
+    CHECK(check_message(f.config, f.verifier, vote) == Fault::wrong_chain);
+}

@@ -1,0 +1,597 @@
+#include "cluster.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "chain/block_builder.h"
+#include "crypto/hash.h"
+
+namespace jchain::sim {
+namespace {
+
+using consensus::Action;
+using consensus::Actions;
+using consensus::Message;
+using consensus::Proposal;
+using consensus::SignedVote;
+using consensus::Value;
+using consensus::ValuePtr;
+using chain::Hash;
+
+const std::string chain_id = "jchain-sim";
+constexpr std::uint64_t drift_ms_max = 500;  // a proposal's time must be this close to the clock
+constexpr std::uint64_t block_records_max = 20;
+
+// Verifying a signature is the simulator's main cost, and every broadcast reaches N-1
+// validators: remember each answer (verification is pure).
+class MemoVerifier final : public consensus::Verifier {
+public:
+    bool verify(const crypto::PublicKey& key, const Hash& digest, const crypto::Signature& sig) const override {
+        Hash k = crypto::sha256(concat(key.bytes, digest, sig.bytes));
+        auto it = memo_.find(k);
+        if (it != memo_.end()) return it->second;
+        bool ok = crypto::verify(key, digest, sig);
+        if (memo_.size() > 200'000) memo_.clear();
+        return memo_[k] = ok;
+    }
+
+private:
+    template <class A, class B, class C>
+    static Bytes concat(const A& a, const B& b, const C& c) {
+        Bytes out(a.begin(), a.end());
+        out.insert(out.end(), b.begin(), b.end());
+        out.insert(out.end(), c.begin(), c.end());
+        return out;
+    }
+    mutable std::map<Hash, bool> memo_;
+};
+
+struct Committed {
+    ValuePtr value;
+    chain::CommitCertificate cert;
+};
+
+struct SimNode {
+    int index = 0;
+    crypto::KeyPair key;
+    std::unique_ptr<consensus::KeySigner> signer;
+    std::unique_ptr<consensus::Engine> engine;
+    unsigned byzantine = 0;  // behaviours; 0 = honest
+    bool up = true;
+    std::uint64_t generation = 0;  // bumped by a crash: older timers and deliveries are void
+    std::int64_t skew_ms = 0;
+    std::vector<consensus::WalEntry> wal;  // durable
+    // The ledger: durable, like the node's LevelDB store.
+    std::vector<Committed> chain;  // chain[i] is height i + 1
+    chain::MerkleFrontier frontier;
+    Hash tip_hash{};
+    std::uint64_t tip_time_ms = 0;
+    std::set<Hash> committed_ids;
+    std::set<Hash> pending;  // the mempool: lost in a crash
+    std::map<std::uint64_t, Hash> precommitted;  // height -> last non-nil precommit (statistics)
+    std::map<std::pair<int, std::uint64_t>, std::uint64_t> sync_sent_ms;  // (peer, height) -> when
+};
+
+enum class EventType { deliver, timeout, records, value_built, value_checked, crash, restart, heal, sync_request,
+                       sync_block, new_records };
+
+struct Event {
+    std::uint64_t time_ms = 0;
+    std::uint64_t seq = 0;
+    EventType type = EventType::deliver;
+    int node = 0;
+    int from = -1;
+    std::uint64_t generation = 0;
+    std::shared_ptr<const Message> message;
+    consensus::Timeout timeout;
+    std::uint64_t height = 0;
+    std::uint32_t round = 0;
+    ValuePtr value;
+    std::shared_ptr<const chain::CommitCertificate> cert;
+
+    bool operator>(const Event& o) const { return std::tie(time_ms, seq) > std::tie(o.time_ms, o.seq); }
+};
+
+class Cluster {
+public:
+    explicit Cluster(const Scenario& s) : s_(s), rng_(s.seed ^ 0x5eed) {
+        for (int i = 0; i < s.validators; ++i) {
+            crypto::PrivateKey k;
+            k.bytes[30] = static_cast<std::uint8_t>((i + 1) >> 8);
+            k.bytes[31] = static_cast<std::uint8_t>(i + 1);
+            set_.validators.push_back({"v" + std::to_string(i), crypto::key_pair_from_private(k)->public_key, 1});
+            keys_.push_back(*crypto::key_pair_from_private(k));
+        }
+        std::sort(set_.validators.begin(), set_.validators.end(),
+                  [](const auto& a, const auto& b) { return a.key < b.key; });
+        set_hash_ = chain::validator_set_hash(set_);
+        genesis_hash_ = crypto::sha256(as_bytes(std::string("jchain-sim genesis")));
+        for (int i = 0; i < s.validators; ++i) {
+            auto n = std::make_unique<SimNode>();
+            n->index = i;
+            n->key = keys_[i];
+            n->tip_hash = genesis_hash_;
+            n->skew_ms = static_cast<std::int64_t>(rng_.below(2 * s.clock_skew_ms_max + 1)) -
+                         static_cast<std::int64_t>(s.clock_skew_ms_max);
+            if (i < s.byzantine) n->byzantine = s.behaviours[i];
+            nodes_.push_back(std::move(n));
+        }
+    }
+
+    Outcome run() {
+        for (auto& n : nodes_) boot(*n);
+        plan_faults();
+        for (std::uint64_t t = 0; t < end_ms(); t += 200 + rng_.below(800)) push({.time_ms = t, .type = EventType::new_records});
+        while (!queue_.empty() && outcome_.ok) {
+            Event e = queue_.top();
+            queue_.pop();
+            if (e.time_ms > end_ms()) break;
+            now_ms_ = e.time_ms;
+            ++outcome_.events;
+            handle(e);
+        }
+        if (outcome_.ok) check_liveness();
+        return outcome_;
+    }
+
+private:
+    std::uint64_t end_ms() const { return s_.fault_phase_ms + s_.liveness_ms; }
+    bool faulty_phase() const { return !healed_; }
+    bool honest(const SimNode& n) const { return n.byzantine == 0; }
+    std::uint64_t clock(const SimNode& n) const {
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(now_ms_ + 1'000'000) + n.skew_ms);
+    }
+    consensus::EngineConfig engine_config(const SimNode& n) const {
+        consensus::EngineConfig c;
+        c.chain_id = chain_id;
+        c.validators = set_;
+        c.unsafe_forget_lock = s_.unsafe_forget_lock && honest(n);
+        c.unsafe_simple_majority = s_.unsafe_simple_majority && honest(n);
+        return c;
+    }
+
+    void log(const std::string& what) {
+        if (s_.verbose) std::printf("%8llu ms  %s\n", static_cast<unsigned long long>(now_ms_), what.c_str());
+    }
+    void fail(const std::string& why, bool safety = true) {
+        if (!outcome_.ok) return;
+        outcome_.ok = false;
+        outcome_.safety_violated = safety;
+        outcome_.failure = "at " + std::to_string(now_ms_) + " ms: " + why;
+        log("VIOLATION " + why);
+    }
+
+    void push(Event e) {
+        e.seq = seq_++;
+        queue_.push(std::move(e));
+    }
+
+    void boot(SimNode& n) {
+        n.up = true;
+        n.signer = std::make_unique<consensus::KeySigner>(n.key);
+        n.engine = std::make_unique<consensus::Engine>(engine_config(n), n.signer.get());
+        execute(n, n.engine->start(n.chain.size() + 1, n.wal));
+        if (n.up && !n.pending.empty()) execute(n, n.engine->on_records_available());
+    }
+
+    void crash(SimNode& n) {
+        if (!n.up) return;
+        log("crash v" + std::to_string(n.index) + " at height " + std::to_string(n.chain.size() + 1));
+        ++outcome_.crashes;
+        n.up = false;
+        ++n.generation;
+        n.engine.reset();
+        n.pending.clear();
+        n.sync_sent_ms.clear();
+    }
+
+    void plan_faults() {
+        for (int i = 0; i < s_.crashes; ++i) {
+            const int who = static_cast<int>(rng_.below(nodes_.size()));
+            const std::uint64_t at = rng_.below(s_.fault_phase_ms);
+            push({.time_ms = at, .type = EventType::crash, .node = who});
+            push({.time_ms = at + 100 + rng_.below(3000), .type = EventType::restart, .node = who});
+        }
+        for (int i = 0; i < s_.partitions; ++i) {
+            const std::uint64_t from = rng_.below(s_.fault_phase_ms);
+            std::vector<int> side(nodes_.size());
+            for (auto& x : side) x = static_cast<int>(rng_.below(2));
+            partitions_.push_back({from, from + 500 + rng_.below(5000), side});
+        }
+        push({.time_ms = s_.fault_phase_ms, .type = EventType::heal});
+    }
+
+    struct Partition {
+        std::uint64_t from_ms, to_ms;
+        std::vector<int> side;
+    };
+
+    bool cut(int a, int b) const {
+        if (healed_) return false;
+        for (const auto& p : partitions_)
+            if (now_ms_ >= p.from_ms && now_ms_ < p.to_ms && p.side[a] != p.side[b]) return true;
+        return false;
+    }
+
+    // Sends `m` from `from` to `to` through the faulty network.
+    void send(int from, int to, std::shared_ptr<const Message> m) {
+        if (from == to || cut(from, to)) return;
+        if (faulty_phase() && rng_.chance(s_.loss)) return;
+        const int copies = faulty_phase() && rng_.chance(s_.duplicate) ? 2 : 1;
+        for (int i = 0; i < copies; ++i) {
+            std::uint64_t delay = 1 + rng_.below(20);
+            if (faulty_phase() && rng_.chance(s_.delay_spike)) delay += rng_.below(2000);
+            push({.time_ms = now_ms_ + delay, .type = EventType::deliver, .node = to, .from = from,
+                  .generation = nodes_[to]->generation, .message = m});
+        }
+    }
+
+    void send_sync(int from, int to, EventType type, std::uint64_t height) {
+        SimNode& n = *nodes_[from];
+        auto& last = n.sync_sent_ms[{to, height}];
+        if (last != 0 && now_ms_ < last + 300) return;  // a node rate-limits its sync traffic
+        last = now_ms_ + 1;
+        if (cut(from, to) || (faulty_phase() && rng_.chance(s_.loss))) return;
+        Event e{.time_ms = now_ms_ + 1 + rng_.below(20), .type = type, .node = to, .from = from,
+                .generation = nodes_[to]->generation, .height = height};
+        if (type == EventType::sync_block) {
+            e.value = n.chain[height - 1].value;
+            e.cert = std::make_shared<chain::CommitCertificate>(n.chain[height - 1].cert);
+        }
+        push(std::move(e));
+    }
+
+    void broadcast(SimNode& n, const Message& m) {
+        if (consensus::message_sender(m) != n.key.public_key) {  // relaying another's message
+            if (n.byzantine) return;
+            auto shared = std::make_shared<const Message>(m);
+            for (std::size_t to = 0; to < nodes_.size(); ++to) send(n.index, static_cast<int>(to), shared);
+            return;
+        }
+        if (const auto* sv = std::get_if<SignedVote>(&m); sv && honest(n) && sv->vote.block_hash != Hash{}) {
+            auto& last = n.precommitted[sv->vote.height];
+            if (sv->vote.type == chain::VoteType::precommit) last = sv->vote.block_hash;
+            else if (last != Hash{} && last != sv->vote.block_hash) ++outcome_.relocks;
+        }
+        if (s_.verbose) {
+            std::string what;
+            if (const auto* p = std::get_if<Proposal>(&m))
+                what = "proposes " + to_hex(p->block_hash).substr(0, 8) + " pol " + std::to_string(p->pol_round);
+            else {
+                const auto& v = std::get<SignedVote>(m).vote;
+                what = std::string(v.type == chain::VoteType::prevote ? "prevotes " : "precommits ") +
+                       (v.block_hash == Hash{} ? std::string("nil") : to_hex(v.block_hash).substr(0, 8));
+            }
+            log("v" + std::to_string(n.index) + " h" + std::to_string(consensus::message_height(m)) + " r" +
+                std::to_string(consensus::message_round(m)) + " " + what);
+        }
+        if (n.byzantine) return byzantine_broadcast(n, m);
+        auto shared = std::make_shared<const Message>(m);
+        for (std::size_t to = 0; to < nodes_.size(); ++to) send(n.index, static_cast<int>(to), shared);
+    }
+
+    // ---- Byzantine validators: an honest engine whose messages are bent on the way out.
+    SignedVote sign_vote(const SimNode& n, chain::VoteType type, std::uint64_t h, std::uint32_t r, const Hash& bh) {
+        SignedVote v{{type, chain_id, h, r, bh}, n.key.public_key, {}};
+        v.signature = crypto::sign(n.key.private_key, crypto::sha256(chain::vote_signed_bytes(v.vote)));
+        return v;
+    }
+    Proposal sign_proposal(const SimNode& n, Proposal p) {
+        p.block_hash = p.value->hash();
+        p.signature = crypto::sign(n.key.private_key, crypto::sha256(consensus::proposal_signed_bytes(chain_id, p)));
+        return p;
+    }
+    Hash random_hash() {
+        Hash h{};
+        for (auto& b : h) b = static_cast<std::uint8_t>(rng_.next());
+        return h;
+    }
+
+    void byzantine_broadcast(SimNode& n, const Message& m) {
+        const unsigned b = n.byzantine;
+        std::vector<Message> per_peer(nodes_.size(), m);
+        if (const auto* p = std::get_if<Proposal>(&m)) {
+            if (b & amnesia && p->pol_round != consensus::no_round) {
+                Value fresh = build_value(n);
+                fresh.block.header.time_ms += p->round;
+                Proposal q = *p;
+                q.pol_round = consensus::no_round;
+                q.pol_votes.clear();
+                q.value = std::make_shared<const Value>(std::move(fresh));
+                for (auto& x : per_peer) x = sign_proposal(n, q);
+            }
+            if (b & invalid_blocks && rng_.chance(0.5)) {
+                Value bad = *std::get<Proposal>(per_peer[0]).value;
+                bad.block.header.ledger_root = random_hash();
+                Proposal q = *p;
+                q.value = std::make_shared<const Value>(std::move(bad));
+                for (auto& x : per_peer) x = sign_proposal(n, q);
+            }
+            if (b & equivocate_proposal && p->pol_round == consensus::no_round) {
+                Value other = *p->value;
+                other.block.header.time_ms += 1;  // same records, another block
+                Proposal q = *p;
+                q.value = std::make_shared<const Value>(std::move(other));
+                Message alt = sign_proposal(n, q);
+                for (std::size_t i = 0; i < per_peer.size(); i += 2) per_peer[i] = alt;
+            }
+        } else {
+            const auto& v = std::get<SignedVote>(m);
+            if (b & split) return;
+            if (b & double_vote) {
+                const Hash other = v.vote.block_hash == Hash{} ? random_hash() : Hash{};
+                Message alt = sign_vote(n, v.vote.type, v.vote.height, v.vote.round, other);
+                for (std::size_t i = 1; i < per_peer.size(); i += 2) per_peer[i] = alt;
+            }
+            if (b & unknown_block_votes && rng_.chance(0.3)) {
+                auto extra = std::make_shared<const Message>(
+                    sign_vote(n, v.vote.type, v.vote.height, v.vote.round + static_cast<std::uint32_t>(rng_.below(3)),
+                              random_hash()));
+                for (std::size_t to = 0; to < nodes_.size(); ++to) send(n.index, static_cast<int>(to), extra);
+            }
+        }
+        for (std::size_t to = 0; to < nodes_.size(); ++to) {
+            Message out = per_peer[to];
+            if (b & bad_signatures && rng_.chance(0.2)) {
+                if (auto* p = std::get_if<Proposal>(&out)) p->signature.bytes[5] ^= 1;
+                else std::get<SignedVote>(out).signature.bytes[5] ^= 1;
+            }
+            send(n.index, static_cast<int>(to), std::make_shared<const Message>(std::move(out)));
+        }
+    }
+
+    // A Byzantine validator with amnesia votes for whatever it is shown, in any round.
+    void amnesia_votes(SimNode& n, const Proposal& p) {
+        for (auto type : {chain::VoteType::prevote, chain::VoteType::precommit}) {
+            auto m = std::make_shared<const Message>(sign_vote(n, type, p.height, p.round, p.block_hash));
+            const std::size_t hidden_from = 1 + (p.height + p.round) % (nodes_.size() - 1);
+            for (std::size_t to = 0; to < nodes_.size(); ++to)
+                if (!(n.byzantine & split) || type == chain::VoteType::precommit || to != hidden_from)
+                    send(n.index, static_cast<int>(to), m);
+        }
+    }
+
+    // ---- The simulated ledger (what node/ does with LevelDB and the mempool).
+    consensus::Validity check_value(const SimNode& n, const Value& v, bool need_timely) {
+        const chain::BlockHeader& h = v.block.header;
+        consensus::Validity out;
+        std::set<Hash> seen;
+        for (const Hash& id : v.block.record_ids)
+            if (n.committed_ids.count(id) || !seen.insert(id).second) return out;
+        if (h.chain_id != chain_id || h.height != n.chain.size() + 1 || h.prev_hash != n.tip_hash ||
+            h.validator_set_hash != set_hash_ || !set_.find(h.proposer) || h.time_ms <= n.tip_time_ms ||
+            v.block.record_ids.size() > block_records_max || !v.records.empty())
+            return out;
+        auto rebuilt = chain::build_block(chain_id, n.chain.size(), n.tip_hash, h.time_ms, n.frontier,
+                                          v.block.record_ids, set_hash_, h.proposer);
+        if (chain::block_hash(rebuilt.block.header) != v.hash()) return out;
+        out.valid = true;
+        const std::uint64_t now = clock(n);
+        out.timely = !need_timely || (h.time_ms + drift_ms_max >= now && h.time_ms <= now + drift_ms_max);
+        return out;
+    }
+
+    Value build_value(const SimNode& n) {
+        std::vector<Hash> ids;
+        for (const Hash& id : n.pending) {
+            if (ids.size() == block_records_max) break;
+            ids.push_back(id);
+        }
+        const std::uint64_t time = std::max(clock(n), n.tip_time_ms + 1);
+        auto built = chain::build_block(chain_id, n.chain.size(), n.tip_hash, time, n.frontier, ids, set_hash_,
+                                        n.key.public_key);
+        return Value{built.block, {}};
+    }
+
+    void apply_commit(SimNode& n, const consensus::Commit& c) {
+        const chain::BlockHeader& h = c.value->block.header;
+        const std::string who = "v" + std::to_string(n.index);
+        if (h.height != n.chain.size() + 1 || h.prev_hash != n.tip_hash)
+            return fail(who + " committed a block that does not extend its chain at height " + std::to_string(h.height));
+        if (auto why = chain::check_certificate(chain_id, h.height, c.value->hash(), c.certificate, set_))
+            return fail(who + " committed height " + std::to_string(h.height) + " with a bad certificate: " + *why);
+        if (honest(n)) {
+            auto [it, first] = decided_.emplace(h.height, std::make_pair(c.value->hash(), n.index));
+            if (!first && it->second.first != c.value->hash())
+                return fail("FORK at height " + std::to_string(h.height) + ": v" + std::to_string(it->second.second) +
+                            " and " + who + " committed different blocks");
+        }
+        auto built = chain::build_block(chain_id, n.chain.size(), n.tip_hash, h.time_ms, n.frontier,
+                                        c.value->block.record_ids, set_hash_, h.proposer);
+        n.frontier = built.frontier;
+        n.tip_hash = c.value->hash();
+        n.tip_time_ms = h.time_ms;
+        for (const Hash& id : c.value->block.record_ids) {
+            n.committed_ids.insert(id);
+            n.pending.erase(id);
+        }
+        n.chain.push_back({c.value, c.certificate});
+        log(who + " commits height " + std::to_string(h.height) + " round " + std::to_string(c.certificate.round) +
+            " with " + std::to_string(c.value->block.record_ids.size()) + " records");
+    }
+
+    // Carries out a node's actions in order, as node/ does. A persist may be the last
+    // thing the node does: crashing right after it is how the simulator tests that
+    // recovery from every persistence point is safe.
+    void execute(SimNode& n, Actions actions) {
+        for (Action& a : actions) {
+            if (!n.up || !outcome_.ok) return;
+            if (auto* p = std::get_if<consensus::Persist>(&a)) {
+                const std::uint64_t h = consensus::wal_entry_height(p->entry);
+                std::erase_if(n.wal, [&](const auto& e) { return consensus::wal_entry_height(e) < h; });
+                n.wal.push_back(p->entry);
+                if (const auto* r = std::get_if<consensus::WalRound>(&p->entry); r && s_.verbose)
+                    log("v" + std::to_string(n.index) + " enters h" + std::to_string(r->height) + " r" +
+                        std::to_string(r->round));
+                if (faulty_phase() && rng_.chance(s_.crash_at_persist)) {
+                    crash(n);
+                    push({.time_ms = now_ms_ + 50 + rng_.below(1000), .type = EventType::restart, .node = n.index});
+                }
+            } else if (auto* b = std::get_if<consensus::Broadcast>(&a)) {
+                broadcast(n, b->message);
+            } else if (auto* t = std::get_if<consensus::ScheduleTimeout>(&a)) {
+                push({.time_ms = now_ms_ + t->delay_ms, .type = EventType::timeout, .node = n.index,
+                      .generation = n.generation, .timeout = t->timeout});
+            } else if (auto* bv = std::get_if<consensus::BuildValue>(&a)) {
+                push({.time_ms = now_ms_, .type = EventType::value_built, .node = n.index, .generation = n.generation,
+                      .height = bv->height, .round = bv->round});
+            } else if (auto* vv = std::get_if<consensus::VerifyValue>(&a)) {
+                push({.time_ms = now_ms_ + rng_.below(3), .type = EventType::value_checked, .node = n.index,
+                      .generation = n.generation, .value = vv->value});
+            } else if (auto* c = std::get_if<consensus::Commit>(&a)) {
+                apply_commit(n, *c);
+                if (!n.pending.empty())
+                    push({.time_ms = now_ms_, .type = EventType::records, .node = n.index, .generation = n.generation});
+            }
+        }
+    }
+
+    void handle(const Event& e) {
+        if (e.type == EventType::new_records) {
+            std::vector<Hash> ids(1 + rng_.below(5));
+            for (auto& id : ids) id = random_hash();
+            for (auto& n : nodes_) {
+                if (!n->up) continue;
+                n->pending.insert(ids.begin(), ids.end());
+                push({.time_ms = now_ms_ + rng_.below(30), .type = EventType::records, .node = n->index,
+                      .generation = n->generation});
+            }
+            return;
+        }
+        if (e.type == EventType::heal) {
+            healed_ = true;
+            log("faults heal");
+            for (auto& n : nodes_)
+                if (!n->up) boot(*n);
+            for (auto& n : nodes_) heights_at_heal_ = std::max<std::uint64_t>(heights_at_heal_, n->chain.size());
+            return;
+        }
+        SimNode& n = *nodes_[e.node];
+        if (e.type == EventType::crash) {
+            if (!healed_) crash(n);
+            return;
+        }
+        if (e.type == EventType::restart) {
+            if (!n.up) {
+                log("restart v" + std::to_string(n.index));
+                boot(n);
+            }
+            return;
+        }
+        if (!n.up || e.generation != n.generation) return;
+        consensus::Engine& engine = *n.engine;
+        switch (e.type) {
+            case EventType::deliver: {
+                if (auto fault = consensus::check_message(engine_config(n), verifier_, *e.message)) {
+                    log("v" + std::to_string(n.index) + " drops a message from v" + std::to_string(e.from) + ": " +
+                        std::string(consensus::fault_name(*fault)));
+                    return;
+                }
+                const std::uint64_t h = consensus::message_height(*e.message);
+                if (h < engine.height() && h <= n.chain.size()) send_sync(n.index, e.from, EventType::sync_block, h);
+                if (h > engine.height()) send_sync(n.index, e.from, EventType::sync_request, engine.height());
+                if (n.byzantine & amnesia)
+                    if (const auto* p = std::get_if<Proposal>(e.message.get()); p && p->height == engine.height())
+                        amnesia_votes(n, *p);
+                const std::size_t before = engine.equivocations();
+                execute(n, engine.on_message(*e.message));
+                if (n.up && n.engine->equivocations() > before) ++outcome_.equivocations_seen;
+                return;
+            }
+            case EventType::timeout: return execute(n, engine.on_timeout(e.timeout));
+            case EventType::records: return execute(n, engine.on_records_available());
+            case EventType::value_built:
+                if (e.height != engine.height()) return;
+                return execute(n, engine.on_value_built(e.height, e.round, build_value(n)));
+            case EventType::value_checked:
+                if (e.value->block.header.height != engine.height()) return;
+                return execute(n, engine.on_value_verified(e.value->hash(), check_value(n, *e.value, true)));
+            case EventType::sync_request:
+                if (e.height <= n.chain.size()) send_sync(n.index, e.from, EventType::sync_block, e.height);
+                return;
+            case EventType::sync_block:
+                if (e.value->block.header.height != engine.height() || !check_value(n, *e.value, false).valid) return;
+                return execute(n, engine.on_certified(e.value, *e.cert));
+            default: return;
+        }
+    }
+
+    void check_liveness() {
+        std::uint64_t lo = UINT64_MAX, hi = 0;
+        for (const auto& n : nodes_) {
+            if (!honest(*n)) continue;
+            lo = std::min<std::uint64_t>(lo, n->chain.size());
+            hi = std::max<std::uint64_t>(hi, n->chain.size());
+        }
+        for (const auto& n : nodes_)
+            if (n->up)
+                log("v" + std::to_string(n->index) + (honest(*n) ? "" : " (byzantine)") + ": height " +
+                    std::to_string(n->engine->height()) + " round " + std::to_string(n->engine->round()) + " step " +
+                    std::to_string(static_cast<int>(n->engine->step())) + " locked round " +
+                    std::to_string(n->engine->locked_round()) + ", " + std::to_string(n->pending.size()) +
+                    " records pending");
+        outcome_.min_height = lo;
+        outcome_.max_height = hi;
+        if (lo < heights_at_heal_ + 3)
+            fail("LIVENESS: after the faults healed at height " + std::to_string(heights_at_heal_) +
+                 ", an honest validator is only at height " + std::to_string(lo),
+                 /*safety=*/false);
+    }
+
+    const Scenario s_;
+    Rng rng_;
+    chain::ValidatorSet set_;
+    Hash set_hash_{}, genesis_hash_{};
+    std::vector<crypto::KeyPair> keys_;
+    std::vector<std::unique_ptr<SimNode>> nodes_;
+    std::vector<Partition> partitions_;
+    std::priority_queue<Event, std::vector<Event>, std::greater<>> queue_;
+    std::uint64_t seq_ = 0, now_ms_ = 0, heights_at_heal_ = 0;
+    bool healed_ = false;
+    MemoVerifier verifier_;
+    std::map<std::uint64_t, std::pair<Hash, int>> decided_;  // height -> (block, first honest committer)
+    Outcome outcome_;
+};
+
+}  // namespace
+
+Scenario Scenario::random(std::uint64_t seed, bool hostile) {
+    Rng rng(seed);
+    Scenario s;
+    s.seed = seed;
+    s.validators = rng.below(3) == 2 ? 7 : 4;
+    const int f = (s.validators - 1) / 3;
+    s.byzantine = static_cast<int>(rng.below(f + 1));
+    for (int i = 0; i < s.byzantine; ++i) s.behaviours.push_back(1 + static_cast<unsigned>(rng.below(all_behaviours)));
+    const double losses[] = {0, 0.02, 0.1, 0.3};
+    s.loss = losses[rng.below(4)];
+    s.duplicate = rng.chance(0.5) ? 0.1 : 0;
+    s.delay_spike = rng.chance(0.5) ? 0.05 : 0;
+    s.crash_at_persist = rng.chance(0.3) ? 0.01 : 0;
+    s.crashes = static_cast<int>(rng.below(4));
+    s.partitions = static_cast<int>(rng.below(3));
+    if (hostile) {
+        s.byzantine = f;
+        s.behaviours.assign(f, amnesia | split);
+        s.loss = 0.3;
+        s.crash_at_persist = 0.05;
+        s.partitions = 4;
+    }
+    return s;
+}
+
+std::string Scenario::describe() const {
+    std::ostringstream o;
+    o << "seed " << seed << ": " << validators << " validators, " << byzantine << " byzantine";
+    for (unsigned b : behaviours) o << " [behaviours " << b << "]";
+    o << ", loss " << loss << ", duplicate " << duplicate << ", delay spikes " << delay_spike << ", crash at persist "
+      << crash_at_persist << ", " << crashes << " crashes, " << partitions << " partitions"
+      << (unsafe_forget_lock ? ", LOCK RULE BROKEN ON PURPOSE" : "")
+      << (unsafe_simple_majority ? ", QUORUM RULE BROKEN ON PURPOSE" : "");
+    return o.str();
+}
+
+Outcome run(const Scenario& scenario) { return Cluster(scenario).run(); }
+
+}  // namespace jchain::sim
