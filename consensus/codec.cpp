@@ -1,0 +1,253 @@
+#include "consensus/codec.h"
+
+#include "base/bytes.h"
+#include "chain/decode.h"
+
+namespace jchain::consensus {
+namespace {
+
+enum : std::uint8_t { tag_proposal = 1, tag_vote = 2, tag_wal_round = 3, tag_wal_lock = 4 };
+constexpr std::size_t header_bytes_max = 512;
+constexpr std::size_t vote_bytes_max = 256;
+
+template <std::size_t N>
+bool read_fixed(ByteReader& r, std::array<std::uint8_t, N>& out) {
+    auto v = r.fixed<N>();
+    if (!v) return false;
+    out = *v;
+    return true;
+}
+
+void write_record(ByteWriter& w, const chain::Record& r) {
+    w.var(chain::record_signed_bytes(r));
+    w.fixed(r.signature.bytes);
+}
+
+std::optional<chain::Record> read_record(ByteReader& r) {
+    auto bytes = r.var(chain::record_signed_bytes_max);
+    Signature sig;
+    if (!bytes || !read_fixed(r, sig.bytes)) return std::nullopt;
+    return chain::parse_record(*bytes, sig);
+}
+
+void write_value(ByteWriter& w, const Value& v) {
+    w.var(chain::header_bytes(v.block.header));
+    w.u32(static_cast<std::uint32_t>(v.block.record_ids.size()));
+    for (const auto& id : v.block.record_ids) w.fixed(id);
+    w.u32(static_cast<std::uint32_t>(v.records.size()));
+    for (const auto& rec : v.records) write_record(w, rec);
+}
+
+std::optional<ValuePtr> read_value(ByteReader& r, const CodecLimits& limits) {
+    auto header = r.var(header_bytes_max);
+    if (!header) return std::nullopt;
+    auto parsed = chain::parse_header(*header);
+    auto ids = r.u32();
+    if (!parsed || !ids || *ids > limits.records_per_block_max || *ids * 32ull > r.remaining()) return std::nullopt;
+    Value v;
+    v.block.header = std::move(*parsed);
+    v.block.record_ids.resize(*ids);
+    for (auto& id : v.block.record_ids)
+        if (!read_fixed(r, id)) return std::nullopt;
+    auto records = r.u32();
+    if (!records || *records > limits.records_per_block_max || *records * 68ull > r.remaining()) return std::nullopt;
+    v.records.reserve(*records);
+    for (std::uint32_t i = 0; i < *records; ++i) {
+        auto rec = read_record(r);
+        if (!rec) return std::nullopt;
+        v.records.push_back(std::move(*rec));
+    }
+    return std::make_shared<const Value>(std::move(v));
+}
+
+void write_vote(ByteWriter& w, const SignedVote& v) {
+    w.var(chain::vote_signed_bytes(v.vote));
+    w.fixed(v.validator.bytes);
+    w.fixed(v.signature.bytes);
+}
+
+std::optional<SignedVote> read_vote(ByteReader& r) {
+    auto bytes = r.var(vote_bytes_max);
+    if (!bytes) return std::nullopt;
+    auto vote = chain::parse_vote(*bytes);
+    SignedVote v;
+    if (!vote || !read_fixed(r, v.validator.bytes) || !read_fixed(r, v.signature.bytes)) return std::nullopt;
+    v.vote = std::move(*vote);
+    return v;
+}
+
+void write_votes(ByteWriter& w, const std::vector<SignedVote>& votes) {
+    w.u32(static_cast<std::uint32_t>(votes.size()));
+    for (const auto& v : votes) write_vote(w, v);
+}
+
+std::optional<std::vector<SignedVote>> read_votes(ByteReader& r, const CodecLimits& limits) {
+    auto n = r.u32();
+    if (!n || *n > limits.validators_max) return std::nullopt;
+    std::vector<SignedVote> out;
+    out.reserve(*n);
+    for (std::uint32_t i = 0; i < *n; ++i) {
+        auto v = read_vote(r);
+        if (!v) return std::nullopt;
+        out.push_back(std::move(*v));
+    }
+    return out;
+}
+
+void write_proposal(ByteWriter& w, const Proposal& p) {
+    w.u64(p.height);
+    w.u32(p.round);
+    w.u32(static_cast<std::uint32_t>(p.pol_round + 1));
+    w.fixed(p.block_hash);
+    write_value(w, *p.value);
+    write_votes(w, p.pol_votes);
+    w.fixed(p.proposer.bytes);
+    w.fixed(p.signature.bytes);
+}
+
+std::optional<Proposal> read_proposal(ByteReader& r, const CodecLimits& limits) {
+    Proposal p;
+    auto height = r.u64();
+    auto round = r.u32();
+    auto pol = r.u32();
+    if (!height || !round || !pol || !read_fixed(r, p.block_hash)) return std::nullopt;
+    auto value = read_value(r, limits);
+    if (!value) return std::nullopt;
+    auto votes = read_votes(r, limits);
+    if (!votes || !read_fixed(r, p.proposer.bytes) || !read_fixed(r, p.signature.bytes)) return std::nullopt;
+    p.height = *height;
+    p.round = *round;
+    p.pol_round = static_cast<std::int64_t>(*pol) - 1;
+    p.value = std::move(*value);
+    p.pol_votes = std::move(*votes);
+    return p;
+}
+
+}  // namespace
+
+Bytes encode_message(const Message& m) {
+    ByteWriter w;
+    if (const auto* p = std::get_if<Proposal>(&m)) {
+        w.u8(tag_proposal);
+        write_proposal(w, *p);
+    } else {
+        w.u8(tag_vote);
+        write_vote(w, std::get<SignedVote>(m));
+    }
+    return std::move(w).take();
+}
+
+std::optional<Message> decode_message(ByteSpan bytes, const CodecLimits& limits) {
+    ByteReader r(bytes);
+    auto tag = r.u8();
+    std::optional<Message> out;
+    if (tag == tag_proposal) {
+        if (auto p = read_proposal(r, limits)) out = std::move(*p);
+    } else if (tag == tag_vote) {
+        if (auto v = read_vote(r)) out = std::move(*v);
+    }
+    if (r.remaining() != 0) return std::nullopt;
+    return out;
+}
+
+Bytes encode_wal_entry(const WalEntry& e) {
+    ByteWriter w;
+    if (const auto* round = std::get_if<WalRound>(&e)) {
+        w.u8(tag_wal_round);
+        w.u64(round->height);
+        w.u32(round->round);
+    } else if (const auto* lock = std::get_if<WalLock>(&e)) {
+        w.u8(tag_wal_lock);
+        w.u64(lock->height);
+        w.u32(lock->round);
+        write_value(w, *lock->value);
+        write_votes(w, lock->pol_votes);
+    } else if (const auto* p = std::get_if<Proposal>(&e)) {
+        w.u8(tag_proposal);
+        write_proposal(w, *p);
+    } else {
+        w.u8(tag_vote);
+        write_vote(w, std::get<SignedVote>(e));
+    }
+    return std::move(w).take();
+}
+
+std::optional<WalEntry> decode_wal_entry(ByteSpan bytes, const CodecLimits& limits) {
+    ByteReader r(bytes);
+    auto tag = r.u8();
+    std::optional<WalEntry> out;
+    if (tag == tag_wal_round) {
+        auto height = r.u64();
+        auto round = r.u32();
+        if (height && round) out = WalRound{*height, *round};
+    } else if (tag == tag_wal_lock) {
+        auto height = r.u64();
+        auto round = r.u32();
+        if (height && round)
+            if (auto value = read_value(r, limits))
+                if (auto votes = read_votes(r, limits)) out = WalLock{*height, *round, *value, std::move(*votes)};
+    } else if (tag == tag_proposal) {
+        if (auto p = read_proposal(r, limits)) out = std::move(*p);
+    } else if (tag == tag_vote) {
+        if (auto v = read_vote(r)) out = std::move(*v);
+    }
+    if (r.remaining() != 0) return std::nullopt;
+    return out;
+}
+
+Bytes encode_certified(const Value& value, const chain::CommitCertificate& cert) {
+    ByteWriter w;
+    write_value(w, value);
+    w.u64(cert.height);
+    w.u32(cert.round);
+    w.fixed(cert.block_hash);
+    w.u32(static_cast<std::uint32_t>(cert.signatures.size()));
+    for (const auto& s : cert.signatures) {
+        w.fixed(s.validator.bytes);
+        w.fixed(s.signature.bytes);
+    }
+    return std::move(w).take();
+}
+
+std::optional<CertifiedBlock> decode_certified(ByteSpan bytes, const CodecLimits& limits) {
+    ByteReader r(bytes);
+    auto value = read_value(r, limits);
+    if (!value) return std::nullopt;
+    CertifiedBlock out{*value, {}};
+    auto height = r.u64();
+    auto round = r.u32();
+    if (!height || !round || !read_fixed(r, out.certificate.block_hash)) return std::nullopt;
+    auto n = r.u32();
+    if (!n || *n > limits.validators_max) return std::nullopt;
+    out.certificate.height = *height;
+    out.certificate.round = *round;
+    out.certificate.signatures.resize(*n);
+    for (auto& s : out.certificate.signatures)
+        if (!read_fixed(r, s.validator.bytes) || !read_fixed(r, s.signature.bytes)) return std::nullopt;
+    if (r.remaining() != 0) return std::nullopt;
+    return out;
+}
+
+Bytes encode_records(const std::vector<chain::Record>& records) {
+    ByteWriter w;
+    w.u32(static_cast<std::uint32_t>(records.size()));
+    for (const auto& r : records) write_record(w, r);
+    return std::move(w).take();
+}
+
+std::optional<std::vector<chain::Record>> decode_records(ByteSpan bytes, const CodecLimits& limits) {
+    ByteReader r(bytes);
+    auto n = r.u32();
+    if (!n || *n > limits.records_per_block_max || *n * 68ull > r.remaining()) return std::nullopt;
+    std::vector<chain::Record> out;
+    out.reserve(*n);
+    for (std::uint32_t i = 0; i < *n; ++i) {
+        auto rec = read_record(r);
+        if (!rec) return std::nullopt;
+        out.push_back(std::move(*rec));
+    }
+    if (r.remaining() != 0) return std::nullopt;
+    return out;
+}
+
+}  // namespace jchain::consensus
