@@ -135,6 +135,14 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
             if (!parsed) { path_ok = false; break; }
             path.push_back(*parsed);
         }
+    // The proof's own summary fields must match what the proof is checked against, or a
+    // reader checking it by hand (jchain proof inclusion) would see another proof.
+    const Hash leaf = merkle_leaf_hash(id);
+    auto stated_size = proof ? uint_from_json(at(*proof, "tree_size"), "tree_size") : Result<std::uint64_t>(Status::error("missing"));
+    c.check("inclusion proof fields",
+            proof && hex_at(proof, "leaf_hash") == to_hex(leaf) && hex_at(proof, "root") == to_hex(header->ledger_root) &&
+                stated_size && *stated_size == header->ledger_size,
+            "leaf_hash is SHA-256(0x00 || record id), root and tree_size are the header's ledger root and size");
     c.check("inclusion proof",
             path_ok && leaf_index &&
                 verify_inclusion(merkle_leaf_hash(id), *leaf_index, header->ledger_size, path, header->ledger_root),
@@ -161,14 +169,24 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     }
     const std::string vote_hex = to_hex(vote_signed_bytes(certificate_vote(genesis.chain_id, *cert)));
     bool evidence_ok = true;
-    for (const auto& s : at(*commit_json, "signatures")->as_array()) evidence_ok = evidence_ok && hex_at(&s, "signed_bytes") == vote_hex;
+    // Each signature's evidence (for openssl by hand) must be the very vote, key and
+    // signature the certificate holds.
+    const auto& sig_entries = at(*commit_json, "signatures")->as_array();
+    for (std::size_t i = 0; i < sig_entries.size() && i < cert->signatures.size(); ++i) {
+        const auto& s = sig_entries[i];
+        const auto& cs = cert->signatures[i];
+        const json::value* pem = at(s, "pem");
+        evidence_ok = evidence_ok && hex_at(&s, "signed_bytes") == vote_hex &&
+                      hex_at(&s, "der") == to_hex(crypto::signature_to_der(cs.signature)) && pem &&
+                      pem->is_string() && pem->as_string() == crypto::public_key_to_pem(cs.validator);
+    }
     auto problem = check_certificate(genesis.chain_id, header->height, hash, *cert, genesis.validators);
     c.check("commit certificate", !problem && evidence_ok,
             problem ? *problem
                     : evidence_ok ? std::to_string(cert->signatures.size()) + " of " +
                                         std::to_string(genesis.validators.validators.size()) +
                                         " validators precommitted this block"
-                                  : "a signature's signed_bytes is not the precommit vote");
+                                  : "a signature's signed_bytes, der or pem is not the certificate's");
     return finish();
 }
 

@@ -1,0 +1,472 @@
+// The canonical encoding against frozen test vectors (tests/data/vectors/*.json,
+// explained byte by byte in docs/encoding.md). The vectors were produced once by the
+// code and frozen: any change to the bytes that are hashed or signed fails here, and
+// must come with new vectors, a new domain tag and a note in docs/encoding.md.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "base/bytes.h"
+#include "chain/block.h"
+#include "chain/genesis.h"
+#include "chain/json_codec.h"
+#include "chain/merkle.h"
+#include "chain/record.h"
+
+using namespace jchain;
+namespace json = boost::json;
+
+namespace {
+
+json::value vector_file(const std::string& name) {
+    const std::string path = std::string(JCHAIN_TEST_DATA) + "/vectors/" + name;
+    std::ifstream in(path);
+    REQUIRE_MESSAGE(in, "cannot read " << path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return json::parse(text.str());
+}
+
+std::string text(const json::value& v, std::string_view key) { return std::string(v.at(key).as_string()); }
+std::uint64_t number(const json::value& v, std::string_view key) { return v.at(key).to_number<std::uint64_t>(); }
+
+chain::Hash hash(std::string_view hex) {
+    auto h = from_hex_fixed<32>(hex);
+    REQUIRE_MESSAGE(h, hex << " is not a 32-byte hex hash");
+    return *h;
+}
+chain::Hash hash(const json::value& v, std::string_view key) { return hash(text(v, key)); }
+
+crypto::PublicKey public_key(std::string_view hex) {
+    auto bytes = from_hex(hex);
+    REQUIRE(bytes);
+    auto key = crypto::parse_public_key(*bytes);
+    REQUIRE_MESSAGE(key, hex << " is not a public key");
+    return *key;
+}
+
+// The record of a vector's "record" inputs, built field by field (not through the JSON
+// codec, which is checked separately).
+chain::Record record_from_inputs(const json::value& in) {
+    chain::Record r;
+    r.chain_id = text(in, "chain_id");
+    auto kind = chain::parse_kind(text(in, "kind"));
+    REQUIRE(kind);
+    r.kind = *kind;
+    r.content_hash = hash(in, "content_hash");
+    r.case_id = text(in, "case_id");
+    for (const auto& [k, v] : in.at("metadata").as_object()) r.metadata[std::string(k)] = std::string(v.as_string());
+    for (const auto& ref : in.at("refs").as_array()) r.refs.push_back(hash(ref.as_string()));
+    r.submitter = public_key(text(in, "submitter"));
+    r.client_time_ms = number(in, "client_time_ms");
+    r.nonce = number(in, "nonce");
+    return r;
+}
+
+chain::BlockHeader header_from_inputs(const json::value& in) {
+    return chain::BlockHeader{.chain_id = text(in, "chain_id"),
+                              .height = number(in, "height"),
+                              .time_ms = number(in, "time_ms"),
+                              .prev_hash = hash(in, "prev_hash"),
+                              .ledger_size = number(in, "ledger_size"),
+                              .ledger_root = hash(in, "ledger_root"),
+                              .validator_set_hash = hash(in, "validator_set_hash"),
+                              .proposer = public_key(text(in, "proposer"))};
+}
+
+chain::Vote vote_from_inputs(const json::value& in) {
+    const std::string type = text(in, "type");
+    REQUIRE((type == "prevote" || type == "precommit"));
+    return chain::Vote{type == "prevote" ? chain::VoteType::prevote : chain::VoteType::precommit, text(in, "chain_id"),
+                       number(in, "height"), static_cast<std::uint32_t>(number(in, "round")), hash(in, "block_hash")};
+}
+
+chain::ValidatorSet validator_set_from_inputs(const json::value& validators) {
+    chain::ValidatorSet set;
+    for (const auto& v : validators.as_array())
+        set.validators.push_back({text(v, "name"), public_key(text(v, "public_key")), number(v, "power")});
+    return set;
+}
+
+// --- secp256k1 arithmetic needed to build the high-S twin of a signature ---------
+
+using U256 = std::array<std::uint8_t, 32>;
+const U256 curve_order = *from_hex_fixed<32>("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+const U256 half_order = *from_hex_fixed<32>("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
+
+U256 minus(const U256& a, const U256& b) {  // a - b, a >= b
+    U256 out{};
+    int borrow = 0;
+    for (int i = 31; i >= 0; --i) {
+        int d = int{a[i]} - int{b[i]} - borrow;
+        borrow = d < 0;
+        out[i] = static_cast<std::uint8_t>(d + 256 * borrow);
+    }
+    REQUIRE(borrow == 0);
+    return out;
+}
+
+U256 half(const crypto::Signature& sig, int which) {
+    U256 out{};
+    std::copy_n(sig.bytes.begin() + 32 * which, 32, out.begin());
+    return out;
+}
+
+// X.690 DER INTEGER of a non-negative big-endian value, minimal, written by hand.
+Bytes der_integer(const U256& v) {
+    std::size_t i = 0;
+    while (i < 31 && v[i] == 0) ++i;  // no leading zero bytes...
+    const bool pad = v[i] & 0x80;      // ...but one where the top bit would read as a sign
+    Bytes out{0x02, static_cast<std::uint8_t>(32 - i + (pad ? 1 : 0))};
+    if (pad) out.push_back(0x00);
+    out.insert(out.end(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+    return out;
+}
+
+Bytes der_signature(const U256& r, const U256& s) {
+    const Bytes ri = der_integer(r), si = der_integer(s);
+    Bytes out;
+    out.reserve(2 + ri.size() + si.size());
+    out.push_back(0x30);
+    out.push_back(static_cast<std::uint8_t>(ri.size() + si.size()));
+    for (const Bytes* part : {&ri, &si}) out.insert(out.end(), part->begin(), part->end());
+    return out;
+}
+
+// Everything a vector's "signature" object promises about `signed_bytes`.
+void check_signature(const Bytes& signed_bytes, const json::value& expected) {
+    crypto::PrivateKey priv;
+    priv.bytes = hash(expected, "private_key");
+    auto pair = crypto::key_pair_from_private(priv);
+    REQUIRE(pair);
+    CHECK(to_hex(pair->public_key.bytes) == text(expected, "public_key"));
+    CHECK(crypto::public_key_to_pem(pair->public_key) == text(expected, "public_key_pem"));
+    const crypto::PublicKey& pub = pair->public_key;
+    const chain::Hash digest = crypto::sha256(signed_bytes);
+
+    // RFC 6979: the same key and digest always give the frozen signature.
+    const crypto::Signature sig = crypto::sign(priv, digest);
+    CHECK(to_hex(sig.bytes) == text(expected, "compact"));
+    CHECK(to_hex(crypto::sign(priv, digest).bytes) == to_hex(sig.bytes));
+    CHECK(crypto::verify(pub, digest, sig));
+    auto prepared = crypto::PreparedKey::from(pub);
+    REQUIRE(prepared);
+    CHECK(prepared->verify(digest, sig));
+
+    // DER: SEQUENCE { INTEGER r, INTEGER s }, minimal, as openssl writes it.
+    const Bytes der = crypto::signature_to_der(sig);
+    CHECK(to_hex(der) == text(expected, "der"));
+    CHECK(der == der_signature(half(sig, 0), half(sig, 1)));
+    auto parsed = crypto::signature_from_der(der);
+    REQUIRE(parsed);
+    CHECK(*parsed == sig);
+    auto compact = crypto::signature_from_compact(sig.bytes);
+    REQUIRE(compact);
+    CHECK(*compact == sig);
+
+    // Low S: s <= n/2. Its twin (r, n - s) is equally valid ECDSA and must be refused.
+    CHECK(half(sig, 1) <= half_order);
+    crypto::Signature twin = sig;
+    const U256 high_s = minus(curve_order, half(sig, 1));
+    std::copy(high_s.begin(), high_s.end(), twin.bytes.begin() + 32);
+    CHECK(half(twin, 1) > half_order);
+    CHECK_FALSE(crypto::verify(pub, digest, twin));
+    CHECK_FALSE(prepared->verify(digest, twin));
+    CHECK_FALSE(crypto::signature_from_compact(twin.bytes));
+    const Bytes twin_der = der_signature(half(twin, 0), half(twin, 1));
+    CHECK_FALSE(crypto::signature_from_der(twin_der));
+    auto normalised = crypto::signature_from_der(twin_der, /*allow_high_s=*/true);
+    REQUIRE(normalised);
+    CHECK(*normalised == sig);
+
+    // Any altered bit of the signed bytes or of the signature fails, as does another key.
+    for (std::size_t i = 0; i < signed_bytes.size(); ++i) {
+        Bytes tampered = signed_bytes;
+        tampered[i] ^= static_cast<std::uint8_t>(1u << (i % 8));
+        if (crypto::verify(pub, crypto::sha256(tampered), sig)) FAIL_CHECK("signature still verifies with byte " << i << " altered");
+    }
+    for (std::size_t i = 0; i < sig.bytes.size(); ++i) {
+        crypto::Signature tampered = sig;
+        tampered.bytes[i] ^= 0x01;
+        if (crypto::verify(pub, digest, tampered)) FAIL_CHECK("signature still verifies with its byte " << i << " altered");
+    }
+    crypto::PrivateKey other = priv;
+    other.bytes[31] ^= 0x40;
+    CHECK_FALSE(crypto::verify(crypto::key_pair_from_private(other)->public_key, digest, sig));
+}
+
+// The record's JSON (RPC) form: the inputs plus the DER signature.
+json::value record_json(const json::value& vec) {
+    json::object o = vec.at("record").as_object();
+    o["signature"] = vec.at("signature").at("der");
+    return o;
+}
+
+void check_record_vector(const json::value& vec) {
+    chain::Record r = record_from_inputs(vec.at("record"));
+    const Bytes bytes = chain::record_signed_bytes(r);
+    CHECK(to_hex(bytes) == text(vec, "signed_bytes"));
+    CHECK(to_hex(crypto::sha256(bytes)) == text(vec, "record_id"));
+    CHECK(to_hex(chain::record_id(r)) == text(vec, "record_id"));
+    CHECK_FALSE(chain::check_record_shape(r));
+    check_signature(bytes, vec.at("signature"));
+
+    // sign_record signs the record id with RFC 6979; the submitter is the key's.
+    crypto::PrivateKey priv;
+    priv.bytes = hash(vec.at("signature"), "private_key");
+    chain::sign_record(r, *crypto::key_pair_from_private(priv));
+    CHECK(to_hex(r.submitter.bytes) == text(vec.at("record"), "submitter"));
+    CHECK(to_hex(r.signature.bytes) == text(vec.at("signature"), "compact"));
+    CHECK(chain::verify_record_signature(r));
+
+    // The JSON form carries exactly these fields, and decodes to the same bytes.
+    CHECK(chain::record_to_json(r) == record_json(vec));
+    auto decoded = chain::record_from_json(record_json(vec));
+    REQUIRE_MESSAGE(decoded, (decoded ? "" : decoded.message()));
+    CHECK(to_hex(chain::record_signed_bytes(*decoded)) == text(vec, "signed_bytes"));
+    CHECK(decoded->signature == r.signature);
+}
+
+}  // namespace
+
+TEST_CASE("the evidence record vector: signed bytes, id and RFC 6979 signature are frozen") {
+    const json::value vec = vector_file("record_evidence.json");
+    check_record_vector(vec);
+    const chain::Record r = record_from_inputs(vec.at("record"));
+    CHECK(r.metadata.size() == 3);
+    CHECK(r.refs.size() == 1);
+    CHECK(r.nonce > 0xffffffffu);  // both halves of the u64 are exercised
+}
+
+TEST_CASE("the correction vector revokes the evidence vector by its id") {
+    const json::value evidence = vector_file("record_evidence.json");
+    const json::value vec = vector_file("record_correction.json");
+    check_record_vector(vec);
+    const chain::Record r = record_from_inputs(vec.at("record"));
+    CHECK(r.kind == chain::Kind::correction);
+    CHECK(chain::correction_action(r) == chain::CorrectionAction::revoke);
+    REQUIRE(r.refs.size() == 1);
+    CHECK(to_hex(r.refs[0]) == text(evidence, "record_id"));
+}
+
+TEST_CASE("every record field is covered by the signature") {
+    const json::value vec = vector_file("record_evidence.json");
+    chain::Record signed_record = record_from_inputs(vec.at("record"));
+    crypto::PrivateKey priv;
+    priv.bytes = hash(vec.at("signature"), "private_key");
+    chain::sign_record(signed_record, *crypto::key_pair_from_private(priv));
+    REQUIRE(chain::verify_record_signature(signed_record));
+    const chain::Hash id = chain::record_id(signed_record);
+
+    auto changed = [&](auto&& change) {
+        chain::Record r = signed_record;
+        change(r);
+        return chain::record_id(r) != id && !chain::verify_record_signature(r);
+    };
+    CHECK(changed([](chain::Record& r) { r.chain_id += "x"; }));
+    CHECK(changed([](chain::Record& r) { r.kind = chain::Kind::service; }));
+    CHECK(changed([](chain::Record& r) { r.content_hash[31] ^= 1; }));
+    CHECK(changed([](chain::Record& r) { r.case_id.clear(); }));
+    CHECK(changed([](chain::Record& r) { r.metadata.at("pages")[0] ^= 1; }));
+    CHECK(changed([](chain::Record& r) { r.metadata.emplace("zzz", std::string()); }));
+    CHECK(changed([](chain::Record& r) { r.metadata.erase("source"); }));
+    CHECK(changed([](chain::Record& r) { r.refs.push_back(r.refs[0]); }));
+    CHECK(changed([](chain::Record& r) { r.refs.clear(); }));
+    CHECK(changed([](chain::Record& r) { r.submitter = public_key("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"); }));
+    CHECK(changed([](chain::Record& r) { r.client_time_ms += 1; }));
+    CHECK(changed([](chain::Record& r) { r.nonce ^= 1ull << 56; }));
+    // The signature itself is not part of the signed bytes.
+    chain::Record other_sig = signed_record;
+    other_sig.signature.bytes[0] ^= 1;
+    CHECK(chain::record_id(other_sig) == id);
+}
+
+TEST_CASE("length prefixes keep neighbouring text fields apart") {
+    chain::Record a = record_from_inputs(vector_file("record_evidence.json").at("record"));
+    chain::Record b = a;
+    a.metadata = {{"ab", "c"}};
+    b.metadata = {{"a", "bc"}};
+    CHECK(chain::record_signed_bytes(a) != chain::record_signed_bytes(b));
+    a.metadata.clear();
+    b.metadata.clear();
+    // One byte moved from the case id to the chain id: same length, other bytes.
+    a.case_id.clear();
+    a.case_id.push_back('x');
+    b.chain_id.push_back('x');
+    b.case_id.clear();
+    CHECK(chain::record_signed_bytes(a).size() == chain::record_signed_bytes(b).size());
+    CHECK(chain::record_signed_bytes(a) != chain::record_signed_bytes(b));
+}
+
+TEST_CASE("the header vector: header bytes and block hash are frozen") {
+    const json::value vec = vector_file("header.json");
+    const chain::BlockHeader h = header_from_inputs(vec.at("header"));
+    CHECK(to_hex(chain::header_bytes(h)) == text(vec, "header_bytes"));
+    CHECK(to_hex(crypto::sha256(chain::header_bytes(h))) == text(vec, "block_hash"));
+    CHECK(to_hex(chain::block_hash(h)) == text(vec, "block_hash"));
+
+    // The JSON form round-trips to the same bytes.
+    CHECK(chain::header_to_json(h) == vec.at("header"));
+    auto decoded = chain::header_from_json(vec.at("header"));
+    REQUIRE(decoded);
+    CHECK(chain::header_bytes(*decoded) == chain::header_bytes(h));
+
+    // The header links the other vectors: genesis, validator set, ledger of the two records.
+    CHECK(to_hex(h.prev_hash) == text(vector_file("genesis.json"), "genesis_hash"));
+    CHECK(to_hex(h.validator_set_hash) == text(vector_file("validator_set.json"), "validator_set_hash"));
+    const auto& leaves = vec.at("ledger_leaves").as_array();
+    REQUIRE(leaves.size() == 2);
+    CHECK(leaves[0].as_string() == text(vector_file("record_evidence.json"), "record_id"));
+    CHECK(leaves[1].as_string() == text(vector_file("record_correction.json"), "record_id"));
+    chain::MerkleFrontier ledger;
+    std::vector<Bytes> inputs;
+    for (const auto& leaf : leaves) {
+        const chain::Hash id = hash(leaf.as_string());
+        inputs.emplace_back(id.begin(), id.end());
+        (void)ledger.append(chain::merkle_leaf_hash(id));
+    }
+    CHECK(h.ledger_size == leaves.size());
+    CHECK(ledger.root() == h.ledger_root);
+    CHECK(chain::merkle_root_of_leaves(inputs) == h.ledger_root);
+    CHECK(h.ledger_root == chain::merkle_node_hash(chain::merkle_leaf_hash(inputs[0]), chain::merkle_leaf_hash(inputs[1])));
+
+    // Every field is hashed.
+    auto changed = [&](auto&& change) {
+        chain::BlockHeader x = h;
+        change(x);
+        return chain::block_hash(x) != chain::block_hash(h);
+    };
+    CHECK(changed([](chain::BlockHeader& x) { x.chain_id = "other"; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.height += 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.time_ms += 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.prev_hash[0] ^= 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.ledger_size += 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.ledger_root[0] ^= 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.validator_set_hash[0] ^= 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.proposer = public_key("02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5"); }));
+}
+
+TEST_CASE("the vote vectors: signed bytes and signatures are frozen, and certificates sign the same bytes") {
+    const json::value file = vector_file("vote.json");
+    const auto& votes = file.at("votes").as_array();
+    REQUIRE(votes.size() == 2);
+    for (const auto& vec : votes) {
+        CAPTURE(text(vec, "description"));
+        const chain::Vote v = vote_from_inputs(vec.at("vote"));
+        const Bytes bytes = chain::vote_signed_bytes(v);
+        CHECK(to_hex(bytes) == text(vec, "signed_bytes"));
+        CHECK(to_hex(crypto::sha256(bytes)) == text(vec, "digest"));
+        check_signature(bytes, vec.at("signature"));
+    }
+
+    // The precommit is what a commit certificate's signatures sign.
+    const chain::Vote precommit = vote_from_inputs(votes[0].at("vote"));
+    REQUIRE(precommit.type == chain::VoteType::precommit);
+    CHECK(to_hex(precommit.block_hash) == text(vector_file("header.json"), "block_hash"));
+    const chain::CommitCertificate cert{precommit.height, precommit.round, precommit.block_hash, {}};
+    CHECK(to_hex(chain::vote_signed_bytes(chain::certificate_vote(precommit.chain_id, cert))) ==
+          text(votes[0], "signed_bytes"));
+
+    // The type, round and chain are signed: a prevote is not a precommit.
+    chain::Vote other = precommit;
+    other.type = chain::VoteType::prevote;
+    CHECK(chain::vote_signed_bytes(other) != chain::vote_signed_bytes(precommit));
+    other = precommit;
+    other.round += 1;
+    CHECK(chain::vote_signed_bytes(other) != chain::vote_signed_bytes(precommit));
+    other = precommit;
+    other.chain_id = "other";
+    CHECK(chain::vote_signed_bytes(other) != chain::vote_signed_bytes(precommit));
+}
+
+TEST_CASE("the validator set vector: bytes and hash are frozen") {
+    const json::value vec = vector_file("validator_set.json");
+    const chain::ValidatorSet set = validator_set_from_inputs(vec.at("validator_set"));
+    REQUIRE(set.validators.size() == 3);
+    CHECK(std::is_sorted(set.validators.begin(), set.validators.end(),
+                         [](const chain::Validator& a, const chain::Validator& b) { return a.key < b.key; }));
+    CHECK(set.total_power() == 13);
+    CHECK(to_hex(chain::validator_set_bytes(set)) == text(vec, "validator_set_bytes"));
+    CHECK(to_hex(chain::validator_set_hash(set)) == text(vec, "validator_set_hash"));
+
+    auto decoded = chain::validator_set_from_json(json::object{{"validators", vec.at("validator_set")}});
+    REQUIRE(decoded);
+    CHECK(chain::validator_set_bytes(*decoded) == chain::validator_set_bytes(set));
+    CHECK(chain::validator_set_to_json(set).at("hash") == vec.at("validator_set_hash"));
+
+    // Names and powers are hashed, and so is the order.
+    chain::ValidatorSet other = set;
+    other.validators[1].power += 1;
+    CHECK(chain::validator_set_hash(other) != chain::validator_set_hash(set));
+    other = set;
+    other.validators[0].name += " ";
+    CHECK(chain::validator_set_hash(other) != chain::validator_set_hash(set));
+    other = set;
+    std::swap(other.validators[0], other.validators[2]);
+    CHECK(chain::validator_set_hash(other) != chain::validator_set_hash(set));
+}
+
+TEST_CASE("the genesis vector: bytes and hash are frozen, and do not depend on JSON order") {
+    const json::value vec = vector_file("genesis.json");
+    auto g = chain::genesis_from_json(vec.at("genesis"));
+    REQUIRE_MESSAGE(g, (g ? "" : g.message()));
+    const Bytes bytes = chain::genesis_bytes(*g);
+    CHECK(to_hex(bytes) == text(vec, "genesis_bytes"));
+    CHECK(to_hex(chain::genesis_hash(*g)) == text(vec, "genesis_hash"));
+    CHECK(chain::genesis_to_json(*g) == vec.at("genesis"));
+
+    // The validator set's own bytes (with their tag) sit right after tag, chain id and time.
+    const Bytes vset = *from_hex(text(vector_file("validator_set.json"), "validator_set_bytes"));
+    const std::size_t offset = (4 + std::string_view("jchain/genesis/v1").size()) + (4 + g->chain_id.size()) + 8;
+    REQUIRE(bytes.size() > offset + vset.size());
+    CHECK(Bytes(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
+                bytes.begin() + static_cast<std::ptrdiff_t>(offset + vset.size())) == vset);
+
+    // Members and validators are sorted by key and policy kinds by the contract's kind
+    // order, whatever order the file lists them in.
+    json::object reordered = vec.at("genesis").as_object();
+    json::array members = reordered["members"].as_array();
+    std::reverse(members.begin(), members.end());
+    reordered["members"] = members;
+    json::array validators = reordered["validators"].as_array();
+    std::reverse(validators.begin(), validators.end());
+    reordered["validators"] = validators;
+    json::object policy;
+    const auto& original_policy = reordered["policy"].as_object();
+    for (auto it = original_policy.end(); it != original_policy.begin();) {
+        --it;
+        json::array roles = it->value().as_array();
+        std::reverse(roles.begin(), roles.end());
+        policy[it->key()] = roles;
+    }
+    reordered["policy"] = policy;
+    REQUIRE(json::serialize(reordered) != json::serialize(vec.at("genesis")));
+    auto g2 = chain::genesis_from_json(reordered);
+    REQUIRE(g2);
+    CHECK(to_hex(chain::genesis_bytes(*g2)) == text(vec, "genesis_bytes"));
+
+    // A kind the policy lists with no roles differs from a kind it does not list.
+    chain::Genesis without_governance = *g;
+    REQUIRE(without_governance.policy.count(chain::Kind::governance) == 1);
+    REQUIRE(without_governance.policy.at(chain::Kind::governance).empty());
+    without_governance.policy.erase(chain::Kind::governance);
+    CHECK(chain::genesis_hash(without_governance) != chain::genesis_hash(*g));
+
+    // Every part is hashed.
+    chain::Genesis other = *g;
+    other.genesis_time_ms += 1;
+    CHECK(chain::genesis_hash(other) != chain::genesis_hash(*g));
+    other = *g;
+    other.members[0].since_height = 0;
+    CHECK(chain::genesis_hash(other) != chain::genesis_hash(*g));
+    other = *g;
+    other.members[1].role = "notary";
+    CHECK(chain::genesis_hash(other) != chain::genesis_hash(*g));
+    other = *g;
+    other.policy[chain::Kind::service].insert("police");
+    CHECK(chain::genesis_hash(other) != chain::genesis_hash(*g));
+}

@@ -1,0 +1,478 @@
+// Receipts (chain/receipt.h, docs/receipt.md): a receipt built as the node builds it
+// (get_receipt in node/rpc_service.cpp) verifies against the genesis alone, and
+// altering any field of it, down to a single hex digit, makes verification fail with
+// the failing check named.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cctype>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "chain/json_codec.h"
+#include "chain/merkle.h"
+#include "chain/receipt.h"
+#include "tests/support/test_chain.h"
+
+using namespace jchain;
+namespace json = boost::json;
+
+namespace {
+
+class MemoryNodes : public chain::MerkleNodeSource {
+public:
+    void store(const std::vector<chain::MerkleNode>& nodes) {
+        for (const auto& n : nodes) nodes_[{n.level, n.index}] = n.hash;
+    }
+    std::optional<chain::Hash> node(std::uint8_t level, std::uint64_t index) const override {
+        auto it = nodes_.find({level, index});
+        return it == nodes_.end() ? std::nullopt : std::optional<chain::Hash>(it->second);
+    }
+
+private:
+    std::map<std::pair<std::uint8_t, std::uint64_t>, chain::Hash> nodes_;
+};
+
+const std::string file_text = "contract scan, page 1\n";
+
+// A chain of three blocks under three validators (scalars 1, 5, 6, power 1 each), every
+// block certified by all three. Block 3 holds the record under test: an evidence record
+// with metadata and a reference to a record of block 1, at leaf 11 of 14.
+struct Fixture {
+    test::TestChain tc;
+    std::vector<crypto::KeyPair> validators = {tc.validator, test::key_from_scalar(5), test::key_from_scalar(6)};
+    MemoryNodes nodes;
+    std::vector<chain::Block> blocks;
+    std::vector<chain::CommitCertificate> certs;
+    std::vector<chain::Record> records;  // in ledger order
+    std::vector<std::uint64_t> heights;  // of each record
+
+    Fixture() {
+        tc.genesis.validators.validators.clear();
+        for (std::size_t i = 0; i < validators.size(); ++i)
+            tc.genesis.validators.validators.push_back({"v" + std::to_string(i), validators[i].public_key, 1});
+        std::sort(tc.genesis.validators.validators.begin(), tc.genesis.validators.validators.end(),
+                  [](const chain::Validator& a, const chain::Validator& b) { return a.key < b.key; });
+
+        add_block({tc.record(1, tc.court), tc.record(2, tc.police), tc.record(3, tc.court)});
+        std::vector<chain::Record> second;
+        for (std::uint64_t n = 4; n <= 9; ++n) second.push_back(tc.record(n, n % 2 ? tc.court : tc.police));
+        add_block(second);
+        chain::Record target;
+        target.chain_id = tc.genesis.chain_id;
+        target.kind = chain::Kind::evidence;
+        target.content_hash = crypto::sha256(as_bytes(file_text));
+        target.case_id = "(2026)京0105民初123号";
+        target.metadata = {{"source", "upload"}, {"file_name", "合同.pdf"}};
+        target.refs = {chain::record_id(records[0])};
+        target.client_time_ms = 1'700'000'000'500;
+        target.nonce = 77;
+        chain::sign_record(target, tc.court);
+        std::vector<chain::Record> third = {tc.record(10, tc.police), tc.record(11, tc.court), target};
+        for (std::uint64_t n = 12; n <= 13; ++n) third.push_back(tc.record(n, tc.police));
+        add_block(third);
+    }
+
+    void add_block(const std::vector<chain::Record>& block_records) {
+        std::vector<chain::Hash> ids;
+        for (const auto& r : block_records) ids.push_back(chain::record_id(r));
+        const std::uint64_t prev_height = blocks.size();
+        const chain::Hash prev_hash =
+            blocks.empty() ? chain::genesis_hash(tc.genesis) : chain::block_hash(blocks.back().header);
+        chain::MerkleFrontier frontier;
+        if (!blocks.empty()) {
+            auto loaded = chain::MerkleFrontier::load(nodes, blocks.back().header.ledger_size);
+            REQUIRE(loaded);
+            frontier = *loaded;
+        }
+        auto built = chain::build_block(tc.genesis.chain_id, prev_height, prev_hash,
+                                        tc.genesis.genesis_time_ms + 1000 * (prev_height + 1), frontier, ids,
+                                        chain::validator_set_hash(tc.genesis.validators), tc.validator.public_key);
+        nodes.store(built.nodes);
+        const chain::Hash hash = chain::block_hash(built.block.header);
+        chain::CommitCertificate cert{built.block.header.height, 0, hash, {}};
+        for (const auto& v : validators)
+            cert.signatures.push_back(chain::sign_precommit(tc.genesis.chain_id, cert.height, cert.round, hash, v));
+        std::sort(cert.signatures.begin(), cert.signatures.end(),
+                  [](const chain::CommitSignature& a, const chain::CommitSignature& b) { return a.validator < b.validator; });
+        REQUIRE_FALSE(chain::check_certificate(tc.genesis.chain_id, cert.height, hash, cert, tc.genesis.validators));
+        for (const auto& r : block_records) {
+            records.push_back(r);
+            heights.push_back(built.block.header.height);
+        }
+        blocks.push_back(built.block);
+        certs.push_back(cert);
+    }
+
+    // As get_receipt does: the stored record, its proof at its block's ledger size.
+    json::value receipt(std::uint64_t leaf_index) const {
+        const std::uint64_t height = heights.at(leaf_index);
+        const chain::Block& block = blocks.at(height - 1);
+        auto path = chain::inclusion_proof(nodes, leaf_index, block.header.ledger_size);
+        REQUIRE(path);
+        return chain::make_receipt(
+            {records[leaf_index], leaf_index, *path, block.header, certs.at(height - 1), tc.genesis.validators});
+    }
+};
+
+constexpr std::uint64_t target_leaf = 11;
+
+std::vector<std::string> failed_checks(const chain::ReceiptVerdict& v) {
+    std::vector<std::string> out;
+    for (const auto& c : v.checks)
+        if (!c.ok) out.push_back(c.name);
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+// --- walking the receipt ------------------------------------------------------------
+
+struct Step {
+    std::string key;  // empty for an array element
+    std::size_t index = 0;
+};
+using Path = std::vector<Step>;
+
+// "commit.signatures[].der": the path with array indexes erased, to look fields up.
+std::string pattern(const Path& p) {
+    std::string out;
+    for (const auto& s : p) out += s.key.empty() ? std::string("[]") : (out.empty() ? "" : ".") + s.key;
+    return out;
+}
+// "commit.signatures[2].der": the concrete path, for messages.
+std::string name(const Path& p) {
+    std::string out;
+    for (const auto& s : p) out += s.key.empty() ? "[" + std::to_string(s.index) + "]" : (out.empty() ? "" : ".") + s.key;
+    return out;
+}
+
+json::value& at_path(json::value& root, const Path& p) {
+    json::value* v = &root;
+    for (const auto& s : p) v = s.key.empty() ? &v->as_array().at(s.index) : &v->as_object().at(s.key);
+    return *v;
+}
+
+// Every leaf (string, number) of the tree.
+void leaves(const json::value& v, Path& at, std::vector<Path>& out) {
+    if (v.is_object()) {
+        for (const auto& [k, x] : v.as_object()) {
+            at.push_back({std::string(k), 0});
+            leaves(x, at, out);
+            at.pop_back();
+        }
+    } else if (v.is_array()) {
+        for (std::size_t i = 0; i < v.as_array().size(); ++i) {
+            at.push_back({"", i});
+            leaves(v.as_array()[i], at, out);
+            at.pop_back();
+        }
+    } else {
+        out.push_back(at);
+    }
+}
+std::vector<Path> leaves(const json::value& v) {
+    Path at;
+    std::vector<Path> out;
+    leaves(v, at, out);
+    return out;
+}
+
+bool is_hex(std::string_view s) {
+    if (s.empty() || s.size() % 2) return false;
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+
+char other_digit(char c) { return c == 'f' ? '0' : c == '9' ? 'a' : static_cast<char>(c + 1); }
+
+// The check that must fail when each field is altered (any one of the set).
+const std::map<std::string, std::set<std::string>> field_checks = {
+    {"format", {"format"}},
+    {"chain_id", {"chain id"}},
+    {"record_id", {"record id"}},
+    {"record.chain_id", {"record chain id", "record signed bytes"}},
+    {"record.kind", {"record", "record signed bytes"}},
+    {"record.content_hash", {"record signed bytes"}},
+    {"record.case_id", {"record signed bytes"}},
+    {"record.metadata.file_name", {"record signed bytes"}},
+    {"record.metadata.source", {"record signed bytes"}},
+    {"record.refs[]", {"record signed bytes"}},
+    {"record.submitter", {"record signed bytes", "record"}},  // "record": no longer a curve point
+    {"record.client_time_ms", {"record signed bytes"}},
+    {"record.nonce", {"record signed bytes"}},
+    {"record.signature", {"record signature", "record"}},  // "record": no longer strict DER, low S
+    {"record_signature.signed_bytes", {"record signed bytes"}},
+    {"record_signature.der", {"record signature"}},
+    {"record_signature.pem", {"record signature"}},
+    {"leaf_index", {"inclusion proof"}},
+    {"inclusion_proof.leaf_hash", {"inclusion proof fields"}},
+    {"inclusion_proof.tree_size", {"inclusion proof fields"}},
+    {"inclusion_proof.root", {"inclusion proof fields"}},
+    {"inclusion_proof.path[]", {"inclusion proof"}},
+    {"block.header.chain_id", {"header bytes", "header chain id"}},
+    {"block.header.height", {"header bytes"}},
+    {"block.header.time_ms", {"header bytes"}},
+    {"block.header.prev_hash", {"header bytes"}},
+    {"block.header.ledger_size", {"header bytes"}},
+    {"block.header.ledger_root", {"header bytes"}},
+    {"block.header.validator_set_hash", {"header bytes"}},
+    {"block.header.proposer", {"header bytes", "block header"}},
+    {"block.header_bytes", {"header bytes"}},
+    {"block.hash", {"block hash"}},
+    {"commit.height", {"commit certificate"}},
+    {"commit.round", {"commit certificate"}},
+    {"commit.block_hash", {"commit certificate"}},
+    {"commit.signatures[].validator", {"commit certificate"}},
+    {"commit.signatures[].signed_bytes", {"commit certificate"}},
+    {"commit.signatures[].der", {"commit certificate"}},
+    {"commit.signatures[].pem", {"commit certificate"}},
+    {"validator_set.validators[].name", {"validator set"}},
+    {"validator_set.validators[].public_key", {"validator set"}},
+    {"validator_set.validators[].power", {"validator set"}},
+    {"validator_set.hash", {"validator set"}},
+};
+
+// Fields verify_receipt does not compare with anything: none. (commit.signatures[].pem
+// was one until verify_receipt compared it with the validator key.)
+const std::set<std::string> unchecked_fields = {};
+
+struct Alteration {
+    std::string what;
+    json::value receipt;
+};
+
+// Every way of altering the field at `p` by one step: each hex digit in turn, one
+// character of other text, a number plus one.
+std::vector<Alteration> alterations(const json::value& receipt, const Path& p) {
+    std::vector<Alteration> out;
+    json::value original = receipt;
+    const json::value& v = at_path(original, p);
+    if (v.is_string()) {
+        const std::string s(v.as_string());
+        if (is_hex(s)) {
+            for (std::size_t i = 0; i < s.size(); ++i) {
+                std::string t = s;
+                t[i] = other_digit(t[i]);
+                json::value copy = receipt;
+                at_path(copy, p) = t;
+                out.push_back({name(p) + " hex digit " + std::to_string(i), std::move(copy)});
+            }
+        } else {
+            // An ASCII letter or digit near the middle, so that UTF-8 text stays UTF-8.
+            std::size_t i = s.size() / 2;
+            while (i < s.size() && !std::isalnum(static_cast<unsigned char>(s[i]))) ++i;
+            REQUIRE_MESSAGE(i < s.size(), name(p) << " has no ASCII letter or digit after its middle");
+            std::string t = s;
+            t[i] = t[i] == 'A' ? 'B' : 'A';
+            json::value copy = receipt;
+            at_path(copy, p) = t;
+            out.push_back({name(p) + " text", std::move(copy)});
+        }
+    } else {
+        REQUIRE_MESSAGE(v.is_number(), name(p) << " is neither text nor a number");
+        json::value copy = receipt;
+        at_path(copy, p) = v.to_number<std::uint64_t>() + 1;
+        out.push_back({name(p) + " + 1", std::move(copy)});
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a receipt built as the node builds it verifies against the genesis alone") {
+    Fixture f;
+    const json::value receipt = f.receipt(target_leaf);
+    CHECK(receipt.at("format").as_string() == "jchain-receipt/1");
+    CHECK(receipt.at("leaf_index").to_number<std::uint64_t>() == target_leaf);
+    CHECK(receipt.at("inclusion_proof").at("tree_size").to_number<std::uint64_t>() == 14);
+    CHECK(receipt.at("inclusion_proof").at("path").as_array().size() == 4);
+    CHECK(receipt.at("commit").at("signatures").as_array().size() == 3);
+
+    const auto verdict = chain::verify_receipt(receipt, f.tc.genesis, std::nullopt);
+    CHECK_MESSAGE(verdict.ok, "failed: " << joined(failed_checks(verdict)));
+    REQUIRE(verdict.record);
+    CHECK(chain::record_id(*verdict.record) == chain::record_id(f.records[target_leaf]));
+    REQUIRE(verdict.header);
+    CHECK(chain::block_hash(*verdict.header) == chain::block_hash(f.blocks[2].header));
+    std::set<std::string> names;
+    for (const auto& c : verdict.checks) {
+        CHECK_MESSAGE(!c.detail.empty(), c.name);
+        names.insert(c.name);
+    }
+    for (const char* expected : {"format", "chain id", "record chain id", "record signed bytes", "record id",
+                                 "record signature", "submitter", "header bytes", "block hash", "header chain id",
+                                 "inclusion proof fields", "inclusion proof", "validator set", "commit certificate"})
+        CHECK_MESSAGE(names.count(expected), expected);
+    CHECK_FALSE(names.count("genesis link"));  // only block 1 links to the genesis directly
+    CHECK_FALSE(names.count("file content"));  // no file given
+
+    // A receipt survives being written to a file and read back.
+    auto reread = json::parse(chain::pretty_json(receipt));
+    CHECK(reread == receipt);
+    CHECK(chain::verify_receipt(reread, f.tc.genesis, std::nullopt).ok);
+
+    // Every record of the chain has a valid receipt; block 1's link to the genesis too.
+    for (std::uint64_t leaf = 0; leaf < f.records.size(); ++leaf) {
+        CAPTURE(leaf);
+        const auto v = chain::verify_receipt(f.receipt(leaf), f.tc.genesis, std::nullopt);
+        CHECK_MESSAGE(v.ok, "failed: " << joined(failed_checks(v)));
+        bool linked = false;
+        for (const auto& c : v.checks) linked = linked || (c.name == "genesis link" && c.ok);
+        CHECK(linked == (f.heights[leaf] == 1));
+    }
+}
+
+TEST_CASE("altering any field of a receipt, down to one hex digit, fails the check that covers it") {
+    Fixture f;
+    const json::value receipt = f.receipt(target_leaf);
+    REQUIRE(chain::verify_receipt(receipt, f.tc.genesis, std::nullopt).ok);
+
+    std::set<std::string> seen;
+    std::size_t hex_digits = 0, altered = 0;
+    for (const Path& p : leaves(receipt)) {
+        const std::string field = pattern(p);
+        seen.insert(field);
+        auto expected = field_checks.find(field);
+        if (expected == field_checks.end()) {
+            FAIL_CHECK("the receipt has a field this test does not know: " << name(p));
+            continue;
+        }
+        if (unchecked_fields.count(field)) continue;
+        for (const auto& a : alterations(receipt, p)) {
+            ++altered;
+            if (a.what.find("hex digit") != std::string::npos) ++hex_digits;
+            chain::ReceiptVerdict v;
+            REQUIRE_NOTHROW(v = chain::verify_receipt(a.receipt, f.tc.genesis, std::nullopt));
+            const auto failed = failed_checks(v);
+            bool named = false;
+            for (const auto& n : failed) named = named || expected->second.count(n);
+            if (v.ok || !named)
+                FAIL_CHECK(a.what << ": verdict " << (v.ok ? "VALID" : "invalid") << ", failed checks [" << joined(failed)
+                                  << "], expected one of the checks for " << field);
+        }
+    }
+    for (const auto& [field, _] : field_checks) CHECK_MESSAGE(seen.count(field), "the receipt has no field " << field);
+    // Two signed-bytes fields, five signatures, four path nodes, ten hashes, eight keys...
+    CHECK(hex_digits > 2500);
+    CHECK(altered > hex_digits);
+}
+
+TEST_CASE("removing any field or array element of a receipt fails it, and never throws") {
+    Fixture f;
+    const json::value receipt = f.receipt(target_leaf);
+    // Every object member and array element, as a path.
+    std::vector<Path> members;
+    std::vector<Path> todo = {{}};
+    json::value walked = receipt;
+    while (!todo.empty()) {
+        const Path p = todo.back();
+        todo.pop_back();
+        if (!p.empty()) members.push_back(p);
+        const json::value& v = at_path(walked, p);
+        auto child = [&](Step s) {
+            Path c = p;
+            c.push_back(std::move(s));
+            todo.push_back(std::move(c));
+        };
+        if (v.is_object())
+            for (const auto& [k, _] : v.as_object()) child({std::string(k), 0});
+        else if (v.is_array())
+            for (std::size_t i = 0; i < v.as_array().size(); ++i) child({"", i});
+    }
+    REQUIRE(members.size() > 60);
+    for (const Path& p : members) {
+        if (unchecked_fields.count(pattern(p))) continue;
+        json::value copy = receipt;
+        Path parent = p;
+        parent.pop_back();
+        json::value& container = at_path(copy, parent);
+        if (p.back().key.empty()) {
+            auto& array = container.as_array();
+            array.erase(array.begin() + static_cast<std::ptrdiff_t>(p.back().index));
+        } else {
+            container.as_object().erase(p.back().key);
+        }
+        chain::ReceiptVerdict v;
+        REQUIRE_NOTHROW(v = chain::verify_receipt(copy, f.tc.genesis, std::nullopt));
+        if (v.ok) FAIL_CHECK("the receipt still verifies without " << name(p));
+    }
+    // Not a receipt at all.
+    for (const json::value& junk : {json::value(nullptr), json::value(json::array{}), json::value(json::object{}),
+                                    json::value("jchain-receipt/1")}) {
+        chain::ReceiptVerdict v;
+        REQUIRE_NOTHROW(v = chain::verify_receipt(junk, f.tc.genesis, std::nullopt));
+        CHECK_FALSE(v.ok);
+        REQUIRE_FALSE(v.checks.empty());
+        CHECK(v.checks.front().name == "format");
+    }
+}
+
+TEST_CASE("a receipt checked against the wrong genesis fails, naming why") {
+    Fixture f;
+    const json::value receipt = f.receipt(target_leaf);
+    const json::value first_block_receipt = f.receipt(0);
+    auto fails_with = [](const json::value& r, const chain::Genesis& g, const std::string& check) {
+        const auto v = chain::verify_receipt(r, g, std::nullopt);
+        const auto failed = failed_checks(v);
+        const bool named = std::find(failed.begin(), failed.end(), check) != failed.end();
+        if (v.ok || !named) FAIL_CHECK("expected '" << check << "' to fail; failed: [" << joined(failed) << "]");
+        return !v.ok && named;
+    };
+
+    chain::Genesis other = f.tc.genesis;
+    other.chain_id = "another-chain";
+    CHECK(fails_with(receipt, other, "chain id"));
+    CHECK(fails_with(receipt, other, "record chain id"));
+    CHECK(fails_with(receipt, other, "commit certificate"));  // the precommit names the chain
+
+    other = f.tc.genesis;
+    other.validators.validators.pop_back();  // a set the header does not name
+    CHECK(fails_with(receipt, other, "validator set"));
+
+    other = f.tc.genesis;
+    other.validators.validators = {{"v0", f.tc.validator.public_key, 1}};  // the test chain's usual lone validator
+    CHECK(fails_with(receipt, other, "validator set"));
+
+    other = f.tc.genesis;
+    other.validators.validators[0].power = 5;  // same keys, other power
+    CHECK(fails_with(receipt, other, "validator set"));
+
+    other = f.tc.genesis;
+    other.members.erase(std::remove_if(other.members.begin(), other.members.end(),
+                                       [&](const chain::Member& m) { return m.key == f.tc.court.public_key; }),
+                        other.members.end());
+    CHECK(fails_with(receipt, other, "submitter"));
+
+    // Block 1's prev_hash is the genesis hash: any change to the genesis breaks the link.
+    other = f.tc.genesis;
+    other.genesis_time_ms += 1;
+    CHECK(fails_with(first_block_receipt, other, "genesis link"));
+    other = f.tc.genesis;
+    other.policy[chain::Kind::notice].insert("police");
+    CHECK(fails_with(first_block_receipt, other, "genesis link"));
+}
+
+TEST_CASE("a receipt checked with a file proves that file, and only that file") {
+    Fixture f;
+    const json::value receipt = f.receipt(target_leaf);
+    const auto right = chain::verify_receipt(receipt, f.tc.genesis, crypto::sha256(as_bytes(file_text)));
+    CHECK(right.ok);
+    bool checked = false;
+    for (const auto& c : right.checks) checked = checked || (c.name == "file content" && c.ok);
+    CHECK(checked);
+
+    for (const std::string& other : {file_text + " ", std::string("contract scan, page 2\n"), std::string()}) {
+        const auto wrong = chain::verify_receipt(receipt, f.tc.genesis, crypto::sha256(as_bytes(other)));
+        CHECK_FALSE(wrong.ok);
+        CHECK(failed_checks(wrong) == std::vector<std::string>{"file content"});
+    }
+}
