@@ -492,7 +492,8 @@ int run_cli(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "jchain 0.1.0");
     bool as_json = false;
-    app.add_flag("--json", as_json, "print machine-readable JSON");
+    app.add_flag("--json", as_json, "print machine-readable JSON (before or after the command)");
+    app.fallthrough();  // subcommands accept --json too: `jchain status --json`
 
     std::function<int()> action;
 
@@ -544,6 +545,7 @@ int run_cli(int argc, char** argv) {
                 o.moniker = "devnet-validator";
                 o.member_name = "Devnet Validator Court";
                 o.rpc_listen = devnet_rpc;
+                o.p2p_listen = "127.0.0.1:0";  // one validator, no peers: any free port
                 o.demo_member = true;
                 if (auto s = init_home(o); !s) fail(exit_bad, s.message());
             }
@@ -556,6 +558,37 @@ int run_cli(int argc, char** argv) {
                       << "verify it:\n  jchain verify --file FILE\n  jchain verify --receipt receipt.json --genesis "
                       << paths.genesis_file() << " --file FILE\n";
             return run_node(devnet_home);
+        };
+    });
+
+    // testnet
+    auto* testnet = app.add_subcommand("testnet", "write homes for a local multi-validator network on loopback");
+    TestnetOptions tn;
+    testnet->add_option("--validators", tn.validators, "number of validators")->capture_default_str();
+    testnet->add_option("--observers", tn.observers, "number of observers")->capture_default_str();
+    testnet->add_option("--out", tn.out, "directory for the homes node0, node1, ...")->required();
+    testnet->add_option("--base-port", tn.base_port, "node i listens on P2P base+2i and RPC base+2i+1")
+        ->capture_default_str();
+    testnet->add_option("--chain-id", tn.chain_id, "chain id")->capture_default_str();
+    testnet->callback([&] {
+        action = [&] {
+            auto nodes = init_testnet(tn);
+            if (!nodes) fail(exit_bad, nodes.message());
+            const std::string demo = tn.out + "/demo_member_key.json";
+            if (as_json) {
+                json::array list;
+                for (const auto& n : *nodes)
+                    list.push_back(json::object{{"home", n.home}, {"role", n.role}, {"rpc", n.rpc_url},
+                                                {"p2p", n.p2p_listen}});
+                print_json(json::object{{"nodes", list}, {"demo_member_key", demo}, {"chain_id", tn.chain_id}});
+            } else {
+                for (const auto& n : *nodes)
+                    std::cout << n.role << "  " << n.home << "  RPC " << n.rpc_url << "\n";
+                std::cout << "start each with: jchain start --home HOME\n"
+                          << "notarize with:   jchain submit --key " << demo << " --rpc " << nodes->front().rpc_url
+                          << " --kind evidence --file FILE --wait\n";
+            }
+            return exit_ok;
         };
     });
 
