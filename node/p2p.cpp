@@ -1,0 +1,777 @@
+#include "node/p2p.h"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <cassert>
+#include <charconv>
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <random>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include "base/bytes.h"
+#include "crypto/hash.h"
+
+namespace jchain::node {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using Nonce = std::array<std::uint8_t, 32>;
+using std::chrono::milliseconds;
+
+// Frame types this file uses itself (docs/p2p.md); callers' types are below 0xF0.
+constexpr std::uint8_t frame_internal_min = 0xF0;
+constexpr std::uint8_t frame_hello = 0xF0;
+constexpr std::uint8_t frame_auth = 0xF1;
+constexpr std::uint8_t frame_ping = 0xF2;
+
+constexpr std::uint32_t hello_magic = 0x4A43484E;  // "JCHN"
+constexpr std::uint16_t hello_version = 1;
+constexpr std::string_view handshake_domain = "jchain/p2p-handshake/v1";
+
+// Limits (docs/p2p.md).
+constexpr std::size_t frame_header_bytes = 5;             // u32 length, u8 type
+constexpr std::size_t chain_id_bytes_max = 256;           // in a hello
+constexpr std::uint32_t handshake_frame_bytes_max = 1024;  // before a link is authenticated
+constexpr std::size_t handshakes_max = 64;                // unauthenticated links at once
+constexpr std::size_t hello_nonces_kept = 64;             // to recognise a link to ourselves
+constexpr std::size_t read_chunk_bytes = 64 * 1024;
+// Every tick each authenticated link with nothing waiting to go out gets a ping; a link
+// that has received no byte for idle_ticks_max ticks is dead (a peer that vanished
+// without closing its socket) and is closed, so that the peer can link again.
+constexpr std::uint64_t tick_ms = 2000;
+constexpr unsigned idle_ticks_max = 10;
+constexpr std::uint64_t accept_retry_ms = 50;
+
+std::string short_key(const crypto::PublicKey& key) { return to_hex(key.bytes).substr(0, 12); }
+
+std::string endpoint_string(const tcp::endpoint& e) {
+    const auto a = e.address();
+    return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(e.port());
+}
+
+struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+// "host:port", "[v6]:port"; nullopt when malformed.
+std::optional<HostPort> split_address(const std::string& address) {
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return std::nullopt;
+    std::string host = address.substr(0, colon);
+    const std::string port = address.substr(colon + 1);
+    if (host.front() == '[') {
+        if (host.size() < 3 || host.back() != ']') return std::nullopt;
+        host = host.substr(1, host.size() - 2);
+    }
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || end != port.data() + port.size() || value > 65535) return std::nullopt;
+    return HostPort{host, static_cast<std::uint16_t>(value)};
+}
+
+// The digest a link's end signs: `signer` proves its key to `other`, which chose `nonce`.
+crypto::Hash handshake_digest(std::string_view chain_id, const Nonce& nonce, const crypto::PublicKey& signer,
+                              const crypto::PublicKey& other) {
+    ByteWriter w;
+    w.str(handshake_domain);
+    w.str(chain_id);
+    w.fixed(nonce);
+    w.fixed(signer.bytes);
+    w.fixed(other.bytes);
+    return crypto::sha256(w.bytes());
+}
+
+// One frame waiting to be written; the payload is shared between peers.
+struct Outgoing {
+    std::array<std::uint8_t, frame_header_bytes> header{};
+    std::shared_ptr<const Bytes> payload;
+    std::size_t accounted_bytes = 0;  // counted in the link's queued_bytes (caller frames only)
+};
+
+struct Dialer;
+
+// One TCP connection. Everything but the counters is touched only on the I/O thread.
+struct Link {
+    Link(tcp::socket s, Dialer* d, std::string remote)
+        : socket(std::move(s)), handshake_timer(socket.get_executor()), dialer(d), outbound(d != nullptr),
+          address(std::move(remote)) {}
+
+    tcp::socket socket;
+    asio::steady_timer handshake_timer;
+    Dialer* const dialer;  // the dialer that made it; null for an accepted link
+    const bool outbound;
+    const std::string address;
+
+    // Handshake.
+    Nonce nonce{};  // ours, sent in our hello
+    bool hello_received = false;
+    bool established = false;  // authenticated and in peers_
+    bool closed = false;
+    crypto::PublicKey peer_key;  // valid once hello_received
+
+    // Reading: u32 length, then type and payload.
+    std::array<std::uint8_t, 4> length_bytes{};
+    std::uint8_t type = 0;
+    Bytes payload;
+    unsigned idle_ticks = 0;
+
+    // Writing: at most one async_write in flight, for out.front().
+    std::deque<Outgoing> out;
+    bool writing = false;
+
+    // Guarded by Impl::mutex_.
+    std::uint64_t frames_sent = 0, frames_received = 0, frames_dropped = 0;
+    std::size_t queued_bytes = 0;
+};
+
+// One connection attempt of a dialer (resolve and connect, bounded by a timeout).
+struct Attempt {
+    explicit Attempt(asio::io_context& io) : socket(io) {}
+    tcp::socket socket;
+    bool finished = false;
+    bool timed_out = false;
+};
+
+// Keeps one configured address linked. I/O thread only.
+struct Dialer {
+    Dialer(asio::io_context& io, std::string a, HostPort hp)
+        : address(std::move(a)), host(std::move(hp.host)), port(hp.port), timer(io), resolver(io) {}
+
+    const std::string address;
+    const std::string host;
+    const std::uint16_t port;
+    asio::steady_timer timer;  // connect timeout, then redial delay
+    tcp::resolver resolver;
+    std::shared_ptr<Attempt> attempt;
+    std::uint64_t backoff_ms = 0;
+    std::optional<crypto::PublicKey> key;  // who answered at this address last time
+    bool waiting = false;  // idle: `key` is linked through another link
+    bool self = false;     // this address is this network: never dialled again
+};
+
+}  // namespace
+
+class PeerNetwork::Impl {
+public:
+    Impl(P2pConfig config, crypto::KeyPair key, std::set<crypto::PublicKey> allowed, FrameHandler on_frame,
+         PeerHandler on_peer)
+        : config_(std::move(config)), key_(key), allowed_(std::move(allowed)), on_frame_(std::move(on_frame)),
+          on_peer_(std::move(on_peer)), rng_(std::random_device{}()) {}
+
+    ~Impl() { stop(); }
+
+    Status start();
+    void stop();
+    std::uint16_t port() const { return port_.load(); }
+    void broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload);
+    bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
+    std::vector<PeerInfo> peers() const;
+
+private:
+    using LinkPtr = std::shared_ptr<Link>;
+
+    // Caller side: reserve queue room under mutex_ (false: full or too big).
+    bool reserve(Link& link, std::size_t payload_bytes);
+
+    // I/O thread.
+    void run();
+    void accept();
+    void tick();
+    void dial(Dialer& d);
+    void dial_finished(Dialer& d, const std::shared_ptr<Attempt>& attempt, error_code ec);
+    void schedule_redial(Dialer& d);
+    void start_link(const LinkPtr& link);
+    void read_length(const LinkPtr& link);
+    void read_body(const LinkPtr& link);
+    void on_frame(const LinkPtr& link);
+    void on_handshake_frame(const LinkPtr& link);
+    void establish(const LinkPtr& link);
+    void enqueue(const LinkPtr& link, std::uint8_t type, std::shared_ptr<const Bytes> payload,
+                 std::size_t accounted_bytes);
+    void write_next(const LinkPtr& link);
+    void close(const LinkPtr& link, std::string_view why);
+    bool connected(const crypto::PublicKey& key) const;
+    void report_peer(const crypto::PublicKey& key, bool up);
+
+    const P2pConfig config_;
+    const crypto::KeyPair key_;
+    const std::set<crypto::PublicKey> allowed_;
+    const FrameHandler on_frame_;
+    const PeerHandler on_peer_;
+
+    // Declared before every object that uses it, so that it is destroyed after them.
+    asio::io_context io_;
+    asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+    tcp::acceptor acceptor_{io_};
+    bool listening_ = false;
+    asio::steady_timer accept_retry_timer_{io_};
+    asio::steady_timer tick_timer_{io_};
+    std::vector<std::unique_ptr<Dialer>> dialers_;
+    std::set<LinkPtr> links_;         // I/O thread: every open link
+    std::size_t handshaking_ = 0;     // I/O thread: open links not yet authenticated
+    std::deque<Nonce> hello_nonces_;  // I/O thread: our latest hello nonces
+    std::minstd_rand rng_;            // I/O thread: redial jitter
+    std::thread thread_;
+    std::atomic<std::uint16_t> port_{0};
+
+    std::mutex stop_mutex_;  // serialises start() and stop()
+    bool started_ = false, stopped_ = false;
+
+    mutable std::mutex mutex_;
+    std::map<crypto::PublicKey, LinkPtr> peers_;  // authenticated links, one per key; cleared by stop()
+};
+
+Status PeerNetwork::Impl::start() {
+    std::lock_guard stop_lock(stop_mutex_);
+    if (started_) return Status::error("p2p: start() called twice");
+    if (config_.chain_id.size() > chain_id_bytes_max)
+        return Status::error("p2p: chain id longer than " + std::to_string(chain_id_bytes_max) + " bytes");
+    if (config_.frame_bytes_max < 1 || config_.frame_bytes_max > 0xFFFF'FFFFu)
+        return Status::error("p2p: frame_bytes_max must be in [1, 2^32 - 1]");
+    if (config_.redial_ms_min == 0 || config_.redial_ms_max < config_.redial_ms_min)
+        return Status::error("p2p: need 0 < redial_ms_min <= redial_ms_max");
+
+    std::vector<std::unique_ptr<Dialer>> dialers;
+    for (const auto& address : config_.peers) {
+        auto hp = split_address(address);
+        if (!hp || hp->port == 0) return Status::error("p2p: bad peer address '" + address + "' (want host:port)");
+        dialers.push_back(std::make_unique<Dialer>(io_, address, *hp));
+        dialers.back()->backoff_ms = config_.redial_ms_min;
+    }
+
+    if (!config_.listen.empty()) {
+        const std::string& where = config_.listen;
+        auto hp = split_address(where);
+        if (!hp) return Status::error("cannot listen on '" + where + "': want host:port");
+        error_code ec;
+        tcp::endpoint endpoint;
+        const auto address = asio::ip::make_address(hp->host, ec);
+        if (!ec) {
+            endpoint = tcp::endpoint(address, hp->port);
+        } else {
+            tcp::resolver resolver(io_);
+            const auto results = resolver.resolve(hp->host, std::to_string(hp->port), tcp::resolver::passive, ec);
+            if (ec || results.empty())
+                return Status::error("cannot listen on " + where + ": cannot resolve address" +
+                                     (ec ? ": " + ec.message() : std::string{}));
+            endpoint = results.begin()->endpoint();
+        }
+        const auto fail = [&](const char* step) {
+            error_code ignored;
+            acceptor_.close(ignored);
+            return Status::error("cannot listen on " + where + ": " + step + ": " + ec.message());
+        };
+        if (acceptor_.open(endpoint.protocol(), ec)) return fail("open");
+        // A restarted node must get its port back while old links sit in TIME_WAIT.
+        if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec)) return fail("set reuse_address");
+        if (acceptor_.bind(endpoint, ec)) return fail("bind");
+        if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) return fail("listen");
+        const auto bound = acceptor_.local_endpoint(ec);
+        if (ec) return fail("local_endpoint");
+        port_ = bound.port();
+        listening_ = true;
+    }
+
+    started_ = true;
+    dialers_ = std::move(dialers);
+    asio::post(io_, [this] {
+        if (listening_) accept();
+        tick();
+        for (auto& d : dialers_) dial(*d);
+    });
+    thread_ = std::thread([this] { run(); });
+    return Status::ok();
+}
+
+void PeerNetwork::Impl::stop() {
+    std::lock_guard stop_lock(stop_mutex_);
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+    // A handler must not stop its own network: it would wait for itself.
+    assert(std::this_thread::get_id() != thread_.get_id());
+    {
+        std::lock_guard lock(mutex_);
+        peers_.clear();  // from here on send() finds no peer
+    }
+    io_.stop();
+    thread_.join();
+    // The I/O thread is gone, so nothing below races with a handler, and no handler runs
+    // again: the operations cancelled here complete into a queue nobody runs, and die
+    // with the io_context.
+    error_code ignored;
+    acceptor_.close(ignored);
+    accept_retry_timer_.cancel();
+    tick_timer_.cancel();
+    for (auto& d : dialers_) {
+        d->timer.cancel();
+        d->resolver.cancel();
+        if (d->attempt) d->attempt->socket.close(ignored);
+    }
+    for (const auto& link : links_) {
+        link->socket.close(ignored);
+        link->handshake_timer.cancel();
+    }
+    links_.clear();
+}
+
+void PeerNetwork::Impl::run() {
+    // Handlers catch what they expect (and callers' handlers are wrapped); anything
+    // else drops that one operation, never the thread. A link left without a pending
+    // read is closed by the idle check.
+    for (;;) {
+        try {
+            io_.run();
+            return;
+        } catch (const std::exception& e) {
+            spdlog::error("p2p: unexpected error on the I/O thread: {}", e.what());
+        } catch (...) {
+            spdlog::error("p2p: unexpected error on the I/O thread");
+        }
+    }
+}
+
+// ---- Caller side ----
+
+bool PeerNetwork::Impl::reserve(Link& link, std::size_t payload_bytes) {
+    const std::size_t frame_bytes = frame_header_bytes + payload_bytes;
+    if (1 + payload_bytes > config_.frame_bytes_max || link.queued_bytes + frame_bytes > config_.queue_bytes_max) {
+        ++link.frames_dropped;
+        return false;
+    }
+    link.queued_bytes += frame_bytes;
+    return true;
+}
+
+bool PeerNetwork::Impl::send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload) {
+    assert(type < frame_internal_min && "frame types 0xF0..0xFF are the network's own");
+    if (!payload) payload = std::make_shared<const Bytes>();
+    LinkPtr link;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = peers_.find(peer);
+        if (it == peers_.end() || !reserve(*it->second, payload->size())) return false;
+        link = it->second;
+    }
+    const std::size_t accounted = frame_header_bytes + payload->size();
+    asio::post(io_, [this, link = std::move(link), type, payload = std::move(payload), accounted]() mutable {
+        enqueue(link, type, std::move(payload), accounted);
+    });
+    return true;
+}
+
+void PeerNetwork::Impl::broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload) {
+    assert(type < frame_internal_min && "frame types 0xF0..0xFF are the network's own");
+    if (!payload) payload = std::make_shared<const Bytes>();
+    std::vector<LinkPtr> targets;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [key, link] : peers_)
+            if (reserve(*link, payload->size())) targets.push_back(link);
+    }
+    if (targets.empty()) return;
+    const std::size_t accounted = frame_header_bytes + payload->size();
+    asio::post(io_, [this, targets = std::move(targets), type, payload = std::move(payload), accounted] {
+        for (const auto& link : targets) enqueue(link, type, payload, accounted);
+    });
+}
+
+std::vector<PeerInfo> PeerNetwork::Impl::peers() const {
+    std::lock_guard lock(mutex_);
+    std::vector<PeerInfo> out;
+    out.reserve(peers_.size());
+    for (const auto& [key, link] : peers_) {
+        PeerInfo info;
+        info.key = key;
+        info.address = link->address;
+        info.outbound = link->outbound;
+        info.frames_sent = link->frames_sent;
+        info.frames_received = link->frames_received;
+        info.frames_dropped = link->frames_dropped;
+        info.queued_bytes = link->queued_bytes;
+        out.push_back(std::move(info));
+    }
+    return out;
+}
+
+// ---- I/O thread: listening, dialling, timers ----
+
+void PeerNetwork::Impl::accept() {
+    acceptor_.async_accept([this](error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+        if (ec) {  // e.g. out of file descriptors: try again shortly
+            spdlog::warn("p2p: accept failed: {}", ec.message());
+            accept_retry_timer_.expires_after(milliseconds(accept_retry_ms));
+            accept_retry_timer_.async_wait([this](error_code e) {
+                if (!e) accept();
+            });
+            return;
+        }
+        error_code remote_ec;
+        const auto remote = socket.remote_endpoint(remote_ec);
+        if (remote_ec || handshaking_ >= handshakes_max) {
+            error_code ignored;
+            socket.close(ignored);
+        } else {
+            start_link(std::make_shared<Link>(std::move(socket), nullptr, endpoint_string(remote)));
+        }
+        accept();
+    });
+}
+
+void PeerNetwork::Impl::tick() {
+    tick_timer_.expires_after(milliseconds(tick_ms));
+    tick_timer_.async_wait([this](error_code ec) {
+        if (ec) return;
+        const std::vector<LinkPtr> links(links_.begin(), links_.end());
+        for (const auto& link : links) {
+            if (!link->established || link->closed) continue;
+            if (++link->idle_ticks > idle_ticks_max) {
+                close(link, "nothing received for too long");
+                continue;
+            }
+            if (link->out.empty()) enqueue(link, frame_ping, std::make_shared<const Bytes>(), 0);
+        }
+        tick();
+    });
+}
+
+bool PeerNetwork::Impl::connected(const crypto::PublicKey& key) const {
+    std::lock_guard lock(mutex_);
+    return peers_.contains(key);
+}
+
+void PeerNetwork::Impl::dial(Dialer& d) {
+    if (d.self) return;
+    if (d.key && connected(*d.key)) {
+        d.waiting = true;  // woken when that link closes
+        return;
+    }
+    auto attempt = std::make_shared<Attempt>(io_);
+    d.attempt = attempt;
+    // Connecting (and resolving) is bounded like the handshake.
+    d.timer.expires_after(milliseconds(config_.handshake_timeout_ms));
+    d.timer.async_wait([&d, attempt](error_code ec) {
+        if (ec || attempt->finished) return;
+        attempt->timed_out = true;
+        d.resolver.cancel();
+        error_code ignored;
+        attempt->socket.close(ignored);  // the connect completes with operation_aborted
+    });
+    error_code ec;
+    const auto address = asio::ip::make_address(d.host, ec);
+    if (!ec) {
+        attempt->socket.async_connect(tcp::endpoint(address, d.port),
+                                      [this, &d, attempt](error_code e) { dial_finished(d, attempt, e); });
+        return;
+    }
+    d.resolver.async_resolve(
+        d.host, std::to_string(d.port),
+        [this, &d, attempt](error_code e, const tcp::resolver::results_type& results) {
+            if (e || attempt->timed_out) return dial_finished(d, attempt, e ? e : make_error_code(asio::error::timed_out));
+            asio::async_connect(attempt->socket, results, [this, &d, attempt](error_code e2, const tcp::endpoint&) {
+                dial_finished(d, attempt, e2);
+            });
+        });
+}
+
+void PeerNetwork::Impl::dial_finished(Dialer& d, const std::shared_ptr<Attempt>& attempt, error_code ec) {
+    if (attempt->finished) return;
+    attempt->finished = true;
+    d.attempt.reset();
+    d.timer.cancel();
+    if (!ec && attempt->timed_out) ec = asio::error::timed_out;
+    if (ec) {
+        spdlog::debug("p2p: cannot reach {}: {}", d.address, attempt->timed_out ? "timed out" : ec.message());
+        return schedule_redial(d);
+    }
+    error_code remote_ec;
+    const auto remote = attempt->socket.remote_endpoint(remote_ec);
+    if (remote_ec) return schedule_redial(d);
+    start_link(std::make_shared<Link>(std::move(attempt->socket), &d, endpoint_string(remote)));
+}
+
+void PeerNetwork::Impl::schedule_redial(Dialer& d) {
+    if (d.self) return;
+    // Uniform in [backoff/2, backoff]: nodes that lost each other at the same moment do
+    // not redial in lockstep.
+    const std::uint64_t delay = d.backoff_ms / 2 + rng_() % (d.backoff_ms - d.backoff_ms / 2 + 1);
+    d.backoff_ms = std::min(d.backoff_ms * 2, config_.redial_ms_max);
+    d.timer.expires_after(milliseconds(delay));
+    d.timer.async_wait([this, &d](error_code ec) {
+        if (!ec) dial(d);
+    });
+}
+
+// ---- I/O thread: links ----
+
+void PeerNetwork::Impl::start_link(const LinkPtr& link) {
+    links_.insert(link);
+    ++handshaking_;
+    error_code ignored;
+    link->socket.set_option(tcp::no_delay(true), ignored);
+    if (RAND_bytes(link->nonce.data(), static_cast<int>(link->nonce.size())) != 1) {
+        spdlog::error("p2p: RAND_bytes failed");
+        return close(link, "no randomness for a nonce");
+    }
+    hello_nonces_.push_back(link->nonce);
+    if (hello_nonces_.size() > hello_nonces_kept) hello_nonces_.pop_front();
+
+    link->handshake_timer.expires_after(milliseconds(config_.handshake_timeout_ms));
+    link->handshake_timer.async_wait([this, link](error_code ec) {
+        if (!ec && !link->established) close(link, "handshake timed out");
+    });
+
+    ByteWriter hello;
+    hello.u32(hello_magic);
+    hello.u16(hello_version);
+    hello.str(config_.chain_id);
+    hello.fixed(key_.public_key.bytes);
+    hello.fixed(link->nonce);
+    enqueue(link, frame_hello, std::make_shared<const Bytes>(std::move(hello).take()), 0);
+    read_length(link);
+}
+
+void PeerNetwork::Impl::read_length(const LinkPtr& link) {
+    asio::async_read(link->socket, asio::buffer(link->length_bytes), [this, link](error_code ec, std::size_t) {
+        if (link->closed) return;
+        if (ec) return close(link, ec == asio::error::eof ? "closed by the peer" : ec.message());
+        link->idle_ticks = 0;
+        read_body(link);
+    });
+}
+
+void PeerNetwork::Impl::read_body(const LinkPtr& link) {
+    const auto& b = link->length_bytes;
+    const std::uint32_t length = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+    // An unauthenticated peer gets no more than a handshake needs.
+    const std::size_t limit = link->established ? config_.frame_bytes_max : handshake_frame_bytes_max;
+    if (length == 0) return close(link, "empty frame");
+    if (length > limit) return close(link, "frame of " + std::to_string(length) + " bytes is over the limit");
+    try {
+        link->payload = Bytes(length - 1);
+    } catch (const std::bad_alloc&) {
+        return close(link, "out of memory for a frame");
+    }
+    const std::array<asio::mutable_buffer, 2> buffers{asio::buffer(&link->type, 1), asio::buffer(link->payload)};
+    asio::async_read(
+        link->socket, buffers,
+        // Called after every partial read: a large frame arriving slowly is not idleness.
+        [link](const error_code& ec, std::size_t done) -> std::size_t {
+            if (ec) return 0;
+            if (done > 0) link->idle_ticks = 0;
+            return read_chunk_bytes;
+        },
+        [this, link](error_code ec, std::size_t) {
+            if (link->closed) return;
+            if (ec) return close(link, ec == asio::error::eof ? "closed by the peer mid-frame" : ec.message());
+            on_frame(link);
+            if (!link->closed) read_length(link);
+        });
+}
+
+void PeerNetwork::Impl::on_frame(const LinkPtr& link) {
+    if (!link->established) return on_handshake_frame(link);
+    if (link->type == frame_ping) return;
+    if (link->type >= frame_internal_min) return close(link, "unexpected frame type " + std::to_string(link->type));
+    {
+        std::lock_guard lock(mutex_);
+        ++link->frames_received;
+    }
+    if (!on_frame_) return;
+    try {
+        on_frame_(link->peer_key, link->type, std::move(link->payload));
+    } catch (const std::exception& e) {
+        spdlog::error("p2p: frame handler threw: {}", e.what());
+    } catch (...) {
+        spdlog::error("p2p: frame handler threw");
+    }
+}
+
+void PeerNetwork::Impl::on_handshake_frame(const LinkPtr& link) {
+    if (!link->hello_received) {
+        if (link->type != frame_hello) return close(link, "expected a hello");
+        ByteReader r(link->payload);
+        const auto magic = r.u32();
+        const auto version = r.u16();
+        const auto chain_id = r.str(chain_id_bytes_max);
+        const auto key_bytes = r.fixed<33>();
+        const auto nonce = r.fixed<32>();
+        if (!magic || !version || !chain_id || !key_bytes || !nonce || !r.done())
+            return close(link, "malformed hello");
+        if (*magic != hello_magic || *version != hello_version) return close(link, "unknown protocol or version");
+        if (*chain_id != config_.chain_id) return close(link, "other chain id");
+        const auto key = crypto::parse_public_key(*key_bytes);
+        if (!key || key->bytes != *key_bytes) return close(link, "invalid public key");
+        if (*key == key_.public_key) {
+            // A hello carrying one of our own fresh nonces is this network talking to
+            // itself; anyone else claiming our key is refused like any impostor.
+            const bool ours = std::find(hello_nonces_.begin(), hello_nonces_.end(), *nonce) != hello_nonces_.end();
+            if (ours && link->dialer) {
+                spdlog::info("p2p: {} is this node itself; not dialling it again", link->dialer->address);
+                link->dialer->self = true;
+            }
+            return close(link, "own key");
+        }
+        if (!allowed_.contains(*key)) return close(link, "key " + short_key(*key) + " not allowed");
+        link->hello_received = true;
+        link->peer_key = *key;
+        const auto sig = crypto::sign(key_.private_key,
+                                      handshake_digest(config_.chain_id, *nonce, key_.public_key, link->peer_key));
+        enqueue(link, frame_auth, std::make_shared<const Bytes>(sig.bytes.begin(), sig.bytes.end()), 0);
+        return;
+    }
+    if (link->type != frame_auth) return close(link, "expected a signature");
+    const auto sig = crypto::signature_from_compact(link->payload);
+    if (!sig || link->payload.size() != 64) return close(link, "malformed signature");
+    if (!crypto::verify(link->peer_key, handshake_digest(config_.chain_id, link->nonce, link->peer_key, key_.public_key),
+                        *sig))
+        return close(link, "bad handshake signature");
+    establish(link);
+}
+
+void PeerNetwork::Impl::establish(const LinkPtr& link) {
+    const crypto::PublicKey key = link->peer_key;
+    if (link->dialer) link->dialer->key = key;
+    LinkPtr old;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = peers_.find(key); it != peers_.end()) old = it->second;
+    }
+    if (old) {
+        // One link per peer, chosen the same way at both ends. Two links dialled by the
+        // same end: that end dialled again, so it holds no other link; the newer wins.
+        // One dialled by each end (they dialled each other at once): the link dialled
+        // by the smaller key wins.
+        const auto dialled_by = [&](const Link& l) { return l.outbound ? key_.public_key : key; };
+        const bool keep_new = dialled_by(*link) == dialled_by(*old) || dialled_by(*link) == std::min(key_.public_key, key);
+        if (!keep_new) return close(link, "already linked to this peer");
+        close(old, "replaced by a newer link");
+    }
+    link->established = true;
+    --handshaking_;
+    link->handshake_timer.cancel();
+    link->idle_ticks = 0;
+    {
+        std::lock_guard lock(mutex_);
+        peers_[key] = link;
+    }
+    if (link->dialer) link->dialer->backoff_ms = config_.redial_ms_min;
+    spdlog::info("p2p: linked to {} at {} ({})", short_key(key), link->address, link->outbound ? "outbound" : "inbound");
+    report_peer(key, true);
+}
+
+void PeerNetwork::Impl::report_peer(const crypto::PublicKey& key, bool up) {
+    if (!on_peer_) return;
+    try {
+        on_peer_(key, up);
+    } catch (const std::exception& e) {
+        spdlog::error("p2p: peer handler threw: {}", e.what());
+    } catch (...) {
+        spdlog::error("p2p: peer handler threw");
+    }
+}
+
+void PeerNetwork::Impl::enqueue(const LinkPtr& link, std::uint8_t type, std::shared_ptr<const Bytes> payload,
+                                std::size_t accounted_bytes) {
+    if (link->closed) return;  // its reserved bytes went with it
+    Outgoing o;
+    const auto length = static_cast<std::uint32_t>(1 + payload->size());
+    o.header = {static_cast<std::uint8_t>(length >> 24), static_cast<std::uint8_t>(length >> 16),
+                static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length), type};
+    o.payload = std::move(payload);
+    o.accounted_bytes = accounted_bytes;
+    link->out.push_back(std::move(o));
+    write_next(link);
+}
+
+void PeerNetwork::Impl::write_next(const LinkPtr& link) {
+    if (link->writing || link->out.empty() || link->closed) return;
+    link->writing = true;
+    const Outgoing& o = link->out.front();
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(o.header), asio::buffer(*o.payload)};
+    asio::async_write(link->socket, buffers, [this, link](error_code ec, std::size_t) {
+        link->writing = false;
+        if (link->closed) return;
+        if (ec) return close(link, "write failed: " + ec.message());
+        if (const std::size_t n = link->out.front().accounted_bytes; n > 0) {
+            std::lock_guard lock(mutex_);
+            link->queued_bytes -= n;
+            ++link->frames_sent;
+        }
+        link->out.pop_front();
+        write_next(link);
+    });
+}
+
+void PeerNetwork::Impl::close(const LinkPtr& link, std::string_view why) {
+    if (link->closed) return;
+    link->closed = true;
+    error_code ignored;
+    link->socket.shutdown(tcp::socket::shutdown_both, ignored);
+    link->socket.close(ignored);
+    link->handshake_timer.cancel();
+    links_.erase(link);
+    bool was_peer = false;
+    if (link->established) {
+        std::lock_guard lock(mutex_);
+        if (auto it = peers_.find(link->peer_key); it != peers_.end() && it->second == link) {
+            peers_.erase(it);
+            was_peer = true;
+        }
+    } else {
+        --handshaking_;
+    }
+    if (was_peer) {
+        spdlog::info("p2p: link to {} at {} closed: {}", short_key(link->peer_key), link->address, why);
+        report_peer(link->peer_key, false);
+        // Dialers that stood by because this peer was linked take over.
+        for (auto& d : dialers_) {
+            if (d->waiting && d->key == link->peer_key) {
+                d->waiting = false;
+                d->backoff_ms = config_.redial_ms_min;
+                schedule_redial(*d);
+            }
+        }
+    } else {
+        spdlog::debug("p2p: link {} {} closed: {}", link->outbound ? "to" : "from", link->address, why);
+    }
+    if (link->dialer) schedule_redial(*link->dialer);
+}
+
+// ---- PeerNetwork ----
+
+PeerNetwork::PeerNetwork(P2pConfig config, crypto::KeyPair key, std::set<crypto::PublicKey> allowed,
+                         FrameHandler on_frame, PeerHandler on_peer)
+    : impl_(std::make_unique<Impl>(std::move(config), key, std::move(allowed), std::move(on_frame),
+                                   std::move(on_peer))) {}
+
+PeerNetwork::~PeerNetwork() = default;  // Impl's destructor stops
+
+Status PeerNetwork::start() { return impl_->start(); }
+void PeerNetwork::stop() { impl_->stop(); }
+std::uint16_t PeerNetwork::port() const { return impl_->port(); }
+void PeerNetwork::broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload) {
+    impl_->broadcast(type, std::move(payload));
+}
+bool PeerNetwork::send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload) {
+    return impl_->send(peer, type, std::move(payload));
+}
+std::vector<PeerInfo> PeerNetwork::peers() const { return impl_->peers(); }
+
+}  // namespace jchain::node

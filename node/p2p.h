@@ -1,0 +1,77 @@
+// PeerNetwork: authenticated TCP links between JChain nodes (Boost.Asio), carrying
+// typed, length-prefixed frames (docs/p2p.md).
+//
+// Every link starts with a handshake in which each end proves it holds the private key
+// of a public key the caller allows (the genesis validators and members); anything else
+// is dropped. Outgoing links to configured peers are redialled with exponential backoff.
+// Each peer has a bounded send queue: when a slow peer's queue is full, further frames
+// to it are dropped (and counted), never buffered without limit. Frames above
+// frame_bytes_max are refused and the link closed.
+//
+// Thread-safety: public methods may be called from any thread. Handlers run on the
+// network's own I/O thread, one at a time; they must not block for long.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "crypto/keys.h"
+
+namespace jchain::node {
+
+struct P2pConfig {
+    std::string listen = "127.0.0.1:26656";  // "host:port"; port 0 picks a free port
+    std::vector<std::string> peers;          // "host:port" to dial
+    std::string chain_id;                    // both ends must agree
+    std::size_t frame_bytes_max = 32u << 20;
+    std::size_t queue_bytes_max = 64u << 20;  // per peer
+    std::uint64_t redial_ms_min = 100;
+    std::uint64_t redial_ms_max = 5000;
+    std::uint64_t handshake_timeout_ms = 5000;
+};
+
+struct PeerInfo {
+    crypto::PublicKey key;
+    std::string address;  // remote endpoint
+    bool outbound = false;
+    std::uint64_t frames_sent = 0, frames_received = 0, frames_dropped = 0;
+    std::size_t queued_bytes = 0;
+};
+
+class PeerNetwork {
+public:
+    // A frame from an authenticated peer: `type` is the caller's message type.
+    using FrameHandler = std::function<void(const crypto::PublicKey& peer, std::uint8_t type, Bytes payload)>;
+    // A peer finished its handshake (connected = true) or its link closed (false).
+    using PeerHandler = std::function<void(const crypto::PublicKey& peer, bool connected)>;
+
+    // `key` is this node's identity; `allowed` the keys that may connect (this node's
+    // own key may be among them: a link to oneself is dropped).
+    PeerNetwork(P2pConfig config, crypto::KeyPair key, std::set<crypto::PublicKey> allowed, FrameHandler on_frame,
+                PeerHandler on_peer);
+    ~PeerNetwork();  // stops
+    PeerNetwork(const PeerNetwork&) = delete;
+    PeerNetwork& operator=(const PeerNetwork&) = delete;
+
+    // Binds the listener and starts dialling; errors name the address.
+    Status start();
+    void stop();  // idempotent; closes every link and joins the I/O thread
+
+    std::uint16_t port() const;  // the bound port, after start()
+    // Queue a frame to every connected peer / to one peer (false: not connected or its
+    // queue is full). The payload is shared, not copied per peer.
+    void broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload);
+    bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
+    std::vector<PeerInfo> peers() const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jchain::node
