@@ -117,10 +117,13 @@ Actions Engine::start(std::uint64_t height, std::span<const WalEntry> wal) {
     bool resumed = false;
     for (const WalEntry& e : wal) {
         if (wal_entry_height(e) != height) continue;
-        resumed = true;
         if (const auto* r = std::get_if<WalRound>(&e)) {
             round = std::max(round, r->round);
-        } else if (const auto* l = std::get_if<WalLock>(&e)) {
+            resumed = resumed || r->round > 0;  // entering round 0 alone is no activity: an idle chain stays idle
+            continue;
+        }
+        resumed = true;
+        if (const auto* l = std::get_if<WalLock>(&e)) {
             locked_round_ = valid_round_ = l->round;
             locked_value_ = valid_value_ = l->value;
             valid_pol_votes_ = l->pol_votes;

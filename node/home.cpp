@@ -62,4 +62,57 @@ Status init_home(const InitOptions& o) {
     return write_text(paths.config_file(), config_to_toml(config));
 }
 
+Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
+    if (o.validators < 1 || o.validators > 100 || o.observers < 0 || o.observers > 100)
+        return Status::error("--validators must be 1..100 and --observers 0..100");
+    const int n = o.validators + o.observers;
+    if (o.base_port == 0 || o.base_port + 2 * n > 65535) return Status::error("--base-port leaves no room for the nodes");
+    std::vector<TestnetNode> nodes;
+    std::vector<crypto::KeyPair> keys;
+    chain::Genesis g;
+    g.chain_id = o.chain_id;
+    g.genesis_time_ms = now_ms();
+    for (int i = 0; i < n; ++i) {
+        const bool validator = i < o.validators;
+        const std::string home = o.out + "/node" + std::to_string(i);
+        if (home_exists(home)) return Status::error(HomePaths{home}.config_file() + " exists; refusing to overwrite");
+        nodes.push_back({home, validator ? "validator" : "observer",
+                         "http://127.0.0.1:" + std::to_string(o.base_port + 2 * i + 1) + "/rpc",
+                         "127.0.0.1:" + std::to_string(o.base_port + 2 * i)});
+        keys.push_back(crypto::generate_key());
+        const std::string name = (validator ? "Validator Court " : "Observer Court ") + std::to_string(i);
+        if (validator) g.validators.validators.push_back({name, keys.back().public_key, 1});
+        g.members.push_back({name, keys.back().public_key, "court", 0});
+    }
+    const crypto::KeyPair demo = crypto::generate_key();
+    g.members.push_back({"Demo People's Court", demo.public_key, "court", 0});
+    g.policy = chain::default_policy();
+    auto parsed = chain::genesis_from_json(chain::genesis_to_json(g));  // sorts, checks
+    if (!parsed) return parsed.status();
+    const std::string genesis_text = chain::pretty_json(chain::genesis_to_json(*parsed));
+
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) return Status::error("cannot create " + o.out + ": " + ec.message());
+    if (auto s = crypto::write_key_file(o.out + "/demo_member_key.json", demo); !s) return s;
+    for (int i = 0; i < n; ++i) {
+        HomePaths paths{nodes[i].home};
+        for (const auto& dir : {paths.config_dir(), paths.data_dir()}) {
+            std::filesystem::create_directories(dir, ec);
+            if (ec) return Status::error("cannot create " + dir + ": " + ec.message());
+        }
+        if (auto s = crypto::write_key_file(paths.node_key_file(), keys[i]); !s) return s;
+        if (auto s = write_text(paths.genesis_file(), genesis_text); !s) return s;
+        NodeConfig config;
+        config.moniker = "node" + std::to_string(i);
+        config.role = nodes[i].role;
+        config.rpc_listen = "127.0.0.1:" + std::to_string(o.base_port + 2 * i + 1);
+        config.p2p_listen = nodes[i].p2p_listen;
+        for (int j = 0; j < n; ++j)
+            if (j != i) config.p2p_peers.push_back(nodes[j].p2p_listen);
+        if (auto s = write_text(paths.config_file(), config_to_toml(config)); !s) return s;
+    }
+    return nodes;
+}
+
 }  // namespace jchain::node

@@ -25,4 +25,24 @@ Status init_home(const InitOptions& options);
 
 bool home_exists(const std::string& home);
 
+struct TestnetOptions {
+    std::string out;  // DIR: homes DIR/node0 ... and DIR/demo_member_key.json
+    std::string chain_id = "jchain-testnet";
+    int validators = 4;
+    int observers = 0;
+    std::uint16_t base_port = 26600;  // node i: P2P base + 2i, RPC base + 2i + 1
+};
+
+struct TestnetNode {
+    std::string home;
+    std::string role;
+    std::string rpc_url;
+    std::string p2p_listen;
+};
+
+// Writes a local network on loopback: one genesis naming the validators (each also a
+// court member), observers as members, and a demo court member key; every node lists
+// every other as a peer. Refuses an existing DIR/node0.
+Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& options);
+
 }  // namespace jchain::node

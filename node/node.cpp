@@ -4,8 +4,6 @@
 
 #include <chrono>
 
-#include "chain/block_builder.h"
-#include "consensus/solo.h"
 #include "node/rpc_service.h"
 
 namespace jchain::node {
@@ -27,11 +25,12 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
         if (!genesis->validators.find(key->public_key))
             return Status::error("role is validator but the node key " + to_hex(key->public_key.bytes) +
                                  " is not a validator in genesis (set role = \"observer\" or fix genesis)");
-        if (genesis->validators.validators.size() != 1)
-            return Status::error("genesis lists " + std::to_string(genesis->validators.validators.size()) +
-                                 " validators; this build commits blocks with exactly one validator");
+    } else if (config->role == "observer") {
+        if (!genesis->find_member(key->public_key) && !genesis->validators.find(key->public_key))
+            return Status::error("role is observer but the node key " + to_hex(key->public_key.bytes) +
+                                 " is not a member in genesis: peers would refuse it");
     } else {
-        return Status::error("role 'observer' needs block sync, which this build does not have yet");
+        return Status::error("role must be \"validator\" or \"observer\", not \"" + config->role + "\"");
     }
     auto store = storage::BlockStore::open(paths.data_dir(), *genesis);
     if (!store) return store.status();
@@ -39,8 +38,10 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
     if (auto b = (*store)->block((*store)->height())) ledger_size = b->header.ledger_size;
     auto frontier = chain::MerkleFrontier::load(**store, ledger_size);
     if (!frontier) return frontier.status();
-    return std::unique_ptr<Node>(
+    auto node = std::unique_ptr<Node>(
         new Node(std::move(*config), std::move(*genesis), *key, std::move(*store), std::move(*frontier)));
+    node->home_ = home;
+    return node;
 }
 
 Node::Node(NodeConfig config, chain::Genesis genesis, crypto::KeyPair key, std::unique_ptr<storage::BlockStore> store,
@@ -74,6 +75,17 @@ TipInfo Node::tip() const {
 Status Node::start() {
     auto listen = split_host_port(config_.rpc_listen);
     if (!listen) return listen.status();
+    driver_ = std::make_unique<ConsensusDriver>(
+        ConsensusDriver::Context{config_, genesis_, key_, config_.role == "validator", *store_, mempool_, *admission_,
+                                 metrics_,
+                                 [this](const TipInfo& t) {
+                                     std::lock_guard lock(tip_mutex_);
+                                     metrics_.blocks_committed++;
+                                     metrics_.records_committed += t.ledger_size - tip_.ledger_size;
+                                     tip_ = t;
+                                 }},
+        frontier_);
+    if (Status s = driver_->start(HomePaths{home_}.data_dir() + "/consensus.wal"); !s) return s;
     rpc::HttpServerOptions options;
     options.address = listen->first;
     options.port = listen->second;
@@ -83,81 +95,19 @@ Status Node::start() {
     auto server = rpc::HttpServer::start(options, make_http_handler(*this));
     if (!server) return server.status();
     server_ = std::move(*server);
-    producer_ = std::thread([this] { produce_loop(); });
-    spdlog::info("node '{}' serving chain '{}' at height {}; RPC on http://{}:{}/rpc", config_.moniker,
-                 genesis_.chain_id, tip().height, listen->first, server_->port());
+    spdlog::info("node '{}' ({}) serving chain '{}' at height {}; RPC on http://{}:{}/rpc, P2P on port {}",
+                 config_.moniker, config_.role, genesis_.chain_id, tip().height, listen->first, server_->port(),
+                 driver_->p2p_port());
     return Status::ok();
 }
 
 void Node::stop() {
-    {
-        std::lock_guard lock(wake_mutex_);
-        if (stopping_) return;
-        stopping_ = true;
-    }
-    wake_.notify_all();
     if (server_) server_->stop();
-    if (producer_.joinable()) producer_.join();
+    if (driver_) driver_->stop();
 }
 
-void Node::records_arrived() {
-    if (mempool_.size() >= config_.block.block_records_max) wake_.notify_one();
-}
-
-void Node::produce_loop() {
-    const auto tick = std::chrono::milliseconds(std::clamp<std::uint64_t>(config_.block.block_interval_ms / 4, 1, 50));
-    std::uint64_t last_block_ms = now_ms();
-    for (;;) {
-        {
-            std::unique_lock lock(wake_mutex_);
-            wake_.wait_for(lock, tick, [&] { return stopping_ || mempool_.size() >= config_.block.block_records_max; });
-            if (stopping_) return;
-        }
-        const std::uint64_t now = now_ms();
-        const std::size_t take = consensus::records_to_cut(config_.block, now, last_block_ms, mempool_.size(),
-                                                           mempool_.oldest_ms().value_or(now));
-        if (take == 0 && !consensus::empty_block_due(config_.block, now, last_block_ms)) continue;
-        if (auto s = commit_block(mempool_.peek(take), now); !s) {
-            // A synced write failed: nothing more can be committed safely.
-            spdlog::critical("cannot commit block: {}; stopping block production", s.message());
-            return;
-        }
-        last_block_ms = now;
-    }
-}
-
-Status Node::commit_block(std::vector<PendingRecord> pending, std::uint64_t now) {
-    const TipInfo prev = tip();
-    std::vector<chain::Hash> ids;
-    std::vector<chain::Record> records;
-    ids.reserve(pending.size());
-    records.reserve(pending.size());
-    for (auto& p : pending) {
-        ids.push_back(p.id);
-        records.push_back(std::move(p.record));
-    }
-    auto built = chain::build_block(genesis_.chain_id, prev.height,
-                                    prev.height == 0 ? chain::genesis_hash(genesis_) : prev.block_hash,
-                                    consensus::block_time_ms(now, prev.time_ms), frontier_, ids, validator_set_hash_,
-                                    key_.public_key);
-    const chain::Block& block = built.block;
-    const chain::MerkleFrontier& frontier = built.frontier;
-    const chain::Hash hash = chain::block_hash(block.header);
-    const chain::CommitCertificate cert{block.header.height, 0, hash,
-                                        {chain::sign_precommit(genesis_.chain_id, block.header.height, 0, hash, key_)}};
-
-    if (auto s = store_->commit_block(block, cert, records, built.nodes); !s) return s;
-    frontier_ = frontier;
-    {
-        std::lock_guard lock(tip_mutex_);
-        tip_ = TipInfo{block.header.height, hash, block.header.time_ms, frontier.size(), frontier.root()};
-    }
-    mempool_.remove(block.record_ids);
-    metrics_.blocks_committed++;
-    metrics_.records_committed += records.size();
-    spdlog::debug("committed block {} with {} records, ledger size {}", block.header.height, records.size(),
-                  frontier.size());
-    return Status::ok();
+void Node::records_arrived(std::vector<chain::Hash> ids) {
+    if (driver_) driver_->records_admitted(std::move(ids));
 }
 
 }  // namespace jchain::node

@@ -1,10 +1,10 @@
 // Node: one running JChain node: its store, mempool, admission, block production and
 // RPC server, wired together. Only node/ reads the clock (Node::now_ms).
 //
-// Block production is the single-validator policy (consensus/solo.h): this node signs
-// every commit certificate alone, so it starts only when genesis lists exactly one
-// validator and it holds that validator's key. The BFT engine replaces produce_loop.
-// Thread-safety: public methods may be called from any thread.
+// Blocks are ordered by the BFT engine (node/consensus_driver.h), with any number of
+// validators; a validator's node key must be in the genesis validator set, an
+// observer's among the genesis members. Thread-safety: public methods may be called
+// from any thread.
 #pragma once
 
 #include <atomic>
@@ -15,6 +15,7 @@
 
 #include "chain/genesis.h"
 #include "node/admission.h"
+#include "node/consensus_driver.h"
 #include "node/config.h"
 #include "rpc/http_server.h"
 #include "storage/block_store.h"
@@ -46,9 +47,9 @@ public:
     static Result<std::unique_ptr<Node>> open(const std::string& home);
     ~Node();
 
-    // Starts block production and the RPC server.
+    // Starts consensus, the peer network and the RPC server.
     Status start();
-    // Stops both; pending (uncommitted) records are dropped. Idempotent.
+    // Stops them; pending (uncommitted) records are dropped. Idempotent.
     void stop();
 
     const chain::Genesis& genesis() const { return genesis_; }
@@ -59,16 +60,18 @@ public:
     NodeMetrics& metrics() { return metrics_; }
     TipInfo tip() const;
     std::uint16_t rpc_port() const { return server_ ? server_->port() : 0; }
-    // Wakes block production early (a full block may be waiting).
-    void records_arrived();
+    std::uint16_t p2p_port() const { return driver_ ? driver_->p2p_port() : 0; }
+    std::vector<PeerInfo> peers() const { return driver_ ? driver_->peers() : std::vector<PeerInfo>{}; }
+    SyncStatus sync_status() const { return driver_ ? driver_->sync_status() : SyncStatus{}; }
+    // Records just admitted: gossip them to peers; a block may be due.
+    void records_arrived(std::vector<chain::Hash> ids);
 
 private:
     Node(NodeConfig config, chain::Genesis genesis, crypto::KeyPair key, std::unique_ptr<storage::BlockStore> store,
          chain::MerkleFrontier frontier);
-    void produce_loop();
-    Status commit_block(std::vector<PendingRecord> pending, std::uint64_t now);
 
     const NodeConfig config_;
+    std::string home_;
     const chain::Genesis genesis_;
     const crypto::KeyPair key_;
     const chain::Hash validator_set_hash_;
@@ -78,14 +81,11 @@ private:
     std::unique_ptr<Admission> admission_;
     NodeMetrics metrics_;
 
-    chain::MerkleFrontier frontier_;  // touched only by the producer thread
+    chain::MerkleFrontier frontier_;  // at open; the driver keeps it from then on
     mutable std::mutex tip_mutex_;
     TipInfo tip_;
 
-    std::mutex wake_mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    std::thread producer_;
+    std::unique_ptr<ConsensusDriver> driver_;
     std::unique_ptr<rpc::HttpServer> server_;
 };
 

@@ -67,6 +67,15 @@ struct Service {
         json::array validators;
         for (const auto& v : node.genesis().validators.validators)
             validators.push_back({{"name", v.name}, {"public_key", to_hex(v.key.bytes)}, {"power", v.power}});
+        json::array peers;
+        for (const auto& p : node.peers()) {
+            const chain::Member* m = node.genesis().find_member(p.key);
+            peers.push_back({{"public_key", to_hex(p.key.bytes)},
+                             {"name", m ? m->name : std::string()},
+                             {"address", p.address},
+                             {"outbound", p.outbound}});
+        }
+        const SyncStatus sync = node.sync_status();
         return json::value{{"chain_id", node.genesis().chain_id},
                            {"moniker", node.config().moniker},
                            {"role", node.config().role},
@@ -76,9 +85,11 @@ struct Service {
                            {"ledger_size", tip.ledger_size},
                            {"ledger_root", hex(tip.ledger_root)},
                            {"validators", std::move(validators)},
-                           {"peers", json::array()},
+                           {"peers", std::move(peers)},
+                           {"round", sync.round},
+                           {"best_peer_height", std::max(sync.best_peer_height, tip.height)},
                            {"mempool_size", node.mempool().size()},
-                           {"syncing", false},
+                           {"syncing", sync.catching_up},
                            {"genesis_hash", hex(chain::genesis_hash(node.genesis()))}};
     }
 
@@ -103,6 +114,9 @@ struct Service {
             positions.push_back(i);
         }
         auto admitted = node.admission().admit(std::move(records), now_ms());
+        std::vector<Hash> ids;
+        for (const auto& a : admitted)
+            if (const auto* id = std::get_if<Hash>(&a)) ids.push_back(*id);
         for (std::size_t k = 0; k < admitted.size(); ++k) {
             if (auto* reject = std::get_if<chain::Reject>(&admitted[k])) {
                 results[positions[k]] = reject_error(*reject);
@@ -114,7 +128,7 @@ struct Service {
             admitted.begin(), admitted.end(), [](const auto& a) { return std::holds_alternative<Hash>(a); }));
         node.metrics().records_rejected += refused;
         node.metrics().records_admitted += params.size() - refused;
-        node.records_arrived();
+        node.records_arrived(std::move(ids));
         return results;
     }
 

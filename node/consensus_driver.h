@@ -1,0 +1,113 @@
+// ConsensusDriver: runs the consensus engine (consensus/engine.h) for a node. It owns the
+// engine, the consensus log and the peer network, and one thread that feeds the engine
+// its events (peer messages, timers, records waiting) and carries out its actions:
+// persisting to the log before anything leaves, broadcasting, building and checking
+// blocks against the ledger and the clock, and committing to the block store.
+//
+// It also moves records and blocks between nodes: admitted records are gossiped to
+// peers (each node verifies a record once, at admission), and a node that is behind
+// asks peers for certified blocks and commits them after checking the certificate and
+// the block (block sync). An observer runs the same driver without a signing key.
+//
+// Thread-safety: public methods may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "consensus/engine.h"
+#include "node/admission.h"
+#include "node/config.h"
+#include "node/p2p.h"
+#include "storage/block_store.h"
+#include "storage/consensus_wal.h"
+
+namespace jchain::node {
+
+struct TipInfo;
+struct NodeMetrics;
+
+struct SyncStatus {
+    std::uint64_t height = 0;            // last committed
+    std::uint64_t best_peer_height = 0;  // highest height a peer reported
+    std::uint32_t round = 0;             // consensus round at height + 1
+    bool catching_up = false;
+};
+
+class ConsensusDriver {
+public:
+    struct Context {
+        const NodeConfig& config;
+        const chain::Genesis& genesis;
+        crypto::KeyPair key;
+        bool validator = false;  // false: observer, never signs
+        storage::BlockStore& store;
+        Mempool& mempool;
+        Admission& admission;
+        NodeMetrics& metrics;
+        std::function<void(const TipInfo&)> on_commit;  // called on the driver thread
+    };
+
+    ConsensusDriver(Context context, chain::MerkleFrontier frontier);
+    ~ConsensusDriver();
+
+    // Opens the consensus log at `wal_path`, starts the peer network and the thread.
+    Status start(const std::string& wal_path);
+    void stop();  // idempotent
+
+    // Records just admitted through RPC: gossip them and wake block production.
+    void records_admitted(std::vector<chain::Hash> ids);
+
+    std::vector<PeerInfo> peers() const;
+    SyncStatus sync_status() const;
+    std::uint16_t p2p_port() const;
+
+private:
+    struct Event;
+    void loop();
+    void handle(Event& e);
+    void run(consensus::Actions actions);
+    void on_frame(const crypto::PublicKey& peer, std::uint8_t type, const Bytes& payload);
+    consensus::Validity check_value(const consensus::Value& value, bool need_timely);
+    consensus::Value build_value();
+    bool commit(const consensus::ValuePtr& value, const chain::CommitCertificate& cert);
+    void send_block(const crypto::PublicKey& peer, std::uint64_t height);
+    void request_block(const crypto::PublicKey& peer, std::uint64_t height);
+    void gossip(const std::vector<chain::Hash>& ids);
+    void post(Event e);
+    void halt(const std::string& why);
+
+    Context ctx_;
+    consensus::EngineConfig engine_config_;
+    consensus::KeyVerifier verifier_;
+    std::unique_ptr<consensus::KeySigner> signer_;
+    std::unique_ptr<consensus::Engine> engine_;
+    std::unique_ptr<storage::ConsensusWal> wal_;
+    std::uint64_t wal_height_ = 0;
+    std::unique_ptr<PeerNetwork> network_;
+
+    // Driver-thread state.
+    chain::MerkleFrontier frontier_;
+    std::uint64_t tip_height_ = 0, tip_time_ms_ = 0;
+    chain::Hash tip_hash_{};
+    std::uint64_t last_commit_ms_ = 0;
+    bool records_signalled_ = false;
+    bool halted_ = false;
+    std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;
+    std::map<std::pair<crypto::PublicKey, std::uint64_t>, std::chrono::steady_clock::time_point> sync_sent_;
+    std::map<crypto::PublicKey, std::uint64_t> peer_heights_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Event> events_;
+    bool stopping_ = false;
+    SyncStatus status_;
+    std::thread thread_;
+};
+
+}  // namespace jchain::node
