@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     init.home = home.string();
     init.chain_id = "jchain-bench";
     init.rpc_listen = "127.0.0.1:0";
+    init.p2p_listen = "127.0.0.1:0";
     init.demo_member = true;
     if (auto s = node::init_home(init); !s) {
         std::fprintf(stderr, "init: %s\n", s.message().c_str());
@@ -83,6 +84,7 @@ int main(int argc, char** argv) {
     {
         node::NodeConfig config;
         config.rpc_listen = "127.0.0.1:0";
+        config.p2p_listen = "127.0.0.1:0";
         config.rpc_threads = 2;
         config.mempool_records_max = records + 1;
         std::ofstream(paths.config_file()) << node::config_to_toml(config);

@@ -1,0 +1,280 @@
+// bench_testnet: committed records/s and time to finality with several validators.
+//
+// Starts a local network of N validators in this process (each a real node: LevelDB
+// home, consensus log, P2P and RPC on loopback), pre-signs records, and has concurrent
+// HTTP clients submit them to all validators in JSON-RPC batches. Phase 1 submits as
+// fast as the network admits; phase 2 submits at half the rate phase 1 reached. In both,
+// a probe submits one record every 50 ms to validator 0 and times it until validator 0
+// has committed it. The ceiling is two cores' secp256k1 verifications/s divided by N
+// (every validator verifies every record once). docs/benchmarks.md has the figures.
+//
+//   bench_testnet [--validators N] [--records R] [--clients C] [--batch B]
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "chain/json_codec.h"
+#include "node/home.h"
+#include "node/node.h"
+
+namespace json = boost::json;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+using namespace jchain;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double verifications_per_second() {
+    const auto key = crypto::generate_key();
+    std::vector<std::pair<crypto::Hash, crypto::Signature>> sigs;
+    for (int i = 0; i < 2000; ++i) {
+        auto digest = crypto::sha256(as_bytes(std::to_string(i)));
+        sigs.emplace_back(digest, crypto::sign(key.private_key, digest));
+    }
+    const auto start = Clock::now();
+    std::size_t done = 0;
+    while (seconds_since(start) < 2.0)
+        for (const auto& [d, s] : sigs) done += crypto::verify(key.public_key, d, s) ? 1 : 0;
+    return static_cast<double>(done) / seconds_since(start);
+}
+
+std::uint64_t arg(int argc, char** argv, const std::string& name, std::uint64_t fallback) {
+    for (int i = 1; i + 1 < argc; ++i)
+        if (argv[i] == name) return std::stoull(argv[i + 1]);
+    return fallback;
+}
+
+std::uint16_t free_port() {
+    boost::asio::io_context io;
+    tcp::acceptor a(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    return a.local_endpoint().port();
+}
+
+class Client {
+public:
+    explicit Client(std::uint16_t port) : stream_(io_) {
+        stream_.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    }
+    std::string post(const std::string& body) {
+        http::request<http::string_body> req{http::verb::post, "/rpc", 11};
+        req.set(http::field::host, "127.0.0.1");
+        req.set(http::field::content_type, "application/json");
+        req.keep_alive(true);
+        req.body() = body;
+        req.prepare_payload();
+        http::write(stream_, req);
+        http::response<http::string_body> res;
+        http::read(stream_, buffer_, res);
+        return std::move(res.body());
+    }
+
+private:
+    boost::asio::io_context io_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+};
+
+std::string batch_body(const std::vector<chain::Record>& records, std::size_t from, std::size_t to) {
+    json::array requests;
+    for (std::size_t j = from; j < to; ++j)
+        requests.push_back({{"jsonrpc", "2.0"},
+                            {"id", j},
+                            {"method", "submit_record"},
+                            {"params", {{"record", chain::record_to_json(records[j])}}}});
+    return json::serialize(requests);
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int validators = static_cast<int>(arg(argc, argv, "--validators", 4));
+    const std::size_t records = arg(argc, argv, "--records", 20'000);
+    const std::size_t clients = arg(argc, argv, "--clients", 4);
+    const std::size_t batch = arg(argc, argv, "--batch", 100);
+    spdlog::set_level(spdlog::level::warn);
+
+    std::printf("measuring one core's secp256k1 verifications/s ...\n");
+    const double verify_rate = verifications_per_second();
+    std::printf("  %.0f verifications/s on one core\n", verify_rate);
+
+    const auto dir = std::filesystem::temp_directory_path() / ("jchain-bench-net-" + std::to_string(std::random_device{}()));
+    node::TestnetOptions tn;
+    tn.out = dir.string();
+    tn.chain_id = "jchain-bench";
+    tn.validators = validators;
+    tn.base_port = 20000;  // rewritten below with free ports
+    auto homes = node::init_testnet(tn);
+    if (!homes) {
+        std::fprintf(stderr, "testnet: %s\n", homes.message().c_str());
+        return 2;
+    }
+    std::vector<std::string> p2p;
+    for (int i = 0; i < validators; ++i) p2p.push_back("127.0.0.1:" + std::to_string(free_port()));
+    for (int i = 0; i < validators; ++i) {
+        node::HomePaths paths{(*homes)[i].home};
+        auto config = node::load_config(paths.config_file()).value();
+        config.rpc_listen = "127.0.0.1:0";
+        config.p2p_listen = p2p[i];
+        config.p2p_peers.clear();
+        for (int j = 0; j < validators; ++j)
+            if (j != i) config.p2p_peers.push_back(p2p[j]);
+        config.mempool_records_max = records + 1000;
+        std::ofstream(paths.config_file()) << node::config_to_toml(config);
+    }
+    auto member = crypto::read_key_file(tn.out + "/demo_member_key.json").value();
+
+    std::printf("signing %zu records ...\n", records + 2000);
+    std::vector<chain::Record> signed_records(records + 2000);  // the tail: probes and phase 2
+    {
+        const std::uint64_t now = node::now_ms();
+        std::vector<std::thread> signers;
+        for (unsigned t = 0; t < 2; ++t)
+            signers.emplace_back([&, t] {
+                for (std::size_t i = t; i < signed_records.size(); i += 2) {
+                    chain::Record& r = signed_records[i];
+                    r.chain_id = tn.chain_id;
+                    r.content_hash = crypto::sha256(as_bytes("bench " + std::to_string(i)));
+                    r.case_id = "(2026)bench-" + std::to_string(i % 100);
+                    r.client_time_ms = now;
+                    r.nonce = i;
+                    chain::sign_record(r, member);
+                }
+            });
+        for (auto& t : signers) t.join();
+    }
+
+    std::vector<std::unique_ptr<node::Node>> nodes;
+    for (const auto& h : *homes) {
+        auto n = node::Node::open(h.home);
+        if (!n) {
+            std::fprintf(stderr, "open %s: %s\n", h.home.c_str(), n.message().c_str());
+            return 2;
+        }
+        if (auto s = (*n)->start(); !s) {
+            std::fprintf(stderr, "start: %s\n", s.message().c_str());
+            return 2;
+        }
+        nodes.push_back(std::move(*n));
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // peers connect
+
+    std::size_t next_probe = records;  // probes and phase-2 records come from the tail
+    auto probe_latencies = [&](std::atomic<bool>& stop, std::vector<double>& out) {
+        Client c(nodes[0]->rpc_port());
+        while (!stop) {
+            const std::size_t i = next_probe++;
+            if (i >= signed_records.size()) break;
+            const auto id = chain::record_id(signed_records[i]);
+            const auto t0 = Clock::now();
+            c.post(batch_body(signed_records, i, i + 1));
+            while (!nodes[0]->store().has_record(id) && seconds_since(t0) < 30)
+                std::this_thread::sleep_for(std::chrono::microseconds(500));
+            out.push_back(seconds_since(t0) * 1000);
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    };
+
+    // Phase 1: as fast as the validators admit.
+    std::printf("phase 1: %zu records, %zu clients over %d validators, %zu per batch ...\n", records, clients,
+                validators, batch);
+    std::vector<std::string> bodies;
+    for (std::size_t i = 0; i < records; i += batch) bodies.push_back(batch_body(signed_records, i, std::min(records, i + batch)));
+    std::atomic<std::size_t> next{0}, refused{0};
+    std::atomic<bool> stop_probe{false};
+    std::vector<double> lat1;
+    const auto start = Clock::now();
+    std::thread probe([&] { probe_latencies(stop_probe, lat1); });
+    std::vector<std::thread> workers;
+    for (std::size_t c = 0; c < clients; ++c)
+        workers.emplace_back([&, c] {
+            Client client(nodes[c % nodes.size()]->rpc_port());
+            for (std::size_t i; (i = next.fetch_add(1)) < bodies.size();) {
+                const std::string res = client.post(bodies[i]);
+                std::size_t pos = 0;
+                while ((pos = res.find("\"error\"", pos)) != std::string::npos) ++refused, ++pos;
+            }
+        });
+    for (auto& w : workers) w.join();
+    auto min_ledger = [&] {
+        std::uint64_t m = UINT64_MAX;
+        for (const auto& n : nodes) m = std::min(m, n->tip().ledger_size);
+        return m;
+    };
+    while (min_ledger() < records - refused && seconds_since(start) < 600)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const double total_s = seconds_since(start);
+    stop_probe = true;
+    probe.join();
+    const double rate = static_cast<double>(records - refused) / total_s;
+
+    // Phase 2: half that rate, for about 5 s, with the probe running.
+    std::printf("phase 2: %.0f records/s for 5 s ...\n", rate / 2);
+    std::vector<double> lat2;
+    stop_probe = false;
+    std::thread probe2([&] { probe_latencies(stop_probe, lat2); });
+    {
+        Client client(nodes[1 % nodes.size()]->rpc_port());
+        const auto t0 = Clock::now();
+        std::size_t sent = 0;
+        const std::size_t budget = static_cast<std::size_t>(rate / 2 * 5);
+        std::vector<chain::Record> extra(budget);
+        const std::uint64_t now = node::now_ms();
+        for (std::size_t i = 0; i < budget; ++i) {
+            extra[i].chain_id = tn.chain_id;
+            extra[i].content_hash = crypto::sha256(as_bytes("phase2 " + std::to_string(i)));
+            extra[i].client_time_ms = now;
+            extra[i].nonce = i;
+            chain::sign_record(extra[i], member);
+        }
+        while (sent < budget) {
+            const double due = seconds_since(t0) * rate / 2;
+            if (static_cast<double>(sent) < due) {
+                const std::size_t n = std::min<std::size_t>(batch / 4 + 1, budget - sent);
+                client.post(batch_body(extra, sent, sent + n));
+                sent += n;
+            } else {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            }
+        }
+    }
+    stop_probe = true;
+    probe2.join();
+
+    std::uint64_t height = nodes[0]->tip().height;
+    nodes.clear();  // stops and closes the stores before their files go
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+
+    const double ceiling = 2 * verify_rate / validators;
+    std::printf("\nvalidators             %d\n", validators);
+    std::printf("records committed      %zu in %.2f s (%zu refused), %llu blocks in all\n", records - refused.load(),
+                total_s, refused.load(), static_cast<unsigned long long>(height));
+    std::printf("committed records/s    %.0f\n", rate);
+    std::printf("ceiling                %.0f (2 cores x %.0f verifications/s / %d validators)\n", ceiling,
+                verify_rate, validators);
+    std::printf("ratio                  %.2f of ceiling (target 0.60)\n", rate / ceiling);
+    std::printf("finality, full load    p50 %.0f ms, p99 %.0f ms (%zu probes)\n", percentile(lat1, 0.5),
+                percentile(lat1, 0.99), lat1.size());
+    std::printf("finality, half load    p50 %.0f ms, p99 %.0f ms (%zu probes; target p50 <= 250 ms)\n",
+                percentile(lat2, 0.5), percentile(lat2, 0.99), lat2.size());
+    return refused.load() == 0 ? 0 : 1;
+}
