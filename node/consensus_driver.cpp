@@ -100,6 +100,7 @@ Status ConsensusDriver::start(const std::string& wal_path) {
             post(Event{Event::frame, peer, type, std::move(payload), {}});
         },
         [this](const crypto::PublicKey& peer, bool connected) {
+            connected_peers_ += connected ? 1 : -1;
             if (connected) post(Event{Event::connected, peer, 0, {}, {}});
         });
     if (Status s = network_->start(); !s) return s;
@@ -277,6 +278,7 @@ void ConsensusDriver::request_block(const crypto::PublicKey& peer, std::uint64_t
 }
 
 void ConsensusDriver::gossip(const std::vector<chain::Hash>& ids) {
+    if (connected_peers_ <= 0) return;  // a lone validator; peers that come later get records in proposals
     std::vector<chain::Record> records;
     for (const auto& id : ids)
         if (auto r = ctx_.mempool.find(id)) records.push_back(std::move(*r));

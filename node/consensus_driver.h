@@ -12,6 +12,7 @@
 // Thread-safety: public methods may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -90,6 +91,7 @@ private:
     std::unique_ptr<storage::ConsensusWal> wal_;
     std::uint64_t wal_height_ = 0;
     std::unique_ptr<PeerNetwork> network_;
+    std::atomic<int> connected_peers_{0};
 
     // Driver-thread state.
     chain::MerkleFrontier frontier_;
