@@ -293,8 +293,7 @@ consensus::Value ConsensusDriver::build_value() {
     auto pending = ctx_.mempool.peek(ctx_.config.block.block_records_max);
     consensus::Value v;
     std::vector<chain::Hash> ids;
-    for (auto& p : pending) {
-        if (ctx_.store.has_record(p.id)) continue;  // committed meanwhile
+    for (auto& p : pending) {  // never committed: commits leave the mempool on this thread
         ids.push_back(p.id);
         v.records.push_back(std::move(p.record));
     }
@@ -317,7 +316,9 @@ consensus::Validity ConsensusDriver::check_value(const consensus::Value& v, bool
     std::vector<chain::Record> unknown;
     for (std::size_t i = 0; i < v.records.size(); ++i) {
         const chain::Hash& id = v.block.record_ids[i];
-        if (chain::record_id(v.records[i]) != id || !seen.insert(id).second || ctx_.store.has_record(id)) return out;
+        if (chain::record_id(v.records[i]) != id || !seen.insert(id).second) return out;
+        // A pending record is not committed (commits leave the mempool on this thread);
+        // any other goes through admission, which checks the store.
         if (!ctx_.mempool.contains(id)) unknown.push_back(v.records[i]);
     }
     if (!unknown.empty()) {  // not seen before: the same admission checks as a submit

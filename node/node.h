@@ -56,6 +56,9 @@ public:
     const NodeConfig& config() const { return config_; }
     const storage::BlockStore& store() const { return *store_; }
     const Mempool& mempool() const { return mempool_; }
+    // For bench/bench_ordering only: insert payloads that skip admission, to measure
+    // ordering without record signatures. Never used by the node itself.
+    Mempool& mempool_for_benchmarks() { return mempool_; }
     Admission& admission() { return *admission_; }
     NodeMetrics& metrics() { return metrics_; }
     TipInfo tip() const;
