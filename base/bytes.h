@@ -53,6 +53,13 @@ public:
         pos_ += N;
         return a;
     }
+    // Reads N bytes into `out`; false (and `out` untouched) when fewer remain.
+    template <std::size_t N>
+    bool fixed_into(std::array<std::uint8_t, N>& out) {
+        auto v = fixed<N>();
+        if (v) out = *v;
+        return v.has_value();
+    }
     // A u32-length-prefixed byte string of at most max_bytes.
     std::optional<Bytes> var(std::size_t max_bytes) {
         auto n = u32();

@@ -21,43 +21,15 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "bench/bench_util.h"
 #include "chain/json_codec.h"
-#include "node/home.h"
-#include "node/node.h"
 
 namespace json = boost::json;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 using namespace jchain;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// One core's raw libsecp256k1 verification rate.
-double verifications_per_second() {
-    const auto key = crypto::generate_key();
-    std::vector<std::pair<crypto::Hash, crypto::Signature>> sigs;
-    for (int i = 0; i < 2000; ++i) {
-        auto digest = crypto::sha256(as_bytes(std::to_string(i)));
-        sigs.emplace_back(digest, crypto::sign(key.private_key, digest));
-    }
-    const auto start = Clock::now();
-    std::size_t done = 0;
-    while (seconds_since(start) < 2.0)
-        for (const auto& [d, s] : sigs) done += crypto::verify(key.public_key, d, s) ? 1 : 0;
-    return static_cast<double>(done) / seconds_since(start);
-}
-
-std::uint64_t arg(int argc, char** argv, const std::string& name, std::uint64_t fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (argv[i] == name) return std::stoull(argv[i + 1]);
-    return fallback;
-}
-
-}  // namespace
+using namespace jchain::bench;
 
 int main(int argc, char** argv) {
     const std::size_t records = arg(argc, argv, "--records", 60'000);

@@ -8,40 +8,15 @@
 // replicas on this machine (docs/benchmarks.md).
 //
 //   bench_ordering [--validators N] [--records R] [--chunk K]
-#include <boost/asio.hpp>
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <random>
 #include <spdlog/spdlog.h>
 #include <thread>
 
-#include "node/home.h"
-#include "node/node.h"
+#include "bench/bench_util.h"
 
 using namespace jchain;
-using Clock = std::chrono::steady_clock;
-using tcp = boost::asio::ip::tcp;
-
-namespace {
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::uint64_t arg(int argc, char** argv, const std::string& name, std::uint64_t fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (argv[i] == name) return std::stoull(argv[i + 1]);
-    return fallback;
-}
-
-std::uint16_t free_port() {
-    boost::asio::io_context io;
-    tcp::acceptor a(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
-
-}  // namespace
+using namespace jchain::bench;
 
 int main(int argc, char** argv) {
     const int validators = static_cast<int>(arg(argc, argv, "--validators", 4));
@@ -49,33 +24,14 @@ int main(int argc, char** argv) {
     const std::size_t chunk = arg(argc, argv, "--chunk", 400);
     spdlog::set_level(spdlog::level::warn);
 
-    const auto dir = std::filesystem::temp_directory_path() / ("jchain-bench-ord-" + std::to_string(std::random_device{}()));
-    node::TestnetOptions tn;
-    tn.out = dir.string();
-    tn.chain_id = "jchain-bench";
-    tn.validators = validators;
-    auto homes = node::init_testnet(tn);
-    if (!homes) return std::fprintf(stderr, "testnet: %s\n", homes.message().c_str()), 2;
-    std::vector<std::string> p2p;
-    for (int i = 0; i < validators; ++i) p2p.push_back("127.0.0.1:" + std::to_string(free_port()));
-    for (int i = 0; i < validators; ++i) {
-        node::HomePaths paths{(*homes)[i].home};
-        auto config = node::load_config(paths.config_file()).value();
-        config.rpc_listen = "127.0.0.1:0";
-        config.p2p_listen = p2p[i];
-        config.p2p_peers.clear();
-        for (int j = 0; j < validators; ++j)
-            if (j != i) config.p2p_peers.push_back(p2p[j]);
-        config.mempool_records_max = records + 1;
-        std::ofstream(paths.config_file()) << node::config_to_toml(config);
-    }
-    const auto member = crypto::read_key_file(tn.out + "/demo_member_key.json").value();
+    LocalNet net(validators, records + 1);
+    const auto member = net.member();
 
     std::vector<node::PendingRecord> payload(records);
     const std::uint64_t now = node::now_ms();
     for (std::size_t i = 0; i < records; ++i) {
         chain::Record& r = payload[i].record;
-        r.chain_id = tn.chain_id;
+        r.chain_id = net.options.chain_id;
         r.content_hash = crypto::sha256(as_bytes("payload " + std::to_string(i)));  // the 32-byte command
         r.submitter = member.public_key;
         r.client_time_ms = now;
@@ -83,14 +39,7 @@ int main(int argc, char** argv) {
         payload[i].id = chain::record_id(r);
     }
 
-    std::vector<std::unique_ptr<node::Node>> nodes;
-    for (const auto& h : *homes) {
-        auto n = node::Node::open(h.home);
-        if (!n) return std::fprintf(stderr, "open: %s\n", n.message().c_str()), 2;
-        if (auto s = (*n)->start(); !s) return std::fprintf(stderr, "start: %s\n", s.message().c_str()), 2;
-        nodes.push_back(std::move(*n));
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(1));  // peers connect
+    auto nodes = net.start();
 
     std::printf("ordering %zu unsigned 32-byte payloads with %d validators, fed in chunks of %zu ...\n", records,
                 validators, chunk);
@@ -122,9 +71,7 @@ int main(int argc, char** argv) {
     done = true;
     watcher.join();
     const auto height = nodes[0]->tip().height;
-    nodes.clear();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
+    nodes.clear();  // stop before the homes go
 
     std::vector<double> latency_ms;
     for (std::size_t c = 0; c < injected_at.size(); ++c)

@@ -22,46 +22,17 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "bench/bench_util.h"
 #include "chain/json_codec.h"
-#include "node/home.h"
-#include "node/node.h"
 
 namespace json = boost::json;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 using namespace jchain;
-using Clock = std::chrono::steady_clock;
+using namespace jchain::bench;
 
 namespace {
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double verifications_per_second() {
-    const auto key = crypto::generate_key();
-    std::vector<std::pair<crypto::Hash, crypto::Signature>> sigs;
-    for (int i = 0; i < 2000; ++i) {
-        auto digest = crypto::sha256(as_bytes(std::to_string(i)));
-        sigs.emplace_back(digest, crypto::sign(key.private_key, digest));
-    }
-    const auto start = Clock::now();
-    std::size_t done = 0;
-    while (seconds_since(start) < 2.0)
-        for (const auto& [d, s] : sigs) done += crypto::verify(key.public_key, d, s) ? 1 : 0;
-    return static_cast<double>(done) / seconds_since(start);
-}
-
-std::uint64_t arg(int argc, char** argv, const std::string& name, std::uint64_t fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (argv[i] == name) return std::stoull(argv[i + 1]);
-    return fallback;
-}
-
-std::uint16_t free_port() {
-    boost::asio::io_context io;
-    tcp::acceptor a(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
 
 class Client {
 public:
@@ -116,31 +87,9 @@ int main(int argc, char** argv) {
     const double verify_rate = verifications_per_second();
     std::printf("  %.0f verifications/s on one core\n", verify_rate);
 
-    const auto dir = std::filesystem::temp_directory_path() / ("jchain-bench-net-" + std::to_string(std::random_device{}()));
-    node::TestnetOptions tn;
-    tn.out = dir.string();
-    tn.chain_id = "jchain-bench";
-    tn.validators = validators;
-    tn.base_port = 20000;  // rewritten below with free ports
-    auto homes = node::init_testnet(tn);
-    if (!homes) {
-        std::fprintf(stderr, "testnet: %s\n", homes.message().c_str());
-        return 2;
-    }
-    std::vector<std::string> p2p;
-    for (int i = 0; i < validators; ++i) p2p.push_back("127.0.0.1:" + std::to_string(free_port()));
-    for (int i = 0; i < validators; ++i) {
-        node::HomePaths paths{(*homes)[i].home};
-        auto config = node::load_config(paths.config_file()).value();
-        config.rpc_listen = "127.0.0.1:0";
-        config.p2p_listen = p2p[i];
-        config.p2p_peers.clear();
-        for (int j = 0; j < validators; ++j)
-            if (j != i) config.p2p_peers.push_back(p2p[j]);
-        config.mempool_records_max = records + 1000;
-        std::ofstream(paths.config_file()) << node::config_to_toml(config);
-    }
-    auto member = crypto::read_key_file(tn.out + "/demo_member_key.json").value();
+    LocalNet net(validators, records + 1000);
+    const auto& tn = net.options;
+    auto member = net.member();
 
     std::printf("signing %zu records ...\n", records + 2000);
     std::vector<chain::Record> signed_records(records + 2000);  // the tail: probes and phase 2
@@ -162,20 +111,7 @@ int main(int argc, char** argv) {
         for (auto& t : signers) t.join();
     }
 
-    std::vector<std::unique_ptr<node::Node>> nodes;
-    for (const auto& h : *homes) {
-        auto n = node::Node::open(h.home);
-        if (!n) {
-            std::fprintf(stderr, "open %s: %s\n", h.home.c_str(), n.message().c_str());
-            return 2;
-        }
-        if (auto s = (*n)->start(); !s) {
-            std::fprintf(stderr, "start: %s\n", s.message().c_str());
-            return 2;
-        }
-        nodes.push_back(std::move(*n));
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(1));  // peers connect
+    auto nodes = net.start();
 
     std::size_t next_probe = records;  // probes and phase-2 records come from the tail
     auto probe_latencies = [&](std::atomic<bool>& stop, std::vector<double>& out) {
@@ -261,8 +197,6 @@ int main(int argc, char** argv) {
 
     std::uint64_t height = nodes[0]->tip().height;
     nodes.clear();  // stops and closes the stores before their files go
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
 
     const double ceiling = 2 * verify_rate / validators;
     std::printf("\nvalidators             %d\n", validators);

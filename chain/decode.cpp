@@ -9,14 +9,6 @@ constexpr std::size_t tag_bytes_max = 32;
 
 bool equal(const Bytes& a, ByteSpan b) { return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin()); }
 
-template <std::size_t N>
-bool read_fixed(ByteReader& r, std::array<std::uint8_t, N>& out) {
-    auto v = r.fixed<N>();
-    if (!v) return false;
-    out = *v;
-    return true;
-}
-
 }  // namespace
 
 std::optional<Record> parse_record(ByteSpan bytes, const Signature& signature) {
@@ -28,7 +20,7 @@ std::optional<Record> parse_record(ByteSpan bytes, const Signature& signature) {
     auto kind_text = r.str(tag_bytes_max);
     if (!tag || !chain_id || !kind_text) return std::nullopt;
     auto kind = parse_kind(*kind_text);
-    if (!kind || !read_fixed(r, rec.content_hash)) return std::nullopt;
+    if (!kind || !r.fixed_into(rec.content_hash)) return std::nullopt;
     auto case_id = r.str(case_id_bytes_max);
     auto entries = r.u32();
     if (!case_id || !entries || *entries > metadata_entries_max) return std::nullopt;
@@ -42,8 +34,8 @@ std::optional<Record> parse_record(ByteSpan bytes, const Signature& signature) {
     if (!refs || *refs > refs_max) return std::nullopt;
     rec.refs.resize(*refs);
     for (auto& ref : rec.refs)
-        if (!read_fixed(r, ref)) return std::nullopt;
-    if (!read_fixed(r, rec.submitter.bytes)) return std::nullopt;
+        if (!r.fixed_into(ref)) return std::nullopt;
+    if (!r.fixed_into(rec.submitter.bytes)) return std::nullopt;
     auto time = r.u64();
     auto nonce = r.u64();
     if (!time || !nonce || r.remaining() != 0) return std::nullopt;
@@ -64,10 +56,10 @@ std::optional<BlockHeader> parse_header(ByteSpan bytes) {
     auto chain_id = r.str(chain_id_bytes_max);
     auto height = r.u64();
     auto time = r.u64();
-    if (!tag || !chain_id || !height || !time || !read_fixed(r, h.prev_hash)) return std::nullopt;
+    if (!tag || !chain_id || !height || !time || !r.fixed_into(h.prev_hash)) return std::nullopt;
     auto size = r.u64();
-    if (!size || !read_fixed(r, h.ledger_root) || !read_fixed(r, h.validator_set_hash) ||
-        !read_fixed(r, h.proposer.bytes) || r.remaining() != 0)
+    if (!size || !r.fixed_into(h.ledger_root) || !r.fixed_into(h.validator_set_hash) ||
+        !r.fixed_into(h.proposer.bytes) || r.remaining() != 0)
         return std::nullopt;
     h.chain_id = std::move(*chain_id);
     h.height = *height;
@@ -85,7 +77,7 @@ std::optional<Vote> parse_vote(ByteSpan bytes) {
     auto type = r.u8();
     auto height = r.u64();
     auto round = r.u32();
-    if (!tag || !chain_id || !type || !height || !round || !read_fixed(r, v.block_hash) || r.remaining() != 0)
+    if (!tag || !chain_id || !type || !height || !round || !r.fixed_into(v.block_hash) || r.remaining() != 0)
         return std::nullopt;
     if (*type != static_cast<std::uint8_t>(VoteType::prevote) && *type != static_cast<std::uint8_t>(VoteType::precommit))
         return std::nullopt;

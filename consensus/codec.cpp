@@ -10,14 +10,6 @@ enum : std::uint8_t { tag_proposal = 1, tag_vote = 2, tag_wal_round = 3, tag_wal
 constexpr std::size_t header_bytes_max = 512;
 constexpr std::size_t vote_bytes_max = 256;
 
-template <std::size_t N>
-bool read_fixed(ByteReader& r, std::array<std::uint8_t, N>& out) {
-    auto v = r.fixed<N>();
-    if (!v) return false;
-    out = *v;
-    return true;
-}
-
 void write_record(ByteWriter& w, const chain::Record& r) {
     w.var(chain::record_signed_bytes(r));
     w.fixed(r.signature.bytes);
@@ -26,7 +18,7 @@ void write_record(ByteWriter& w, const chain::Record& r) {
 std::optional<chain::Record> read_record(ByteReader& r) {
     auto bytes = r.var(chain::record_signed_bytes_max);
     Signature sig;
-    if (!bytes || !read_fixed(r, sig.bytes)) return std::nullopt;
+    if (!bytes || !r.fixed_into(sig.bytes)) return std::nullopt;
     return chain::parse_record(*bytes, sig);
 }
 
@@ -48,7 +40,7 @@ std::optional<ValuePtr> read_value(ByteReader& r, const CodecLimits& limits) {
     v.block.header = std::move(*parsed);
     v.block.record_ids.resize(*ids);
     for (auto& id : v.block.record_ids)
-        if (!read_fixed(r, id)) return std::nullopt;
+        if (!r.fixed_into(id)) return std::nullopt;
     auto records = r.u32();
     if (!records || *records > limits.records_per_block_max || *records * 68ull > r.remaining()) return std::nullopt;
     v.records.reserve(*records);
@@ -71,7 +63,7 @@ std::optional<SignedVote> read_vote(ByteReader& r) {
     if (!bytes) return std::nullopt;
     auto vote = chain::parse_vote(*bytes);
     SignedVote v;
-    if (!vote || !read_fixed(r, v.validator.bytes) || !read_fixed(r, v.signature.bytes)) return std::nullopt;
+    if (!vote || !r.fixed_into(v.validator.bytes) || !r.fixed_into(v.signature.bytes)) return std::nullopt;
     v.vote = std::move(*vote);
     return v;
 }
@@ -110,11 +102,11 @@ std::optional<Proposal> read_proposal(ByteReader& r, const CodecLimits& limits) 
     auto height = r.u64();
     auto round = r.u32();
     auto pol = r.u32();
-    if (!height || !round || !pol || !read_fixed(r, p.block_hash)) return std::nullopt;
+    if (!height || !round || !pol || !r.fixed_into(p.block_hash)) return std::nullopt;
     auto value = read_value(r, limits);
     if (!value) return std::nullopt;
     auto votes = read_votes(r, limits);
-    if (!votes || !read_fixed(r, p.proposer.bytes) || !read_fixed(r, p.signature.bytes)) return std::nullopt;
+    if (!votes || !r.fixed_into(p.proposer.bytes) || !r.fixed_into(p.signature.bytes)) return std::nullopt;
     p.height = *height;
     p.round = *round;
     p.pol_round = static_cast<std::int64_t>(*pol) - 1;
@@ -216,14 +208,14 @@ std::optional<CertifiedBlock> decode_certified(ByteSpan bytes, const CodecLimits
     CertifiedBlock out{*value, {}};
     auto height = r.u64();
     auto round = r.u32();
-    if (!height || !round || !read_fixed(r, out.certificate.block_hash)) return std::nullopt;
+    if (!height || !round || !r.fixed_into(out.certificate.block_hash)) return std::nullopt;
     auto n = r.u32();
     if (!n || *n > limits.validators_max) return std::nullopt;
     out.certificate.height = *height;
     out.certificate.round = *round;
     out.certificate.signatures.resize(*n);
     for (auto& s : out.certificate.signatures)
-        if (!read_fixed(r, s.validator.bytes) || !read_fixed(r, s.signature.bytes)) return std::nullopt;
+        if (!r.fixed_into(s.validator.bytes) || !r.fixed_into(s.signature.bytes)) return std::nullopt;
     if (r.remaining() != 0) return std::nullopt;
     return out;
 }
