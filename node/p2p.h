@@ -60,11 +60,15 @@ public:
 
     // Binds the listener and starts dialling; errors name the address.
     Status start();
-    void stop();  // idempotent; closes every link and joins the I/O thread
+    // Idempotent; closes every link and joins the I/O thread. No handler runs after it
+    // returns, and it reports no on_peer(key, false) for the links it closes. Not from a
+    // handler. A stopped network does not start again.
+    void stop();
 
     std::uint16_t port() const;  // the bound port, after start()
     // Queue a frame to every connected peer / to one peer (false: not connected or its
-    // queue is full). The payload is shared, not copied per peer.
+    // queue is full). The payload is shared, not copied per peer. `type` must be below
+    // 0xF0 (the network's own types).
     void broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload);
     bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
     std::vector<PeerInfo> peers() const;
