@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/bytes.h"
+#include "chain/params_table.h"
 
 namespace json = boost::json;
 
@@ -13,7 +14,7 @@ namespace jchain::chain {
 
 namespace {
 
-constexpr std::string_view genesis_tag = "jchain/genesis/v1";
+constexpr std::string_view genesis_tag = "jchain/genesis/v2";
 constexpr std::string_view known_roles[] = {"court", "procuratorate", "police", "notary", "auditor"};
 
 Result<PublicKey> key_field(const json::object& o, std::string_view field) {
@@ -36,11 +37,32 @@ Result<std::string> string_field(const json::object& o, std::string_view field, 
     return std::string(v->as_string());
 }
 
-std::uint64_t uint_field(const json::object& o, std::string_view field, std::uint64_t fallback) {
+// An absent field is `fallback`; a present one must be a non-negative integer.
+Result<std::uint64_t> uint_field(const json::object& o, std::string_view field, std::uint64_t fallback) {
     auto* v = o.if_contains(field);
-    if (v && v->is_uint64()) return v->as_uint64();
-    if (v && v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
-    return fallback;
+    if (!v) return fallback;
+    if (v->is_uint64()) return v->as_uint64();
+    if (v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
+    return Status::error(std::string(field) + " must be a non-negative integer");
+}
+
+Result<ChainParams> params_from_json(const json::value* v) {
+    ChainParams p;
+    if (!v) return p;
+    if (!v->is_object()) return Status::error("params must be an object of name -> integer");
+    const auto& o = v->as_object();
+    for (const auto& [name, _] : o) {
+        const auto& fields = param_fields();
+        if (std::none_of(fields.begin(), fields.end(), [&](const ParamField& f) { return f.name == name; }))
+            return Status::error("params." + std::string(name) + " is not a chain parameter");
+    }
+    for (const auto& f : param_fields()) {
+        auto value = uint_field(o, f.name, p.*(f.field));
+        if (!value) return Status::error("params." + value.message());
+        p.*(f.field) = *value;
+    }
+    if (auto problem = check_params(p)) return Status::error(*problem);
+    return p;
 }
 
 }  // namespace
@@ -88,6 +110,11 @@ Bytes genesis_bytes(const Genesis& g) {
         w.u32(static_cast<std::uint32_t>(roles.size()));
         for (const auto& role : roles) w.str(role);
     }
+    w.u32(static_cast<std::uint32_t>(param_fields().size()));
+    for (const auto& f : param_fields()) {
+        w.str(f.name);
+        w.u64(g.params.*(f.field));
+    }
     return std::move(w).take();
 }
 
@@ -109,23 +136,37 @@ json::value genesis_to_json(const Genesis& g) {
         for (const auto& role : roles) r.push_back(json::string(role));
         policy[kind_name(kind)] = std::move(r);
     }
+    json::object params;
+    for (const auto& f : param_fields()) params[f.name] = g.params.*(f.field);
     return json::object{{"chain_id", g.chain_id},
                         {"genesis_time_ms", g.genesis_time_ms},
                         {"validators", std::move(validators)},
                         {"members", std::move(members)},
-                        {"policy", std::move(policy)}};
+                        {"policy", std::move(policy)},
+                        {"params", std::move(params)}};
 }
 
 Result<Genesis> genesis_from_json(const json::value& value) {
     if (!value.is_object()) return Status::error("genesis must be a JSON object");
     const auto& o = value.as_object();
+    for (const auto& [name, _] : o) {
+        static constexpr std::string_view known[] = {"chain_id", "genesis_time_ms", "validators",
+                                                     "members",  "policy",          "params"};
+        if (std::find(std::begin(known), std::end(known), name) != std::end(known)) continue;
+        const auto& fields = param_fields();
+        if (std::any_of(fields.begin(), fields.end(), [&](const ParamField& f) { return f.name == name; }))
+            return Status::error(std::string(name) + " is a chain parameter: put it inside \"params\"");
+        return Status::error("unknown genesis field " + std::string(name));
+    }
     Genesis g;
     auto chain_id = string_field(o, "chain_id");
     if (!chain_id) return chain_id.status();
     g.chain_id = *chain_id;
     if (g.chain_id.empty() || g.chain_id.size() > chain_id_bytes_max)
         return Status::error("chain_id must be 1.." + std::to_string(chain_id_bytes_max) + " bytes");
-    g.genesis_time_ms = uint_field(o, "genesis_time_ms", 0);
+    auto genesis_time = uint_field(o, "genesis_time_ms", 0);
+    if (!genesis_time) return genesis_time.status();
+    g.genesis_time_ms = *genesis_time;
 
     auto* validators = o.if_contains("validators");
     if (!validators || !validators->is_array() || validators->as_array().empty())
@@ -136,9 +177,10 @@ Result<Genesis> genesis_from_json(const json::value& value) {
         if (!key) return Status::error("validator: " + key.message());
         auto name = string_field(item.as_object(), "name", false);
         if (!name) return Status::error("validator: " + name.message());
-        std::uint64_t power = uint_field(item.as_object(), "power", 1);
-        if (power == 0 || power > 1'000'000) return Status::error("validator power must be 1..1000000");
-        g.validators.validators.push_back({*name, *key, power});
+        auto power = uint_field(item.as_object(), "power", 1);
+        if (!power) return Status::error("validator: " + power.message());
+        if (*power == 0 || *power > 1'000'000) return Status::error("validator power must be 1..1000000");
+        g.validators.validators.push_back({*name, *key, *power});
     }
     std::sort(g.validators.validators.begin(), g.validators.validators.end(),
               [](const Validator& a, const Validator& b) { return a.key < b.key; });
@@ -159,7 +201,9 @@ Result<Genesis> genesis_from_json(const json::value& value) {
             if (!role) return Status::error("member: " + role.message());
             if (!is_known_role(*role))
                 return Status::error("member role '" + *role + "' is not one of court, procuratorate, police, notary, auditor");
-            g.members.push_back({*name, *key, *role, uint_field(mo, "since_height", 0)});
+            auto since = uint_field(mo, "since_height", 0);
+            if (!since) return Status::error("member: " + since.message());
+            g.members.push_back({*name, *key, *role, *since});
         }
     }
     std::sort(g.members.begin(), g.members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
@@ -183,6 +227,11 @@ Result<Genesis> genesis_from_json(const json::value& value) {
     } else {
         g.policy = default_policy();
     }
+    if (g.validators.validators.size() > limits::validators_ceiling)
+        return Status::error("validators: at most " + std::to_string(limits::validators_ceiling) + " are supported");
+    auto params = params_from_json(o.if_contains("params"));
+    if (!params) return params.status();
+    g.params = *params;
     return g;
 }
 

@@ -1,7 +1,7 @@
 // Genesis: the chain's founding document (HOME/config/genesis.json, docs/genesis.md).
 //
-// It names the chain, its validators, its members with their roles, and which roles
-// may write which record kind. Its hash (SHA-256 of genesis_bytes) is the prev_hash of
+// It names the chain, its validators, its members with their roles, which roles may
+// write which record kind, and the chain parameters (chain/params.h). Its hash (SHA-256 of genesis_bytes) is the prev_hash of
 // block 1, so every block commits to it.
 #pragma once
 
@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "chain/block.h"
+#include "chain/params.h"
 
 namespace jchain::chain {
 
@@ -32,6 +33,8 @@ struct Genesis {
     ValidatorSet validators;
     std::vector<Member> members;                       // sorted by key, keys unique
     std::map<Kind, std::set<std::string>> policy;      // kind -> roles that may write it
+    ChainParams params;                                // limits that decide block validity
+
 
     const Member* find_member(const PublicKey& key) const;
 };
@@ -43,8 +46,9 @@ std::map<Kind, std::set<std::string>> default_policy();
 Bytes genesis_bytes(const Genesis& genesis);
 Hash genesis_hash(const Genesis& genesis);
 
-// JSON form (docs/genesis.md). Parsing checks every field and sorts members and
-// validators; an error names the offending field.
+// JSON form (docs/genesis.md). Parsing checks every field (a field of the wrong type or
+// an unknown parameter is an error, never a silent default), checks the parameters
+// (check_params) and sorts members and validators; an error names the offending field.
 boost::json::value genesis_to_json(const Genesis& genesis);
 Result<Genesis> genesis_from_json(const boost::json::value& json);
 Result<Genesis> read_genesis_file(const std::string& path);

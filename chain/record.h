@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chain/limits.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 
@@ -51,7 +52,8 @@ inline constexpr std::size_t metadata_entries_max = 16;
 inline constexpr std::size_t metadata_key_bytes_max = 32;
 inline constexpr std::size_t metadata_value_bytes_max = 256;
 inline constexpr std::size_t refs_max = 16;
-inline constexpr std::size_t record_signed_bytes_max = 8 * 1024;
+// The ceiling (chain/limits.h); a chain may set a lower params.record_bytes_max.
+inline constexpr std::size_t record_signed_bytes_max = limits::record_signed_bytes_ceiling;
 
 // The canonical bytes that are hashed and signed (docs/encoding.md, "Record").
 Bytes record_signed_bytes(const Record& record);

@@ -7,8 +7,8 @@ namespace jchain::consensus {
 namespace {
 
 enum : std::uint8_t { tag_proposal = 1, tag_vote = 2, tag_wal_round = 3, tag_wal_lock = 4 };
-constexpr std::size_t header_bytes_max = 512;
-constexpr std::size_t vote_bytes_max = 256;
+constexpr std::size_t header_bytes_max = chain::limits::header_bytes_max;
+constexpr std::size_t vote_bytes_max = chain::limits::vote_signed_bytes_max;
 
 void write_record(ByteWriter& w, const chain::Record& r) {
     w.var(chain::record_signed_bytes(r));
@@ -42,7 +42,7 @@ std::optional<ValuePtr> read_value(ByteReader& r, const CodecLimits& limits) {
     for (auto& id : v.block.record_ids)
         if (!r.fixed_into(id)) return std::nullopt;
     auto records = r.u32();
-    if (!records || *records > limits.records_per_block_max || *records * 68ull > r.remaining()) return std::nullopt;
+    if (!records || *records > limits.records_per_block_max || *records * chain::limits::record_wire_bytes_min > r.remaining()) return std::nullopt;
     v.records.reserve(*records);
     for (std::uint32_t i = 0; i < *records; ++i) {
         auto rec = read_record(r);
@@ -230,7 +230,7 @@ Bytes encode_records(const std::vector<chain::Record>& records) {
 std::optional<std::vector<chain::Record>> decode_records(ByteSpan bytes, const CodecLimits& limits) {
     ByteReader r(bytes);
     auto n = r.u32();
-    if (!n || *n > limits.records_per_block_max || *n * 68ull > r.remaining()) return std::nullopt;
+    if (!n || *n > limits.records_per_block_max || *n * chain::limits::record_wire_bytes_min > r.remaining()) return std::nullopt;
     std::vector<chain::Record> out;
     out.reserve(*n);
     for (std::uint32_t i = 0; i < *n; ++i) {

@@ -8,13 +8,16 @@
 #include <optional>
 #include <utility>
 
+#include "chain/limits.h"
 #include "consensus/engine.h"
 
 namespace jchain::consensus {
 
+// Defaults are the compile-time ceilings (chain/limits.h), which say why the largest
+// valid block fits a frame and the consensus log.
 struct CodecLimits {
-    std::size_t records_per_block_max = 10'000;
-    std::size_t validators_max = 1'000;
+    std::size_t records_per_block_max = chain::limits::block_records_ceiling;
+    std::size_t validators_max = chain::limits::validators_ceiling;
 };
 
 Bytes encode_message(const Message& m);

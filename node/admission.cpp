@@ -6,8 +6,8 @@ using chain::Reject;
 using chain::RejectReason;
 
 Admission::Admission(const chain::Genesis& genesis, const storage::BlockStore& store, Mempool& mempool,
-                     VerifyPool& pool, AdmissionLimits limits)
-    : genesis_(genesis), store_(store), mempool_(mempool), pool_(pool), limits_(limits) {
+                     VerifyPool& pool)
+    : genesis_(genesis), store_(store), mempool_(mempool), pool_(pool) {
     for (const auto& m : genesis_.members) member_keys_.emplace(m.key, *crypto::PreparedKey::from(m.key));
 }
 
@@ -16,10 +16,10 @@ std::optional<Reject> Admission::check_policy(const chain::Record& r, std::size_
     if (r.chain_id != genesis_.chain_id)
         return Reject{RejectReason::wrong_chain, "record is for chain '" + r.chain_id + "', this is '" + genesis_.chain_id + "'"};
     if (auto problem = chain::check_record_shape(r)) return Reject{RejectReason::invalid_record, *problem};
-    if (signed_bytes > chain::record_signed_bytes_max)
+    if (signed_bytes > genesis_.params.record_bytes_max)
         return Reject{RejectReason::too_large,
-                      "record exceeds " + std::to_string(chain::record_signed_bytes_max) + " signed bytes"};
-    const std::uint64_t window = limits_.client_time_window_ms;
+                      "record exceeds " + std::to_string(genesis_.params.record_bytes_max) + " signed bytes"};
+    const std::uint64_t window = genesis_.params.client_time_window_ms;
     if (r.client_time_ms + window < now_ms)
         return Reject{RejectReason::stale_timestamp, "client_time_ms is more than " + std::to_string(window / 1000) +
                                                          " s behind the node's clock"};
@@ -29,6 +29,7 @@ std::optional<Reject> Admission::check_policy(const chain::Record& r, std::size_
     if (r.kind == chain::Kind::governance)
         return Reject{RejectReason::not_supported, "governance records (approval by >2/3 of validators) are not supported yet"};
     const chain::Member* member = genesis_.find_member(r.submitter);
+    if (member && member->since_height > store_.height() + 1) member = nullptr;  // not yet in force
     if (!member) return Reject{RejectReason::unknown_member, "submitter " + to_hex(r.submitter.bytes) + " is not a member"};
     for (const auto& ref : r.refs)
         if (!store_.has_record(ref))

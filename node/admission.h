@@ -1,8 +1,13 @@
 // Admission: the only way a record enters the node. In order, cheapest first:
-// chain id, size, client time window, member and role policy, references, duplicates,
+// chain id, size, client time window (genesis params, against the node's clock), member
+// and role policy at the next height, references (committed ones only), duplicates,
 // then the signature (on the VerifyPool, once per node: blocks never re-verify), then
 // the atomic duplicate check and insert into the mempool. A refused record changes
 // nothing. Thread-safe.
+//
+// Admission may be stricter than the block-validity rule (chain/validity.h): it uses
+// the node's clock. It never decides whether a committed block is valid; a block from a
+// peer goes through the rule alone.
 #pragma once
 
 #include <map>
@@ -17,16 +22,11 @@
 
 namespace jchain::node {
 
-struct AdmissionLimits {
-    std::uint64_t client_time_window_ms = 10 * 60 * 1000;
-};
-
 using AdmitResult = std::variant<chain::Hash, chain::Reject>;  // the id, or why not
 
 class Admission {
 public:
-    Admission(const chain::Genesis& genesis, const storage::BlockStore& store, Mempool& mempool, VerifyPool& pool,
-              AdmissionLimits limits);
+    Admission(const chain::Genesis& genesis, const storage::BlockStore& store, Mempool& mempool, VerifyPool& pool);
 
     // Checks and admits each record; results are in input order.
     std::vector<AdmitResult> admit(std::vector<chain::Record> records, std::uint64_t now_ms);
@@ -41,7 +41,6 @@ private:
     const storage::BlockStore& store_;
     Mempool& mempool_;
     VerifyPool& pool_;
-    AdmissionLimits limits_;
     std::map<crypto::PublicKey, crypto::PreparedKey> member_keys_;  // parsed once, from genesis
 };
 

@@ -430,7 +430,14 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
     const std::uint64_t to = a.to == 0 ? tip : std::min(a.to, tip);
     if (a.from < 1 || a.from > std::max<std::uint64_t>(to, 1)) fail(exit_bad, "--from must be 1.." + std::to_string(to));
 
-    chain::ChainAuditor auditor(*genesis);
+    // Records committed before the block being audited: from the store when auditing a
+    // home (memory stays flat however long the chain), else remembered in memory.
+    std::optional<storage::StoreHistory> history;
+    if (store) history.emplace(*store, 1);
+    chain::ChainAuditor auditor(*genesis, history ? &*history : nullptr);
+    VerifyPool pool(0);  // every core verifies signatures
+    PoolVerifier verifier(*genesis, pool);
+    chain::TrustingVerifier before_from;
     std::vector<chain::AuditProblem> problems;
     const bool tty = stderr_is_terminal();
     chain::Block block;
@@ -441,7 +448,9 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
             problems.push_back({h, "", "block or certificate is missing or unreadable"});
             break;
         }
-        auto found = auditor.check_block(block, cert, records, h >= a.from);
+        if (history) history->set_below_height(h);
+        auto found = h >= a.from ? auditor.check_block(block, cert, records, verifier, /*check_certificate=*/true)
+                                 : auditor.check_block(block, cert, records, before_from, /*check_certificate=*/false);
         problems.insert(problems.end(), found.begin(), found.end());
         if (tty && (h % 100 == 0 || h == to)) std::cerr << "\raudited block " << h << "/" << to << std::flush;
     }
@@ -521,8 +530,12 @@ int run_cli(int argc, char** argv) {
     init->add_option("--p2p-listen", init_opts.p2p_listen, "P2P listen address")->capture_default_str();
     init->add_option("--member-name", init_opts.member_name, "the node's member name in genesis")->capture_default_str();
     init->add_option("--member-role", init_opts.member_role, "the node's member role in genesis")->capture_default_str();
+    std::vector<std::string> init_params;
+    init->add_option("--param", init_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
     init->callback([&] {
         action = [&] {
+            for (const auto& p : init_params)
+                if (auto s = apply_param(init_opts.params, p); !s) fail(exit_bad, s.message());
             if (auto s = init_home(init_opts); !s) fail(exit_bad, s.message());
             if (as_json) print_json(json::object{{"home", init_opts.home}});
             else std::cout << "initialised " << init_opts.home << "; start it with: jchain start --home " << init_opts.home << "\n";
@@ -570,8 +583,12 @@ int run_cli(int argc, char** argv) {
     testnet->add_option("--base-port", tn.base_port, "node i listens on P2P base+2i and RPC base+2i+1")
         ->capture_default_str();
     testnet->add_option("--chain-id", tn.chain_id, "chain id")->capture_default_str();
+    std::vector<std::string> testnet_params;
+    testnet->add_option("--param", testnet_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
     testnet->callback([&] {
         action = [&] {
+            for (const auto& p : testnet_params)
+                if (auto s = apply_param(tn.params, p); !s) fail(exit_bad, s.message());
             auto nodes = init_testnet(tn);
             if (!nodes) fail(exit_bad, nodes.message());
             const std::string demo = tn.out + "/demo_member_key.json";

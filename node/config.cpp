@@ -4,6 +4,9 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "chain/limits.h"
+#include "chain/params_table.h"
+
 namespace jchain::node {
 
 namespace {
@@ -26,8 +29,14 @@ Status read(const toml::table& table, std::string_view key, T& out, const std::s
 }
 
 Status only_keys(const toml::table& table, std::set<std::string_view> allowed, const std::string& where) {
-    for (const auto& [key, _] : table)
-        if (!allowed.count(key.str())) return Status::error("unknown setting " + where + std::string(key.str()));
+    for (const auto& [key, _] : table) {
+        if (allowed.count(key.str())) continue;
+        for (const auto& f : chain::param_fields())
+            if (f.name == key.str())
+                return Status::error(where + std::string(key.str()) + " is a chain parameter: it decides block validity, "
+                                     "so it lives in genesis.json params." + std::string(f.name) + ", not in node.toml");
+        return Status::error("unknown setting " + where + std::string(key.str()));
+    }
     return Status::ok();
 }
 
@@ -59,7 +68,7 @@ Result<NodeConfig> load_config(const std::string& path) {
         return Status::error(msg.str());
     }
     NodeConfig c;
-    Status s = only_keys(root, {"moniker", "role", "log_level", "rpc", "p2p", "consensus", "mempool", "admission"}, "");
+    Status s = only_keys(root, {"moniker", "role", "log_level", "rpc", "p2p", "consensus", "mempool", "admission", "sync"}, "");
     if (s) s = read(root, "moniker", c.moniker, "");
     if (s) s = read(root, "role", c.role, "");
     if (s) s = read(root, "log_level", c.log_level, "");
@@ -86,17 +95,29 @@ Result<NodeConfig> load_config(const std::string& path) {
         if (s) s = read(*cons, "block_records_max", c.block.block_records_max, "consensus.");
         if (s) s = read(*cons, "block_interval_ms", c.block.block_interval_ms, "consensus.");
         if (s) s = read(*cons, "empty_block_interval_ms", c.block.empty_block_interval_ms, "consensus.");
-        if (s && (c.block.block_records_max == 0 || c.block.block_records_max > 100'000))
-            s = Status::error("consensus.block_records_max must be 1..100000");
+        if (s && (c.block.block_records_max == 0 || c.block.block_records_max > chain::limits::block_records_ceiling))
+            s = Status::error("consensus.block_records_max must be 1.." +
+                              std::to_string(chain::limits::block_records_ceiling) +
+                              " (a proposer's own cap; the chain's limit is genesis params.block_records_max)");
     }
     if (auto* mp = root["mempool"].as_table(); s && mp) {
         s = only_keys(*mp, {"records_max"}, "mempool.");
         if (s) s = read(*mp, "records_max", c.mempool_records_max, "mempool.");
     }
     if (auto* adm = root["admission"].as_table(); s && adm) {
-        s = only_keys(*adm, {"client_time_window_ms", "verify_threads"}, "admission.");
-        if (s) s = read(*adm, "client_time_window_ms", c.client_time_window_ms, "admission.");
+        if (adm->contains("client_time_window_ms"))
+            s = Status::error("admission.client_time_window_ms has moved to genesis.json params.client_time_window_ms: "
+                              "it decides whether a block is valid, so every node must use the same value; "
+                              "delete it from node.toml");
+        if (s) s = only_keys(*adm, {"verify_threads"}, "admission.");
         if (s) s = read(*adm, "verify_threads", c.verify_threads, "admission.");
+    }
+    if (auto* sync = root["sync"].as_table(); s && sync) {
+        s = only_keys(*sync, {"verify_records", "recent_ms"}, "sync.");
+        if (s) s = read(*sync, "verify_records", c.sync_verify_records, "sync.");
+        if (s) s = read(*sync, "recent_ms", c.sync_recent_ms, "sync.");
+        if (s && c.sync_verify_records != "all" && c.sync_verify_records != "recent" && c.sync_verify_records != "none")
+            s = Status::error("sync.verify_records must be \"all\", \"recent\" or \"none\"");
     }
     if (s) {
         if (auto a = split_host_port(c.rpc_listen); !a) s = Status::error("rpc.listen: " + a.message());
@@ -132,10 +153,15 @@ std::string config_to_toml(const NodeConfig& c) {
       << "[mempool]\n"
       << "records_max = " << c.mempool_records_max << "\n\n"
       << "[admission]\n"
-      << "# a record's client_time_ms must be within this much of the node's clock\n"
-      << "client_time_window_ms = " << c.client_time_window_ms << "\n"
-      << "# signature verification threads; 0: one per core\n"
-      << "verify_threads = " << c.verify_threads << "\n";
+      << "# signature verification threads; 0: one per core. (The client-time window is a\n"
+      << "# chain parameter: genesis.json params.client_time_window_ms.)\n"
+      << "verify_threads = " << c.verify_threads << "\n\n"
+      << "[sync]\n"
+      << "# record signatures a node catching up verifies: \"all\" (trusts only genesis),\n"
+      << "# \"recent\" (blocks newer than recent_ms; older ones on their commit certificates),\n"
+      << "# \"none\" (certificates only). Certificates and every other rule are always checked.\n"
+      << "verify_records = \"" << c.sync_verify_records << "\"\n"
+      << "recent_ms = " << c.sync_recent_ms << "\n";
     return o.str();
 }
 

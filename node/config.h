@@ -27,8 +27,17 @@ struct NodeConfig {
     consensus::BlockPolicy block;
 
     std::size_t mempool_records_max = 200'000;
-    std::uint64_t client_time_window_ms = 10 * 60 * 1000;
     std::size_t verify_threads = 0;  // 0: one per core
+
+    // Block sync: which record signatures a node catching up verifies itself. Every
+    // synced block's commit certificate is always checked, and so is every other rule
+    // of chain/validity.h. "all": every record signature (trusts nothing but genesis);
+    // "recent": only records of blocks whose time is within sync_recent_ms of this
+    // node's clock (older history is taken on the certificates of more than 2/3 of the
+    // validators); "none": no record signature (the fastest; `jchain audit` can check
+    // them later). A local trust choice: it never changes which blocks are valid.
+    std::string sync_verify_records = "all";
+    std::uint64_t sync_recent_ms = 24ull * 3600 * 1000;
 };
 
 Result<NodeConfig> load_config(const std::string& path);

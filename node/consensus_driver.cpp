@@ -24,10 +24,21 @@ enum : std::uint8_t {
     frame_sync_block = 5,    // a certified block (consensus/codec.h)
 };
 
-constexpr std::uint64_t drift_ms_max = 2000;  // a new block's time vs. this node's clock
-constexpr std::size_t sync_blocks_per_request = 16;
+// Block sync: heights are fetched in aligned ranges, several ranges in flight across
+// peers at once, up to sync_window_blocks ahead of the tip and sync_fetched_bytes_max
+// held in memory; a range not answered in sync_retry is asked of another peer.
+constexpr std::uint64_t sync_range_blocks = 16;
+constexpr std::uint64_t sync_window_blocks = 256;
+constexpr std::size_t sync_fetched_bytes_max = 256u << 20;
+constexpr std::uint64_t sync_serve_blocks_max = 64;  // blocks sent for one request
+constexpr auto sync_retry = std::chrono::milliseconds(2000);
 constexpr auto sync_resend = std::chrono::milliseconds(300);
 constexpr auto status_every = std::chrono::milliseconds(1000);
+constexpr auto progress_every = std::chrono::seconds(5);
+// A peer whose blocks broke the rule this many times is ignored for peer_ignore.
+constexpr unsigned strikes_max = 3;
+constexpr auto peer_ignore = std::chrono::seconds(60);
+constexpr std::uint64_t expiry_every_ms = 1000;
 
 Bytes u64_bytes(std::uint64_t v) {
     ByteWriter w;
@@ -44,6 +55,19 @@ std::optional<std::uint64_t> read_u64(const Bytes& b) {
 
 std::shared_ptr<const Bytes> share(Bytes b) { return std::make_shared<const Bytes>(std::move(b)); }
 
+std::string peer_name(const crypto::PublicKey& peer) { return to_hex(peer.bytes).substr(0, 12); }
+
+consensus::TimeoutConfig timeouts_of(const chain::ChainParams& p) {
+    consensus::TimeoutConfig t;
+    t.propose_ms = p.timeout_propose_ms;
+    t.propose_delta_ms = p.timeout_propose_delta_ms;
+    t.prevote_ms = p.timeout_prevote_ms;
+    t.prevote_delta_ms = p.timeout_prevote_delta_ms;
+    t.precommit_ms = p.timeout_precommit_ms;
+    t.precommit_delta_ms = p.timeout_precommit_delta_ms;
+    return t;
+}
+
 }  // namespace
 
 struct ConsensusDriver::Event {
@@ -58,6 +82,8 @@ ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier
     : ctx_(std::move(context)), frontier_(frontier) {
     engine_config_.chain_id = ctx_.genesis.chain_id;
     engine_config_.validators = ctx_.genesis.validators;
+    engine_config_.timeouts = timeouts_of(ctx_.genesis.params);
+    record_verifier_ = std::make_unique<PoolVerifier>(ctx_.genesis, ctx_.pool);
     if (ctx_.validator) signer_ = std::make_unique<consensus::KeySigner>(ctx_.key);
     engine_ = std::make_unique<consensus::Engine>(engine_config_, signer_.get());
     tip_height_ = ctx_.store.height();
@@ -168,9 +194,17 @@ void ConsensusDriver::loop() {
             timers_.erase(timers_.begin());
             run(engine_->on_timeout(t));
         }
-        // Records waiting: start the height when the block policy says a block is due.
         const std::uint64_t now = now_ms();
-        if (!records_signalled_ && ctx_.mempool.size() > 0 &&
+        if (now >= last_expiry_ms_ + expiry_every_ms) expire_pending(now);
+        sync_step();
+        // Records waiting: start the height when the block policy says a block is due. A
+        // node catching up does not: it would only vote on a height long decided.
+        const bool behind = [&] {
+            for (const auto& [peer, h] : peer_heights_)
+                if (h > tip_height_ + 1) return true;
+            return false;
+        }();
+        if (!behind && !records_signalled_ && ctx_.mempool.size() > 0 &&
             consensus::records_to_cut(ctx_.config.block, now, last_commit_ms_, ctx_.mempool.size(),
                                       ctx_.mempool.oldest_ms().value_or(now)) > 0) {
             records_signalled_ = true;
@@ -179,14 +213,14 @@ void ConsensusDriver::loop() {
         if (Clock::now() >= next_status) {
             next_status = Clock::now() + status_every;
             network_->broadcast(frame_status, share(u64_bytes(tip_height_)));
-            for (const auto& [peer, h] : peer_heights_)
-                if (h > tip_height_) request_block(peer, tip_height_ + 1);
+            log_progress(false);
         }
         std::lock_guard lock(mutex_);
         status_.height = tip_height_;
         status_.round = engine_->round();
         for (const auto& [peer, h] : peer_heights_) status_.best_peer_height = std::max(status_.best_peer_height, h);
-        status_.catching_up = status_.best_peer_height > tip_height_ + 1;
+        status_.catching_up = behind;
+        status_.records_per_s = behind ? sync_rate_ : 0;
     }
 }
 
@@ -209,7 +243,11 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
                 return spdlog::debug("peer {}: {}", to_hex(peer.bytes).substr(0, 12), consensus::fault_name(*fault));
             const std::uint64_t h = consensus::message_height(*m);
             if (h <= tip_height_) return send_block(peer, h);  // the peer is behind: help it
-            if (h > engine_->height()) return request_block(peer, engine_->height());
+            if (h > engine_->height()) {  // it has committed h - 1: fetch what this node lacks
+                auto& known = peer_heights_[peer];
+                known = std::max(known, h - 1);
+                return sync_step();
+            }
             return run(engine_->on_message(*m));
         }
         case frame_records: {
@@ -227,27 +265,19 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
             auto h = read_u64(payload);
             if (!h) return;
             peer_heights_[peer] = *h;
-            if (*h > tip_height_) request_block(peer, tip_height_ + 1);
-            return;
+            return sync_step();
         }
-        case frame_sync_request: {
-            auto h = read_u64(payload);
-            if (!h) return;
-            for (std::uint64_t k = *h; k <= tip_height_ && k < *h + sync_blocks_per_request; ++k) send_block(peer, k);
-            return;
+        case frame_sync_request: {  // u64 first height, then (optional) u32 count
+            ByteReader r(payload);
+            auto from = r.u64();
+            std::optional<std::uint32_t> count = r.remaining() == 0 ? std::optional<std::uint32_t>(sync_range_blocks) : r.u32();
+            if (!from || !count || r.remaining() != 0) return;
+            return serve_blocks(peer, *from, *count);
         }
         case frame_sync_block: {
             auto block = consensus::decode_certified(payload);
-            if (!block || block->value->block.header.height != engine_->height()) return;
-            if (!check_value(*block->value, /*need_timely=*/false).valid) {
-                spdlog::warn("peer {}: sent an invalid block at height {}", to_hex(peer.bytes).substr(0, 12),
-                             block->value->block.header.height);
-                return;
-            }
-            run(engine_->on_certified(block->value, block->certificate));
-            if (auto it = peer_heights_.find(peer); it != peer_heights_.end() && it->second > tip_height_)
-                request_block(peer, tip_height_ + 1);
-            return;
+            if (!block) return punish(peer, "sent a sync block that does not decode");
+            return on_sync_block(peer, std::move(*block), payload.size());
         }
         default: return;
     }
@@ -270,11 +300,147 @@ void ConsensusDriver::send_block(const crypto::PublicKey& peer, std::uint64_t he
     if (sync_sent_.size() > 10'000) sync_sent_.clear();
 }
 
-void ConsensusDriver::request_block(const crypto::PublicKey& peer, std::uint64_t height) {
-    auto& last = sync_sent_[{peer, height + (1ull << 63)}];  // requests apart from sends
-    if (Clock::now() < last + sync_resend) return;
-    last = Clock::now();
-    network_->send(peer, frame_sync_request, share(u64_bytes(height)));
+void ConsensusDriver::serve_blocks(const crypto::PublicKey& peer, std::uint64_t from, std::uint64_t count) {
+    count = std::min(count, sync_serve_blocks_max);
+    for (std::uint64_t k = from; k <= tip_height_ && k < from + count; ++k) send_block(peer, k);
+}
+
+// Asks peers for the next ranges of blocks this node lacks: each aligned range of
+// sync_range_blocks heights from one peer that has them, rotating over peers, several
+// ranges in flight, re-asked of the next peer when a range is not answered in time.
+void ConsensusDriver::sync_step() {
+    std::uint64_t target = 0;
+    for (const auto& [peer, h] : peer_heights_) target = std::max(target, h);
+    std::erase_if(asked_, [&](const auto& a) { return a.first + sync_range_blocks <= tip_height_ + 1; });
+    if (target <= tip_height_) return;
+    if (!progress_.active) {
+        progress_ = {Clock::now(), tip_height_, frontier_.size(), true};
+        spdlog::info("sync: at height {}, peers are at {}; catching up (verify_records = {})", tip_height_, target,
+                     ctx_.config.sync_verify_records);
+    }
+    const auto now = Clock::now();
+    const std::uint64_t end = std::min(target, tip_height_ + sync_window_blocks);
+    for (std::uint64_t start = (tip_height_ / sync_range_blocks) * sync_range_blocks + 1; start <= end;
+         start += sync_range_blocks) {
+        if (fetched_bytes_ > sync_fetched_bytes_max) return;
+        const std::uint64_t last = std::min(start + sync_range_blocks - 1, end);
+        // Only the heights above the tip and not yet fetched are wanted.
+        std::uint64_t first = std::max(start, tip_height_ + 1);
+        while (first <= last && fetched_.count(first)) ++first;
+        if (first > last) continue;
+        auto it = asked_.find(start);
+        if (it != asked_.end() && now < it->second.when + sync_retry) continue;
+        // Candidates: peers that have the range's first missing height, not ignored.
+        std::vector<crypto::PublicKey> candidates;
+        for (const auto& [peer, h] : peer_heights_) {
+            if (h < first) continue;
+            if (auto ig = ignored_until_.find(peer); ig != ignored_until_.end() && now < ig->second) continue;
+            if (it != asked_.end() && peer == it->second.peer && peer_heights_.size() > 1) continue;  // try another
+            candidates.push_back(peer);
+        }
+        if (candidates.empty()) continue;
+        const crypto::PublicKey& peer = candidates[next_peer_++ % candidates.size()];
+        ByteWriter w;
+        w.u64(first);
+        w.u32(static_cast<std::uint32_t>(last - first + 1));
+        network_->send(peer, frame_sync_request, share(std::move(w).take()));
+        asked_[start] = {peer, now};
+    }
+}
+
+void ConsensusDriver::on_sync_block(const crypto::PublicKey& peer, consensus::CertifiedBlock block, std::size_t bytes) {
+    const std::uint64_t h = block.value->block.header.height;
+    if (h <= tip_height_ || h > tip_height_ + sync_window_blocks || fetched_.count(h)) return;
+    if (auto ig = ignored_until_.find(peer); ig != ignored_until_.end() && Clock::now() < ig->second) return;
+    fetched_bytes_ += bytes;
+    fetched_.emplace(h, Fetched{std::move(block), peer, bytes});
+    apply_fetched();
+    sync_step();
+}
+
+// Commits fetched blocks that extend the tip, in order. Each must pass the block-
+// validity rule (with this node's sync.verify_records choice of signature checks) and
+// carry a commit certificate of more than 2/3 of the validators.
+void ConsensusDriver::apply_fetched() {
+    chain::TrustingVerifier trusting;
+    record_verifier_->set_skip([this](const chain::Record& r, const chain::Hash& id) {
+        return ctx_.mempool.holds(id, r.signature);
+    });
+    for (auto it = fetched_.begin(); it != fetched_.end() && it->first <= tip_height_ + 1 && !halted_;
+         it = fetched_.begin()) {
+        Fetched f = std::move(it->second);
+        fetched_bytes_ -= f.bytes;
+        fetched_.erase(it);
+        if (f.block.value->block.header.height != tip_height_ + 1) continue;  // stale
+        const consensus::Value& v = *f.block.value;
+        const std::string& mode = ctx_.config.sync_verify_records;
+        const bool verify = mode == "all" ||
+                            (mode == "recent" && v.block.header.time_ms + ctx_.config.sync_recent_ms >= now_ms());
+        chain::BlockCheck checked = verify ? check_block(v, *record_verifier_) : check_block(v, trusting);
+        if (!checked.valid()) {
+            punish(f.peer, "sent block " + std::to_string(tip_height_ + 1) + " that breaks rule " +
+                               checked.faults.front().describe());
+            asked_.erase(((tip_height_) / sync_range_blocks) * sync_range_blocks + 1);
+            return;
+        }
+        if (auto why = chain::check_certificate(ctx_.genesis.chain_id, tip_height_ + 1, v.hash(), f.block.certificate,
+                                                ctx_.genesis.validators)) {
+            punish(f.peer, "sent block " + std::to_string(tip_height_ + 1) + " with a bad commit certificate: " + *why);
+            asked_.erase(((tip_height_) / sync_range_blocks) * sync_range_blocks + 1);
+            return;
+        }
+        const std::uint64_t before = tip_height_;
+        run(engine_->on_certified(f.block.value, f.block.certificate));
+        if (tip_height_ == before) return;  // the engine did not commit (it moved on, or halted)
+    }
+}
+
+void ConsensusDriver::punish(const crypto::PublicKey& peer, const std::string& why) {
+    const unsigned n = ++strikes_[peer];
+    spdlog::warn("peer {}: {}", peer_name(peer), why);
+    if (n >= strikes_max) {
+        strikes_.erase(peer);
+        ignored_until_[peer] = Clock::now() + peer_ignore;
+        spdlog::warn("peer {}: ignoring its blocks for {} s after {} invalid ones", peer_name(peer),
+                     std::chrono::duration_cast<std::chrono::seconds>(peer_ignore).count(), strikes_max);
+    }
+}
+
+// A progress line every progress_every while catching up, and one when done.
+void ConsensusDriver::log_progress(bool force) {
+    if (!progress_.active) return;
+    std::uint64_t target = 0;
+    for (const auto& [peer, h] : peer_heights_) target = std::max(target, h);
+    const auto now = Clock::now();
+    const double secs = std::chrono::duration<double>(now - progress_.at).count();
+    if (tip_height_ >= target) {
+        spdlog::info("sync: caught up at height {} ({} records in the ledger)", tip_height_, frontier_.size());
+        progress_.active = false;
+        sync_rate_ = 0;
+        return;
+    }
+    if (!force && now - progress_.at < progress_every) return;
+    const double records_per_s = secs > 0 ? static_cast<double>(frontier_.size() - progress_.records) / secs : 0;
+    const double blocks_per_s = secs > 0 ? static_cast<double>(tip_height_ - progress_.height) / secs : 0;
+    sync_rate_ = records_per_s;
+    const double eta = blocks_per_s > 0 ? static_cast<double>(target - tip_height_) / blocks_per_s : -1;
+    spdlog::info("sync: height {} of {}, {:.0f} records/s, {:.1f} blocks/s, ETA {}", tip_height_, target,
+                 records_per_s, blocks_per_s, eta < 0 ? std::string("unknown") : fmt::format("{:.0f} s", eta));
+    progress_.at = now;
+    progress_.height = tip_height_;
+    progress_.records = frontier_.size();
+}
+
+// Records whose client time has left the window of any block this node could still
+// take as timely leave the mempool; get_record says why.
+void ConsensusDriver::expire_pending(std::uint64_t now) {
+    last_expiry_ms_ = now;
+    const chain::ChainParams& p = ctx_.genesis.params;
+    const std::size_t gone = ctx_.mempool.expire(
+        [&](const chain::Record& r) { return r.client_time_ms + p.client_time_window_ms + p.block_time_drift_ms >= now; },
+        "expired before a block took it: its client_time_ms is more than params.client_time_window_ms (" +
+            std::to_string(p.client_time_window_ms) + " ms) before the chain's time; sign it again with a fresh time");
+    if (gone > 0) spdlog::info("mempool: {} records expired (client time out of the chain's window)", gone);
 }
 
 void ConsensusDriver::gossip(const std::vector<chain::Hash>& ids) {
@@ -282,57 +448,60 @@ void ConsensusDriver::gossip(const std::vector<chain::Hash>& ids) {
     std::vector<chain::Record> records;
     for (const auto& id : ids)
         if (auto r = ctx_.mempool.find(id)) records.push_back(std::move(*r));
-    constexpr std::size_t batch = 1000;
+    constexpr std::size_t batch = chain::limits::gossip_records_per_frame;
     for (std::size_t i = 0; i < records.size(); i += batch) {
         std::vector<chain::Record> part(records.begin() + i, records.begin() + std::min(records.size(), i + batch));
         network_->broadcast(frame_records, share(consensus::encode_records(part)));
     }
 }
 
+// The next block from pending records, oldest first: as many as this node's own cap
+// (node.toml) and the chain's limits allow, skipping records whose client time is out
+// of the window of the block's time (they expire from the mempool soon after).
 consensus::Value ConsensusDriver::build_value() {
-    auto pending = ctx_.mempool.peek(ctx_.config.block.block_records_max);
+    const chain::ChainParams& params = ctx_.genesis.params;
+    const std::size_t cap = std::min<std::size_t>(ctx_.config.block.block_records_max, params.block_records_max);
+    const std::uint64_t time = consensus::block_time_ms(now_ms(), tip_time_ms_);
+    auto pending = ctx_.mempool.peek(cap);
     consensus::Value v;
     std::vector<chain::Hash> ids;
+    std::uint64_t bytes = 0;
     for (auto& p : pending) {  // never committed: commits leave the mempool on this thread
+        if (!chain::within_client_window(params, p.record.client_time_ms, time)) continue;
+        const std::uint64_t wire = chain::limits::length_prefix_bytes + chain::record_signed_bytes(p.record).size() +
+                                   chain::limits::signature_bytes;
+        if (bytes + wire > params.block_bytes_max) break;
+        bytes += wire;
         ids.push_back(p.id);
         v.records.push_back(std::move(p.record));
     }
-    auto built = chain::build_block(ctx_.genesis.chain_id, tip_height_, tip_hash_,
-                                    consensus::block_time_ms(now_ms(), tip_time_ms_), frontier_, ids,
+    auto built = chain::build_block(ctx_.genesis.chain_id, tip_height_, tip_hash_, time, frontier_, ids,
                                     chain::validator_set_hash(ctx_.genesis.validators), ctx_.key.public_key);
     v.block = std::move(built.block);
     return v;
 }
 
+chain::BlockCheck ConsensusDriver::check_block(const consensus::Value& v, chain::RecordVerifier& verifier) {
+    const chain::ChainTip parent{tip_height_, tip_hash_, tip_time_ms_, frontier_};
+    const storage::StoreHistory history(ctx_.store);
+    return chain::check_block(ctx_.genesis, parent, history, v.block, v.records, verifier);
+}
+
+// A proposal: the block-validity rule (records already verified at admission are not
+// verified again), then timeliness against this node's clock.
 consensus::Validity ConsensusDriver::check_value(const consensus::Value& v, bool need_timely) {
-    const chain::BlockHeader& h = v.block.header;
     consensus::Validity out;
-    if (h.chain_id != ctx_.genesis.chain_id || h.height != tip_height_ + 1 || h.prev_hash != tip_hash_ ||
-        h.validator_set_hash != chain::validator_set_hash(ctx_.genesis.validators) ||
-        !ctx_.genesis.validators.find(h.proposer) || h.time_ms <= tip_time_ms_ ||
-        v.records.size() != v.block.record_ids.size() || v.records.size() > ctx_.config.block.block_records_max)
+    record_verifier_->set_skip([this](const chain::Record& r, const chain::Hash& id) {
+        return ctx_.mempool.holds(id, r.signature);
+    });
+    const chain::BlockCheck checked = check_block(v, *record_verifier_);
+    if (!checked.valid()) {
+        spdlog::warn("proposal for height {} by {} breaks rule {}", v.block.header.height,
+                     peer_name(v.block.header.proposer), checked.faults.front().describe());
         return out;
-    std::set<chain::Hash> seen;
-    std::vector<chain::Record> unknown;
-    for (std::size_t i = 0; i < v.records.size(); ++i) {
-        const chain::Hash& id = v.block.record_ids[i];
-        if (chain::record_id(v.records[i]) != id || !seen.insert(id).second) return out;
-        // A pending record is not committed (commits leave the mempool on this thread);
-        // any other goes through admission, which checks the store.
-        if (!ctx_.mempool.contains(id)) unknown.push_back(v.records[i]);
     }
-    if (!unknown.empty()) {  // not seen before: the same admission checks as a submit
-        auto ids = v.block.record_ids;
-        ctx_.admission.admit(std::move(unknown), now_ms());
-        for (const auto& id : ids)
-            if (!ctx_.mempool.contains(id)) return out;
-    }
-    auto rebuilt = chain::build_block(ctx_.genesis.chain_id, tip_height_, tip_hash_, h.time_ms, frontier_,
-                                      v.block.record_ids, h.validator_set_hash, h.proposer);
-    if (chain::block_hash(rebuilt.block.header) != v.hash()) return out;
     out.valid = true;
-    const std::uint64_t now = now_ms();
-    out.timely = !need_timely || (h.time_ms + drift_ms_max >= now && h.time_ms <= now + drift_ms_max);
+    out.timely = !need_timely || chain::is_timely(ctx_.genesis.params, v.block.header.time_ms, now_ms());
     return out;
 }
 
@@ -355,8 +524,14 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
     last_commit_ms_ = now_ms();
     records_signalled_ = false;
     ctx_.mempool.remove(b.record_ids);
+    std::erase_if(fetched_, [&](const auto& f) {
+        if (f.first > tip_height_) return false;
+        fetched_bytes_ -= f.second.bytes;
+        return true;
+    });
     ctx_.on_commit(TipInfo{tip_height_, tip_hash_, tip_time_ms_, frontier_.size(), frontier_.root()});
     spdlog::debug("committed block {} round {} with {} records", tip_height_, cert.round, value->records.size());
+    log_progress(false);
     return true;
 }
 

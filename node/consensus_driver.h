@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "consensus/codec.h"
 #include "consensus/engine.h"
 #include "node/admission.h"
 #include "node/config.h"
@@ -37,7 +38,8 @@ struct SyncStatus {
     std::uint64_t height = 0;            // last committed
     std::uint64_t best_peer_height = 0;  // highest height a peer reported
     std::uint32_t round = 0;             // consensus round at height + 1
-    bool catching_up = false;
+    bool catching_up = false;            // more than one block behind a peer: fetching, not voting
+    double records_per_s = 0;            // while catching up
 };
 
 class ConsensusDriver {
@@ -50,6 +52,7 @@ public:
         storage::BlockStore& store;
         Mempool& mempool;
         Admission& admission;
+        VerifyPool& pool;
         NodeMetrics& metrics;
         std::function<void(const TipInfo&)> on_commit;  // called on the driver thread
     };
@@ -75,10 +78,17 @@ private:
     void run(consensus::Actions actions);
     void on_frame(const crypto::PublicKey& peer, std::uint8_t type, const Bytes& payload);
     consensus::Validity check_value(const consensus::Value& value, bool need_timely);
+    chain::BlockCheck check_block(const consensus::Value& value, chain::RecordVerifier& verifier);
     consensus::Value build_value();
     bool commit(const consensus::ValuePtr& value, const chain::CommitCertificate& cert);
     void send_block(const crypto::PublicKey& peer, std::uint64_t height);
-    void request_block(const crypto::PublicKey& peer, std::uint64_t height);
+    void serve_blocks(const crypto::PublicKey& peer, std::uint64_t from, std::uint64_t count);
+    void sync_step();
+    void on_sync_block(const crypto::PublicKey& peer, consensus::CertifiedBlock block, std::size_t bytes);
+    void apply_fetched();
+    void punish(const crypto::PublicKey& peer, const std::string& why);
+    void log_progress(bool force);
+    void expire_pending(std::uint64_t now);
     void gossip(const std::vector<chain::Hash>& ids);
     void post(Event e);
     void halt(const std::string& why);
@@ -86,6 +96,7 @@ private:
     Context ctx_;
     consensus::EngineConfig engine_config_;
     consensus::KeyVerifier verifier_;
+    std::unique_ptr<PoolVerifier> record_verifier_;
     std::unique_ptr<consensus::KeySigner> signer_;
     std::unique_ptr<consensus::Engine> engine_;
     std::unique_ptr<storage::ConsensusWal> wal_;
@@ -103,6 +114,31 @@ private:
     std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;
     std::map<std::pair<crypto::PublicKey, std::uint64_t>, std::chrono::steady_clock::time_point> sync_sent_;
     std::map<crypto::PublicKey, std::uint64_t> peer_heights_;
+    std::uint64_t last_expiry_ms_ = 0;
+
+    // Block sync (driver thread): ranges of heights asked of peers, blocks fetched ahead
+    // of the tip, and peers whose blocks are ignored for a while after invalid ones.
+    struct Asked {
+        crypto::PublicKey peer;
+        std::chrono::steady_clock::time_point when;
+    };
+    struct Fetched {
+        consensus::CertifiedBlock block;
+        crypto::PublicKey peer;
+        std::size_t bytes = 0;
+    };
+    std::map<std::uint64_t, Asked> asked_;      // first height of a range -> who, when
+    std::map<std::uint64_t, Fetched> fetched_;  // height -> block, above the tip
+    std::size_t fetched_bytes_ = 0;
+    std::map<crypto::PublicKey, unsigned> strikes_;
+    std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> ignored_until_;
+    std::size_t next_peer_ = 0;  // round-robin over peers for sync requests
+    struct Progress {
+        std::chrono::steady_clock::time_point at;
+        std::uint64_t height = 0, records = 0;
+        bool active = false;
+    } progress_;
+    double sync_rate_ = 0;  // records/s over the last progress interval
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;

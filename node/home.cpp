@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "chain/genesis.h"
+#include "chain/params_table.h"
 #include "chain/json_codec.h"
 #include "crypto/keys.h"
 #include "node/node.h"
@@ -23,6 +24,26 @@ Status write_text(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+Status apply_param(chain::ChainParams& params, const std::string& assignment) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos) return Status::error("--param wants NAME=VALUE, not '" + assignment + "'");
+    const std::string name = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+    for (const auto& f : chain::param_fields()) {
+        if (f.name != name) continue;
+        std::uint64_t v = 0;
+        if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+            return Status::error("--param " + name + " wants a non-negative integer");
+        v = std::stoull(text);
+        if (v < f.min || v > f.max)
+            return Status::error("--param " + name + " must be " + std::to_string(f.min) + ".." + std::to_string(f.max));
+        params.*(f.field) = v;
+        return Status::ok();
+    }
+    std::string names;
+    for (const auto& f : chain::param_fields()) names += (names.empty() ? "" : ", ") + std::string(f.name);
+    return Status::error("--param: no chain parameter '" + name + "' (there are: " + names + ")");
+}
+
 bool home_exists(const std::string& home) { return std::filesystem::exists(HomePaths{home}.config_file()); }
 
 Status init_home(const InitOptions& o) {
@@ -38,9 +59,11 @@ Status init_home(const InitOptions& o) {
     const crypto::KeyPair node_key = crypto::generate_key();
     if (auto s = crypto::write_key_file(paths.node_key_file(), node_key); !s) return s;
 
+    if (auto problem = chain::check_params(o.params)) return Status::error(*problem);
     chain::Genesis g;
     g.chain_id = o.chain_id;
     g.genesis_time_ms = now_ms();
+    g.params = o.params;
     g.validators.validators.push_back({o.moniker, node_key.public_key, 1});
     g.members.push_back({o.member_name, node_key.public_key, o.member_role, 0});
     if (o.demo_member) {
@@ -69,9 +92,11 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
     if (o.base_port == 0 || o.base_port + 2 * n > 65535) return Status::error("--base-port leaves no room for the nodes");
     std::vector<TestnetNode> nodes;
     std::vector<crypto::KeyPair> keys;
+    if (auto problem = chain::check_params(o.params)) return Status::error(*problem);
     chain::Genesis g;
     g.chain_id = o.chain_id;
     g.genesis_time_ms = now_ms();
+    g.params = o.params;
     for (int i = 0; i < n; ++i) {
         const bool validator = i < o.validators;
         const std::string home = o.out + "/node" + std::to_string(i);

@@ -3,7 +3,10 @@
 
 #include <string>
 
+#include <map>
+
 #include "base/result.h"
+#include "chain/params.h"
 #include "node/config.h"
 
 namespace jchain::node {
@@ -17,7 +20,12 @@ struct InitOptions {
     std::string rpc_listen = "127.0.0.1:26657";
     std::string p2p_listen = "127.0.0.1:26656";
     bool demo_member = false;  // also write config/demo_member_key.json, a court member
+    chain::ChainParams params;  // genesis chain parameters
 };
+
+// Sets `params` from "NAME=VALUE" (--param on init, devnet and testnet); an error names
+// the parameter and its allowed range.
+Status apply_param(chain::ChainParams& params, const std::string& assignment);
 
 // Writes HOME/config/{node.toml,genesis.json,node_key.json} (and the demo member key),
 // with a genesis naming this node the only validator. Refuses a home that has a config.
@@ -31,6 +39,7 @@ struct TestnetOptions {
     int validators = 4;
     int observers = 0;
     std::uint16_t base_port = 26600;  // node i: P2P base + 2i, RPC base + 2i + 1
+    chain::ChainParams params;        // genesis chain parameters
 };
 
 struct TestnetNode {

@@ -45,6 +45,12 @@ bool Mempool::contains(const chain::Hash& id) const {
     return seq_of_.count(id) > 0;
 }
 
+bool Mempool::holds(const chain::Hash& id, const chain::Signature& signature) const {
+    std::lock_guard lock(mutex_);
+    auto it = seq_of_.find(id);
+    return it != seq_of_.end() && by_seq_.at(it->second).record.signature.bytes == signature.bytes;
+}
+
 std::size_t Mempool::size() const {
     std::lock_guard lock(mutex_);
     return by_seq_.size();
@@ -54,6 +60,34 @@ std::optional<std::uint64_t> Mempool::oldest_ms() const {
     std::lock_guard lock(mutex_);
     if (by_seq_.empty()) return std::nullopt;
     return by_seq_.begin()->second.arrived_ms;
+}
+
+std::size_t Mempool::expire(const std::function<bool(const chain::Record&)>& keep, const std::string& why) {
+    std::lock_guard lock(mutex_);
+    std::size_t removed = 0;
+    for (auto it = by_seq_.begin(); it != by_seq_.end();) {
+        if (keep(it->second.record)) {
+            ++it;
+            continue;
+        }
+        const chain::Hash id = it->second.id;
+        if (expired_.emplace(id, Expired{std::move(it->second.record), why}).second) expired_order_.push_back(id);
+        seq_of_.erase(id);
+        it = by_seq_.erase(it);
+        ++removed;
+    }
+    while (expired_order_.size() > expired_max) {
+        expired_.erase(expired_order_.front());
+        expired_order_.pop_front();
+    }
+    return removed;
+}
+
+std::optional<Mempool::Expired> Mempool::expired(const chain::Hash& id) const {
+    std::lock_guard lock(mutex_);
+    auto it = expired_.find(id);
+    if (it == expired_.end()) return std::nullopt;
+    return it->second;
 }
 
 }  // namespace jchain::node

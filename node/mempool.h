@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <deque>
+#include <string>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -47,9 +49,23 @@ public:
 
     std::optional<chain::Record> find(const chain::Hash& id) const;
     bool contains(const chain::Hash& id) const;
+    // True when the pool holds record `id` with exactly this signature: admission has
+    // verified it, so a proposal carrying it need not verify it again.
+    bool holds(const chain::Hash& id, const chain::Signature& signature) const;
     std::size_t size() const;
     // Arrival time of the oldest record; nullopt when empty.
     std::optional<std::uint64_t> oldest_ms() const;
+
+    // Removes every record `keep` says no to and remembers why (the last expired_max of
+    // them), so get_record can tell a client whose record will never commit. Returns
+    // how many left.
+    std::size_t expire(const std::function<bool(const chain::Record&)>& keep, const std::string& why);
+    struct Expired {
+        chain::Record record;
+        std::string reason;
+    };
+    std::optional<Expired> expired(const chain::Hash& id) const;
+    static constexpr std::size_t expired_max = 10'000;
 
 private:
     const std::size_t records_max_;
@@ -57,6 +73,8 @@ private:
     std::uint64_t next_seq_ = 0;
     std::map<std::uint64_t, PendingRecord> by_seq_;
     std::unordered_map<chain::Hash, std::uint64_t, HashHasher> seq_of_;
+    std::unordered_map<chain::Hash, Expired, HashHasher> expired_;
+    std::deque<chain::Hash> expired_order_;  // oldest first, for the bound
 };
 
 }  // namespace jchain::node

@@ -54,8 +54,7 @@ Node::Node(NodeConfig config, chain::Genesis genesis, crypto::KeyPair key, std::
       mempool_(config_.mempool_records_max),
       verify_pool_(config_.verify_threads),
       frontier_(frontier) {
-    admission_ = std::make_unique<Admission>(genesis_, *store_, mempool_, verify_pool_,
-                                             AdmissionLimits{config_.client_time_window_ms});
+    admission_ = std::make_unique<Admission>(genesis_, *store_, mempool_, verify_pool_);
     tip_.ledger_size = frontier_.size();
     tip_.ledger_root = frontier_.root();
     if (auto b = store_->block(store_->height())) {
@@ -77,7 +76,7 @@ Status Node::start() {
     if (!listen) return listen.status();
     driver_ = std::make_unique<ConsensusDriver>(
         ConsensusDriver::Context{config_, genesis_, key_, config_.role == "validator", *store_, mempool_, *admission_,
-                                 metrics_,
+                                 verify_pool_, metrics_,
                                  [this](const TipInfo& t) {
                                      std::lock_guard lock(tip_mutex_);
                                      metrics_.blocks_committed++;

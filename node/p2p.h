@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "chain/limits.h"
 #include "crypto/keys.h"
 
 namespace jchain::node {
@@ -28,7 +29,7 @@ struct P2pConfig {
     std::string listen = "127.0.0.1:26656";  // "host:port"; port 0 picks a free port
     std::vector<std::string> peers;          // "host:port" to dial
     std::string chain_id;                    // both ends must agree
-    std::size_t frame_bytes_max = 32u << 20;
+    std::size_t frame_bytes_max = chain::limits::frame_bytes_max;  // the largest valid block fits
     std::size_t queue_bytes_max = 64u << 20;  // per peer
     std::uint64_t redial_ms_min = 100;
     std::uint64_t redial_ms_max = 5000;

@@ -147,6 +147,11 @@ struct Service {
         }
         if (auto pending = node.mempool().find(*id))
             return json::value{{"id", hex(*id)}, {"record", chain::record_to_json(*pending)}, {"status", "pending"}};
+        if (auto expired = node.mempool().expired(*id))
+            return json::value{{"id", hex(*id)},
+                               {"record", chain::record_to_json(expired->record)},
+                               {"status", "expired"},
+                               {"reason", expired->reason}};
         return not_found("no record " + hex(*id));
     }
 

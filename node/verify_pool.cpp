@@ -65,4 +65,28 @@ std::vector<bool> VerifyPool::verify(const std::vector<Job>& jobs) {
     return std::vector<bool>(ok.begin(), ok.end());
 }
 
+PoolVerifier::PoolVerifier(const chain::Genesis& genesis, VerifyPool& pool) : pool_(pool) {
+    for (const auto& m : genesis.members)
+        if (auto k = crypto::PreparedKey::from(m.key)) keys_.emplace(m.key, *k);
+}
+
+std::vector<bool> PoolVerifier::verify(std::span<const chain::Record> records, std::span<const chain::Hash> ids) {
+    std::vector<bool> ok(records.size(), false);
+    std::vector<VerifyPool::Job> jobs;
+    std::vector<std::size_t> positions;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (skip_ && skip_(records[i], ids[i])) {
+            ok[i] = true;
+            continue;
+        }
+        auto key = keys_.find(records[i].submitter);
+        if (key == keys_.end()) continue;  // not a member: the rule refuses it anyway
+        jobs.push_back({&key->second, &ids[i], &records[i].signature});
+        positions.push_back(i);
+    }
+    const std::vector<bool> verified = pool_.verify(jobs);
+    for (std::size_t k = 0; k < positions.size(); ++k) ok[positions[k]] = verified[k];
+    return ok;
+}
+
 }  // namespace jchain::node

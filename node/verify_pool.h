@@ -10,7 +10,10 @@
 #include <thread>
 #include <vector>
 
-#include "chain/record.h"
+#include <map>
+
+#include "chain/genesis.h"
+#include "chain/validity.h"
 
 namespace jchain::node {
 
@@ -40,6 +43,21 @@ private:
     std::deque<std::function<void()>> tasks_;
     bool stopping_ = false;
     std::vector<std::thread> workers_;
+};
+
+// The block-validity rule's RecordVerifier on a VerifyPool: every core verifies. Keys
+// of the genesis members are parsed once. `skip(record, id)` (optional) names records already
+// verified, e.g. at admission; they count as valid without a second check.
+class PoolVerifier final : public chain::RecordVerifier {
+public:
+    PoolVerifier(const chain::Genesis& genesis, VerifyPool& pool);
+    void set_skip(std::function<bool(const chain::Record&, const chain::Hash&)> skip) { skip_ = std::move(skip); }
+    std::vector<bool> verify(std::span<const chain::Record> records, std::span<const chain::Hash> ids) override;
+
+private:
+    VerifyPool& pool_;
+    std::map<crypto::PublicKey, crypto::PreparedKey> keys_;
+    std::function<bool(const chain::Record&, const chain::Hash&)> skip_;
 };
 
 }  // namespace jchain::node

@@ -18,6 +18,7 @@
 #include "base/result.h"
 #include "chain/genesis.h"
 #include "chain/merkle.h"
+#include "chain/validity.h"
 
 namespace jchain::storage {
 
@@ -56,6 +57,26 @@ public:
     virtual Status commit_block(const chain::Block& block, const chain::CommitCertificate& certificate,
                                 const std::vector<chain::Record>& records,
                                 const std::vector<chain::MerkleNode>& nodes) = 0;
+};
+
+// Committed history for the block-validity rule, read from a store: the records of
+// blocks below `below_height` (0: every block in the store). A node checking its next
+// block uses 0; an audit of a store that already holds later blocks passes the height
+// being checked, so a record counts only where it was committed.
+class StoreHistory final : public chain::History {
+public:
+    explicit StoreHistory(const BlockStore& store, std::uint64_t below_height = 0)
+        : store_(store), below_height_(below_height) {}
+    void set_below_height(std::uint64_t h) { below_height_ = h; }
+    std::optional<chain::PublicKey> submitter_of(const Hash& id) const override {
+        auto r = store_.record(id);
+        if (!r || (below_height_ != 0 && r->height >= below_height_)) return std::nullopt;
+        return r->record.submitter;
+    }
+
+private:
+    const BlockStore& store_;
+    std::uint64_t below_height_;
 };
 
 }  // namespace jchain::storage

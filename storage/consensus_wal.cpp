@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "base/bytes.h"
 #include "crypto/hash.h"
@@ -14,7 +16,7 @@
 namespace jchain::storage {
 namespace {
 
-constexpr std::size_t frame_header_bytes = 12;
+constexpr std::size_t frame_header_bytes = ConsensusWal::frame_header_bytes;
 
 std::array<std::uint8_t, 8> checksum(std::uint32_t length, ByteSpan payload) {
     crypto::Sha256 h;
@@ -38,8 +40,70 @@ Bytes frame(ByteSpan payload) {
     return std::move(w).take();
 }
 
+// The payload length of the frame at `pos` if the frame is whole and passes its
+// checksum.
+std::optional<std::size_t> good_frame_length(ByteSpan data, std::size_t pos) {
+    if (data.size() - pos < frame_header_bytes) return std::nullopt;
+    ByteReader r(data.subspan(pos, frame_header_bytes));
+    const std::uint32_t length = *r.u32();
+    const auto sum = *r.fixed<8>();
+    if (length > ConsensusWal::entry_bytes_max || data.size() - pos - frame_header_bytes < length)
+        return std::nullopt;
+    if (checksum(length, data.subspan(pos + frame_header_bytes, length)) != sum) return std::nullopt;
+    return length;
+}
+
+// Why the bad frame at `pos` cannot be the torn final frame of `data` (the rule in
+// consensus_wal.h), or nothing when it can and the tail from `pos` may be cut.
+std::optional<std::string> corruption(ByteSpan data, std::size_t pos) {
+    const ByteSpan rest = data.subspan(pos);
+    // Zeros hold no frame: cutting them forgets nothing, however many there are.
+    if (std::all_of(rest.begin(), rest.end(), [](std::uint8_t b) { return b == 0; })) return std::nullopt;
+    if (rest.size() > ConsensusWal::frame_bytes_max)
+        return std::to_string(rest.size()) + " bytes from there to the end, more than one frame can hold";
+    if (rest.size() >= frame_header_bytes) {
+        const std::size_t length = *ByteReader(rest).u32();
+        if (frame_header_bytes + length < rest.size())
+            return "a whole frame that fails its checksum, with " +
+                   std::to_string(rest.size() - frame_header_bytes - length) + " bytes after it";
+    }
+    // A damaged length field can make a middle frame look short or last; the real
+    // last frame still ends the file. At most frame_bytes_max starts to try, and only
+    // a length that ends exactly at the end of the file costs a hash.
+    for (std::size_t q = pos + 1; data.size() - q >= frame_header_bytes; ++q) {
+        const std::size_t length = *ByteReader(data.subspan(q, 4)).u32();
+        if (q + frame_header_bytes + length == data.size() && good_frame_length(data, q))
+            return "a frame that is short or fails its checksum, yet the frame at byte " + std::to_string(q) +
+                   " passes its checksum and ends the file: the bad one is not the last";
+    }
+    return std::nullopt;
+}
+
 Status errno_status(const std::string& what, const std::string& path) {
     return Status::error(what + " " + path + ": " + std::strerror(errno));
+}
+
+// Every byte this file writes is synced before it counts, so a close can lose nothing
+// and its result is not a failure of the log; EBADF would be a bug here.
+void close_fd(int fd) {
+    const int rc = ::close(fd);
+    assert(rc == 0 || errno != EBADF);
+    (void)rc;
+}
+
+// Makes the directory entry of `file` (its creation or a rename onto it) durable.
+Status sync_dir(const std::string& file) {
+    std::string dir = std::filesystem::path(file).parent_path().string();
+    if (dir.empty()) dir = ".";
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return errno_status("cannot open the directory of the consensus log", dir);
+    if (::fsync(dfd) != 0) {
+        Status s = errno_status("cannot sync the directory of the consensus log", dir);
+        close_fd(dfd);
+        return s;
+    }
+    close_fd(dfd);
+    return Status::ok();
 }
 
 Status write_all(int fd, ByteSpan bytes, const std::string& path) {
@@ -62,6 +126,9 @@ Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(const std::string& path
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return errno_status("cannot open consensus log", path);
     std::unique_ptr<ConsensusWal> wal(new ConsensusWal(path, fd));
+    // Always, not only when created here: a run killed after creating the file may
+    // never have synced its directory entry.
+    if (Status s = sync_dir(path); !s) return s;
     Bytes data;
     std::uint8_t buf[1 << 16];
     for (;;) {
@@ -72,18 +139,22 @@ Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(const std::string& path
         data.insert(data.end(), buf, buf + n);
     }
     std::size_t pos = 0;
-    while (data.size() - pos >= frame_header_bytes) {
-        ByteReader r(ByteSpan(data).subspan(pos, frame_header_bytes));
-        const std::uint32_t length = *r.u32();
-        const auto sum = *r.fixed<8>();
-        if (length > entry_bytes_max || data.size() - pos - frame_header_bytes < length) break;
-        ByteSpan payload = ByteSpan(data).subspan(pos + frame_header_bytes, length);
-        if (checksum(length, payload) != sum) break;
+    while (pos < data.size()) {
+        const auto length = good_frame_length(data, pos);
+        if (!length) break;
+        ByteSpan payload = ByteSpan(data).subspan(pos + frame_header_bytes, *length);
         wal->entries_.emplace_back(payload.begin(), payload.end());
-        pos += frame_header_bytes + length;
+        pos += frame_header_bytes + *length;
     }
-    wal->truncated_bytes_ = data.size() - pos;
-    if (wal->truncated_bytes_ > 0) {
+    if (pos < data.size()) {
+        if (auto why = corruption(data, pos))
+            return Status::error(
+                "consensus log " + path + " is corrupt at byte offset " + std::to_string(pos) + " (" + *why +
+                "). The node refuses to start: cutting the log there could forget a vote this validator "
+                "signed. Inspect the file and restore it from a backup if you have one; move it aside only "
+                "if you are sure this validator will not vote again at the height it records (for "
+                "example, the chain has committed that height).");
+        wal->truncated_bytes_ = data.size() - pos;
         if (::ftruncate(fd, static_cast<off_t>(pos)) != 0 || ::fsync(fd) != 0)
             return errno_status("cannot cut the torn tail of consensus log", path);
     }
@@ -92,7 +163,7 @@ Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(const std::string& path
 }
 
 ConsensusWal::~ConsensusWal() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) close_fd(fd_);
 }
 
 Status ConsensusWal::append(ByteSpan entry) {
@@ -101,28 +172,24 @@ Status ConsensusWal::append(ByteSpan entry) {
 }
 
 Status ConsensusWal::restart(ByteSpan first) {
+    if (first.size() > entry_bytes_max) return Status::error("consensus log entry too large");
     const std::string tmp = path_ + ".new";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return errno_status("cannot create", tmp);
-    if (Status s = write_all(fd, frame(first), tmp); !s.is_ok()) {
-        ::close(fd);
+    Status s = write_all(fd, frame(first), tmp);
+    if (s && ::rename(tmp.c_str(), path_.c_str()) != 0)
+        s = errno_status("cannot rename " + tmp + " over", path_);
+    if (!s) {
+        // The old log is still at path_ and in fd_. The temporary file is left to the
+        // next restart (which truncates it) if it cannot be removed.
+        close_fd(fd);
+        ::unlink(tmp.c_str());
         return s;
     }
-    if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-        ::close(fd);
-        return errno_status("cannot rename over", path_);
-    }
-    const std::string dir = std::filesystem::path(path_).parent_path().string();
-    int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
-    ::close(fd_);
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    ::close(fd);
-    if (fd_ < 0) return errno_status("cannot reopen consensus log", path_);
-    return Status::ok();
+    // fd is now the log at path_, positioned after `first`; the old file is unlinked.
+    close_fd(fd_);
+    fd_ = fd;
+    return sync_dir(path_);
 }
 
 }  // namespace jchain::storage

@@ -15,6 +15,7 @@
 #include "chain/genesis.h"
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
+#include "chain/params_table.h"
 #include "chain/record.h"
 
 using namespace jchain;
@@ -421,7 +422,7 @@ TEST_CASE("the genesis vector: bytes and hash are frozen, and do not depend on J
 
     // The validator set's own bytes (with their tag) sit right after tag, chain id and time.
     const Bytes vset = *from_hex(text(vector_file("validator_set.json"), "validator_set_bytes"));
-    const std::size_t offset = (4 + std::string_view("jchain/genesis/v1").size()) + (4 + g->chain_id.size()) + 8;
+    const std::size_t offset = (4 + std::string_view("jchain/genesis/v2").size()) + (4 + g->chain_id.size()) + 8;
     REQUIRE(bytes.size() > offset + vset.size());
     CHECK(Bytes(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
                 bytes.begin() + static_cast<std::ptrdiff_t>(offset + vset.size())) == vset);
@@ -469,4 +470,156 @@ TEST_CASE("the genesis vector: bytes and hash are frozen, and do not depend on J
     other = *g;
     other.policy[chain::Kind::service].insert("police");
     CHECK(chain::genesis_hash(other) != chain::genesis_hash(*g));
+
+    // The vector sets some parameters away from their defaults, so it shows values are hashed.
+    CHECK(g->params != chain::ChainParams{});
+    CHECK(g->params.block_records_max == 5000);
+
+    // The params section ends the bytes: u32 count, then per parameter in name order a
+    // str name and a u64 value, written out here by hand.
+    Bytes params_section = {0, 0, 0, static_cast<std::uint8_t>(chain::param_fields().size())};
+    for (const auto& f : chain::param_fields()) {
+        params_section.insert(params_section.end(), {0, 0, 0, static_cast<std::uint8_t>(f.name.size())});
+        params_section.insert(params_section.end(), f.name.begin(), f.name.end());
+        const std::uint64_t value = g->params.*(f.field);
+        for (int shift = 56; shift >= 0; shift -= 8) params_section.push_back(static_cast<std::uint8_t>(value >> shift));
+    }
+    REQUIRE(bytes.size() > params_section.size());
+    CHECK(Bytes(bytes.end() - static_cast<std::ptrdiff_t>(params_section.size()), bytes.end()) == params_section);
+}
+
+namespace {
+
+// The vector's genesis JSON with `change` applied to its top-level object.
+template <class Change>
+json::value genesis_json_with(Change&& change) {
+    json::object o = vector_file("genesis.json").at("genesis").as_object();
+    change(o);
+    return o;
+}
+
+// The vector's genesis JSON with params.<name> set to `value`.
+json::value genesis_json_with_param(std::string_view name, const json::value& value) {
+    return genesis_json_with([&](json::object& o) { o["params"].as_object()[name] = value; });
+}
+
+// genesis_from_json refuses `genesis` with a message containing `expected`.
+void check_refused(const json::value& genesis, const std::string& expected) {
+    auto g = chain::genesis_from_json(genesis);
+    REQUIRE_MESSAGE(!g, "accepted: " << json::serialize(genesis));
+    CHECK_MESSAGE(g.message().find(expected) != std::string::npos, "'" << g.message() << "' does not name " << expected);
+}
+
+}  // namespace
+
+TEST_CASE("the parameter table lists every chain parameter once, sorted by name") {
+    const auto& fields = chain::param_fields();
+    // ChainParams holds only u64 values, so a field without a row would show in its size.
+    CHECK(sizeof(chain::ChainParams) == fields.size() * sizeof(std::uint64_t));
+    CHECK(std::is_sorted(fields.begin(), fields.end(),
+                         [](const chain::ParamField& a, const chain::ParamField& b) { return a.name < b.name; }));
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        for (std::size_t j = i + 1; j < fields.size(); ++j) {
+            CHECK(fields[i].name != fields[j].name);
+            CHECK(fields[i].field != fields[j].field);
+        }
+    const chain::ChainParams defaults;
+    for (const auto& f : fields) {
+        CAPTURE(f.name);
+        CHECK(f.min <= defaults.*(f.field));
+        CHECK(defaults.*(f.field) <= f.max);
+    }
+    CHECK_FALSE(chain::check_params(defaults));
+}
+
+TEST_CASE("changing any one chain parameter changes the genesis hash") {
+    auto g = chain::genesis_from_json(vector_file("genesis.json").at("genesis"));
+    REQUIRE(g);
+    const chain::Hash hash = chain::genesis_hash(*g);
+    for (const auto& f : chain::param_fields()) {
+        CAPTURE(f.name);
+        chain::Genesis other = *g;
+        other.params.*(f.field) ^= 1;
+        CHECK(chain::genesis_hash(other) != hash);
+        other.params.*(f.field) ^= 1;
+        CHECK(chain::genesis_hash(other) == hash);
+    }
+}
+
+TEST_CASE("parameters left out of genesis.json take their defaults, and genesis_to_json writes them all") {
+    const json::value vec = vector_file("genesis.json");
+    const auto& listed = vec.at("genesis").at("params").as_object();
+    REQUIRE(listed.size() == chain::param_fields().size());
+
+    // Without params: every default.
+    auto bare = chain::genesis_from_json(genesis_json_with([](json::object& o) { o.erase("params"); }));
+    REQUIRE_MESSAGE(bare, (bare ? "" : bare.message()));
+    CHECK(bare->params == chain::ChainParams{});
+    CHECK(chain::genesis_to_json(*bare).at("params").as_object().size() == chain::param_fields().size());
+
+    // Only the values that differ from the defaults: the same bytes as the full vector.
+    const chain::ChainParams defaults;
+    auto partial = chain::genesis_from_json(genesis_json_with([&](json::object& o) {
+        json::object params;
+        for (const auto& f : chain::param_fields())
+            if (listed.at(f.name).to_number<std::uint64_t>() != defaults.*(f.field)) params[f.name] = listed.at(f.name);
+        REQUIRE(params.size() == 3);
+        o["params"] = params;
+    }));
+    REQUIRE_MESSAGE(partial, (partial ? "" : partial.message()));
+    CHECK(to_hex(chain::genesis_bytes(*partial)) == text(vec, "genesis_bytes"));
+    CHECK(chain::genesis_to_json(*partial) == vec.at("genesis"));
+}
+
+TEST_CASE("a genesis.json parameter with an unknown name or of the wrong type is refused, naming it") {
+    check_refused(genesis_json_with_param("block_size_max", 5000), "params.block_size_max");
+    check_refused(genesis_json_with_param("Block_records_max", 5000), "params.Block_records_max");
+    check_refused(genesis_json_with_param("block_records_max", "5000"), "params.block_records_max");
+    check_refused(genesis_json_with_param("timeout_propose_ms", -1), "params.timeout_propose_ms");
+    check_refused(genesis_json_with_param("client_time_window_ms", 300000.5), "params.client_time_window_ms");
+    check_refused(genesis_json_with_param("block_time_drift_ms", true), "params.block_time_drift_ms");
+    check_refused(genesis_json_with_param("record_bytes_max", nullptr), "params.record_bytes_max");
+    check_refused(genesis_json_with([](json::object& o) { o["params"] = json::array{}; }), "params");
+}
+
+TEST_CASE("a genesis.json parameter outside its range is refused, naming it") {
+    check_refused(genesis_json_with_param("block_records_max", 0), "params.block_records_max");
+    check_refused(genesis_json_with_param("block_records_max", 10001), "params.block_records_max");
+    // block_bytes_max must hold one record of params.record_bytes_max on the wire (4 +
+    // record_bytes_max + 64 bytes): a block must be able to hold any valid record.
+    check_refused(genesis_json_with_param("block_bytes_max", 8259), "params.block_bytes_max");
+    CHECK(chain::genesis_from_json(genesis_json_with_param("block_bytes_max", 8260)));
+    auto small_records = [](std::uint64_t block_bytes) {
+        return genesis_json_with([&](json::object& o) {
+            o["params"].as_object()["record_bytes_max"] = 956;
+            o["params"].as_object()["block_bytes_max"] = block_bytes;
+        });
+    };
+    CHECK(chain::genesis_from_json(small_records(1024)));
+    check_refused(small_records(1023), "params.block_bytes_max");
+
+    // Every parameter: its bounds are accepted, one past them refused.
+    for (const auto& f : chain::param_fields()) {
+        CAPTURE(f.name);
+        const std::string name(f.name);
+        if (f.name != "block_bytes_max")  // its least value needs small records (above)
+            CHECK(chain::genesis_from_json(genesis_json_with_param(f.name, f.min)));
+        CHECK(chain::genesis_from_json(genesis_json_with_param(f.name, f.max)));
+        if (f.min > 0) check_refused(genesis_json_with_param(f.name, f.min - 1), "params." + name);
+        check_refused(genesis_json_with_param(f.name, f.max + 1), "params." + name);
+    }
+}
+
+TEST_CASE("a chain parameter at the top level of genesis.json is refused with a pointer to params") {
+    for (const auto& f : chain::param_fields()) {
+        CAPTURE(f.name);
+        const std::string name(f.name);
+        auto top_level = genesis_json_with([&](json::object& o) { o[f.name] = o.at("params").at(f.name); });
+        check_refused(top_level, name);
+        check_refused(top_level, "params");
+    }
+    check_refused(genesis_json_with([](json::object& o) { o["client_time_window_ms"] = 300000; }),
+                  "client_time_window_ms is a chain parameter");
+    check_refused(genesis_json_with([](json::object& o) { o["block_interval_ms"] = 1000; }),
+                  "unknown genesis field block_interval_ms");
 }

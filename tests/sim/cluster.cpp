@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "chain/block_builder.h"
+#include "chain/validity.h"
 #include "crypto/hash.h"
 
 namespace jchain::sim {
@@ -20,8 +21,13 @@ using consensus::ValuePtr;
 using chain::Hash;
 
 const std::string chain_id = "jchain-sim";
-constexpr std::uint64_t drift_ms_max = 500;  // a proposal's time must be this close to the clock
+// The simulated chain's parameters (its genesis): small blocks, and a client-time window
+// short enough that partitions and crashes outlast it, so a node that catches up
+// checks blocks whose records are long out of the window of its own clock.
 constexpr std::uint64_t block_records_max = 20;
+constexpr std::uint64_t client_time_window_ms = 3000;
+constexpr std::uint64_t drift_ms = 500;  // a proposal's time must be this close to the clock
+constexpr int members = 3;               // court members who sign the records
 
 // Verifying a signature is the simulator's main cost, and every broadcast reaches N-1
 // validators: remember each answer (verification is pure).
@@ -47,6 +53,44 @@ private:
     mutable std::map<Hash, bool> memo_;
 };
 
+// The block-validity rule's record verifier, memoised the same way (a record's id is
+// its signed digest, so id and signature name the check).
+class MemoRecordVerifier final : public chain::RecordVerifier {
+public:
+    std::vector<bool> verify(std::span<const chain::Record> records, std::span<const Hash> ids) override {
+        std::vector<bool> ok(records.size());
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            Bytes k(ids[i].begin(), ids[i].end());
+            k.insert(k.end(), records[i].signature.bytes.begin(), records[i].signature.bytes.end());
+            const Hash key = crypto::sha256(k);
+            auto it = memo_.find(key);
+            if (it == memo_.end()) {
+                if (memo_.size() > 200'000) memo_.clear();
+                it = memo_.emplace(key, crypto::verify(records[i].submitter, ids[i], records[i].signature)).first;
+            }
+            ok[i] = it->second;
+        }
+        return ok;
+    }
+
+private:
+    std::map<Hash, bool> memo_;
+};
+
+// Committed history of one simulated node, for the rule.
+class SimHistory final : public chain::History {
+public:
+    explicit SimHistory(const std::map<Hash, crypto::PublicKey>& committed) : committed_(committed) {}
+    std::optional<crypto::PublicKey> submitter_of(const Hash& id) const override {
+        auto it = committed_.find(id);
+        if (it == committed_.end()) return std::nullopt;
+        return it->second;
+    }
+
+private:
+    const std::map<Hash, crypto::PublicKey>& committed_;
+};
+
 struct Committed {
     ValuePtr value;
     chain::CommitCertificate cert;
@@ -67,8 +111,8 @@ struct SimNode {
     chain::MerkleFrontier frontier;
     Hash tip_hash{};
     std::uint64_t tip_time_ms = 0;
-    std::set<Hash> committed_ids;
-    std::set<Hash> pending;  // the mempool: lost in a crash
+    std::map<Hash, crypto::PublicKey> committed;  // record id -> submitter
+    std::map<Hash, chain::Record> pending;        // the mempool: lost in a crash
     std::map<std::uint64_t, Hash> precommitted;  // height -> last non-nil precommit (statistics)
     std::map<std::pair<int, std::uint64_t>, std::uint64_t> sync_sent_ms;  // (peer, height) -> when
 };
@@ -106,7 +150,23 @@ public:
         std::sort(set_.validators.begin(), set_.validators.end(),
                   [](const auto& a, const auto& b) { return a.key < b.key; });
         set_hash_ = chain::validator_set_hash(set_);
-        genesis_hash_ = crypto::sha256(as_bytes(std::string("jchain-sim genesis")));
+        genesis_.chain_id = chain_id;
+        genesis_.genesis_time_ms = 1'000'000 - 1;  // the simulated clocks start at 1,000,000 ms
+        genesis_.validators = set_;
+        for (int i = 0; i < members; ++i) {
+            crypto::PrivateKey k;
+            k.bytes[0] = 0x77;
+            k.bytes[31] = static_cast<std::uint8_t>(i + 1);
+            member_keys_.push_back(*crypto::key_pair_from_private(k));
+            genesis_.members.push_back({"court " + std::to_string(i), member_keys_.back().public_key, "court", 0});
+        }
+        std::sort(genesis_.members.begin(), genesis_.members.end(),
+                  [](const auto& a, const auto& b) { return a.key < b.key; });
+        genesis_.policy = chain::default_policy();
+        genesis_.params.block_records_max = block_records_max;
+        genesis_.params.client_time_window_ms = client_time_window_ms;
+        genesis_.params.block_time_drift_ms = drift_ms;
+        genesis_hash_ = chain::genesis_hash(genesis_);
         for (int i = 0; i < s.validators; ++i) {
             auto n = std::make_unique<SimNode>();
             n->index = i;
@@ -198,6 +258,13 @@ private:
             std::vector<int> side(nodes_.size());
             for (auto& x : side) x = static_cast<int>(rng_.below(2));
             partitions_.push_back({from, from + 500 + rng_.below(5000), side});
+        }
+        for (int i = 0; i < s_.isolations; ++i) {
+            const std::uint64_t from = rng_.below(s_.fault_phase_ms / 2);
+            std::vector<int> side(nodes_.size(), 0);
+            side[rng_.below(nodes_.size())] = 1;
+            partitions_.push_back(
+                {from, from + client_time_window_ms * 3 / 2 + rng_.below(client_time_window_ms * 3 / 2), side});
         }
         push({.time_ms = s_.fault_phase_ms, .type = EventType::heal});
     }
@@ -352,36 +419,47 @@ private:
         }
     }
 
-    // ---- The simulated ledger (what node/ does with LevelDB and the mempool).
+    // ---- The simulated ledger (what node/ does with LevelDB and the mempool). Values are
+    // checked with the production block-validity rule (chain/validity.h); a proposal
+    // also gets the timeliness check against the validator's clock.
     consensus::Validity check_value(const SimNode& n, const Value& v, bool need_timely) {
-        const chain::BlockHeader& h = v.block.header;
         consensus::Validity out;
-        std::set<Hash> seen;
-        for (const Hash& id : v.block.record_ids)
-            if (n.committed_ids.count(id) || !seen.insert(id).second) return out;
-        if (h.chain_id != chain_id || h.height != n.chain.size() + 1 || h.prev_hash != n.tip_hash ||
-            h.validator_set_hash != set_hash_ || !set_.find(h.proposer) || h.time_ms <= n.tip_time_ms ||
-            v.block.record_ids.size() > block_records_max || !v.records.empty())
-            return out;
-        auto rebuilt = chain::build_block(chain_id, n.chain.size(), n.tip_hash, h.time_ms, n.frontier,
-                                          v.block.record_ids, set_hash_, h.proposer);
-        if (chain::block_hash(rebuilt.block.header) != v.hash()) return out;
+        const chain::ChainTip parent{n.chain.size(), n.tip_hash, n.tip_time_ms, n.frontier};
+        const SimHistory history(n.committed);
+        if (!chain::check_block(genesis_, parent, history, v.block, v.records, record_verifier_).valid()) return out;
         out.valid = true;
-        const std::uint64_t now = clock(n);
-        out.timely = !need_timely || (h.time_ms + drift_ms_max >= now && h.time_ms <= now + drift_ms_max);
+        out.timely = !need_timely || chain::is_timely(genesis_.params, v.block.header.time_ms, clock(n));
         return out;
     }
 
+    // The proposer's block: pending records in the window of the block's time, up to
+    // the chain's limit.
     Value build_value(const SimNode& n) {
-        std::vector<Hash> ids;
-        for (const Hash& id : n.pending) {
-            if (ids.size() == block_records_max) break;
-            ids.push_back(id);
-        }
         const std::uint64_t time = std::max(clock(n), n.tip_time_ms + 1);
+        std::vector<Hash> ids;
+        std::vector<chain::Record> records;
+        for (const auto& [id, r] : n.pending) {
+            if (ids.size() == block_records_max) break;
+            if (!chain::within_client_window(genesis_.params, r.client_time_ms, time)) continue;
+            ids.push_back(id);
+            records.push_back(r);
+        }
         auto built = chain::build_block(chain_id, n.chain.size(), n.tip_hash, time, n.frontier, ids, set_hash_,
                                         n.key.public_key);
-        return Value{built.block, {}};
+        return Value{built.block, std::move(records)};
+    }
+
+    // A client signs a record now; its clock is off by up to 100 ms.
+    chain::Record new_record() {
+        chain::Record r;
+        r.chain_id = chain_id;
+        r.kind = chain::Kind::evidence;
+        r.content_hash = random_hash();
+        r.case_id = "(2026)sim" + std::to_string(rng_.below(100));
+        r.client_time_ms = now_ms_ + 1'000'000 - 100 + rng_.below(201);
+        r.nonce = rng_.next();
+        chain::sign_record(r, member_keys_[rng_.below(member_keys_.size())]);
+        return r;
     }
 
     void apply_commit(SimNode& n, const consensus::Commit& c) {
@@ -402,10 +480,14 @@ private:
         n.frontier = built.frontier;
         n.tip_hash = c.value->hash();
         n.tip_time_ms = h.time_ms;
-        for (const Hash& id : c.value->block.record_ids) {
-            n.committed_ids.insert(id);
-            n.pending.erase(id);
+        for (std::size_t i = 0; i < c.value->records.size(); ++i) {
+            n.committed.emplace(c.value->block.record_ids[i], c.value->records[i].submitter);
+            n.pending.erase(c.value->block.record_ids[i]);
         }
+        // Records that no block this node would take as timely can hold leave its mempool.
+        std::erase_if(n.pending, [&](const auto& p) {
+            return p.second.client_time_ms + client_time_window_ms + drift_ms < clock(n);
+        });
         n.chain.push_back({c.value, c.certificate});
         log(who + " commits height " + std::to_string(h.height) + " round " + std::to_string(c.certificate.round) +
             " with " + std::to_string(c.value->block.record_ids.size()) + " records");
@@ -449,11 +531,11 @@ private:
 
     void handle(const Event& e) {
         if (e.type == EventType::new_records) {
-            std::vector<Hash> ids(1 + rng_.below(5));
-            for (auto& id : ids) id = random_hash();
+            std::vector<chain::Record> records(1 + rng_.below(5));
+            for (auto& r : records) r = new_record();
             for (auto& n : nodes_) {
                 if (!n->up) continue;
-                n->pending.insert(ids.begin(), ids.end());
+                for (const auto& r : records) n->pending.emplace(chain::record_id(r), r);
                 push({.time_ms = now_ms_ + rng_.below(30), .type = EventType::records, .node = n->index,
                       .generation = n->generation});
             }
@@ -543,7 +625,9 @@ private:
     Rng rng_;
     chain::ValidatorSet set_;
     Hash set_hash_{}, genesis_hash_{};
-    std::vector<crypto::KeyPair> keys_;
+    chain::Genesis genesis_;
+    std::vector<crypto::KeyPair> keys_, member_keys_;
+    MemoRecordVerifier record_verifier_;
     std::vector<std::unique_ptr<SimNode>> nodes_;
     std::vector<Partition> partitions_;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> queue_;
@@ -571,6 +655,7 @@ Scenario Scenario::random(std::uint64_t seed, bool hostile) {
     s.crash_at_persist = rng.chance(0.3) ? 0.01 : 0;
     s.crashes = static_cast<int>(rng.below(4));
     s.partitions = static_cast<int>(rng.below(3));
+    s.isolations = static_cast<int>(rng.below(2));
     if (hostile) {
         s.byzantine = f;
         s.behaviours.assign(f, amnesia | split);
@@ -586,7 +671,7 @@ std::string Scenario::describe() const {
     o << "seed " << seed << ": " << validators << " validators, " << byzantine << " byzantine";
     for (unsigned b : behaviours) o << " [behaviours " << b << "]";
     o << ", loss " << loss << ", duplicate " << duplicate << ", delay spikes " << delay_spike << ", crash at persist "
-      << crash_at_persist << ", " << crashes << " crashes, " << partitions << " partitions"
+      << crash_at_persist << ", " << crashes << " crashes, " << partitions << " partitions, " << isolations << " isolations"
       << (unsafe_forget_lock ? ", LOCK RULE BROKEN ON PURPOSE" : "")
       << (unsafe_simple_majority ? ", QUORUM RULE BROKEN ON PURPOSE" : "");
     return o.str();

@@ -64,6 +64,10 @@ struct Scenario {
     double crash_at_persist = 0;          // chance to crash right after each persist
     int crashes = 0;                      // crash events in the fault phase
     int partitions = 0;
+    // Times one validator is cut off from every other for 1.5 to 3 client-time windows:
+    // when it heals it must catch up on blocks whose records are out of the window of
+    // its own clock, which only a clock-free validity rule allows.
+    int isolations = 0;
     std::uint64_t fault_phase_ms = 15'000;  // faults happen in [0, fault_phase_ms)
     std::uint64_t liveness_ms = 40'000;     // then this long with every fault healed
     std::uint64_t clock_skew_ms_max = 100;

@@ -53,6 +53,7 @@ struct TestChain {
         std::sort(genesis.members.begin(), genesis.members.end(),
                   [](const chain::Member& a, const chain::Member& b) { return a.key < b.key; });
         genesis.policy = chain::default_policy();
+        genesis.params.client_time_window_ms = 60'000;
     }
 
     chain::Record record(std::uint64_t n, const crypto::KeyPair& by, chain::Kind kind = chain::Kind::evidence,
