@@ -401,8 +401,8 @@ void ConsensusDriver::punish(const crypto::PublicKey& peer, const std::string& w
     if (n >= strikes_max) {
         strikes_.erase(peer);
         ignored_until_[peer] = Clock::now() + peer_ignore;
-        spdlog::warn("peer {}: ignoring its blocks for {} s after {} invalid ones", peer_name(peer),
-                     std::chrono::duration_cast<std::chrono::seconds>(peer_ignore).count(), strikes_max);
+        network_->disconnect(peer, std::chrono::duration_cast<std::chrono::milliseconds>(peer_ignore),
+                             std::to_string(strikes_max) + " invalid blocks");
     }
 }
 

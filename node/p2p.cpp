@@ -182,6 +182,7 @@ public:
     void broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload);
     bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
     std::vector<PeerInfo> peers() const;
+    void disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why);
 
 private:
     using LinkPtr = std::shared_ptr<Link>;
@@ -235,7 +236,23 @@ private:
 
     mutable std::mutex mutex_;
     std::map<crypto::PublicKey, LinkPtr> peers_;  // authenticated links, one per key; cleared by stop()
+    std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> banned_;  // I/O thread: refused until
 };
+
+void PeerNetwork::Impl::disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration,
+                                   const std::string& why) {
+    asio::post(io_, [this, peer, duration, why] {
+        banned_[peer] = std::chrono::steady_clock::now() + duration;
+        LinkPtr link;
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = peers_.find(peer); it != peers_.end()) link = it->second;
+        }
+        spdlog::warn("p2p: disconnecting {} for {} s: {}", short_key(peer),
+                     std::chrono::duration_cast<std::chrono::seconds>(duration).count(), why);
+        if (link) close(link, "disconnected: " + why);
+    });
+}
 
 Status PeerNetwork::Impl::start() {
     std::lock_guard stop_lock(stop_mutex_);
@@ -629,6 +646,10 @@ void PeerNetwork::Impl::on_handshake_frame(const LinkPtr& link) {
             return close(link, "own key");
         }
         if (!allowed_.contains(*key)) return close(link, "key " + short_key(*key) + " not allowed");
+        if (auto b = banned_.find(*key); b != banned_.end()) {
+            if (std::chrono::steady_clock::now() < b->second) return close(link, "key " + short_key(*key) + " is disconnected for a while");
+            banned_.erase(b);
+        }
         link->hello_received = true;
         link->peer_key = *key;
         const auto sig = crypto::sign(key_.private_key,
@@ -773,5 +794,8 @@ bool PeerNetwork::send(const crypto::PublicKey& peer, std::uint8_t type, std::sh
     return impl_->send(peer, type, std::move(payload));
 }
 std::vector<PeerInfo> PeerNetwork::peers() const { return impl_->peers(); }
+void PeerNetwork::disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why) {
+    impl_->disconnect(peer, duration, why);
+}
 
 }  // namespace jchain::node

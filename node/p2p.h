@@ -12,6 +12,7 @@
 // network's own I/O thread, one at a time; they must not block for long.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -73,6 +74,9 @@ public:
     void broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload);
     bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
     std::vector<PeerInfo> peers() const;
+    // Closes the link to `peer` (if any) and refuses its handshakes for `duration`: a
+    // peer that broke the rules (e.g. kept sending invalid blocks). `why` is logged.
+    void disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why);
 
 private:
     class Impl;

@@ -731,3 +731,25 @@ TEST_CASE("p2p: start names the address it cannot use; an unstarted network stop
     never.stop();
     CHECK(never.peers().empty());
 }
+
+TEST_CASE("p2p: a peer disconnected for a while is dropped, refused while the ban lasts, and linked again after") {
+    QuietLogs quiet;
+    TestNode a, b;
+    const std::set<PublicKey> allowed{a.key(), b.key()};
+    REQUIRE(a.start(test_config(), allowed).is_ok());
+    auto cb = test_config();
+    cb.peers = {a.address()};
+    cb.redial_ms_max = 200;
+    REQUIRE(b.start(cb, allowed).is_ok());
+    REQUIRE(eventually([&] { return one_link(a, b); }));
+
+    a.net().disconnect(b.key(), std::chrono::milliseconds(1500), "test");
+    REQUIRE(eventually([&] { return !a.has_peer(b.key()) && a.downs(b.key()) == 1; }));
+    // b keeps redialling every 200 ms; a refuses it until the ban ends.
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    CHECK_FALSE(a.has_peer(b.key()));
+    CHECK(a.ups(b.key()) == 1);
+    REQUIRE(eventually([&] { return a.has_peer(b.key()) && a.ups(b.key()) == 2; }, std::chrono::milliseconds(5000)));
+    a.stop();
+    b.stop();
+}
