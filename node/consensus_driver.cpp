@@ -535,6 +535,18 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
     return true;
 }
 
+bool ConsensusDriver::flush_deferred_round() {
+    if (deferred_height_ == 0) return true;
+    const std::uint64_t h = deferred_height_;
+    deferred_height_ = 0;
+    if (Status s = wal_->restart(deferred_round_); !s) {
+        halt("cannot write the consensus log: " + s.message());
+        return false;
+    }
+    wal_height_ = std::max(wal_height_, h);
+    return true;
+}
+
 void ConsensusDriver::run(consensus::Actions first) {
     std::deque<consensus::Action> todo(std::make_move_iterator(first.begin()), std::make_move_iterator(first.end()));
     auto more = [&](consensus::Actions a) {
@@ -544,12 +556,24 @@ void ConsensusDriver::run(consensus::Actions first) {
         consensus::Action a = std::move(todo.front());
         todo.pop_front();
         if (auto* p = std::get_if<consensus::Persist>(&a)) {
-            const Bytes bytes = consensus::encode_wal_entry(p->entry);
             const std::uint64_t h = consensus::wal_entry_height(p->entry);
+            // Entering a new height is written lazily: until this validator persists
+            // anything else at that height or sends anything, losing it in a crash loses
+            // nothing (it has signed nothing there, and restarts at round 0 of it). A node
+            // catching up enters a height per synced block, and would otherwise rewrite
+            // and sync the log for each.
+            if (std::holds_alternative<consensus::WalRound>(p->entry) && h > wal_height_) {
+                deferred_round_ = consensus::encode_wal_entry(p->entry);
+                deferred_height_ = h;
+                continue;
+            }
+            if (!flush_deferred_round()) return;
+            const Bytes bytes = consensus::encode_wal_entry(p->entry);
             Status s = h > wal_height_ ? wal_->restart(bytes) : wal_->append(bytes);
             if (!s) return halt("cannot write the consensus log: " + s.message());
             wal_height_ = std::max(wal_height_, h);
         } else if (auto* b = std::get_if<consensus::Broadcast>(&a)) {
+            if (!flush_deferred_round()) return;
             network_->broadcast(frame_consensus, share(consensus::encode_message(b->message)));
         } else if (auto* t = std::get_if<consensus::ScheduleTimeout>(&a)) {
             timers_.emplace(Clock::now() + std::chrono::milliseconds(t->delay_ms), t->timeout);

@@ -89,6 +89,7 @@ private:
     void punish(const crypto::PublicKey& peer, const std::string& why);
     void log_progress(bool force);
     void expire_pending(std::uint64_t now);
+    [[nodiscard]] bool flush_deferred_round();
     void gossip(const std::vector<chain::Hash>& ids);
     void post(Event e);
     void halt(const std::string& why);
@@ -101,6 +102,9 @@ private:
     std::unique_ptr<consensus::Engine> engine_;
     std::unique_ptr<storage::ConsensusWal> wal_;
     std::uint64_t wal_height_ = 0;
+    // A new height's first log entry, not yet written (run()); 0: none.
+    Bytes deferred_round_;
+    std::uint64_t deferred_height_ = 0;
     std::unique_ptr<PeerNetwork> network_;
     std::atomic<int> connected_peers_{0};
 

@@ -743,13 +743,17 @@ TEST_CASE("p2p: a peer disconnected for a while is dropped, refused while the ba
     REQUIRE(b.start(cb, allowed).is_ok());
     REQUIRE(eventually([&] { return one_link(a, b); }));
 
-    a.net().disconnect(b.key(), std::chrono::milliseconds(1500), "test");
+    const auto banned_at = std::chrono::steady_clock::now();
+    const auto ban = std::chrono::milliseconds(4000);
+    a.net().disconnect(b.key(), ban, "test");
     REQUIRE(eventually([&] { return !a.has_peer(b.key()) && a.downs(b.key()) == 1; }));
     // b keeps redialling every 200 ms; a refuses it until the ban ends.
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
-    CHECK_FALSE(a.has_peer(b.key()));
-    CHECK(a.ups(b.key()) == 1);
-    REQUIRE(eventually([&] { return a.has_peer(b.key()) && a.ups(b.key()) == 2; }, std::chrono::milliseconds(5000)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    if (std::chrono::steady_clock::now() < banned_at + ban) {  // a loaded machine may have slept past it
+        CHECK_FALSE(a.has_peer(b.key()));
+        CHECK(a.ups(b.key()) == 1);
+    }
+    REQUIRE(eventually([&] { return a.has_peer(b.key()) && a.ups(b.key()) == 2; }, std::chrono::milliseconds(10000)));
     a.stop();
     b.stop();
 }
