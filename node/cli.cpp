@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -390,11 +391,20 @@ BlockSource rpc_source(const std::string& url) {
                     auto answers = json::parse(reply->body, ec);
                     if (ec || !answers.is_array()) return false;
                     std::vector<std::optional<chain::Record>> ordered(batch.size());
+                    // The node is not trusted: an answer's id must name a request of
+                    // this batch, and a record only counts under the id it hashes to
+                    // (the auditor then checks it against the block's list).
                     for (const auto& a : answers.as_array()) {
-                        const auto* result = a.as_object().if_contains("result");
-                        if (!result) continue;
-                        auto r = chain::record_from_json(result->at("record"));
-                        if (r) ordered[u64(a.at("id")) - i] = *r;
+                        const auto* o = a.if_object();
+                        const auto* id = o ? o->if_contains("id") : nullptr;
+                        const auto* result = o ? o->if_contains("result") : nullptr;
+                        if (!id || !id->is_uint64() || !result || !result->is_object()) continue;
+                        const std::uint64_t k = id->as_uint64();
+                        if (k < i || k - i >= ordered.size()) continue;
+                        const auto* record = result->as_object().if_contains("record");
+                        if (!record) continue;
+                        auto r = chain::record_from_json(*record);
+                        if (r && chain::record_id(*r) == b.record_ids[k]) ordered[k - i] = *r;
                     }
                     for (auto& r : ordered)
                         if (r) rs.push_back(std::move(*r));
@@ -441,6 +451,7 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
     chain::TrustingVerifier before_from;
     std::vector<chain::AuditProblem> problems;
     const bool tty = stderr_is_terminal();
+    const auto audit_started = std::chrono::steady_clock::now();
     chain::Block block;
     chain::CommitCertificate cert;
     std::vector<chain::Record> records;
@@ -453,7 +464,12 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
         auto found = h >= a.from ? auditor.check_block(block, cert, records, verifier, /*check_certificate=*/true)
                                  : auditor.check_block(block, cert, records, before_from, /*check_certificate=*/false);
         problems.insert(problems.end(), found.begin(), found.end());
-        if (tty && (h % 100 == 0 || h == to)) std::cerr << "\raudited block " << h << "/" << to << std::flush;
+        if (tty && (h % 100 == 0 || h == to)) {
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - audit_started).count();
+            const double rate = secs > 0 ? static_cast<double>(auditor.records_checked()) / secs : 0;
+            std::cerr << "\raudited block " << h << "/" << to << ", " << auditor.records_checked() << " records, "
+                      << static_cast<std::uint64_t>(rate) << " records/s" << std::flush;
+        }
     }
     if (tty) std::cerr << "\n";
     const bool ok = problems.empty();

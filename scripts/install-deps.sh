@@ -6,7 +6,7 @@ packages=(
   libsecp256k1-dev libleveldb-dev libsnappy-dev libssl-dev openssl
   libboost1.81-dev libboost-json1.81-dev libcereal-dev doctest-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  python3
+  python3 nodejs
 )
 missing=()
 for p in "${packages[@]}"; do
