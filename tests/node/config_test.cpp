@@ -1,0 +1,68 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "node/config.h"
+#include "tests/support/test_chain.h"
+
+using namespace jchain;
+
+namespace {
+
+Result<node::NodeConfig> load(const std::string& toml) {
+    static test::TempDir dir;
+    const std::string path = dir / "node.toml";
+    std::ofstream(path) << toml;
+    return node::load_config(path);
+}
+
+}  // namespace
+
+TEST_CASE("a node.toml setting that moved to genesis is refused with where it went") {
+    auto moved = load("[admission]\nclient_time_window_ms = 600000\n");
+    REQUIRE_FALSE(moved);
+    CHECK(moved.message().find("genesis.json params.client_time_window_ms") != std::string::npos);
+
+    // Any chain parameter, in any table, is pointed to genesis.
+    for (const char* toml : {"[consensus]\ntimeout_propose_ms = 3000\n", "[mempool]\nrecord_bytes_max = 100\n",
+                             "block_time_drift_ms = 10\n"}) {
+        auto r = load(toml);
+        REQUIRE_FALSE(r);
+        CHECK_MESSAGE(r.message().find("chain parameter") != std::string::npos, r.message());
+        CHECK(r.message().find("genesis.json params.") != std::string::npos);
+    }
+    auto typo = load("[consensus]\nblock_record_max = 10\n");
+    REQUIRE_FALSE(typo);
+    CHECK(typo.message().find("unknown setting consensus.block_record_max") != std::string::npos);
+}
+
+TEST_CASE("sync.verify_records takes all, recent or none, and nothing else") {
+    auto defaults = load("");
+    REQUIRE(defaults);
+    CHECK(defaults->sync_verify_records == "all");
+    for (const char* mode : {"all", "recent", "none"}) {
+        auto r = load(std::string("[sync]\nverify_records = \"") + mode + "\"\nrecent_ms = 1000\n");
+        REQUIRE(r);
+        CHECK(r->sync_verify_records == mode);
+        CHECK(r->sync_recent_ms == 1000);
+    }
+    auto bad = load("[sync]\nverify_records = \"some\"\n");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.message().find("sync.verify_records") != std::string::npos);
+}
+
+TEST_CASE("a proposer's own block cap may not exceed the codec's ceiling") {
+    CHECK(load("[consensus]\nblock_records_max = 10000\n"));
+    auto over = load("[consensus]\nblock_records_max = 10001\n");
+    REQUIRE_FALSE(over);
+    CHECK(over.message().find("consensus.block_records_max") != std::string::npos);
+}
+
+TEST_CASE("the node.toml jchain init writes loads back to the same settings") {
+    node::NodeConfig c;
+    c.sync_verify_records = "recent";
+    auto back = load(node::config_to_toml(c));
+    REQUIRE_MESSAGE(back.is_ok(), (back ? std::string() : back.message()));
+    CHECK(back->sync_verify_records == "recent");
+    CHECK(back->block.block_records_max == c.block.block_records_max);
+}
