@@ -398,8 +398,10 @@ BlockSource rpc_source(const std::string& url) {
                         const auto* o = a.if_object();
                         const auto* id = o ? o->if_contains("id") : nullptr;
                         const auto* result = o ? o->if_contains("result") : nullptr;
-                        if (!id || !id->is_uint64() || !result || !result->is_object()) continue;
-                        const std::uint64_t k = id->as_uint64();
+                        if (!id || !result || !result->is_object()) continue;
+                        const auto k_id = id->if_int64();  // JSON parses small numbers as int64
+                        if (!k_id || *k_id < 0) continue;
+                        const auto k = static_cast<std::uint64_t>(*k_id);
                         if (k < i || k - i >= ordered.size()) continue;
                         const auto* record = result->as_object().if_contains("record");
                         if (!record) continue;

@@ -71,7 +71,7 @@ consensus::TimeoutConfig timeouts_of(const chain::ChainParams& p) {
 }  // namespace
 
 struct ConsensusDriver::Event {
-    enum Kind { frame, admitted, connected } kind = frame;
+    enum Kind { frame, admitted, connected, disconnected } kind = frame;
     crypto::PublicKey peer;
     std::uint8_t type = 0;
     Bytes payload;
@@ -127,7 +127,7 @@ Status ConsensusDriver::start(const std::string& wal_path) {
         },
         [this](const crypto::PublicKey& peer, bool connected) {
             connected_peers_ += connected ? 1 : -1;
-            if (connected) post(Event{Event::connected, peer, 0, {}, {}});
+            post(Event{connected ? Event::connected : Event::disconnected, peer, 0, {}, {}});
         });
     if (Status s = network_->start(); !s) return s;
 
@@ -200,8 +200,10 @@ void ConsensusDriver::loop() {
         // Records waiting: start the height when the block policy says a block is due. A
         // node catching up does not: it would only vote on a height long decided.
         const bool behind = [&] {
+            // Only peers that answer count: one claiming a height it never serves must
+            // not keep this node from voting.
             for (const auto& [peer, h] : peer_heights_)
-                if (h > tip_height_ + 1) return true;
+                if (h > tip_height_ + 1 && !unresponsive_.count(peer) && !ignored(peer)) return true;
             return false;
         }();
         if (!behind && !records_signalled_ && ctx_.mempool.size() > 0 &&
@@ -227,6 +229,10 @@ void ConsensusDriver::loop() {
 void ConsensusDriver::handle(Event& e) {
     switch (e.kind) {
         case Event::admitted: gossip(e.ids); return;
+        case Event::disconnected:  // its claimed height and its unanswered ranges go with it
+            peer_heights_.erase(e.peer);
+            std::erase_if(asked_, [&](const auto& a) { return a.second.peer == e.peer; });
+            return;
         case Event::connected:
             network_->send(e.peer, frame_status, share(u64_bytes(tip_height_)));
             return;
@@ -330,11 +336,11 @@ void ConsensusDriver::sync_step() {
         if (first > last) continue;
         auto it = asked_.find(start);
         if (it != asked_.end() && now < it->second.when + sync_retry) continue;
+        if (it != asked_.end()) unresponsive_.insert(it->second.peer);  // it did not answer in time
         // Candidates: peers that have the range's first missing height, not ignored.
         std::vector<crypto::PublicKey> candidates;
         for (const auto& [peer, h] : peer_heights_) {
-            if (h < first) continue;
-            if (auto ig = ignored_until_.find(peer); ig != ignored_until_.end() && now < ig->second) continue;
+            if (h < first || ignored(peer)) continue;
             if (it != asked_.end() && peer == it->second.peer && peer_heights_.size() > 1) continue;  // try another
             candidates.push_back(peer);
         }
@@ -351,7 +357,7 @@ void ConsensusDriver::sync_step() {
 void ConsensusDriver::on_sync_block(const crypto::PublicKey& peer, consensus::CertifiedBlock block, std::size_t bytes) {
     const std::uint64_t h = block.value->block.header.height;
     if (h <= tip_height_ || h > tip_height_ + sync_window_blocks || fetched_.count(h)) return;
-    if (auto ig = ignored_until_.find(peer); ig != ignored_until_.end() && Clock::now() < ig->second) return;
+    if (ignored(peer)) return;
     fetched_bytes_ += bytes;
     fetched_.emplace(h, Fetched{std::move(block), peer, bytes});
     apply_fetched();
@@ -389,10 +395,16 @@ void ConsensusDriver::apply_fetched() {
             asked_.erase(((tip_height_) / sync_range_blocks) * sync_range_blocks + 1);
             return;
         }
+        unresponsive_.erase(f.peer);  // it served a valid block
         const std::uint64_t before = tip_height_;
         run(engine_->on_certified(f.block.value, f.block.certificate));
         if (tip_height_ == before) return;  // the engine did not commit (it moved on, or halted)
     }
+}
+
+bool ConsensusDriver::ignored(const crypto::PublicKey& peer) const {
+    auto it = ignored_until_.find(peer);
+    return it != ignored_until_.end() && Clock::now() < it->second;
 }
 
 void ConsensusDriver::punish(const crypto::PublicKey& peer, const std::string& why) {

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "consensus/codec.h"
@@ -87,6 +88,7 @@ private:
     void on_sync_block(const crypto::PublicKey& peer, consensus::CertifiedBlock block, std::size_t bytes);
     void apply_fetched();
     void punish(const crypto::PublicKey& peer, const std::string& why);
+    bool ignored(const crypto::PublicKey& peer) const;
     void log_progress(bool force);
     void expire_pending(std::uint64_t now);
     [[nodiscard]] bool flush_deferred_round();
@@ -136,6 +138,7 @@ private:
     std::size_t fetched_bytes_ = 0;
     std::map<crypto::PublicKey, unsigned> strikes_;
     std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> ignored_until_;
+    std::set<crypto::PublicKey> unresponsive_;  // left a range unanswered; cleared by a valid block
     std::size_t next_peer_ = 0;  // round-robin over peers for sync requests
     struct Progress {
         std::chrono::steady_clock::time_point at;
