@@ -52,13 +52,17 @@ std::string BlockFault::describe() const {
     return out;
 }
 
+namespace {
+// |a - b| <= bound, for any u64 values (no sum that could wrap).
+bool within(std::uint64_t a, std::uint64_t b, std::uint64_t bound) { return (a > b ? a - b : b - a) <= bound; }
+}  // namespace
+
 bool is_timely(const ChainParams& params, std::uint64_t block_time_ms, std::uint64_t now_ms) {
-    return block_time_ms + params.block_time_drift_ms >= now_ms && block_time_ms <= now_ms + params.block_time_drift_ms;
+    return within(block_time_ms, now_ms, params.block_time_drift_ms);
 }
 
 bool within_client_window(const ChainParams& params, std::uint64_t client_time_ms, std::uint64_t block_time_ms) {
-    const std::uint64_t w = params.client_time_window_ms;
-    return client_time_ms + w >= block_time_ms && client_time_ms <= block_time_ms + w;
+    return within(client_time_ms, block_time_ms, params.client_time_window_ms);
 }
 
 BlockCheck check_block(const Genesis& genesis, const ChainTip& parent, const History& history, const Block& block,

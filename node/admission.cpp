@@ -20,10 +20,10 @@ std::optional<Reject> Admission::check_policy(const chain::Record& r, std::size_
         return Reject{RejectReason::too_large,
                       "record exceeds " + std::to_string(genesis_.params.record_bytes_max) + " signed bytes"};
     const std::uint64_t window = genesis_.params.client_time_window_ms;
-    if (r.client_time_ms + window < now_ms)
+    if (r.client_time_ms < now_ms && now_ms - r.client_time_ms > window)
         return Reject{RejectReason::stale_timestamp, "client_time_ms is more than " + std::to_string(window / 1000) +
                                                          " s behind the node's clock"};
-    if (r.client_time_ms > now_ms + window)
+    if (r.client_time_ms > now_ms && r.client_time_ms - now_ms > window)
         return Reject{RejectReason::stale_timestamp, "client_time_ms is more than " + std::to_string(window / 1000) +
                                                          " s ahead of the node's clock"};
     if (r.kind == chain::Kind::governance)

@@ -217,6 +217,15 @@ TEST_CASE("the caller's verifier decides which signatures are checked, never whi
                 BlockRule::permission));
 }
 
+TEST_CASE("the time windows hold at the ends of u64, where a sum would wrap") {
+    chain::ChainParams p;
+    p.client_time_window_ms = 600'000;
+    CHECK_FALSE(chain::within_client_window(p, UINT64_MAX - 10, 1'700'000'000'000));
+    CHECK_FALSE(chain::within_client_window(p, 0, UINT64_MAX - 10));
+    CHECK(chain::within_client_window(p, UINT64_MAX - 10, UINT64_MAX));
+    CHECK_FALSE(chain::is_timely(p, UINT64_MAX - 1, 5));
+}
+
 TEST_CASE("timeliness is a proposal's check against a clock, apart from validity") {
     chain::ChainParams p;
     p.block_time_drift_ms = 2000;

@@ -84,6 +84,12 @@ TEST_CASE("every refused record gets its reason and leaves the mempool unchanged
     SUBCASE("client time too old and too new") {
         check(f.tc.record(1, f.tc.court, Kind::evidence, now - 60'001), RejectReason::stale_timestamp);
         check(f.tc.record(2, f.tc.court, Kind::evidence, now + 60'001), RejectReason::stale_timestamp);
+        // Near the top of u64, a sum with the window would wrap: still "ahead", never "behind".
+        auto far = f.tc.record(3, f.tc.court, Kind::evidence, UINT64_MAX - 1000);
+        auto results = f.admission.admit({far}, now);
+        REQUIRE(std::holds_alternative<chain::Reject>(results[0]));
+        CHECK(std::get<chain::Reject>(results[0]).reason == RejectReason::stale_timestamp);
+        CHECK(std::get<chain::Reject>(results[0]).message.find("ahead") != std::string::npos);
     }
     SUBCASE("a record at every field limit stays within the signed-bytes limit") {
         auto r = f.tc.record(1, f.tc.court);
