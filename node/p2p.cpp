@@ -1,6 +1,6 @@
 #include "node/p2p.h"
 
-#include <openssl/rand.h>
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,16 +12,20 @@
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <random>
+#include <span>
 #include <string_view>
 #include <thread>
 #include <utility>
 
 #include "base/bytes.h"
+#include "crypto/aead.h"
+#include "crypto/ecdh.h"
 #include "crypto/hash.h"
 
 namespace jchain::node {
@@ -30,7 +34,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
-using Nonce = std::array<std::uint8_t, 32>;
 using std::chrono::milliseconds;
 
 // Frame types this file uses itself (docs/p2p.md); callers' types are below 0xF0.
@@ -40,16 +43,28 @@ constexpr std::uint8_t frame_auth = 0xF1;
 constexpr std::uint8_t frame_ping = 0xF2;
 
 constexpr std::uint32_t hello_magic = 0x4A43484E;  // "JCHN"
-constexpr std::uint16_t hello_version = 1;
-constexpr std::string_view handshake_domain = "jchain/p2p-handshake/v1";
+constexpr std::uint16_t hello_version = 2;
+// Domain strings of the v2 handshake (docs/p2p.md): the transcript hash, the signed auth
+// digest, and the HKDF info of the session keys.
+constexpr std::string_view transcript_domain = "jchain/p2p-handshake/v2";
+constexpr std::string_view auth_domain = "jchain/p2p-auth/v2";
+constexpr std::string_view session_key_info = "jchain/p2p/v2 keys";
+// Roles, as signed in the auth: the end that dialled is the initiator.
+constexpr std::uint8_t role_initiator = 1;
+constexpr std::uint8_t role_responder = 2;
 
 // Limits (docs/p2p.md).
-constexpr std::size_t frame_header_bytes = 5;             // u32 length, u8 type
+constexpr std::size_t frame_length_bytes = 4;             // a frame's u32 length
+constexpr std::size_t tag_bytes = crypto::aead_tag_bytes;  // a sealed frame's Poly1305 tag
+// What a sealed frame costs beyond its payload: length, type and tag. Queues count it.
+constexpr std::size_t frame_overhead_bytes = frame_length_bytes + 1 + tag_bytes;
 constexpr std::size_t chain_id_bytes_max = 256;           // in a hello
 constexpr std::uint32_t handshake_frame_bytes_max = 1024;  // before a link is authenticated
 constexpr std::size_t handshakes_max = 64;                // unauthenticated links at once
-constexpr std::size_t hello_nonces_kept = 64;             // to recognise a link to ourselves
+constexpr std::size_t ephemeral_keys_kept = 64;           // to recognise a link to ourselves
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
+// A link's write buffer (one sealed frame) is given back after a frame larger than this.
+constexpr std::size_t write_buffer_bytes_kept = 1 << 20;
 // Every tick each authenticated link with nothing waiting to go out gets a ping; a link
 // that has received no byte for idle_ticks_max ticks is dead (a peer that vanished
 // without closing its socket) and is closed, so that the peer can link again.
@@ -85,21 +100,58 @@ std::optional<HostPort> split_address(const std::string& address) {
     return HostPort{host, static_cast<std::uint16_t>(value)};
 }
 
-// The digest a link's end signs: `signer` proves its key to `other`, which chose `nonce`.
-crypto::Hash handshake_digest(std::string_view chain_id, const Nonce& nonce, const crypto::PublicKey& signer,
-                              const crypto::PublicKey& other) {
+// ---- The v2 handshake's key schedule (docs/p2p.md), pure functions ----
+
+// th: binds the chain, both hellos (both static and both ephemeral keys) and who dialled.
+crypto::Hash transcript_hash(std::string_view chain_id, ByteSpan initiator_hello, ByteSpan responder_hello) {
     ByteWriter w;
-    w.str(handshake_domain);
+    w.str(transcript_domain);
     w.str(chain_id);
-    w.fixed(nonce);
-    w.fixed(signer.bytes);
-    w.fixed(other.bytes);
+    w.var(initiator_hello);
+    w.var(responder_hello);
     return crypto::sha256(w.bytes());
 }
 
-// One frame waiting to be written; the payload is shared between peers.
+struct SessionKeys {
+    crypto::AeadKey initiator_to_responder{}, responder_to_initiator{};
+};
+
+// HKDF-SHA256 of the ephemeral keys' shared secret, salted with th.
+Result<SessionKeys> session_keys(const crypto::SharedSecret& secret, const crypto::Hash& transcript) {
+    auto okm = crypto::hkdf_sha256(secret, transcript, as_bytes(session_key_info), 64);
+    if (!okm) return okm.status();
+    SessionKeys keys;
+    std::copy_n(okm->begin(), 32, keys.initiator_to_responder.begin());
+    std::copy_n(okm->begin() + 32, 32, keys.responder_to_initiator.begin());
+    OPENSSL_cleanse(okm->data(), okm->size());
+    return keys;
+}
+
+// The digest the end in `role` signs with its static key.
+crypto::Hash auth_digest(const crypto::Hash& transcript, std::uint8_t role) {
+    ByteWriter w;
+    w.str(auth_domain);
+    w.fixed(transcript);
+    w.u8(role);
+    return crypto::sha256(w.bytes());
+}
+
+// The nonce of a direction's `counter`-th sealed frame: 4 zero bytes, u64 big-endian.
+crypto::AeadNonce frame_nonce(std::uint64_t counter) {
+    crypto::AeadNonce nonce{};
+    for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(counter >> (8 * (7 - i)));
+    return nonce;
+}
+
+std::array<std::uint8_t, frame_length_bytes> length_header(std::uint32_t length) {
+    return {static_cast<std::uint8_t>(length >> 24), static_cast<std::uint8_t>(length >> 16),
+            static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)};
+}
+
+// One frame waiting to be written, in plaintext: the payload is shared between peers,
+// and each link seals its own copy when the frame's turn to be written comes.
 struct Outgoing {
-    std::array<std::uint8_t, frame_header_bytes> header{};
+    std::uint8_t type = 0;
     std::shared_ptr<const Bytes> payload;
     std::size_t accounted_bytes = 0;  // counted in the link's queued_bytes (caller frames only)
 };
@@ -111,6 +163,11 @@ struct Link {
     Link(tcp::socket s, Dialer* d, std::string remote)
         : socket(std::move(s)), handshake_timer(socket.get_executor()), dialer(d), outbound(d != nullptr),
           address(std::move(remote)) {}
+    ~Link() {
+        OPENSSL_cleanse(ephemeral.private_key.bytes.data(), ephemeral.private_key.bytes.size());
+        OPENSSL_cleanse(send_key.data(), send_key.size());
+        OPENSSL_cleanse(receive_key.data(), receive_key.size());
+    }
 
     tcp::socket socket;
     asio::steady_timer handshake_timer;
@@ -119,21 +176,28 @@ struct Link {
     const std::string address;
 
     // Handshake.
-    Nonce nonce{};  // ours, sent in our hello
-    bool hello_received = false;
-    bool established = false;  // authenticated and in peers_
+    crypto::KeyPair ephemeral;               // ours, for this link only; private half wiped after use
+    std::shared_ptr<const Bytes> hello_sent;  // our hello's payload, until th is computed
+    bool hello_received = false;  // the peer's hello checked out: keys derived, frames sealed
+    bool established = false;     // authenticated and in peers_
     bool closed = false;
     crypto::PublicKey peer_key;  // valid once hello_received
+    crypto::Hash transcript{};   // th, once hello_received
 
-    // Reading: u32 length, then type and payload.
-    std::array<std::uint8_t, 4> length_bytes{};
+    // The channel, once hello_received: one key and one frame counter per direction.
+    crypto::AeadKey send_key{}, receive_key{};
+    std::uint64_t send_counter = 0, receive_counter = 0;
+
+    // Reading: u32 length, then type and payload (sealed: their ciphertext, then the tag).
+    std::array<std::uint8_t, frame_length_bytes> length_bytes{};
     std::uint8_t type = 0;
     Bytes payload;
     unsigned idle_ticks = 0;
 
-    // Writing: at most one async_write in flight, for out.front().
+    // Writing: at most one async_write in flight, for out.front(), from write_buffer.
     std::deque<Outgoing> out;
     bool writing = false;
+    Bytes write_buffer;  // out.front() as it goes on the wire (sealed but for the hello)
 
     // Guarded by Impl::mutex_.
     std::uint64_t frames_sent = 0, frames_received = 0, frames_dropped = 0;
@@ -200,6 +264,7 @@ private:
     void start_link(const LinkPtr& link);
     void read_length(const LinkPtr& link);
     void read_body(const LinkPtr& link);
+    bool open_frame(const LinkPtr& link);
     void on_frame(const LinkPtr& link);
     void on_handshake_frame(const LinkPtr& link);
     void establish(const LinkPtr& link);
@@ -226,7 +291,7 @@ private:
     std::vector<std::unique_ptr<Dialer>> dialers_;
     std::set<LinkPtr> links_;         // I/O thread: every open link
     std::size_t handshaking_ = 0;     // I/O thread: open links not yet authenticated
-    std::deque<Nonce> hello_nonces_;  // I/O thread: our latest hello nonces
+    std::deque<crypto::PublicKey> ephemeral_keys_;  // I/O thread: our latest links' ephemeral keys
     std::minstd_rand rng_;            // I/O thread: redial jitter
     std::thread thread_;
     std::atomic<std::uint16_t> port_{0};
@@ -259,8 +324,9 @@ Status PeerNetwork::Impl::start() {
     if (started_) return Status::error("p2p: start() called twice");
     if (config_.chain_id.size() > chain_id_bytes_max)
         return Status::error("p2p: chain id longer than " + std::to_string(chain_id_bytes_max) + " bytes");
-    if (config_.frame_bytes_max < 1 || config_.frame_bytes_max > 0xFFFF'FFFFu)
-        return Status::error("p2p: frame_bytes_max must be in [1, 2^32 - 1]");
+    // A sealed frame's length (plaintext and tag) must fit its u32.
+    if (config_.frame_bytes_max < 1 || config_.frame_bytes_max > 0xFFFF'FFFFu - tag_bytes)
+        return Status::error("p2p: frame_bytes_max must be in [1, 2^32 - 17]");
     if (config_.redial_ms_min == 0 || config_.redial_ms_max < config_.redial_ms_min)
         return Status::error("p2p: need 0 < redial_ms_min <= redial_ms_max");
 
@@ -366,7 +432,7 @@ void PeerNetwork::Impl::run() {
 // ---- Caller side ----
 
 bool PeerNetwork::Impl::reserve(Link& link, std::size_t payload_bytes) {
-    const std::size_t frame_bytes = frame_header_bytes + payload_bytes;
+    const std::size_t frame_bytes = frame_overhead_bytes + payload_bytes;
     if (1 + payload_bytes > config_.frame_bytes_max || link.queued_bytes + frame_bytes > config_.queue_bytes_max) {
         ++link.frames_dropped;
         return false;
@@ -385,7 +451,7 @@ bool PeerNetwork::Impl::send(const crypto::PublicKey& peer, std::uint8_t type, s
         if (it == peers_.end() || !reserve(*it->second, payload->size())) return false;
         link = it->second;
     }
-    const std::size_t accounted = frame_header_bytes + payload->size();
+    const std::size_t accounted = frame_overhead_bytes + payload->size();
     asio::post(io_, [this, link = std::move(link), type, payload = std::move(payload), accounted]() mutable {
         enqueue(link, type, std::move(payload), accounted);
     });
@@ -402,7 +468,7 @@ void PeerNetwork::Impl::broadcast(std::uint8_t type, std::shared_ptr<const Bytes
             if (reserve(*link, payload->size())) targets.push_back(link);
     }
     if (targets.empty()) return;
-    const std::size_t accounted = frame_header_bytes + payload->size();
+    const std::size_t accounted = frame_overhead_bytes + payload->size();
     asio::post(io_, [this, targets = std::move(targets), type, payload = std::move(payload), accounted] {
         for (const auto& link : targets) enqueue(link, type, payload, accounted);
     });
@@ -542,12 +608,9 @@ void PeerNetwork::Impl::start_link(const LinkPtr& link) {
     ++handshaking_;
     error_code ignored;
     link->socket.set_option(tcp::no_delay(true), ignored);
-    if (RAND_bytes(link->nonce.data(), static_cast<int>(link->nonce.size())) != 1) {
-        spdlog::error("p2p: RAND_bytes failed");
-        return close(link, "no randomness for a nonce");
-    }
-    hello_nonces_.push_back(link->nonce);
-    if (hello_nonces_.size() > hello_nonces_kept) hello_nonces_.pop_front();
+    link->ephemeral = crypto::generate_key();  // fresh for every link, from OpenSSL RAND
+    ephemeral_keys_.push_back(link->ephemeral.public_key);
+    if (ephemeral_keys_.size() > ephemeral_keys_kept) ephemeral_keys_.pop_front();
 
     link->handshake_timer.expires_after(milliseconds(config_.handshake_timeout_ms));
     link->handshake_timer.async_wait([this, link](error_code ec) {
@@ -559,8 +622,9 @@ void PeerNetwork::Impl::start_link(const LinkPtr& link) {
     hello.u16(hello_version);
     hello.str(config_.chain_id);
     hello.fixed(key_.public_key.bytes);
-    hello.fixed(link->nonce);
-    enqueue(link, frame_hello, std::make_shared<const Bytes>(std::move(hello).take()), 0);
+    hello.fixed(link->ephemeral.public_key.bytes);
+    link->hello_sent = std::make_shared<const Bytes>(std::move(hello).take());
+    enqueue(link, frame_hello, link->hello_sent, 0);
     read_length(link);
 }
 
@@ -576,9 +640,14 @@ void PeerNetwork::Impl::read_length(const LinkPtr& link) {
 void PeerNetwork::Impl::read_body(const LinkPtr& link) {
     const auto& b = link->length_bytes;
     const std::uint32_t length = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
-    // An unauthenticated peer gets no more than a handshake needs.
-    const std::size_t limit = link->established ? config_.frame_bytes_max : handshake_frame_bytes_max;
+    // The first frame, the hello, is plaintext; every later one is sealed (type and
+    // payload, then the tag), and frame_bytes_max bounds its plaintext. An
+    // unauthenticated peer gets no more than a handshake needs.
+    const bool sealed = link->hello_received;
+    const std::size_t limit =
+        link->established ? config_.frame_bytes_max + tag_bytes : std::size_t{handshake_frame_bytes_max};
     if (length == 0) return close(link, "empty frame");
+    if (sealed && length < 1 + tag_bytes) return close(link, "sealed frame shorter than a type and a tag");
     if (length > limit) return close(link, "frame of " + std::to_string(length) + " bytes is over the limit");
     try {
         link->payload = Bytes(length - 1);
@@ -597,9 +666,31 @@ void PeerNetwork::Impl::read_body(const LinkPtr& link) {
         [this, link](error_code ec, std::size_t) {
             if (link->closed) return;
             if (ec) return close(link, ec == asio::error::eof ? "closed by the peer mid-frame" : ec.message());
+            if (link->hello_received && !open_frame(link)) return;
             on_frame(link);
             if (!link->closed) read_length(link);
         });
+}
+
+// Decrypts the sealed frame just read (type and payload in place, the tag at the end of
+// `payload`), or closes the link: nothing unauthenticated goes further.
+bool PeerNetwork::Impl::open_frame(const LinkPtr& link) {
+    if (link->receive_counter == std::numeric_limits<std::uint64_t>::max()) {
+        close(link, "frame counter exhausted");
+        return false;
+    }
+    Bytes& p = link->payload;
+    crypto::AeadTag tag{};
+    const std::size_t body = p.size() - tag_bytes;  // read_body saw to length >= 1 + tag_bytes
+    std::copy(p.end() - tag_bytes, p.end(), tag.begin());
+    if (!crypto::open_in_place(link->receive_key, frame_nonce(link->receive_counter), link->length_bytes,
+                               {std::span(&link->type, 1), std::span(p.data(), body)}, tag)) {
+        close(link, "sealed frame does not authenticate");
+        return false;
+    }
+    ++link->receive_counter;
+    p.resize(body);
+    return true;
 }
 
 void PeerNetwork::Impl::on_frame(const LinkPtr& link) {
@@ -621,47 +712,70 @@ void PeerNetwork::Impl::on_frame(const LinkPtr& link) {
 }
 
 void PeerNetwork::Impl::on_handshake_frame(const LinkPtr& link) {
+    const std::uint8_t own_role = link->outbound ? role_initiator : role_responder;
+    const std::uint8_t peer_role = link->outbound ? role_responder : role_initiator;
     if (!link->hello_received) {
         if (link->type != frame_hello) return close(link, "expected a hello");
         ByteReader r(link->payload);
         const auto magic = r.u32();
         const auto version = r.u16();
+        if (!magic || !version) return close(link, "malformed hello");
+        if (*magic != hello_magic || *version != hello_version) return close(link, "unknown protocol or version");
         const auto chain_id = r.str(chain_id_bytes_max);
         const auto key_bytes = r.fixed<33>();
-        const auto nonce = r.fixed<32>();
-        if (!magic || !version || !chain_id || !key_bytes || !nonce || !r.done())
-            return close(link, "malformed hello");
-        if (*magic != hello_magic || *version != hello_version) return close(link, "unknown protocol or version");
+        const auto ephemeral_bytes = r.fixed<33>();
+        if (!chain_id || !key_bytes || !ephemeral_bytes || !r.done()) return close(link, "malformed hello");
         if (*chain_id != config_.chain_id) return close(link, "other chain id");
         const auto key = crypto::parse_public_key(*key_bytes);
         if (!key || key->bytes != *key_bytes) return close(link, "invalid public key");
+        const auto ephemeral = crypto::parse_public_key(*ephemeral_bytes);
+        if (!ephemeral || ephemeral->bytes != *ephemeral_bytes) return close(link, "invalid ephemeral key");
+        const bool our_ephemeral =
+            std::find(ephemeral_keys_.begin(), ephemeral_keys_.end(), *ephemeral) != ephemeral_keys_.end();
         if (*key == key_.public_key) {
-            // A hello carrying one of our own fresh nonces is this network talking to
-            // itself; anyone else claiming our key is refused like any impostor.
-            const bool ours = std::find(hello_nonces_.begin(), hello_nonces_.end(), *nonce) != hello_nonces_.end();
-            if (ours && link->dialer) {
+            // A hello carrying one of our own fresh ephemeral keys is this network talking
+            // to itself; anyone else claiming our key is refused like any impostor.
+            if (our_ephemeral && link->dialer) {
                 spdlog::info("p2p: {} is this node itself; not dialling it again", link->dialer->address);
                 link->dialer->self = true;
             }
             return close(link, "own key");
         }
+        // Our own hello sent back under another key: a reflection, refused at once (it
+        // could not complete anyway without that key's private half).
+        if (our_ephemeral) return close(link, "our own ephemeral key came back");
         if (!allowed_.contains(*key)) return close(link, "key " + short_key(*key) + " not allowed");
         if (auto b = banned_.find(*key); b != banned_.end()) {
             if (std::chrono::steady_clock::now() < b->second) return close(link, "key " + short_key(*key) + " is disconnected for a while");
             banned_.erase(b);
         }
+
+        // Key schedule: ECDH of the ephemeral keys, th over both hellos, HKDF.
+        auto secret = crypto::ecdh(link->ephemeral.private_key, *ephemeral);
+        OPENSSL_cleanse(link->ephemeral.private_key.bytes.data(), link->ephemeral.private_key.bytes.size());
+        if (!secret) return close(link, "key agreement failed: " + secret.message());
+        const ByteSpan ours = *link->hello_sent, theirs = link->payload;
+        link->transcript =
+            transcript_hash(config_.chain_id, link->outbound ? ours : theirs, link->outbound ? theirs : ours);
+        link->hello_sent.reset();
+        auto keys = session_keys(*secret, link->transcript);
+        OPENSSL_cleanse(secret->data(), secret->size());
+        if (!keys) return close(link, "key derivation failed: " + keys.message());
+        link->send_key = link->outbound ? keys->initiator_to_responder : keys->responder_to_initiator;
+        link->receive_key = link->outbound ? keys->responder_to_initiator : keys->initiator_to_responder;
+        OPENSSL_cleanse(&*keys, sizeof(SessionKeys));
         link->hello_received = true;
         link->peer_key = *key;
-        const auto sig = crypto::sign(key_.private_key,
-                                      handshake_digest(config_.chain_id, *nonce, key_.public_key, link->peer_key));
+
+        // Our auth, the first sealed frame: our static key signs th and our role.
+        const auto sig = crypto::sign(key_.private_key, auth_digest(link->transcript, own_role));
         enqueue(link, frame_auth, std::make_shared<const Bytes>(sig.bytes.begin(), sig.bytes.end()), 0);
         return;
     }
     if (link->type != frame_auth) return close(link, "expected a signature");
     const auto sig = crypto::signature_from_compact(link->payload);
-    if (!sig || link->payload.size() != 64) return close(link, "malformed signature");
-    if (!crypto::verify(link->peer_key, handshake_digest(config_.chain_id, link->nonce, link->peer_key, key_.public_key),
-                        *sig))
+    if (!sig) return close(link, "malformed signature");
+    if (!crypto::verify(link->peer_key, auth_digest(link->transcript, peer_role), *sig))
         return close(link, "bad handshake signature");
     establish(link);
 }
@@ -711,22 +825,43 @@ void PeerNetwork::Impl::report_peer(const crypto::PublicKey& key, bool up) {
 void PeerNetwork::Impl::enqueue(const LinkPtr& link, std::uint8_t type, std::shared_ptr<const Bytes> payload,
                                 std::size_t accounted_bytes) {
     if (link->closed) return;  // its reserved bytes went with it
-    Outgoing o;
-    const auto length = static_cast<std::uint32_t>(1 + payload->size());
-    o.header = {static_cast<std::uint8_t>(length >> 24), static_cast<std::uint8_t>(length >> 16),
-                static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length), type};
-    o.payload = std::move(payload);
-    o.accounted_bytes = accounted_bytes;
-    link->out.push_back(std::move(o));
+    link->out.push_back(Outgoing{type, std::move(payload), accounted_bytes});
     write_next(link);
 }
 
+// Frames are sealed here, one at a time as their turn comes, so the counter follows the
+// order on the wire.
 void PeerNetwork::Impl::write_next(const LinkPtr& link) {
     if (link->writing || link->out.empty() || link->closed) return;
-    link->writing = true;
     const Outgoing& o = link->out.front();
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(o.header), asio::buffer(*o.payload)};
-    asio::async_write(link->socket, buffers, [this, link](error_code ec, std::size_t) {
+    const Bytes& payload = *o.payload;
+    Bytes& buffer = link->write_buffer;
+    if (o.type == frame_hello) {  // the one plaintext frame
+        buffer.resize(frame_length_bytes + 1 + payload.size());
+        const auto header = length_header(static_cast<std::uint32_t>(1 + payload.size()));
+        std::copy(header.begin(), header.end(), buffer.begin());
+    } else {
+        // Only the auth, after the peer's hello, and frames of established links get here.
+        assert(link->hello_received);
+        if (link->send_counter == std::numeric_limits<std::uint64_t>::max())
+            return close(link, "frame counter exhausted");
+        const std::size_t plaintext_bytes = 1 + payload.size();  // reserve() bounded it
+        buffer.resize(frame_length_bytes + plaintext_bytes + tag_bytes);
+        const auto header = length_header(static_cast<std::uint32_t>(plaintext_bytes + tag_bytes));
+        std::copy(header.begin(), header.end(), buffer.begin());
+    }
+    buffer[frame_length_bytes] = o.type;
+    std::copy(payload.begin(), payload.end(), buffer.begin() + frame_length_bytes + 1);
+    if (o.type != frame_hello) {
+        const auto tag = crypto::seal_in_place(link->send_key, frame_nonce(link->send_counter),
+                                               ByteSpan(buffer).first(frame_length_bytes),
+                                               {std::span(buffer).subspan(frame_length_bytes, 1 + payload.size())});
+        if (!tag) return close(link, "cannot seal a frame: " + tag.message());
+        ++link->send_counter;
+        std::copy(tag->begin(), tag->end(), buffer.end() - tag_bytes);
+    }
+    link->writing = true;
+    asio::async_write(link->socket, asio::buffer(buffer), [this, link](error_code ec, std::size_t) {
         link->writing = false;
         if (link->closed) return;
         if (ec) return close(link, "write failed: " + ec.message());
@@ -736,6 +871,7 @@ void PeerNetwork::Impl::write_next(const LinkPtr& link) {
             ++link->frames_sent;
         }
         link->out.pop_front();
+        if (link->write_buffer.capacity() > write_buffer_bytes_kept) Bytes().swap(link->write_buffer);
         write_next(link);
     });
 }

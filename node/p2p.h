@@ -1,9 +1,13 @@
-// PeerNetwork: authenticated TCP links between JChain nodes (Boost.Asio), carrying
-// typed, length-prefixed frames (docs/p2p.md).
+// PeerNetwork: authenticated, encrypted TCP links between JChain nodes (Boost.Asio),
+// carrying typed, length-prefixed frames (docs/p2p.md).
 //
-// Every link starts with a handshake in which each end proves it holds the private key
-// of a public key the caller allows (the genesis validators and members); anything else
-// is dropped. Outgoing links to configured peers are redialled with exponential backoff.
+// Every link starts with a handshake (protocol v2: ephemeral ECDH, a transcript hash,
+// signatures by the static keys) in which each end proves it holds the private key of a
+// public key the caller allows (the genesis validators and members); anything else is
+// dropped. After it, every frame is sealed with ChaCha20-Poly1305 under per-link,
+// per-direction keys: a relay can neither read nor alter frames, and a frame that does
+// not authenticate closes the link. Outgoing links to configured peers are redialled with
+// exponential backoff.
 // Each peer has a bounded send queue: when a slow peer's queue is full, further frames
 // to it are dropped (and counted), never buffered without limit. Frames above
 // frame_bytes_max are refused and the link closed.
@@ -30,8 +34,9 @@ struct P2pConfig {
     std::string listen = "127.0.0.1:26656";  // "host:port"; port 0 picks a free port
     std::vector<std::string> peers;          // "host:port" to dial
     std::string chain_id;                    // both ends must agree
-    std::size_t frame_bytes_max = chain::limits::frame_bytes_max;  // the largest valid block fits
-    std::size_t queue_bytes_max = 64u << 20;  // per peer
+    // Type byte and payload, before sealing; at most 2^32 - 17. The largest valid block fits.
+    std::size_t frame_bytes_max = chain::limits::frame_bytes_max;
+    std::size_t queue_bytes_max = 64u << 20;  // per peer; a frame counts its payload + 21 bytes
     std::uint64_t redial_ms_min = 100;
     std::uint64_t redial_ms_max = 5000;
     std::uint64_t handshake_timeout_ms = 5000;
@@ -69,8 +74,8 @@ public:
 
     std::uint16_t port() const;  // the bound port, after start()
     // Queue a frame to every connected peer / to one peer (false: not connected or its
-    // queue is full). The payload is shared, not copied per peer. `type` must be below
-    // 0xF0 (the network's own types).
+    // queue is full). The payload is shared, not copied per peer (each link seals it as
+    // its turn to be written comes). `type` must be below 0xF0 (the network's own types).
     void broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload);
     bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
     std::vector<PeerInfo> peers() const;

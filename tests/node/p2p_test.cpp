@@ -1,9 +1,14 @@
-// PeerNetwork over loopback: handshake, frames, broadcast, refusals, hostile input, link
-// dedup, redial, back-pressure and stop. Every network listens on port 0; waits poll a
-// condition for up to several seconds so that a loaded machine does not fail them.
+// PeerNetwork over loopback: handshake, sealed frames, broadcast, refusals, hostile input
+// (reflection, relays that tamper, read or replay), link dedup, redial, back-pressure and
+// stop. Every network listens on port 0; waits poll a condition for up to several seconds
+// so that a loaded machine does not fail them.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <boost/asio.hpp>
@@ -16,6 +21,8 @@
 #include <thread>
 
 #include "base/bytes.h"
+#include "crypto/aead.h"
+#include "crypto/ecdh.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "node/p2p.h"
@@ -147,6 +154,97 @@ bool one_link(const TestNode& a, const TestNode& b) {
     return ab && ba && ab->outbound != ba->outbound;
 }
 
+// The v2 handshake of docs/p2p.md, written out independently of node/p2p.cpp.
+constexpr std::uint8_t role_initiator = 1, role_responder = 2;
+
+Bytes doc_hello(const std::string& chain, const PublicKey& key, const PublicKey& ephemeral) {
+    ByteWriter w;
+    w.u32(0x4A43484E);  // "JCHN"
+    w.u16(2);
+    w.str(chain);
+    w.fixed(key.bytes);
+    w.fixed(ephemeral.bytes);
+    return std::move(w).take();
+}
+
+// th: the hellos' payloads, the initiator's (the end that dialled) first.
+crypto::Hash doc_transcript(const std::string& chain, ByteSpan initiator_hello, ByteSpan responder_hello) {
+    ByteWriter w;
+    w.str("jchain/p2p-handshake/v2");
+    w.str(chain);
+    w.var(initiator_hello);
+    w.var(responder_hello);
+    return crypto::sha256(w.bytes());
+}
+
+struct DocKeys {
+    crypto::AeadKey initiator_to_responder{}, responder_to_initiator{};
+};
+
+DocKeys doc_session_keys(const crypto::SharedSecret& secret, const crypto::Hash& transcript) {
+    const auto okm = crypto::hkdf_sha256(secret, transcript, as_bytes(std::string_view("jchain/p2p/v2 keys")), 64);
+    REQUIRE(okm.is_ok());
+    DocKeys keys;
+    std::copy_n(okm->begin(), 32, keys.initiator_to_responder.begin());
+    std::copy_n(okm->begin() + 32, 32, keys.responder_to_initiator.begin());
+    return keys;
+}
+
+// What the end in `role` signs in its auth.
+crypto::Hash doc_handshake_digest(const crypto::Hash& transcript, std::uint8_t role) {
+    ByteWriter w;
+    w.str("jchain/p2p-auth/v2");
+    w.fixed(transcript);
+    w.u8(role);
+    return crypto::sha256(w.bytes());
+}
+
+crypto::AeadNonce doc_nonce(std::uint64_t counter) {
+    ByteWriter w;
+    w.u32(0);
+    w.u64(counter);
+    crypto::AeadNonce nonce{};
+    std::copy(w.bytes().begin(), w.bytes().end(), nonce.begin());
+    return nonce;
+}
+
+Bytes doc_frame(std::uint8_t type, ByteSpan payload) {
+    ByteWriter w;
+    w.u32(static_cast<std::uint32_t>(1 + payload.size()));
+    w.u8(type);
+    w.raw(payload);
+    return std::move(w).take();
+}
+
+// u32 length of what follows, then ChaCha20-Poly1305 of type || payload with the length as AAD.
+Bytes doc_seal_frame(const crypto::AeadKey& key, std::uint64_t counter, std::uint8_t type, ByteSpan payload) {
+    ByteWriter header;
+    header.u32(static_cast<std::uint32_t>(1 + payload.size() + 16));
+    Bytes plaintext{type};
+    plaintext.insert(plaintext.end(), payload.begin(), payload.end());
+    const auto sealed = crypto::seal(key, doc_nonce(counter), header.bytes(), plaintext);
+    REQUIRE(sealed.is_ok());
+    Bytes frame = header.bytes();
+    frame.insert(frame.end(), sealed->begin(), sealed->end());
+    return frame;
+}
+
+// A whole sealed frame (length included) opened: type and payload, or nullopt.
+std::optional<std::pair<std::uint8_t, Bytes>> doc_open_frame(const crypto::AeadKey& key, std::uint64_t counter,
+                                                              ByteSpan frame) {
+    if (frame.size() < 4 + 17) return std::nullopt;
+    auto plaintext = crypto::open(key, doc_nonce(counter), frame.first(4), frame.subspan(4));
+    if (!plaintext || plaintext->empty()) return std::nullopt;
+    return std::pair{(*plaintext)[0], Bytes(plaintext->begin() + 1, plaintext->end())};
+}
+
+// One end's view of a link set up by hand.
+struct RawSession {
+    crypto::AeadKey send_key{}, receive_key{};
+    std::uint64_t sent = 0, received = 0;
+    Bytes server_hello;  // the hello payload the network sent
+};
+
 // A plain TCP client, for speaking the protocol by hand or not at all.
 class RawPeer {
 public:
@@ -161,12 +259,30 @@ public:
         asio::write(socket_, asio::buffer(bytes.data(), bytes.size()), ec);
         return !ec;
     }
-    bool write_frame(std::uint8_t type, ByteSpan payload) {
-        ByteWriter w;
-        w.u32(static_cast<std::uint32_t>(1 + payload.size()));
-        w.u8(type);
-        w.raw(payload);
-        return write(w.bytes());
+    bool write_frame(std::uint8_t type, ByteSpan payload) { return write(doc_frame(type, payload)); }
+
+    // A sealed frame of `session`'s next counter.
+    bool write_sealed(RawSession& session, std::uint8_t type, ByteSpan payload) {
+        return write(doc_seal_frame(session.send_key, session.sent++, type, payload));
+    }
+
+    // The next frame as it came, length included; nullopt on close, error or timeout.
+    std::optional<Bytes> read_raw(std::chrono::milliseconds limit = wait_limit) {
+        Bytes frame(4);
+        if (!read_exact(frame.data(), 4, limit)) return std::nullopt;
+        const std::uint32_t length = std::uint32_t{frame[0]} << 24 | frame[1] << 16 | frame[2] << 8 | frame[3];
+        if (length == 0 || length > (64u << 20)) return std::nullopt;
+        frame.resize(4 + length);
+        if (!read_exact(frame.data() + 4, length, limit)) return std::nullopt;
+        return frame;
+    }
+
+    // The next sealed frame, opened; nullopt also when it does not authenticate.
+    std::optional<std::pair<std::uint8_t, Bytes>> read_sealed(RawSession& session,
+                                                              std::chrono::milliseconds limit = wait_limit) {
+        auto frame = read_raw(limit);
+        if (!frame) return std::nullopt;
+        return doc_open_frame(session.receive_key, session.received++, *frame);
     }
 
     // The next frame, or nullopt on close, error or timeout.
@@ -231,56 +347,185 @@ private:
     bool closed_ = false;  // a read failed: the other end closed or reset
 };
 
-// The handshake of docs/p2p.md, written out independently of node/p2p.cpp.
-crypto::Hash doc_handshake_digest(const std::string& chain, const std::array<std::uint8_t, 32>& nonce,
-                                  const PublicKey& signer, const PublicKey& other) {
-    ByteWriter w;
-    w.str("jchain/p2p-handshake/v1");
-    w.str(chain);
-    w.fixed(nonce);
-    w.fixed(signer.bytes);
-    w.fixed(other.bytes);
-    return crypto::sha256(w.bytes());
+// A TCP relay on loopback between dialers and `target`: forwards frame by frame (it can
+// parse the lengths, which are plaintext), records every byte, and on request flips one
+// bit of the next frame a dialer sends after its hello and auth. Plain POSIX sockets and
+// blocking threads, so that stop() can cut everything with shutdown().
+class Proxy {
+public:
+    explicit Proxy(std::uint16_t target) : target_(target) {
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(listener_ >= 0);
+        sockaddr_in addr = loopback(0);
+        REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(listener_, 16) == 0);
+        socklen_t len = sizeof addr;
+        REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port_ = ntohs(addr.sin_port);
+        acceptor_ = std::thread([this] { accept_loop(); });
+    }
+    ~Proxy() { stop(); }
+
+    std::uint16_t port() const { return port_; }
+    void flip_next_frame() { flip_ = true; }
+    int flips() const { return flips_; }
+    std::size_t connections() const { std::lock_guard lock(mutex_); return upstream_.size(); }
+    // What the dialer of connection `i` sent, and what it received.
+    Bytes upstream(std::size_t i) const { std::lock_guard lock(mutex_); return upstream_.at(i); }
+    Bytes downstream(std::size_t i) const { std::lock_guard lock(mutex_); return downstream_.at(i); }
+
+    void stop() {
+        if (stopped_.exchange(true)) return;
+        ::shutdown(listener_, SHUT_RDWR);
+        acceptor_.join();
+        ::close(listener_);
+        {
+            std::lock_guard lock(mutex_);
+            for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+        }
+        for (auto& t : pumps_) t.join();
+        for (int fd : fds_) ::close(fd);
+    }
+
+private:
+    static sockaddr_in loopback(std::uint16_t port) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(port);
+        return addr;
+    }
+
+    void accept_loop() {
+        for (;;) {
+            const int client = ::accept(listener_, nullptr, nullptr);
+            if (client < 0 || stopped_) {
+                if (client >= 0) ::close(client);
+                return;
+            }
+            const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in addr = loopback(target_);
+            if (server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+                ::close(client);
+                if (server >= 0) ::close(server);
+                continue;
+            }
+            std::lock_guard lock(mutex_);
+            const std::size_t i = upstream_.size();
+            upstream_.emplace_back();
+            downstream_.emplace_back();
+            fds_.push_back(client);
+            fds_.push_back(server);
+            pumps_.emplace_back([this, client, server, i] { pump(client, server, i, /*up=*/true); });
+            pumps_.emplace_back([this, client, server, i] { pump(server, client, i, /*up=*/false); });
+        }
+    }
+
+    static bool read_all(int fd, std::uint8_t* p, std::size_t n) {
+        while (n > 0) {
+            const ssize_t got = ::read(fd, p, n);
+            if (got <= 0) return false;
+            p += got;
+            n -= static_cast<std::size_t>(got);
+        }
+        return true;
+    }
+    static bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
+        while (n > 0) {
+            const ssize_t put = ::send(fd, p, n, MSG_NOSIGNAL);
+            if (put <= 0) return false;
+            p += put;
+            n -= static_cast<std::size_t>(put);
+        }
+        return true;
+    }
+
+    void pump(int from, int to, std::size_t i, bool up) {
+        for (std::size_t frame_index = 0;; ++frame_index) {
+            Bytes frame(4);
+            if (!read_all(from, frame.data(), 4)) break;
+            const std::uint32_t length = std::uint32_t{frame[0]} << 24 | frame[1] << 16 | frame[2] << 8 | frame[3];
+            if (length > (64u << 20)) break;
+            frame.resize(4 + length);
+            if (!read_all(from, frame.data() + 4, length)) break;
+            // Frames 0 and 1 are the hello and the auth.
+            if (up && frame_index >= 2 && length > 0 && flip_.exchange(false)) {
+                frame[4 + length / 2] ^= 0x01;
+                ++flips_;
+            }
+            {
+                std::lock_guard lock(mutex_);
+                Bytes& log = up ? upstream_[i] : downstream_[i];
+                log.insert(log.end(), frame.begin(), frame.end());
+            }
+            if (!write_all(to, frame.data(), frame.size())) break;
+        }
+        // Either end gone: cut both, as a relay does.
+        ::shutdown(from, SHUT_RDWR);
+        ::shutdown(to, SHUT_RDWR);
+    }
+
+    const std::uint16_t target_;
+    std::uint16_t port_ = 0;
+    int listener_ = -1;
+    std::thread acceptor_;
+    std::atomic<bool> stopped_{false}, flip_{false};
+    std::atomic<int> flips_{0};
+    mutable std::mutex mutex_;
+    std::vector<std::thread> pumps_;  // appended by the acceptor; joined after it has stopped
+    std::vector<int> fds_;
+    std::vector<Bytes> upstream_, downstream_;
+};
+
+bool contains(const Bytes& haystack, ByteSpan needle) {
+    return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) != haystack.end();
 }
 
-Bytes doc_hello(const std::string& chain, const PublicKey& key, const std::array<std::uint8_t, 32>& nonce) {
-    ByteWriter w;
-    w.u32(0x4A43484E);  // "JCHN"
-    w.u16(1);
-    w.str(chain);
-    w.fixed(key.bytes);
-    w.fixed(nonce);
-    return std::move(w).take();
-}
+struct HandshakeOptions {
+    bool corrupt_signature = false;
+    std::uint8_t role = role_initiator;  // the role the hand-made end claims in its auth
+    bool swap_transcript = false;        // sign th with the hellos in the wrong order
+};
 
-// Runs the handshake by hand as `me` against a network holding `server`. Returns whether
-// the server's side of the handshake checked out (its hello and signature).
-bool raw_handshake(RawPeer& raw, const crypto::KeyPair& me, const PublicKey& server, bool corrupt_signature = false) {
-    std::array<std::uint8_t, 32> mine{};
-    const Bytes r = random_bytes(32, 7);
-    std::copy(r.begin(), r.end(), mine.begin());
-    if (!raw.write_frame(0xF0, doc_hello(chain_id, me.public_key, mine))) return false;
+// Runs the handshake by hand as `me`, the initiator (it dialled), against a network
+// holding `server`. Returns the session when the server's side of the handshake checked
+// out (its hello and its sealed auth), nullopt otherwise.
+std::optional<RawSession> raw_handshake(RawPeer& raw, const crypto::KeyPair& me, const PublicKey& server,
+                                        HandshakeOptions options = {}) {
+    const crypto::KeyPair ephemeral = crypto::generate_key();
+    const Bytes mine = doc_hello(chain_id, me.public_key, ephemeral.public_key);
+    if (!raw.write_frame(0xF0, mine)) return std::nullopt;
 
     auto hello = raw.read_frame();
-    if (!hello || hello->first != 0xF0) return false;
+    if (!hello || hello->first != 0xF0) return std::nullopt;
     ByteReader reader(hello->second);
     const auto magic = reader.u32();
     const auto version = reader.u16();
     const auto chain = reader.str(256);
     const auto key = reader.fixed<33>();
-    const auto theirs = reader.fixed<32>();
-    if (!magic || *magic != 0x4A43484E || !version || *version != 1 || !chain || *chain != chain_id || !key ||
-        *key != server.bytes || !theirs || !reader.done())
-        return false;
+    const auto their_ephemeral_bytes = reader.fixed<33>();
+    if (!magic || *magic != 0x4A43484E || !version || *version != 2 || !chain || *chain != chain_id || !key ||
+        *key != server.bytes || !their_ephemeral_bytes || !reader.done())
+        return std::nullopt;
+    const auto their_ephemeral = crypto::parse_public_key(*their_ephemeral_bytes);
+    if (!their_ephemeral) return std::nullopt;
 
-    auto sig = crypto::sign(me.private_key, doc_handshake_digest(chain_id, *theirs, me.public_key, server));
-    if (corrupt_signature) sig.bytes[10] ^= 1;
-    if (!raw.write_frame(0xF1, sig.bytes)) return false;
+    const auto secret = crypto::ecdh(ephemeral.private_key, *their_ephemeral);
+    REQUIRE(secret.is_ok());
+    const auto th = doc_transcript(chain_id, mine, hello->second);
+    const auto keys = doc_session_keys(*secret, th);
+    RawSession session{keys.initiator_to_responder, keys.responder_to_initiator, 0, 0, hello->second};
 
-    auto auth = raw.read_frame();
-    if (!auth || auth->first != 0xF1) return false;
+    const auto signed_th = options.swap_transcript ? doc_transcript(chain_id, hello->second, mine) : th;
+    auto sig = crypto::sign(me.private_key, doc_handshake_digest(signed_th, options.role));
+    if (options.corrupt_signature) sig.bytes[10] ^= 1;
+    if (!raw.write_sealed(session, 0xF1, sig.bytes)) return std::nullopt;
+
+    auto auth = raw.read_sealed(session);
+    if (!auth || auth->first != 0xF1) return std::nullopt;
     auto their_sig = crypto::signature_from_compact(auth->second);
-    return their_sig && crypto::verify(server, doc_handshake_digest(chain_id, mine, server, me.public_key), *their_sig);
+    if (!their_sig || !crypto::verify(server, doc_handshake_digest(th, role_responder), *their_sig)) return std::nullopt;
+    return session;
 }
 
 struct QuietLogs {
@@ -379,7 +624,7 @@ TEST_CASE("p2p: a key that is not allowed is refused at both ends") {
 
     // By hand: the stranger's hello is refused and the link closed.
     RawPeer raw(a.net().port());
-    CHECK_FALSE(raw_handshake(raw, crypto::generate_key(), a.key()));
+    CHECK_FALSE(raw_handshake(raw, crypto::generate_key(), a.key()).has_value());
     CHECK(raw.closed_within());
     CHECK(a.total_ups() == 0);
 }
@@ -399,60 +644,331 @@ TEST_CASE("p2p: a peer on another chain id is refused") {
     CHECK(a.net().peers().empty());
 }
 
-TEST_CASE("p2p: the handshake follows docs/p2p.md byte for byte") {
+TEST_CASE("p2p: the handshake and sealed frames follow docs/p2p.md byte for byte") {
     QuietLogs quiet;
     TestNode a;
     const auto r = crypto::generate_key();
     const auto r2 = crypto::generate_key();
-    REQUIRE(a.start(test_config(), {a.key(), r.public_key, r2.public_key}).is_ok());
+    const auto r3 = crypto::generate_key();
+    REQUIRE(a.start(test_config(), {a.key(), r.public_key, r2.public_key, r3.public_key}).is_ok());
 
     RawPeer raw(a.net().port());
-    REQUIRE(raw_handshake(raw, r, a.key()));
+    auto session = raw_handshake(raw, r, a.key());
+    REQUIRE(session);
     REQUIRE(eventually([&] { return a.linked(r.public_key); }));
     CHECK_FALSE(a.info(r.public_key)->outbound);
 
-    REQUIRE(raw.write_frame(9, Bytes{1, 2, 3}));
+    REQUIRE(raw.write_sealed(*session, 9, Bytes{1, 2, 3}));
     REQUIRE(eventually([&] { return a.frame_count() == 1; }));
     CHECK((a.frames()[0].from == r.public_key && a.frames()[0].type == 9 && a.frames()[0].payload == Bytes{1, 2, 3}));
 
     REQUIRE(a.net().send(r.public_key, 42, share({5, 6})));
     std::optional<std::pair<std::uint8_t, Bytes>> f;
-    do f = raw.read_frame(); while (f && f->first == 0xF2);  // pings
+    do f = raw.read_sealed(*session); while (f && f->first == 0xF2);  // pings
     REQUIRE(f);
     CHECK(f->first == 42);
     CHECK(f->second == Bytes{5, 6});
 
-    // A hello after the handshake is a protocol violation: the link goes.
-    REQUIRE(raw.write_frame(0xF0, Bytes{}));
+    // A hello after the handshake, even sealed, is a protocol violation: the link goes.
+    REQUIRE(raw.write_sealed(*session, 0xF0, Bytes{}));
     CHECK(raw.closed_within());
     REQUIRE(eventually([&] { return a.downs(r.public_key) == 1; }));
     CHECK(a.net().peers().empty());
 
     // A bad signature: the network answers the hello, then closes without a link.
     RawPeer bad(a.net().port());
-    (void)raw_handshake(bad, r2, a.key(), /*corrupt_signature=*/true);
+    (void)raw_handshake(bad, r2, a.key(), {.corrupt_signature = true});
     CHECK(bad.closed_within());
     CHECK(a.ups(r2.public_key) == 0);
+
+    // A sealed frame sent again (its counter is behind) and a plaintext frame after the
+    // handshake both close the link; the first copy was delivered, the second not.
+    for (const bool plaintext : {false, true}) {
+        CAPTURE(plaintext);
+        const int ups = a.ups(r3.public_key);
+        RawPeer again(a.net().port());
+        auto s3 = raw_handshake(again, r3, a.key());
+        REQUIRE(s3);
+        REQUIRE(eventually([&] { return a.linked(r3.public_key) && a.ups(r3.public_key) == ups + 1; }));
+        const std::size_t before = a.frame_count();
+        const Bytes sealed = doc_seal_frame(s3->send_key, s3->sent++, 11, Bytes{7});
+        REQUIRE(again.write(sealed));
+        REQUIRE(eventually([&] { return a.frame_count() == before + 1; }));
+        REQUIRE(again.write(plaintext ? doc_frame(11, Bytes{7}) : sealed));
+        CHECK(again.closed_within());
+        REQUIRE(eventually([&] { return !a.linked(r3.public_key); }));
+        CHECK(a.frame_count() == before + 1);
+    }
+}
+
+TEST_CASE("p2p: an auth signed for the other role or over another transcript is refused") {
+    QuietLogs quiet;
+    TestNode a;
+    const auto r = crypto::generate_key();
+    REQUIRE(a.start(test_config(), {a.key(), r.public_key}).is_ok());
+    {
+        // The network's own auth goes out before it sees ours, so the hand-made end finds
+        // the network's side in order either way; what counts is that the link closes.
+        RawPeer raw(a.net().port());  // the dialler signs as if it were the responder
+        (void)raw_handshake(raw, r, a.key(), {.role = role_responder});
+        CHECK(raw.closed_within());
+    }
+    {
+        RawPeer raw(a.net().port());  // the hellos in the transcript the wrong way round
+        (void)raw_handshake(raw, r, a.key(), {.swap_transcript = true});
+        CHECK(raw.closed_within());
+    }
+    {
+        RawPeer raw(a.net().port());  // and done right, for contrast
+        CHECK(raw_handshake(raw, r, a.key()).has_value());
+        REQUIRE(eventually([&] { return a.linked(r.public_key); }));
+        CHECK_FALSE(raw.closed_within(300ms));
+    }
+    CHECK(a.ups(r.public_key) == 1);
+}
+
+TEST_CASE("p2p: a version-1 hello is refused") {
+    QuietLogs quiet;
+    TestNode a;
+    const auto r = crypto::generate_key();
+    REQUIRE(a.start(test_config(), {a.key(), r.public_key}).is_ok());
+    RawPeer raw(a.net().port());
+    ByteWriter v1;  // docs/p2p.md before v2: magic, version 1, chain id, key, 32-byte nonce
+    v1.u32(0x4A43484E);
+    v1.u16(1);
+    v1.str(chain_id);
+    v1.fixed(r.public_key.bytes);
+    v1.fixed(std::array<std::uint8_t, 32>{});
+    REQUIRE(raw.write_frame(0xF0, v1.bytes()));
+    const auto hello = raw.read_frame();  // the network's own hello goes out at once...
+    REQUIRE(hello);
+    CHECK(hello->first == 0xF0);
+    CHECK(hello->second.size() == 4 + 2 + 4 + chain_id.size() + 33 + 33);
+    CHECK(raw.closed_within());  // ...then the link closes, without an auth
+    CHECK(a.total_ups() == 0);
 }
 
 TEST_CASE("p2p: the handshake bytes match the test vector in docs/p2p.md") {
-    crypto::PrivateKey one, two;
-    one.bytes[31] = 1;
-    two.bytes[31] = 2;
-    const auto signer = *crypto::key_pair_from_private(one);
-    const auto other = *crypto::key_pair_from_private(two);
-    std::array<std::uint8_t, 32> nonce{};
-    nonce.fill(0x11);
-    const auto digest = doc_handshake_digest("jchain-test", nonce, signer.public_key, other.public_key);
-    CHECK(to_hex(digest) == "c9248aba20317f7980bc5eea5a2e1d99bbfdd911ff6030ce734a20489e96164e");
-    CHECK(to_hex(crypto::sign(signer.private_key, digest).bytes) ==
-          "95a357e331a998152e46c37169ed9d8c2a503e78a14fb4f72b76791bde039b53"
-          "5223f4abc1232b46015be69fba0ba5902f5ad5a7ebad8eb08fc0f6c42ac895cc");
-    nonce.fill(0x22);
-    CHECK(to_hex(doc_hello("jchain-test", signer.public_key, nonce)) ==
-          "4a43484e00010000000b6a636861696e2d74657374"
+    // Fixed keys: static 1 (initiator) and 2 (responder), ephemeral 3 and 4.
+    const auto key = [](std::uint8_t n) {
+        crypto::PrivateKey k;
+        k.bytes[31] = n;
+        return *crypto::key_pair_from_private(k);
+    };
+    const auto si = key(1), sr = key(2), ei = key(3), er = key(4);
+    const std::string chain = "jchain-test";
+    const Bytes hello_i = doc_hello(chain, si.public_key, ei.public_key);
+    const Bytes hello_r = doc_hello(chain, sr.public_key, er.public_key);
+    CHECK(to_hex(doc_frame(0xF0, hello_i)) ==
+          "00000058f0" "4a43484e" "0002" "0000000b6a636861696e2d74657374"
           "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
-          "2222222222222222222222222222222222222222222222222222222222222222");
+          "02f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9");
+    CHECK(to_hex(doc_frame(0xF0, hello_r)) ==
+          "00000058f0" "4a43484e" "0002" "0000000b6a636861696e2d74657374"
+          "02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5"
+          "02e493dbf1c10d80f3581e4904930b1404cc6c13900ee0758474fa94abe8c4cd13");
+
+    const auto th = doc_transcript(chain, hello_i, hello_r);
+    CHECK(to_hex(th) == "25e8167e2499fefb3a13047e13b0fecd6e73fdd2e91e2fbc991b556a5154389a");
+    const auto secret_i = crypto::ecdh(ei.private_key, er.public_key);
+    const auto secret_r = crypto::ecdh(er.private_key, ei.public_key);
+    REQUIRE(secret_i.is_ok());
+    REQUIRE(secret_r.is_ok());
+    CHECK(*secret_i == *secret_r);
+    CHECK(to_hex(*secret_i) == "7793f54cf24463535ec6738f7afe1984c128398182a5046cb006f4b6e89af817");
+    const auto keys = doc_session_keys(*secret_i, th);
+    CHECK(to_hex(keys.initiator_to_responder) == "89648de4feecbc63b57d2672d3ca9a24c430f018d1b7acb96eb299af415f5565");
+    CHECK(to_hex(keys.responder_to_initiator) == "bc6706b7738f99f62c8d93cd39b0b4256fd0a84e3857b97484f853cf3c2ead4a");
+
+    const auto digest_i = doc_handshake_digest(th, role_initiator);
+    const auto digest_r = doc_handshake_digest(th, role_responder);
+    CHECK(to_hex(digest_i) == "d9d9798708229d2def47cea7c699e04358fb395c0c5fb3559d317d921bef6836");
+    CHECK(to_hex(digest_r) == "346af4ce37084d14dfe0fd803c879cfda01a4b864aeb19925df20d91ea4cf176");
+    const auto sig_i = crypto::sign(si.private_key, digest_i);
+    const auto sig_r = crypto::sign(sr.private_key, digest_r);
+    CHECK(to_hex(sig_i.bytes) ==
+          "8aa6b4e5e9fd343b56a27a02b47b8d980530736bdd71b64347307376d8f5b4b6"
+          "6a048e7005427ff0d4131db6ffd3278f6180b03d466ed6c1ca4fe614c9e4a44d");
+    CHECK(to_hex(sig_r.bytes) ==
+          "e09d172a045a51f1215de9348785a760ebee8a9429b7c34c597ff413690e74f4"
+          "7e3121d4224eb381dc1b533b4c6badacc30af4df6d0566e725f0358005209904");
+
+    const Bytes auth_i = doc_seal_frame(keys.initiator_to_responder, 0, 0xF1, sig_i.bytes);
+    const Bytes auth_r = doc_seal_frame(keys.responder_to_initiator, 0, 0xF1, sig_r.bytes);
+    CHECK(to_hex(auth_i) ==
+          "00000051"
+          "6b2a41c6340aeb8e25ee0d61201b7c92e44b1dff9eea2918907b0a02686efd7e3cb660b774097aae9639d48f2f7a069b8a"
+          "d3ab1b996ffc18d682bc03f2ee2a90f765" "c30eaad32ff9ad9c976070bb647683");
+    CHECK(to_hex(auth_r) ==
+          "00000051"
+          "c20f59c1f01622a540f210f04485785c6a75a7f09c3d50f004b9904597513efe19bcc1cc697622a82829b27303722496ae"
+          "bcf0506123bc7c022ea4c86ceda4cd5fdc" "abed95ca1d201ddde6569348c67c07");
+    const Bytes data = doc_seal_frame(keys.initiator_to_responder, 1, 7, as_bytes(std::string_view("hello")));
+    CHECK(to_hex(data) == "00000016" "f7275ac294d5" "ef58eca21fe0649f9787c6d09f196966");
+    const auto opened = doc_open_frame(keys.initiator_to_responder, 1, data);
+    REQUIRE(opened);
+    CHECK(opened->first == 7);
+    CHECK(opened->second == Bytes{'h', 'e', 'l', 'l', 'o'});
+    CHECK_FALSE(doc_open_frame(keys.initiator_to_responder, 0, data));  // another counter
+    CHECK_FALSE(doc_open_frame(keys.responder_to_initiator, 1, data));  // the other direction
+}
+
+TEST_CASE("p2p: a keyless attacker reflecting the handshake between two validators gets no link") {
+    QuietLogs quiet;
+    // The attack of the v1 handshake: connect to A and B (both answer as responders), send
+    // B a hello claiming A's key with A's ephemeral key, send A one claiming B's, and relay
+    // each one's auth to the other. With v2 each side's transcript and role differ, so the
+    // relayed auth neither opens nor verifies.
+    const auto attack = [](TestNode& a, TestNode& b) {
+        RawPeer to_a(a.net().port()), to_b(b.net().port());
+        const auto hello_a = to_a.read_raw();
+        const auto hello_b = to_b.read_raw();
+        REQUIRE(hello_a);
+        REQUIRE(hello_b);
+        REQUIRE(to_b.write(*hello_a));  // "I am A"
+        REQUIRE(to_a.write(*hello_b));  // "I am B"
+        // Both accept the claimed (allowed) key and answer with their sealed auth...
+        const auto auth_a = to_a.read_raw();
+        const auto auth_b = to_b.read_raw();
+        REQUIRE(auth_a);
+        REQUIRE(auth_b);
+        // ...which the attacker hands over, as it would have worked against v1.
+        to_b.write(*auth_a);
+        to_a.write(*auth_b);
+        CHECK(to_a.closed_within());
+        CHECK(to_b.closed_within());
+    };
+
+    SUBCASE("between two validators with no link") {
+        TestNode a, b;
+        const std::set<PublicKey> allowed{a.key(), b.key()};
+        REQUIRE(a.start(test_config(), allowed).is_ok());
+        REQUIRE(b.start(test_config(), allowed).is_ok());
+        attack(a, b);
+        std::this_thread::sleep_for(200ms);
+        CHECK(a.total_ups() == 0);
+        CHECK(b.total_ups() == 0);
+        CHECK(a.net().peers().empty());
+        CHECK(b.net().peers().empty());
+    }
+    SUBCASE("between two linked validators: their link stays") {
+        TestNode a, b;
+        const std::set<PublicKey> allowed{a.key(), b.key()};
+        REQUIRE(a.start(test_config(), allowed).is_ok());
+        auto cb = test_config();
+        cb.peers = {a.address()};
+        REQUIRE(b.start(cb, allowed).is_ok());
+        REQUIRE(eventually([&] { return one_link(a, b); }));
+        attack(a, b);
+        std::this_thread::sleep_for(200ms);
+        CHECK(a.ups(b.key()) == 1);
+        CHECK(b.ups(a.key()) == 1);
+        CHECK(a.downs(b.key()) == 0);
+        CHECK(b.downs(a.key()) == 0);
+        CHECK(one_link(a, b));
+        REQUIRE(a.net().send(b.key(), 1, share({1})));
+        REQUIRE(b.net().send(a.key(), 2, share({2})));
+        CHECK(eventually([&] { return a.frame_count() == 1 && b.frame_count() == 1; }));
+    }
+}
+
+TEST_CASE("p2p: a relay that flips one bit of a sealed frame gets the link dropped; unmodified frames are delivered") {
+    QuietLogs quiet;
+    TestNode a, b;
+    const std::set<PublicKey> allowed{a.key(), b.key()};
+    REQUIRE(a.start(test_config(), allowed).is_ok());
+    Proxy proxy(a.net().port());
+    auto cb = test_config();
+    cb.peers = {local(proxy.port())};
+    REQUIRE(b.start(cb, allowed).is_ok());
+    REQUIRE(eventually([&] { return one_link(a, b); }));
+
+    // Through an honest relay, frames arrive intact both ways.
+    for (std::uint8_t i = 0; i < 3; ++i) {
+        REQUIRE(b.net().send(a.key(), 10 + i, share(random_bytes(100 + i, i))));
+        REQUIRE(a.net().send(b.key(), 20 + i, share(random_bytes(200 + i, i))));
+    }
+    REQUIRE(eventually([&] { return a.frame_count() == 3 && b.frame_count() == 3; }));
+    for (std::uint8_t i = 0; i < 3; ++i) {
+        CHECK((a.frames()[i].type == 10 + i && a.frames()[i].payload == random_bytes(100 + i, i)));
+        CHECK((b.frames()[i].type == 20 + i && b.frames()[i].payload == random_bytes(200 + i, i)));
+    }
+
+    // One flipped bit in the next frame from b: a drops the link, delivering nothing.
+    proxy.flip_next_frame();
+    REQUIRE(b.net().send(a.key(), 30, share(random_bytes(300, 30))));
+    REQUIRE(eventually([&] { return a.downs(b.key()) == 1 && b.downs(a.key()) == 1; }));
+    CHECK(proxy.flips() == 1);
+    for (const auto& f : a.frames()) CHECK(f.type != 30);
+    CHECK(a.frame_count() == 3);
+
+    // b dials again through the relay and the new link carries frames.
+    REQUIRE(eventually([&] { return a.ups(b.key()) == 2 && one_link(a, b); }));
+    REQUIRE(b.net().send(a.key(), 31, share({3, 1})));
+    REQUIRE(eventually([&] { return a.frame_count() == 4; }));
+    CHECK((a.frames()[3].type == 31 && a.frames()[3].payload == Bytes{3, 1}));
+    CHECK(proxy.connections() >= 2);
+}
+
+TEST_CASE("p2p: a relay cannot read a known plaintext in either direction") {
+    QuietLogs quiet;
+    TestNode a, b;
+    const std::set<PublicKey> allowed{a.key(), b.key()};
+    REQUIRE(a.start(test_config(), allowed).is_ok());
+    Proxy proxy(a.net().port());
+    auto cb = test_config();
+    cb.peers = {local(proxy.port())};
+    REQUIRE(b.start(cb, allowed).is_ok());
+    REQUIRE(eventually([&] { return one_link(a, b); }));
+
+    const std::string secret = "JCHAIN-EVIDENCE-SEALED-42:";
+    std::string text;
+    while (text.size() < 4096) text += secret;
+    const Bytes known(text.begin(), text.end());
+    REQUIRE(b.net().send(a.key(), 1, share(known)));
+    a.net().broadcast(2, share(known));
+    REQUIRE(eventually([&] { return a.frame_count() == 1 && b.frame_count() == 1; }));
+    CHECK(a.frames()[0].payload == known);
+    CHECK(b.frames()[0].payload == known);
+
+    Bytes up, down;  // every connection the relay carried
+    for (std::size_t i = 0; i < proxy.connections(); ++i) {
+        const Bytes u = proxy.upstream(i), d = proxy.downstream(i);
+        up.insert(up.end(), u.begin(), u.end());
+        down.insert(down.end(), d.begin(), d.end());
+    }
+    CHECK(up.size() > known.size());  // it did relay the frames
+    CHECK(down.size() > known.size());
+    const ByteSpan needle = as_bytes(std::string_view(secret)).first(12);
+    CHECK_FALSE(contains(up, needle));
+    CHECK_FALSE(contains(down, needle));
+}
+
+TEST_CASE("p2p: a recorded handshake replayed on a new connection is refused") {
+    QuietLogs quiet;
+    TestNode a, b;
+    const std::set<PublicKey> allowed{a.key(), b.key()};
+    REQUIRE(a.start(test_config(), allowed).is_ok());
+    Proxy proxy(a.net().port());
+    auto cb = test_config();
+    cb.peers = {local(proxy.port())};
+    REQUIRE(b.start(cb, allowed).is_ok());
+    REQUIRE(eventually([&] { return one_link(a, b); }));
+    REQUIRE(b.net().send(a.key(), 5, share({5})));
+    REQUIRE(eventually([&] { return a.frame_count() == 1; }));
+
+    // Everything b sent on its link: its hello, its auth and a frame. Played again to a
+    // as a new connection, it would pass for b if a reused its ephemeral key.
+    REQUIRE(proxy.connections() >= 1);
+    const Bytes recorded = proxy.upstream(proxy.connections() - 1);  // the live link's
+    RawPeer replay(a.net().port());
+    REQUIRE(replay.write(recorded));
+    CHECK(replay.closed_within());
+    std::this_thread::sleep_for(200ms);
+    CHECK(a.ups(b.key()) == 1);  // b's real link was not replaced...
+    CHECK(a.downs(b.key()) == 0);
+    CHECK(a.frame_count() == 1);  // ...and the recorded frame not delivered again
+    CHECK(one_link(a, b));
 }
 
 TEST_CASE("p2p: garbage, oversized and empty frames close the link and the network keeps working") {
@@ -490,22 +1006,40 @@ TEST_CASE("p2p: garbage, oversized and empty frames close the link and the netwo
         CHECK(big_hello.closed_within());
     }
     {
-        std::array<std::uint8_t, 32> nonce{};
-        Bytes hello = doc_hello(chain_id, r.public_key, nonce);
-        hello[5] = 2;  // version 2
+        const auto ephemeral = crypto::generate_key().public_key;
+        Bytes hello = doc_hello(chain_id, r.public_key, ephemeral);
+        hello[5] = 3;  // version 3
         RawPeer wrong_version(a.net().port());
         wrong_version.write_frame(0xF0, hello);
         CHECK(wrong_version.closed_within());
-        hello = doc_hello(chain_id, r.public_key, nonce);
+        hello = doc_hello(chain_id, r.public_key, ephemeral);
         hello.push_back(0);  // a trailing byte
         RawPeer trailing(a.net().port());
         trailing.write_frame(0xF0, hello);
         CHECK(trailing.closed_within());
-        hello = doc_hello(chain_id, r.public_key, nonce);
+        hello = doc_hello(chain_id, r.public_key, ephemeral);
         hello[10 + chain_id.size()] = 0x07;  // the key's SEC1 prefix: not a compressed point
         RawPeer bad_key(a.net().port());
         bad_key.write_frame(0xF0, hello);
         CHECK(bad_key.closed_within());
+        hello = doc_hello(chain_id, r.public_key, ephemeral);
+        hello[10 + chain_id.size() + 33] = 0x07;  // the same for the ephemeral key
+        RawPeer bad_ephemeral(a.net().port());
+        bad_ephemeral.write_frame(0xF0, hello);
+        CHECK(bad_ephemeral.closed_within());
+        hello = doc_hello(chain_id, r.public_key, ephemeral);
+        hello.pop_back();  // a byte short
+        RawPeer short_hello(a.net().port());
+        short_hello.write_frame(0xF0, hello);
+        CHECK(short_hello.closed_within());
+    }
+    {
+        // After a valid hello, a sealed frame shorter than a type and a tag.
+        RawPeer tiny(a.net().port());
+        REQUIRE(tiny.write_frame(0xF0, doc_hello(chain_id, r.public_key, crypto::generate_key().public_key)));
+        REQUIRE(tiny.write(Bytes{0, 0, 0, 16}));
+        REQUIRE(tiny.write(Bytes(16, 0)));
+        CHECK(tiny.closed_within());
     }
     {
         RawPeer wrong_first(a.net().port());
@@ -517,11 +1051,11 @@ TEST_CASE("p2p: garbage, oversized and empty frames close the link and the netwo
         CHECK(silent.closed_within());
     }
     {
-        // An authenticated peer announcing a frame over frame_bytes_max.
+        // An authenticated peer announcing a frame over frame_bytes_max (plus the tag).
         RawPeer raw(a.net().port());
         REQUIRE(raw_handshake(raw, r, a.key()));
         REQUIRE(eventually([&] { return a.linked(r.public_key); }));
-        raw.write(Bytes{0, 0x10, 0, 1, 7});
+        raw.write(Bytes{0, 1, 0, 0x11, 7});  // 64 KiB + 17
         CHECK(raw.closed_within());
         REQUIRE(eventually([&] { return a.downs(r.public_key) == 1; }));
     }
@@ -649,7 +1183,7 @@ TEST_CASE("p2p: send returns false and counts a drop when the peer's queue is fu
     // Send until the queue stays full: first the socket buffers fill (the peer reads
     // nothing), then the queue; from then on every frame is refused.
     const auto payload = share(Bytes(32 * 1024, 0xAB));
-    const std::size_t frame_bytes = 5 + payload->size();
+    const std::size_t frame_bytes = 4 + 1 + payload->size() + 16;  // length, type, payload, tag
     std::uint64_t accepted = 0, refused = 0;
     auto last_accepted = std::chrono::steady_clock::now();
     const auto deadline = last_accepted + wait_limit;
