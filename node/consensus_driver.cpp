@@ -28,10 +28,15 @@ enum : std::uint8_t {
 // peers at once, up to sync_window_blocks ahead of the tip and sync_fetched_bytes_max
 // held in memory; a range not answered in sync_retry is asked of another peer.
 constexpr std::uint64_t sync_range_blocks = 16;
-constexpr std::uint64_t sync_window_blocks = 256;
-constexpr std::size_t sync_fetched_bytes_max = 256u << 20;
-constexpr std::uint64_t sync_serve_blocks_max = 64;  // blocks sent for one request
+constexpr std::uint64_t sync_window_blocks = 64;
+constexpr std::size_t sync_fetched_bytes_max = 128u << 20;
+constexpr std::uint64_t sync_serve_blocks_max = sync_range_blocks;  // blocks sent for one request
+// A range is asked again of another peer only when it is this old and its peer has
+// sent no block for as long.
 constexpr auto sync_retry = std::chrono::milliseconds(2000);
+// Fetched blocks are applied for at most this long per turn of the loop, so frames
+// waiting behind them are taken in (and their peers heard from) in time.
+constexpr auto sync_apply_budget = std::chrono::milliseconds(100);
 constexpr auto sync_resend = std::chrono::milliseconds(300);
 constexpr auto status_every = std::chrono::milliseconds(1000);
 constexpr auto progress_every = std::chrono::seconds(5);
@@ -182,6 +187,7 @@ void ConsensusDriver::loop() {
         {
             std::unique_lock lock(mutex_);
             auto deadline = Clock::now() + std::chrono::milliseconds(10);
+            if (fetched_.count(tip_height_ + 1)) deadline = Clock::now();  // more to apply
             if (!timers_.empty()) deadline = std::min(deadline, timers_.begin()->first);
             wake_.wait_until(lock, deadline, [&] { return stopping_ || !events_.empty(); });
             if (stopping_) return;
@@ -189,6 +195,7 @@ void ConsensusDriver::loop() {
         }
         if (halted_) continue;
         for (Event& e : batch) handle(e);
+        apply_fetched();
         while (!timers_.empty() && timers_.begin()->first <= Clock::now()) {
             const consensus::Timeout t = timers_.begin()->second;
             timers_.erase(timers_.begin());
@@ -248,7 +255,10 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
             if (auto fault = consensus::check_message(engine_config_, verifier_, *m))
                 return spdlog::debug("peer {}: {}", to_hex(peer.bytes).substr(0, 12), consensus::fault_name(*fault));
             const std::uint64_t h = consensus::message_height(*m);
-            if (h <= tip_height_) return send_block(peer, h);  // the peer is behind: help it
+            if (h <= tip_height_) {  // the peer is behind: help it
+                (void)send_block(peer, h);
+                return;
+            }
             if (h > engine_->height()) {  // it has committed h - 1: fetch what this node lacks
                 auto& known = peer_heights_[peer];
                 known = std::max(known, h - 1);
@@ -289,26 +299,29 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
     }
 }
 
-void ConsensusDriver::send_block(const crypto::PublicKey& peer, std::uint64_t height) {
+bool ConsensusDriver::send_block(const crypto::PublicKey& peer, std::uint64_t height) {
     auto& last = sync_sent_[{peer, height}];
-    if (Clock::now() < last + sync_resend) return;
+    if (Clock::now() < last + sync_resend) return true;
     last = Clock::now();
+    if (sync_sent_.size() > 10'000) sync_sent_.clear();
     auto block = ctx_.store.block(height);
     auto cert = ctx_.store.certificate(height);
-    if (!block || !cert) return;
+    if (!block || !cert) return false;
     consensus::Value value{*block, {}};
+    value.records.reserve(block->record_ids.size());
     for (const auto& id : block->record_ids) {
         auto r = ctx_.store.record(id);
-        if (!r) return;
+        if (!r) return false;
         value.records.push_back(std::move(r->record));
     }
-    network_->send(peer, frame_sync_block, share(consensus::encode_certified(value, *cert)));
-    if (sync_sent_.size() > 10'000) sync_sent_.clear();
+    // False when the peer has gone or its send queue is full: it will ask again.
+    return network_->send(peer, frame_sync_block, share(consensus::encode_certified(value, *cert)));
 }
 
 void ConsensusDriver::serve_blocks(const crypto::PublicKey& peer, std::uint64_t from, std::uint64_t count) {
     count = std::min(count, sync_serve_blocks_max);
-    for (std::uint64_t k = from; k <= tip_height_ && k < from + count; ++k) send_block(peer, k);
+    for (std::uint64_t k = from; k <= tip_height_ && k < from + count; ++k)
+        if (!send_block(peer, k)) return;  // gone or full: reading more records would be wasted
 }
 
 // Asks peers for the next ranges of blocks this node lacks: each aligned range of
@@ -335,7 +348,11 @@ void ConsensusDriver::sync_step() {
         while (first <= last && fetched_.count(first)) ++first;
         if (first > last) continue;
         auto it = asked_.find(start);
-        if (it != asked_.end() && now < it->second.when + sync_retry) continue;
+        if (it != asked_.end()) {
+            const auto heard = last_heard_.find(it->second.peer);
+            if (now < it->second.when + sync_retry || (heard != last_heard_.end() && now < heard->second + sync_retry))
+                continue;
+        }
         if (it != asked_.end()) unresponsive_.insert(it->second.peer);  // it did not answer in time
         // Candidates: peers that have the range's first missing height, not ignored.
         std::vector<crypto::PublicKey> candidates;
@@ -358,10 +375,9 @@ void ConsensusDriver::on_sync_block(const crypto::PublicKey& peer, consensus::Ce
     const std::uint64_t h = block.value->block.header.height;
     if (h <= tip_height_ || h > tip_height_ + sync_window_blocks || fetched_.count(h)) return;
     if (ignored(peer)) return;
+    last_heard_[peer] = Clock::now();
     fetched_bytes_ += bytes;
     fetched_.emplace(h, Fetched{std::move(block), peer, bytes});
-    apply_fetched();
-    sync_step();
 }
 
 // Commits fetched blocks that extend the tip, in order. Each must pass the block-
@@ -372,7 +388,9 @@ void ConsensusDriver::apply_fetched() {
     record_verifier_->set_skip([this](const chain::Record& r, const chain::Hash& id) {
         return ctx_.mempool.holds(id, r.signature);
     });
-    for (auto it = fetched_.begin(); it != fetched_.end() && it->first <= tip_height_ + 1 && !halted_;
+    const auto started = Clock::now();
+    for (auto it = fetched_.begin(); it != fetched_.end() && it->first <= tip_height_ + 1 && !halted_ &&
+                                     Clock::now() < started + sync_apply_budget;
          it = fetched_.begin()) {
         Fetched f = std::move(it->second);
         fetched_bytes_ -= f.bytes;
@@ -389,16 +407,18 @@ void ConsensusDriver::apply_fetched() {
             asked_.erase(((tip_height_) / sync_range_blocks) * sync_range_blocks + 1);
             return;
         }
-        if (auto why = chain::check_certificate(ctx_.genesis.chain_id, tip_height_ + 1, v.hash(), f.block.certificate,
-                                                ctx_.genesis.validators)) {
-            punish(f.peer, "sent block " + std::to_string(tip_height_ + 1) + " with a bad commit certificate: " + *why);
-            asked_.erase(((tip_height_) / sync_range_blocks) * sync_range_blocks + 1);
+        const std::uint64_t before = tip_height_;
+        run(engine_->on_certified(f.block.value, f.block.certificate));  // checks the certificate
+        if (tip_height_ == before) {
+            if (halted_ || engine_->height() != before + 1) return;
+            auto why = chain::check_certificate(ctx_.genesis.chain_id, before + 1, v.hash(), f.block.certificate,
+                                                ctx_.genesis.validators);
+            punish(f.peer, "sent block " + std::to_string(before + 1) + " with a bad commit certificate: " +
+                               why.value_or("refused by the engine"));
+            asked_.erase((before / sync_range_blocks) * sync_range_blocks + 1);
             return;
         }
         unresponsive_.erase(f.peer);  // it served a valid block
-        const std::uint64_t before = tip_height_;
-        run(engine_->on_certified(f.block.value, f.block.certificate));
-        if (tip_height_ == before) return;  // the engine did not commit (it moved on, or halted)
     }
 }
 

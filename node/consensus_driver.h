@@ -82,7 +82,7 @@ private:
     chain::BlockCheck check_block(const consensus::Value& value, chain::RecordVerifier& verifier);
     consensus::Value build_value();
     bool commit(const consensus::ValuePtr& value, const chain::CommitCertificate& cert);
-    void send_block(const crypto::PublicKey& peer, std::uint64_t height);
+    bool send_block(const crypto::PublicKey& peer, std::uint64_t height);
     void serve_blocks(const crypto::PublicKey& peer, std::uint64_t from, std::uint64_t count);
     void sync_step();
     void on_sync_block(const crypto::PublicKey& peer, consensus::CertifiedBlock block, std::size_t bytes);
@@ -139,6 +139,7 @@ private:
     std::map<crypto::PublicKey, unsigned> strikes_;
     std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> ignored_until_;
     std::set<crypto::PublicKey> unresponsive_;  // left a range unanswered; cleared by a valid block
+    std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> last_heard_;  // its last sync block
     std::size_t next_peer_ = 0;  // round-robin over peers for sync requests
     struct Progress {
         std::chrono::steady_clock::time_point at;
