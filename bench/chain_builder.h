@@ -274,6 +274,7 @@ public:
     SyncHomes& operator=(const SyncHomes&) = delete;
 
     const chain::Genesis& genesis() const { return genesis_; }
+    const crypto::KeyPair& member() const { return member_; }  // a court member (the demo key)
     const std::filesystem::path& dir() const { return dir_; }
     const std::string& server_home(int i) const { return homes_.at(i).home; }
     const std::string& observer_home(int i) const { return homes_.at(servers_ + i).home; }

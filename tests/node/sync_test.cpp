@@ -7,10 +7,14 @@
 #include <doctest/doctest.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
 
+#include "base/bytes.h"
 #include "bench/chain_builder.h"
+#include "node/p2p.h"
 
 using namespace jchain;
 using namespace std::chrono_literals;
@@ -165,4 +169,52 @@ TEST_CASE("a synced block with a forged record signature is refused by a node th
         CHECK((*refuser)->tip().height == 2);
         CHECK_FALSE((*refuser)->store().has_record(forged_id));
     }
+}
+
+TEST_CASE("a peer that claims a height it never serves does not keep a validator from committing") {
+    spdlog::set_level(spdlog::level::err);
+    auto homes = make_homes(1, node::now_ms() - 60'000);
+    auto server = start_server(*homes);  // a lone validator on an empty chain
+
+    // The liar holds an allowed key (the observer's), announces a height far ahead of
+    // the chain and never answers a request for blocks.
+    const auto liar_key = crypto::read_key_file(node::HomePaths{homes->observer_home(0)}.node_key_file()).value();
+    node::P2pConfig config;
+    config.listen = "127.0.0.1:0";
+    config.peers = {"127.0.0.1:" + std::to_string(server->p2p_port())};
+    config.chain_id = homes->genesis().chain_id;
+    const std::set<crypto::PublicKey> allowed{homes->genesis().validators.validators.at(0).key};
+    node::PeerNetwork liar(config, liar_key, allowed, [](const crypto::PublicKey&, std::uint8_t, Bytes) {}, nullptr);
+    REQUIRE(liar.start().is_ok());
+    std::atomic<bool> lying{true};
+    std::thread announcer([&] {
+        ByteWriter w;
+        w.u64(1'000'000);  // frame 3: status, the sender's committed height
+        const auto status = std::make_shared<const Bytes>(std::move(w).take());
+        while (lying) {
+            liar.broadcast(3, status);
+            std::this_thread::sleep_for(200ms);
+        }
+    });
+    // The validator believes it at first: it is behind, and fetches instead of voting.
+    REQUIRE(eventually([&] { return server->sync_status().catching_up; }, 10s));
+
+    chain::Record r;
+    r.chain_id = homes->genesis().chain_id;
+    r.kind = chain::Kind::evidence;
+    r.content_hash = crypto::sha256(as_bytes(std::string("liar test")));
+    r.client_time_ms = node::now_ms();
+    r.nonce = 7;
+    chain::sign_record(r, homes->member());
+    const chain::Hash id = chain::record_id(r);
+    auto admitted = server->admission().admit({r}, node::now_ms());
+    REQUIRE(std::holds_alternative<chain::Hash>(admitted.at(0)));
+    server->records_arrived({id});
+
+    // It asks the liar for blocks, hears nothing, stops counting it, and commits.
+    CHECK(eventually([&] { return server->store().has_record(id); }, 20s));
+    CHECK(eventually([&] { return !server->sync_status().catching_up; }, 5s));
+    lying = false;
+    announcer.join();
+    liar.stop();
 }
