@@ -1,5 +1,7 @@
 #include "rpc/json_rpc.h"
 
+#include <cmath>
+
 #include <exception>
 #include <string_view>
 #include <utility>
@@ -23,7 +25,13 @@ json::object error_response(const json::value& id, int code, std::string_view me
     };
 }
 
-bool is_valid_id(const json::value& id) { return id.is_string() || id.is_number() || id.is_null(); }
+// A string, a number or null; but a number that could not be echoed back as the
+// client sent it is refused: an infinite one (1e999999 would serialise as a number no
+// parser reads) and an integer too large for 64 bits (a double loses its low digits).
+bool is_valid_id(const json::value& id) {
+    if (const double* d = id.if_double()) return std::isfinite(*d) && !(std::fabs(*d) >= 0x1p53 && std::trunc(*d) == *d);
+    return id.is_string() || id.is_number() || id.is_null();
+}
 
 }  // namespace
 
@@ -128,7 +136,7 @@ std::variant<JsonRpcDispatcher::Call, json::value> JsonRpcDispatcher::prepare(co
     if (params != nullptr && !params->is_object() && !params->is_array()) {
         return invalid("\"params\" must be an object or an array");
     }
-    if (id != nullptr && !is_valid_id(*id)) return invalid("\"id\" must be a string, a number or null");
+    if (id != nullptr && !is_valid_id(*id)) return invalid("\"id\" must be a string, a number that can be echoed exactly, or null");
     const bool notification = id == nullptr;
 
     std::string name(method->get_string());

@@ -76,6 +76,8 @@ TEST_CASE("requests of the wrong shape are invalid requests") {
              R"({"jsonrpc":"2.0","method":"echo","id":{"a":1}})",        // id an object
              R"({"jsonrpc":"2.0","method":"echo","id":[1]})",            // id an array
              R"({"jsonrpc":"2.0","method":"echo","id":true})",           // id a boolean
+             R"({"jsonrpc":"2.0","method":"echo","id":1e999999})",       // id a number that is no id
+             R"({"jsonrpc":"2.0","method":"echo","id":18446744073709551616})",  // beyond 64 bits
          }) {
         CAPTURE(body);
         check_error(f.call(body), -32600, "invalid_request");
@@ -86,6 +88,15 @@ TEST_CASE("an invalid request echoes a usable id and nulls an unusable one") {
     Fixture f;
     CHECK(f.call(R"({"jsonrpc":"1.0","method":"echo","id":"a"})").at("id") == "a");
     CHECK(f.call(R"({"jsonrpc":"2.0","method":"echo","id":[1]})").at("id").is_null());
+    // The response to an unusable numeric id is still valid JSON, with a null id.
+    const std::string out = f.dispatcher.handle(R"({"jsonrpc":"2.0","method":"echo","id":1e999999})");
+    json::error_code ec;
+    const json::value reply = json::parse(out, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(reply.at("id").is_null());
+    // Integer ids at the edges of 64 bits come back exactly.
+    CHECK(f.call(R"({"jsonrpc":"2.0","method":"echo","id":18446744073709551615})").at("id") == json::value(18446744073709551615ull));
+    CHECK(f.call(R"({"jsonrpc":"2.0","method":"echo","id":-9223372036854775808})").at("id").as_int64() == INT64_MIN);
 }
 
 TEST_CASE("an invalid request without an id still gets an error") {
