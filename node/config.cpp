@@ -28,6 +28,14 @@ Status read(const toml::table& table, std::string_view key, T& out, const std::s
     return Status::ok();
 }
 
+// A TOML string literal of `text`, escaped by toml++ (quotes, backslashes, control
+// characters), so any moniker or address reads back as written.
+std::string quoted(const std::string& text) {
+    std::ostringstream o;
+    o << toml::value<std::string>(text);
+    return o.str();
+}
+
 Status only_keys(const toml::table& table, std::set<std::string_view> allowed, const std::string& where) {
     for (const auto& [key, _] : table) {
         if (allowed.count(key.str())) continue;
@@ -129,20 +137,20 @@ Result<NodeConfig> load_config(const std::string& path) {
 std::string config_to_toml(const NodeConfig& c) {
     std::ostringstream o;
     std::string peers;
-    for (const auto& p : c.p2p_peers) peers += (peers.empty() ? "\"" : ", \"") + p + "\"";
+    for (const auto& p : c.p2p_peers) peers += (peers.empty() ? "" : ", ") + quoted(p);
     o << "# JChain node configuration (docs/config.md).\n"
-      << "moniker = \"" << c.moniker << "\"\n"
+      << "moniker = " << quoted(c.moniker) << "\n"
       << "# validator: votes on blocks (its node key must be in genesis); observer: follows and serves queries\n"
-      << "role = \"" << c.role << "\"\n"
+      << "role = " << quoted(c.role) << "\n"
       << "# trace, debug, info, warn, error\n"
-      << "log_level = \"" << c.log_level << "\"\n\n"
+      << "log_level = " << quoted(c.log_level) << "\n\n"
       << "[rpc]\n"
-      << "listen = \"" << c.rpc_listen << "\"\n"
+      << "listen = " << quoted(c.rpc_listen) << "\n"
       << "threads = " << c.rpc_threads << "\n"
       << "request_bytes_max = " << c.rpc_request_bytes_max << "\n"
       << "connections_max = " << c.rpc_connections_max << "\n\n"
       << "[p2p]\n"
-      << "listen = \"" << c.p2p_listen << "\"\n"
+      << "listen = " << quoted(c.p2p_listen) << "\n"
       << "peers = [" << peers << "]\n\n"
       << "[consensus]\n"
       << "# a block goes out when it is full or when its oldest record has waited block_interval_ms\n"
@@ -160,7 +168,7 @@ std::string config_to_toml(const NodeConfig& c) {
       << "# record signatures a node catching up verifies: \"all\" (trusts only genesis),\n"
       << "# \"recent\" (blocks newer than recent_ms; older ones on their commit certificates),\n"
       << "# \"none\" (certificates only). Certificates and every other rule are always checked.\n"
-      << "verify_records = \"" << c.sync_verify_records << "\"\n"
+      << "verify_records = " << quoted(c.sync_verify_records) << "\n"
       << "recent_ms = " << c.sync_recent_ms << "\n";
     return o.str();
 }

@@ -66,3 +66,13 @@ TEST_CASE("the node.toml jchain init writes loads back to the same settings") {
     CHECK(back->sync_verify_records == "recent");
     CHECK(back->block.block_records_max == c.block.block_records_max);
 }
+
+TEST_CASE("strings with quotes, backslashes, newlines and Chinese survive the node.toml jchain init writes") {
+    node::NodeConfig c;
+    c.moniker = "北京互联网法院 \"node\" \\ line\nbreak\ttab";
+    c.p2p_peers = {"127.0.0.1:1", "[::1]:2"};
+    auto back = load(node::config_to_toml(c));
+    REQUIRE_MESSAGE(back.is_ok(), (back ? std::string() : back.message()));
+    CHECK(back->moniker == c.moniker);
+    CHECK(back->p2p_peers == c.p2p_peers);
+}
