@@ -275,6 +275,22 @@ def next_id() -> int:
         return next(_ids)
 
 
+def wait_until(pred, timeout: float, step: float = 0.1):
+    """Polls `pred` until it returns something true (returned) or `timeout` s pass (None).
+    A node that is down or busy (connection errors, RPC errors, missing fields) counts as
+    not yet."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            v = pred()
+            if v:
+                return v
+        except (OSError, RpcError, ValueError, KeyError):
+            pass
+        time.sleep(step)
+    return None
+
+
 def rpc_call(url: str, method: str, params=None, timeout: float = 30) -> dict:
     """One JSON-RPC call; returns the whole response object (result or error)."""
     req = {"jsonrpc": "2.0", "id": next_id(), "method": method}

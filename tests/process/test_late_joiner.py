@@ -20,19 +20,6 @@ import jchain_harness as h
 WINDOW_MS = 3000
 
 
-def wait_until(pred, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            v = pred()
-            if v:
-                return v
-        except (OSError, h.RpcError, ValueError, KeyError):
-            pass
-        time.sleep(step)
-    return None
-
-
 def submit(node: h.Node, key: h.Key, chain_id: str, n: int, tag: str) -> list[str]:
     return [node.rpc("submit_record", {"record": h.make_record(key, chain_id, case_id=f"case-{tag}",
                                                                 metadata={"seq": str(i)})})["id"] for i in range(n)]
@@ -79,11 +66,11 @@ def body(c: h.Checker, jchain: str) -> None:
     for v in validators[:3]:
         v.start("start")
     ids = submit(validators[0], key, chain_id, 5, "early")
-    ok = wait_until(lambda: all(status_of(v, r) == "committed" for v in validators[:3] for r in ids), 30)
+    ok = h.wait_until(lambda: all(status_of(v, r) == "committed" for v in validators[:3] for r in ids), 30)
     c.require(bool(ok), "5 records commit with three validators")
     time.sleep(2 * WINDOW_MS / 1000)
     more = submit(validators[1], key, chain_id, 3, "middle")
-    ok = wait_until(lambda: all(status_of(v, r) == "committed" for v in validators[:3] for r in more), 30)
+    ok = h.wait_until(lambda: all(status_of(v, r) == "committed" for v in validators[:3] for r in more), 30)
     c.require(bool(ok), "3 more records commit")
     tip = min(v.status()["height"] for v in validators[:3])
 
@@ -91,7 +78,7 @@ def body(c: h.Checker, jchain: str) -> None:
     late = validators[3]
     late.start("start")
     observer.start("start")
-    ok = wait_until(lambda: late.status()["height"] >= tip and observer.status()["height"] >= tip, 60)
+    ok = h.wait_until(lambda: late.status()["height"] >= tip and observer.status()["height"] >= tip, 60)
     c.check(bool(ok), f"both reach height {tip} (late validator {late.status()['height']}, "
                       f"observer {observer.status()['height']})")
     if ok:
@@ -107,7 +94,7 @@ def body(c: h.Checker, jchain: str) -> None:
     c.section("the late validator votes again: with another validator down, blocks need it")
     validators[2].kill()
     after = submit(validators[0], key, chain_id, 3, "needs-late")
-    ok = wait_until(lambda: all(status_of(n, r) == "committed" for n in (validators[0], late) for r in after), 40)
+    ok = h.wait_until(lambda: all(status_of(n, r) == "committed" for n in (validators[0], late) for r in after), 40)
     c.check(bool(ok), "records commit with validators 0, 1 and the late one")
     if ok:
         height = validators[0].rpc("get_record", {"id": after[0]})["height"]
@@ -121,7 +108,7 @@ def body(c: h.Checker, jchain: str) -> None:
     validators[1].kill()  # two of four down: nothing can commit
     stuck = submit(validators[0], key, chain_id, 1, "stuck")[0]
     c.equal(status_of(validators[0], stuck), "pending", "the record is pending")
-    got = wait_until(lambda: (lambda r: r if r.get("status") == "expired" else None)(
+    got = h.wait_until(lambda: (lambda r: r if r.get("status") == "expired" else None)(
         validators[0].rpc("get_record", {"id": stuck})), 3 * WINDOW_MS / 1000 + 10)
     c.check(bool(got), "after the window it is expired, not pending forever", repr(got))
     if got:

@@ -15,19 +15,6 @@ import time
 import jchain_harness as h
 
 
-def wait_until(pred, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            v = pred()
-            if v:
-                return v
-        except (OSError, h.RpcError, ValueError, KeyError):
-            pass
-        time.sleep(step)
-    return None
-
-
 def submit(node: h.Node, key: h.Key, chain_id: str, n: int, tag: str) -> list[str]:
     ids = []
     for i in range(n):
@@ -77,7 +64,7 @@ def body(c: h.Checker, jchain: str) -> None:
     ids = []
     for i, v in enumerate(validators):
         ids += submit(v, key, chain_id, 5, f"v{i}")
-    ok = wait_until(lambda: all(committed(v, rid) for v in validators for rid in ids), 30)
+    ok = h.wait_until(lambda: all(committed(v, rid) for v in validators for rid in ids), 30)
     c.require(bool(ok), "20 records submitted to four different validators are committed on all four")
     heights = [v.status()["height"] for v in validators]
     top = min(heights)
@@ -90,11 +77,11 @@ def body(c: h.Checker, jchain: str) -> None:
     c.section("one validator killed: the other three go on; restarted, it catches up")
     validators[3].kill()
     more = submit(validators[0], key, chain_id, 5, "one-down")
-    ok = wait_until(lambda: all(committed(v, rid) for v in validators[:3] for rid in more), 30)
+    ok = h.wait_until(lambda: all(committed(v, rid) for v in validators[:3] for rid in more), 30)
     c.check(bool(ok), "records commit with three of four validators")
     validators[3].start("start")
     tip = validators[0].status()["height"]
-    ok = wait_until(lambda: validators[3].status()["height"] >= tip, 30)
+    ok = h.wait_until(lambda: validators[3].status()["height"] >= tip, 30)
     c.check(bool(ok), f"the restarted validator catches up to height {tip}")
     if ok:
         c.check(block_hash(validators[3], tip) == block_hash(validators[0], tip),
@@ -112,7 +99,7 @@ def body(c: h.Checker, jchain: str) -> None:
     c.check(all(x == stuck_height for x in hs), f"and no block is added (heights {hs}, was {stuck_height})")
     validators[2].start("start")
     validators[3].start("start")
-    ok = wait_until(lambda: all(committed(v, rid) for v in validators for rid in stuck), 60)
+    ok = h.wait_until(lambda: all(committed(v, rid) for v in validators for rid in stuck), 60)
     c.check(bool(ok), "after the restart the waiting records commit on all four")
     top = min(v.status()["height"] for v in validators)
     same = all(len({block_hash(v, k) for v in validators}) == 1 for k in range(1, top + 1))
@@ -121,7 +108,7 @@ def body(c: h.Checker, jchain: str) -> None:
     c.section("an observer started late syncs to the tip and never votes")
     observer.start("start")
     tip = validators[0].status()["height"]
-    ok = wait_until(lambda: observer.status()["height"] >= tip, 60)
+    ok = h.wait_until(lambda: observer.status()["height"] >= tip, 60)
     c.check(bool(ok), f"the observer reaches height {tip}")
     st = observer.status()
     c.equal(st["role"], "observer", "the observer's status says so")
@@ -133,7 +120,7 @@ def body(c: h.Checker, jchain: str) -> None:
         obs_key = json.load(open(os.path.join(observer.home, "config", "node_key.json")))["public_key"]
         c.check(obs_key not in signers, "its key signs no commit certificate")
     late = submit(observer, key, chain_id, 2, "via-observer")
-    ok = wait_until(lambda: all(committed(v, rid) for v in validators for rid in late), 30)
+    ok = h.wait_until(lambda: all(committed(v, rid) for v in validators for rid in late), 30)
     c.check(bool(ok), "records submitted to the observer reach the validators and commit")
 
     for n in nodes:
