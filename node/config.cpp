@@ -4,6 +4,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "base/address.h"
 #include "chain/limits.h"
 #include "chain/params_table.h"
 
@@ -51,19 +52,9 @@ Status only_keys(const toml::table& table, std::set<std::string_view> allowed, c
 }  // namespace
 
 Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& address) {
-    auto colon = address.rfind(':');
-    if (colon == std::string::npos || colon == 0) return Status::error("address '" + address + "' is not host:port");
-    std::string host = address.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    std::uint64_t port = 0;
-    const std::string digits = address.substr(colon + 1);
-    if (digits.empty() || digits.size() > 5) return Status::error("address '" + address + "' has a bad port");
-    for (char c : digits) {
-        if (c < '0' || c > '9') return Status::error("address '" + address + "' has a bad port");
-        port = port * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (port > 65535) return Status::error("address '" + address + "' has a bad port");
-    return std::pair{host, static_cast<std::uint16_t>(port)};
+    auto hp = parse_host_port(address);
+    if (!hp) return Status::error("address '" + address + "' is not host:port (IPv6 as [host]:port, port 0..65535)");
+    return std::pair{hp->host, hp->port};
 }
 
 Result<NodeConfig> load_config(const std::string& path) {

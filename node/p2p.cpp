@@ -23,6 +23,7 @@
 #include <thread>
 #include <utility>
 
+#include "base/address.h"
 #include "base/bytes.h"
 #include "crypto/aead.h"
 #include "crypto/ecdh.h"
@@ -77,27 +78,6 @@ std::string short_key(const crypto::PublicKey& key) { return to_hex(key.bytes).s
 std::string endpoint_string(const tcp::endpoint& e) {
     const auto a = e.address();
     return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(e.port());
-}
-
-struct HostPort {
-    std::string host;
-    std::uint16_t port = 0;
-};
-
-// "host:port", "[v6]:port"; nullopt when malformed.
-std::optional<HostPort> split_address(const std::string& address) {
-    const auto colon = address.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return std::nullopt;
-    std::string host = address.substr(0, colon);
-    const std::string port = address.substr(colon + 1);
-    if (host.front() == '[') {
-        if (host.size() < 3 || host.back() != ']') return std::nullopt;
-        host = host.substr(1, host.size() - 2);
-    }
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || end != port.data() + port.size() || value > 65535) return std::nullopt;
-    return HostPort{host, static_cast<std::uint16_t>(value)};
 }
 
 // ---- The v2 handshake's key schedule (docs/p2p.md), pure functions ----
@@ -332,7 +312,7 @@ Status PeerNetwork::Impl::start() {
 
     std::vector<std::unique_ptr<Dialer>> dialers;
     for (const auto& address : config_.peers) {
-        auto hp = split_address(address);
+        auto hp = parse_host_port(address);
         if (!hp || hp->port == 0) return Status::error("p2p: bad peer address '" + address + "' (want host:port)");
         dialers.push_back(std::make_unique<Dialer>(io_, address, *hp));
         dialers.back()->backoff_ms = config_.redial_ms_min;
@@ -340,7 +320,7 @@ Status PeerNetwork::Impl::start() {
 
     if (!config_.listen.empty()) {
         const std::string& where = config_.listen;
-        auto hp = split_address(where);
+        auto hp = parse_host_port(where);
         if (!hp) return Status::error("cannot listen on '" + where + "': want host:port");
         error_code ec;
         tcp::endpoint endpoint;
