@@ -275,6 +275,20 @@ def next_id() -> int:
         return next(_ids)
 
 
+def testnet_nodes(binary: str, spec: dict, workdir: str) -> list["Node"]:
+    """`Node`s for the homes `jchain testnet --json` wrote (`spec`), rewired to P2P ports
+    picked free now, each listing every other as a peer (RPC ports are the harness's)."""
+    p2p = [f"127.0.0.1:{free_port()}" for _ in spec["nodes"]]
+    nodes = []
+    for i, n in enumerate(spec["nodes"]):
+        set_toml_value(n["home"], "p2p", "listen", p2p[i])
+        set_toml_value(n["home"], "p2p", "peers", [a for j, a in enumerate(p2p) if j != i])
+        node = Node(binary, n["home"], workdir, name=f"node{i}")
+        node.free_p2p_port = False
+        nodes.append(node)
+    return nodes
+
+
 def wait_until(pred, timeout: float, step: float = 0.1):
     """Polls `pred` until it returns something true (returned) or `timeout` s pass (None).
     A node that is down or busy (connection errors, RPC errors, missing fields) counts as

@@ -47,15 +47,7 @@ def body(c: h.Checker, jchain: str) -> None:
     key = h.Key.from_file(spec["demo_member_key"])
     chain_id = spec["chain_id"]
 
-    # Fixed P2P ports picked free now (the peers lists name them), RPC ports by the harness.
-    p2p = [f"127.0.0.1:{h.free_port()}" for _ in spec["nodes"]]
-    nodes = []
-    for i, n in enumerate(spec["nodes"]):
-        h.set_toml_value(n["home"], "p2p", "listen", p2p[i])
-        h.set_toml_value(n["home"], "p2p", "peers", [a for j, a in enumerate(p2p) if j != i])
-        node = h.Node(jchain, n["home"], work, name=f"node{i}")
-        node.free_p2p_port = False
-        nodes.append(node)
+    nodes = h.testnet_nodes(jchain, spec, work)
     validators, observer = nodes[:4], nodes[4]
 
     c.section("four validators commit the same blocks")
