@@ -46,7 +46,7 @@ inline constexpr std::size_t vote_wire_bytes_max =
 inline constexpr std::size_t commit_signature_bytes = public_key_bytes + signature_bytes;
 
 // ---- Transport and log.
-inline constexpr std::size_t frame_bytes_max = 32u << 20;          // node/p2p.h
+inline constexpr std::size_t frame_bytes_max = 32u << 20;          // p2p/peer_network.h
 inline constexpr std::size_t wal_entry_bytes_max = 64u << 20;      // storage/consensus_wal.h
 inline constexpr std::size_t gossip_records_per_frame = 1'000;     // node/consensus_driver.cpp
 

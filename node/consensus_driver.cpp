@@ -121,12 +121,12 @@ Status ConsensusDriver::start(const std::string& wal_path) {
     std::set<crypto::PublicKey> allowed;
     for (const auto& v : ctx_.genesis.validators.validators) allowed.insert(v.key);
     for (const auto& m : ctx_.genesis.members) allowed.insert(m.key);
-    P2pConfig p2p;
-    p2p.listen = ctx_.config.p2p_listen;
-    p2p.peers = ctx_.config.p2p_peers;
-    p2p.chain_id = ctx_.genesis.chain_id;
-    network_ = std::make_unique<PeerNetwork>(
-        p2p, ctx_.key, allowed,
+    p2p::P2pConfig net_config;
+    net_config.listen = ctx_.config.p2p_listen;
+    net_config.peers = ctx_.config.p2p_peers;
+    net_config.chain_id = ctx_.genesis.chain_id;
+    network_ = std::make_unique<p2p::PeerNetwork>(
+        net_config, ctx_.key, allowed,
         [this](const crypto::PublicKey& peer, std::uint8_t type, Bytes payload) {
             post(Event{Event::frame, peer, type, std::move(payload), {}});
         },
@@ -167,7 +167,7 @@ void ConsensusDriver::records_admitted(std::vector<chain::Hash> ids) {
     post(Event{Event::admitted, {}, 0, {}, std::move(ids)});
 }
 
-std::vector<PeerInfo> ConsensusDriver::peers() const { return network_ ? network_->peers() : std::vector<PeerInfo>{}; }
+std::vector<p2p::PeerInfo> ConsensusDriver::peers() const { return network_ ? network_->peers() : std::vector<p2p::PeerInfo>{}; }
 std::uint16_t ConsensusDriver::p2p_port() const { return network_ ? network_->port() : 0; }
 
 SyncStatus ConsensusDriver::sync_status() const {

@@ -26,7 +26,7 @@
 #include "consensus/engine.h"
 #include "node/admission.h"
 #include "node/config.h"
-#include "node/p2p.h"
+#include "p2p/peer_network.h"
 #include "storage/block_store.h"
 #include "storage/consensus_wal.h"
 
@@ -68,7 +68,7 @@ public:
     // Records just admitted through RPC: gossip them and wake block production.
     void records_admitted(std::vector<chain::Hash> ids);
 
-    std::vector<PeerInfo> peers() const;
+    std::vector<p2p::PeerInfo> peers() const;
     SyncStatus sync_status() const;
     std::uint16_t p2p_port() const;
 
@@ -107,7 +107,7 @@ private:
     // A new height's first log entry, not yet written (run()); 0: none.
     Bytes deferred_round_;
     std::uint64_t deferred_height_ = 0;
-    std::unique_ptr<PeerNetwork> network_;
+    std::unique_ptr<p2p::PeerNetwork> network_;
     std::atomic<int> connected_peers_{0};
 
     // Driver-thread state.

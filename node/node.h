@@ -64,7 +64,7 @@ public:
     TipInfo tip() const;
     std::uint16_t rpc_port() const { return server_ ? server_->port() : 0; }
     std::uint16_t p2p_port() const { return driver_ ? driver_->p2p_port() : 0; }
-    std::vector<PeerInfo> peers() const { return driver_ ? driver_->peers() : std::vector<PeerInfo>{}; }
+    std::vector<p2p::PeerInfo> peers() const { return driver_ ? driver_->peers() : std::vector<p2p::PeerInfo>{}; }
     SyncStatus sync_status() const { return driver_ ? driver_->sync_status() : SyncStatus{}; }
     // Records just admitted: gossip them to peers; a block may be due.
     void records_arrived(std::vector<chain::Hash> ids);

@@ -14,7 +14,7 @@
 
 #include "base/bytes.h"
 #include "bench/chain_builder.h"
-#include "node/p2p.h"
+#include "p2p/peer_network.h"
 
 using namespace jchain;
 using namespace std::chrono_literals;
@@ -179,12 +179,12 @@ TEST_CASE("a peer that claims a height it never serves does not keep a validator
     // The liar holds an allowed key (the observer's), announces a height far ahead of
     // the chain and never answers a request for blocks.
     const auto liar_key = crypto::read_key_file(node::HomePaths{homes->observer_home(0)}.node_key_file()).value();
-    node::P2pConfig config;
+    p2p::P2pConfig config;
     config.listen = "127.0.0.1:0";
     config.peers = {"127.0.0.1:" + std::to_string(server->p2p_port())};
     config.chain_id = homes->genesis().chain_id;
     const std::set<crypto::PublicKey> allowed{homes->genesis().validators.validators.at(0).key};
-    node::PeerNetwork liar(config, liar_key, allowed, [](const crypto::PublicKey&, std::uint8_t, Bytes) {}, nullptr);
+    p2p::PeerNetwork liar(config, liar_key, allowed, [](const crypto::PublicKey&, std::uint8_t, Bytes) {}, nullptr);
     REQUIRE(liar.start().is_ok());
     std::atomic<bool> lying{true};
     std::thread announcer([&] {

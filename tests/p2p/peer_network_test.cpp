@@ -25,7 +25,7 @@
 #include "crypto/ecdh.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
-#include "node/p2p.h"
+#include "p2p/peer_network.h"
 
 using namespace jchain;
 using namespace std::chrono_literals;
@@ -58,8 +58,8 @@ Bytes random_bytes(std::size_t n, unsigned seed) {
     return b;
 }
 
-node::P2pConfig test_config() {
-    node::P2pConfig c;
+p2p::P2pConfig test_config() {
+    p2p::P2pConfig c;
     c.listen = "127.0.0.1:0";
     c.chain_id = chain_id;
     c.redial_ms_min = 20;
@@ -89,8 +89,8 @@ public:
     explicit TestNode(crypto::KeyPair key = crypto::generate_key()) : key_(key) {}
     ~TestNode() { stop(); }
 
-    Status start(node::P2pConfig config, std::set<PublicKey> allowed) {
-        net_ = std::make_unique<node::PeerNetwork>(
+    Status start(p2p::P2pConfig config, std::set<PublicKey> allowed) {
+        net_ = std::make_unique<p2p::PeerNetwork>(
             std::move(config), key_, std::move(allowed),
             [this](const PublicKey& from, std::uint8_t type, Bytes payload) {
                 std::lock_guard lock(mutex_);
@@ -113,7 +113,7 @@ public:
         stopped_ = true;
     }
 
-    node::PeerNetwork& net() { return *net_; }
+    p2p::PeerNetwork& net() { return *net_; }
     const PublicKey& key() const { return key_.public_key; }
     const crypto::KeyPair& key_pair() const { return key_; }
     std::string address() const { return local(net_->port()); }
@@ -127,7 +127,7 @@ public:
             if (p.key == k) return true;
         return false;
     }
-    std::optional<node::PeerInfo> info(const PublicKey& k) const {
+    std::optional<p2p::PeerInfo> info(const PublicKey& k) const {
         for (const auto& p : net_->peers())
             if (p.key == k) return p;
         return std::nullopt;
@@ -138,7 +138,7 @@ public:
 
 private:
     crypto::KeyPair key_;
-    std::unique_ptr<node::PeerNetwork> net_;
+    std::unique_ptr<p2p::PeerNetwork> net_;
     mutable std::mutex mutex_;
     std::vector<Frame> frames_;
     std::map<PublicKey, int> ups_, downs_;
@@ -154,7 +154,7 @@ bool one_link(const TestNode& a, const TestNode& b) {
     return ab && ba && ab->outbound != ba->outbound;
 }
 
-// The v2 handshake of docs/p2p.md, written out independently of node/p2p.cpp.
+// The v2 handshake of docs/p2p.md, written out independently of p2p/peer_network.cpp.
 constexpr std::uint8_t role_initiator = 1, role_responder = 2;
 
 Bytes doc_hello(const std::string& chain, const PublicKey& key, const PublicKey& ephemeral) {
@@ -1261,7 +1261,7 @@ TEST_CASE("p2p: start names the address it cannot use; an unstarted network stop
     REQUIRE_FALSE(bad_peer.is_ok());
     CHECK(bad_peer.message().find("no-port-here") != std::string::npos);
 
-    node::PeerNetwork never(test_config(), crypto::generate_key(), {}, nullptr, nullptr);
+    p2p::PeerNetwork never(test_config(), crypto::generate_key(), {}, nullptr, nullptr);
     never.stop();
     CHECK(never.peers().empty());
 }

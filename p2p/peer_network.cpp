@@ -1,4 +1,4 @@
-#include "node/p2p.h"
+#include "p2p/peer_network.h"
 
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
@@ -29,7 +29,7 @@
 #include "crypto/ecdh.h"
 #include "crypto/hash.h"
 
-namespace jchain::node {
+namespace jchain::p2p {
 namespace {
 
 namespace asio = boost::asio;
@@ -914,4 +914,4 @@ void PeerNetwork::disconnect(const crypto::PublicKey& peer, std::chrono::millise
     impl_->disconnect(peer, duration, why);
 }
 
-}  // namespace jchain::node
+}  // namespace jchain::p2p

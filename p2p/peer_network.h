@@ -28,7 +28,7 @@
 #include "chain/limits.h"
 #include "crypto/keys.h"
 
-namespace jchain::node {
+namespace jchain::p2p {
 
 struct P2pConfig {
     std::string listen = "127.0.0.1:26656";  // "host:port"; port 0 picks a free port
@@ -88,4 +88,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace jchain::node
+}  // namespace jchain::p2p
