@@ -433,7 +433,7 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
     BlockSource source;
     if (!a.home.empty()) {
         auto opened = storage::BlockStore::open(HomePaths{a.home}.data_dir(), *genesis);
-        if (!opened) fail(exit_bad, opened.message() + " (is the node running? stop it, or audit with --rpc)");
+        if (!opened) fail(exit_bad, opened.message());
         store = std::move(*opened);
         source = store_source(*store);
     } else {
@@ -549,7 +549,7 @@ int cmd_export(const ExportArgs& a, bool as_json) {
         if (!g) fail(exit_bad, g.message());
         genesis = *g;
         auto opened = storage::BlockStore::open(HomePaths{a.home}.data_dir(), *genesis);
-        if (!opened) fail(exit_bad, opened.message() + " (is the node running? stop it, or export with --rpc URL)");
+        if (!opened) fail(exit_bad, opened.message());
         store = std::move(*opened);
         source = store_block_source(*store);
     } else {
@@ -601,7 +601,7 @@ int cmd_import(const std::string& home, const std::string& in_file, bool as_json
     std::ifstream in(in_file, std::ios::binary);
     if (!in) fail(exit_bad, "cannot read " + in_file);
     auto store = storage::BlockStore::open(paths.data_dir(), *genesis);
-    if (!store) fail(exit_bad, store.message() + " (is the node running? stop it first)");
+    if (!store) fail(exit_bad, store.message());
     VerifyPool pool(0);  // every core verifies signatures
     PoolVerifier verifier(*genesis, pool);
     ImportOptions options;

@@ -24,6 +24,7 @@ namespace jchain::storage {
 namespace {
 
 constexpr std::string_view format_version = "jchain-store/1";
+constexpr int damaged_store_exit_status = 74;  // EX_IOERR
 
 std::string key(char prefix, ByteSpan a = {}, ByteSpan b = {}) {
     std::string k(1, prefix);
@@ -55,9 +56,29 @@ std::string case_prefix(const std::string& case_id) {
     return k;
 }
 
+// A store that cannot be read, or that returns something other than what was written, is
+// damaged: answering from it would serve wrong proofs under a correct block hash. The node
+// stops and says so (docs/storage.md, "Damage").
+[[noreturn]] void fatal_damage(const std::string& what, const std::string& problem) {
+    std::fprintf(stderr,
+                 "jchain: fatal: the store is damaged: %s: %s\n"
+                 "jchain: restore the data directory from an export (jchain import) or remove it and let the "
+                 "node sync from its peers; `jchain audit --home` finds the first damaged block\n",
+                 what.c_str(), problem.c_str());
+    std::fflush(stderr);
+    std::_Exit(damaged_store_exit_status);  // damage is not a bug: no core dump
+}
+
 [[noreturn]] void fatal_read(const std::string& what, const leveldb::Status& s) {
-    std::fprintf(stderr, "jchain: fatal: store read of %s failed: %s\n", what.c_str(), s.ToString().c_str());
-    std::abort();
+    fatal_damage("reading " + what, s.ToString());
+}
+
+// Every read checks LevelDB's block checksums: a flipped bit on disk is an error, never a
+// value.
+leveldb::ReadOptions checked_reads() {
+    leveldb::ReadOptions options;
+    options.verify_checksums = true;
+    return options;
 }
 
 class LevelDbStore final : public BlockStore {
@@ -115,24 +136,45 @@ public:
 
     std::uint64_t height() const override { return height_.load(); }
 
+    // Each read checks that the value is what a commit wrote under that key: it decodes, and
+    // what it names (height, id, hash) is the key it was read from.
     std::optional<chain::Block> block(std::uint64_t height) const override {
-        auto v = get(key('b', be64(height)));
-        return v ? chain::from_cereal<chain::Block>(*v) : std::nullopt;
+        const std::string k = key('b', be64(height));
+        auto v = get(k);
+        if (!v) return std::nullopt;
+        auto b = chain::from_cereal<chain::Block>(*v);
+        if (!b) fatal_damage("block " + std::to_string(height), "the stored value does not decode");
+        if (b->header.height != height)
+            fatal_damage("block " + std::to_string(height),
+                         "the stored header says height " + std::to_string(b->header.height));
+        return b;
     }
     std::optional<std::uint64_t> height_of(const Hash& hash) const override {
         auto v = get(key('h', hash));
-        if (!v || v->size() != 8) return std::nullopt;
+        if (!v) return std::nullopt;
+        if (v->size() != 8) fatal_damage("the height of block " + to_hex(hash), "the stored value is not 8 bytes");
         return read_be64(*v);
     }
     std::optional<chain::CommitCertificate> certificate(std::uint64_t height) const override {
         auto v = get(key('q', be64(height)));
-        return v ? chain::from_cereal<chain::CommitCertificate>(*v) : std::nullopt;
+        if (!v) return std::nullopt;
+        auto c = chain::from_cereal<chain::CommitCertificate>(*v);
+        if (!c) fatal_damage("the certificate of block " + std::to_string(height), "the stored value does not decode");
+        if (c->height != height)
+            fatal_damage("the certificate of block " + std::to_string(height),
+                         "it certifies height " + std::to_string(c->height));
+        return c;
     }
     std::optional<StoredRecord> record(const Hash& id) const override {
         auto v = get(key('r', id));
         if (!v) return std::nullopt;
         auto r = chain::from_cereal<Stored>(*v);
-        if (!r) return std::nullopt;
+        const std::string what = "record " + to_hex(id);
+        if (!r) fatal_damage(what, "the stored value does not decode");
+        if (chain::record_id(r->record) != id) fatal_damage(what, "the stored record hashes to another id");
+        // +1: a reader may see a block's records just before the tip moves to it.
+        if (r->height == 0 || r->height > height_.load() + 1)
+            fatal_damage(what, "stored at height " + std::to_string(r->height) + ", beyond the chain");
         return StoredRecord{std::move(r->record), r->height, r->leaf_index};
     }
     bool has_record(const Hash& id) const override { return get(key('r', id)).has_value(); }
@@ -147,7 +189,10 @@ public:
 
     std::optional<Hash> node(std::uint8_t level, std::uint64_t index) const override {
         auto v = get(node_key(level, index));
-        if (!v || v->size() != 32) return std::nullopt;
+        if (!v) return std::nullopt;
+        if (v->size() != 32)
+            fatal_damage("ledger tree node " + std::to_string(level) + "/" + std::to_string(index),
+                         "the stored value is not 32 bytes");
         Hash h;
         std::copy(v->begin(), v->end(), h.begin());
         return h;
@@ -197,7 +242,7 @@ private:
 
     std::optional<std::string> get(const std::string& k) const {
         std::string value;
-        leveldb::Status s = db_->Get(leveldb::ReadOptions(), k, &value);
+        leveldb::Status s = db_->Get(checked_reads(), k, &value);
         if (s.IsNotFound()) return std::nullopt;
         if (!s.ok()) fatal_read("key " + to_hex(as_bytes(k)), s);
         return value;
@@ -205,9 +250,10 @@ private:
 
     std::vector<Hash> scan_ids(const std::string& prefix, std::size_t limit) const {
         std::vector<Hash> out;
-        std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+        std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
         for (it->Seek(prefix); it->Valid() && out.size() < limit && it->key().starts_with(prefix); it->Next()) {
-            if (it->value().size() != 32) continue;
+            if (it->value().size() != 32)
+                fatal_damage("index entry " + to_hex(as_bytes(it->key().ToString())), "the stored value is not 32 bytes");
             Hash h;
             std::copy(it->value().data(), it->value().data() + 32, h.begin());
             out.push_back(h);
@@ -250,7 +296,12 @@ Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir, con
     options.write_buffer_size = 16 << 20;
     leveldb::DB* raw = nullptr;
     leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
-    if (!s.ok()) return Status::error("cannot open store " + dir + ": " + s.ToString());
+    if (!s.ok()) {
+        // LevelDB holds a lock file while a process has the store open.
+        const bool locked = s.IsIOError() && s.ToString().find("/LOCK") != std::string::npos;
+        return Status::error("cannot open store " + dir + ": " + s.ToString() +
+                             (locked ? " (another process has it open: is the node running?)" : ""));
+    }
     auto store = std::make_unique<LevelDbStore>(std::unique_ptr<leveldb::DB>(raw), std::move(filter), std::move(cache),
                                                 genesis);
     if (auto st = store->init(); !st) return Status::error("store " + dir + ": " + st.message());
