@@ -42,6 +42,13 @@ struct CliError {
 
 [[noreturn]] void fail(int code, std::string message) { throw CliError{code, std::move(message)}; }
 
+// A store another process holds open (storage says "is the node running?") gets the
+// command's way around it; other errors stand as they are.
+std::string busy_store_hint(const std::string& message, std::string_view what_to_do) {
+    if (message.find("is the node running?") == std::string::npos) return message;
+    return message + " " + std::string(what_to_do);
+}
+
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }
 
 std::string default_rpc() {
@@ -433,7 +440,7 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
     BlockSource source;
     if (!a.home.empty()) {
         auto opened = storage::BlockStore::open(HomePaths{a.home}.data_dir(), *genesis);
-        if (!opened) fail(exit_bad, opened.message());
+        if (!opened) fail(exit_bad, busy_store_hint(opened.message(), "stop it, or audit with --rpc URL"));
         store = std::move(*opened);
         source = store_source(*store);
     } else {
@@ -549,7 +556,7 @@ int cmd_export(const ExportArgs& a, bool as_json) {
         if (!g) fail(exit_bad, g.message());
         genesis = *g;
         auto opened = storage::BlockStore::open(HomePaths{a.home}.data_dir(), *genesis);
-        if (!opened) fail(exit_bad, opened.message());
+        if (!opened) fail(exit_bad, busy_store_hint(opened.message(), "stop it, or export with --rpc URL"));
         store = std::move(*opened);
         source = store_block_source(*store);
     } else {
@@ -601,7 +608,7 @@ int cmd_import(const std::string& home, const std::string& in_file, bool as_json
     std::ifstream in(in_file, std::ios::binary);
     if (!in) fail(exit_bad, "cannot read " + in_file);
     auto store = storage::BlockStore::open(paths.data_dir(), *genesis);
-    if (!store) fail(exit_bad, store.message());
+    if (!store) fail(exit_bad, busy_store_hint(store.message(), "stop it first"));
     VerifyPool pool(0);  // every core verifies signatures
     PoolVerifier verifier(*genesis, pool);
     ImportOptions options;
