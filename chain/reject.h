@@ -20,6 +20,7 @@ enum class RejectReason {
     unknown_reference,  // -32008: a ref names no committed record
     mempool_full,       // -32009: try again later
     not_supported,      // -32010
+    node_halted,        // -32011: the node cannot write (disk full, I/O error); retry later
 };
 
 struct Reject {
@@ -41,6 +42,7 @@ constexpr std::string_view reason_word(RejectReason r) {
         case RejectReason::unknown_reference: return "unknown_reference";
         case RejectReason::mempool_full: return "mempool_full";
         case RejectReason::not_supported: return "not_supported";
+        case RejectReason::node_halted: return "node_halted";
     }
     return "internal";
 }

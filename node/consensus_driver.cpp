@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <set>
 
 #include "base/bytes.h"
@@ -9,6 +10,7 @@
 #include "consensus/codec.h"
 #include "consensus/solo.h"
 #include "node/node.h"
+#include "storage/disk.h"
 
 namespace jchain::node {
 namespace {
@@ -39,6 +41,10 @@ constexpr auto sync_retry = std::chrono::milliseconds(2000);
 constexpr auto sync_apply_budget = std::chrono::milliseconds(100);
 constexpr auto sync_resend = std::chrono::milliseconds(300);
 constexpr auto status_every = std::chrono::milliseconds(1000);
+// A halted node checks this often whether its disk takes writes again, and wants room
+// for this much (a block's worth of log and store writes) before it resumes.
+constexpr auto resume_every = std::chrono::seconds(2);
+constexpr std::size_t resume_free_bytes = 8u << 20;
 constexpr auto progress_every = std::chrono::seconds(5);
 // A peer whose blocks broke the rule this many times is ignored for peer_ignore.
 constexpr unsigned strikes_max = 3;
@@ -91,6 +97,12 @@ ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier
     record_verifier_ = std::make_unique<PoolVerifier>(ctx_.genesis, ctx_.pool);
     if (ctx_.validator) signer_ = std::make_unique<consensus::KeySigner>(ctx_.key);
     engine_ = std::make_unique<consensus::Engine>(engine_config_, signer_.get());
+    load_tip();
+    status_.height = tip_height_;
+}
+
+// The tip as the store has it.
+void ConsensusDriver::load_tip() {
     tip_height_ = ctx_.store.height();
     tip_hash_ = chain::genesis_hash(ctx_.genesis);
     tip_time_ms_ = ctx_.genesis.genesis_time_ms;
@@ -98,25 +110,33 @@ ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier
         tip_hash_ = chain::block_hash(b->header);
         tip_time_ms_ = b->header.time_ms;
     }
-    status_.height = tip_height_;
+}
+
+// Opens the consensus log (cutting a torn tail) and decodes what it holds.
+Result<std::vector<consensus::WalEntry>> ConsensusDriver::open_wal() {
+    auto wal = storage::ConsensusWal::open(wal_path_);
+    if (!wal) return wal.status();
+    wal_ = std::move(*wal);
+    if (wal_->truncated_bytes() > 0)
+        spdlog::warn("consensus log {}: cut {} bytes of torn tail (a crash or failed write mid-entry)", wal_path_,
+                     wal_->truncated_bytes());
+    std::vector<consensus::WalEntry> entries;
+    wal_height_ = 0;
+    for (const Bytes& b : wal_->entries()) {
+        auto e = consensus::decode_wal_entry(b);
+        if (!e) return Status::error("consensus log " + wal_path_ + " holds an entry that does not decode");
+        wal_height_ = std::max(wal_height_, consensus::wal_entry_height(*e));
+        entries.push_back(std::move(*e));
+    }
+    return entries;
 }
 
 ConsensusDriver::~ConsensusDriver() { stop(); }
 
 Status ConsensusDriver::start(const std::string& wal_path) {
-    auto wal = storage::ConsensusWal::open(wal_path);
-    if (!wal) return wal.status();
-    wal_ = std::move(*wal);
-    if (wal_->truncated_bytes() > 0)
-        spdlog::warn("consensus log {}: cut {} bytes of torn tail (a crash mid-write)", wal_path,
-                     wal_->truncated_bytes());
-    std::vector<consensus::WalEntry> entries;
-    for (const Bytes& b : wal_->entries()) {
-        auto e = consensus::decode_wal_entry(b);
-        if (!e) return Status::error("consensus log " + wal_path + " holds an entry that does not decode");
-        wal_height_ = std::max(wal_height_, consensus::wal_entry_height(*e));
-        entries.push_back(std::move(*e));
-    }
+    wal_path_ = wal_path;
+    auto entries = open_wal();
+    if (!entries) return entries.status();
 
     std::set<crypto::PublicKey> allowed;
     for (const auto& v : ctx_.genesis.validators.validators) allowed.insert(v.key);
@@ -136,7 +156,7 @@ Status ConsensusDriver::start(const std::string& wal_path) {
         });
     if (Status s = network_->start(); !s) return s;
 
-    auto actions = engine_->start(tip_height_ + 1, entries);
+    auto actions = engine_->start(tip_height_ + 1, *entries);
     thread_ = std::thread([this, actions = std::move(actions)]() mutable {
         run(std::move(actions));
         loop();
@@ -175,9 +195,51 @@ SyncStatus ConsensusDriver::sync_status() const {
     return status_;
 }
 
-void ConsensusDriver::halt(const std::string& why) {
-    spdlog::critical("consensus halted: {}", why);
+void ConsensusDriver::halt(const std::string& why, Resume resume) {
+    spdlog::critical("consensus halted: {}{}", why,
+                     resume == Resume::when_writable ? " (resumes by itself once writes succeed again)" : "");
     halted_ = true;
+    resume_ = resume;
+    next_resume_try_ = Clock::now() + resume_every;
+    std::lock_guard lock(mutex_);
+    status_.halted = why;
+}
+
+// After a failed write: once the data directory takes writes again, reopen the store and
+// the consensus log and restart the engine from them, exactly as a restart of the
+// process would (which is the recovery the crash tests check).
+void ConsensusDriver::try_resume() {
+    next_resume_try_ = Clock::now() + resume_every;
+    const std::string dir = std::filesystem::path(wal_path_).parent_path().string();
+    if (Status s = storage::check_writable(dir, resume_free_bytes); !s) return;
+    if (Status s = ctx_.store.reopen(); !s) return spdlog::error("consensus still halted: {}", s.message());
+    auto entries = open_wal();
+    if (!entries) return spdlog::error("consensus still halted: {}", entries.message());
+    const std::uint64_t before = tip_height_;
+    load_tip();
+    auto b = ctx_.store.block(tip_height_);
+    auto frontier = chain::MerkleFrontier::load(ctx_.store, b ? b->header.ledger_size : 0);
+    if (!frontier) return halt("after reopening the store: " + frontier.message(), Resume::never);
+    frontier_ = *frontier;
+    for (std::uint64_t h = before + 1; h <= tip_height_; ++h)  // a failed commit that landed after all
+        if (auto landed = ctx_.store.block(h)) ctx_.mempool.remove(landed->record_ids);
+    if (tip_height_ != before)
+        ctx_.on_commit(TipInfo{tip_height_, tip_hash_, tip_time_ms_, frontier_.size(), frontier_.root()});
+    timers_.clear();
+    deferred_round_.clear();
+    deferred_height_ = 0;
+    asked_.clear();
+    fetched_.clear();
+    fetched_bytes_ = 0;
+    records_signalled_ = false;
+    engine_ = std::make_unique<consensus::Engine>(engine_config_, signer_.get());
+    halted_ = false;
+    {
+        std::lock_guard lock(mutex_);
+        spdlog::warn("consensus resumed at height {} (was halted: {})", tip_height_, status_.halted);
+        status_.halted.clear();
+    }
+    run(engine_->start(tip_height_ + 1, *entries));
 }
 
 void ConsensusDriver::loop() {
@@ -193,7 +255,10 @@ void ConsensusDriver::loop() {
             if (stopping_) return;
             batch.swap(events_);
         }
-        if (halted_) continue;
+        if (halted_) {
+            if (resume_ == Resume::when_writable && Clock::now() >= next_resume_try_) try_resume();
+            continue;
+        }
         for (Event& e : batch) handle(e);
         apply_fetched();
         while (!timers_.empty() && timers_.begin()->first <= Clock::now()) {
@@ -542,11 +607,12 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
     auto built = chain::build_block(ctx_.genesis.chain_id, tip_height_, tip_hash_, b.header.time_ms, frontier_,
                                     b.record_ids, b.header.validator_set_hash, b.header.proposer);
     if (chain::block_hash(built.block.header) != value->hash()) {
-        halt("certified block " + std::to_string(b.header.height) + " does not extend this node's ledger");
+        halt("certified block " + std::to_string(b.header.height) + " does not extend this node's ledger",
+             Resume::never);
         return false;
     }
     if (Status s = ctx_.store.commit_block(built.block, cert, value->records, built.nodes); !s) {
-        halt("cannot store block " + std::to_string(b.header.height) + ": " + s.message());
+        halt("cannot store block " + std::to_string(b.header.height) + ": " + s.message(), Resume::when_writable);
         return false;
     }
     frontier_ = built.frontier;
@@ -572,7 +638,7 @@ bool ConsensusDriver::flush_deferred_round() {
     const std::uint64_t h = deferred_height_;
     deferred_height_ = 0;
     if (Status s = wal_->restart(deferred_round_); !s) {
-        halt("cannot write the consensus log: " + s.message());
+        halt("cannot write the consensus log: " + s.message(), Resume::when_writable);
         return false;
     }
     wal_height_ = std::max(wal_height_, h);
@@ -602,7 +668,7 @@ void ConsensusDriver::run(consensus::Actions first) {
             if (!flush_deferred_round()) return;
             const Bytes bytes = consensus::encode_wal_entry(p->entry);
             Status s = h > wal_height_ ? wal_->restart(bytes) : wal_->append(bytes);
-            if (!s) return halt("cannot write the consensus log: " + s.message());
+            if (!s) return halt("cannot write the consensus log: " + s.message(), Resume::when_writable);
             wal_height_ = std::max(wal_height_, h);
         } else if (auto* b = std::get_if<consensus::Broadcast>(&a)) {
             if (!flush_deferred_round()) return;

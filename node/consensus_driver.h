@@ -41,6 +41,7 @@ struct SyncStatus {
     std::uint32_t round = 0;             // consensus round at height + 1
     bool catching_up = false;            // more than one block behind a peer: fetching, not voting
     double records_per_s = 0;            // while catching up
+    std::string halted;                  // why consensus stopped; empty while it runs
 };
 
 class ConsensusDriver {
@@ -94,7 +95,13 @@ private:
     [[nodiscard]] bool flush_deferred_round();
     void gossip(const std::vector<chain::Hash>& ids);
     void post(Event e);
-    void halt(const std::string& why);
+    // Stops taking part in consensus. A resumable halt (a failed write) is retried every
+    // few seconds by try_resume(); any other is for the operator.
+    enum class Resume { when_writable, never };
+    void halt(const std::string& why, Resume resume);
+    void try_resume();
+    Result<std::vector<consensus::WalEntry>> open_wal();
+    void load_tip();
 
     Context ctx_;
     consensus::EngineConfig engine_config_;
@@ -117,6 +124,9 @@ private:
     std::uint64_t last_commit_ms_ = 0;
     bool records_signalled_ = false;
     bool halted_ = false;
+    Resume resume_ = Resume::never;
+    std::chrono::steady_clock::time_point next_resume_try_{};
+    std::string wal_path_;
     std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;
     std::map<std::pair<crypto::PublicKey, std::uint64_t>, std::chrono::steady_clock::time_point> sync_sent_;
     std::map<crypto::PublicKey, std::uint64_t> peer_heights_;

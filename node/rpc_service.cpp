@@ -90,6 +90,7 @@ struct Service {
                            {"best_peer_height", std::max(sync.best_peer_height, tip.height)},
                            {"mempool_size", node.mempool().size()},
                            {"syncing", sync.catching_up},
+                           {"halted", sync.halted.empty() ? json::value(nullptr) : json::value(sync.halted)},
                            {"genesis_hash", hex(chain::genesis_hash(node.genesis()))}};
     }
 
@@ -112,6 +113,16 @@ struct Service {
             }
             records.push_back(std::move(*record));
             positions.push_back(i);
+        }
+        // A node that cannot write would hold records it may never commit and lose at
+        // restart: it refuses them until it can write again.
+        if (const std::string halted = node.sync_status().halted; !halted.empty()) {
+            const RpcError e = reject_error({chain::RejectReason::node_halted,
+                                             "this node cannot commit records now (" + halted +
+                                                 "); it takes them again by itself once it can write"});
+            for (std::size_t i : positions) results[i] = e;
+            node.metrics().records_rejected += records.size();
+            return results;
         }
         auto admitted = node.admission().admit(std::move(records), now_ms());
         std::vector<Hash> ids;
@@ -329,6 +340,9 @@ rpc::HttpHandler make_http_handler(Node& node) {
         if (req.method != "GET" && req.method != "HEAD") return {405, "text/plain", "method not allowed\n"};
         if (path == "/health") {
             const auto tip = service->node.tip();
+            if (const std::string halted = service->node.sync_status().halted; !halted.empty())
+                return {503, "application/json",
+                        json::serialize(json::object{{"status", "halted"}, {"reason", halted}, {"height", tip.height}})};
             return {200, "application/json",
                     json::serialize(json::object{{"status", "ok"}, {"height", tip.height}})};
         }

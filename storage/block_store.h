@@ -57,6 +57,12 @@ public:
     virtual Status commit_block(const chain::Block& block, const chain::CommitCertificate& certificate,
                                 const std::vector<chain::Record>& records,
                                 const std::vector<chain::MerkleNode>& nodes) = 0;
+
+    // After a failed write (disk full, I/O error): closes and reopens the underlying
+    // files, so a store whose writes failed can take writes again once the cause is
+    // gone. height() is re-read from disk (a failed commit may or may not have landed).
+    // Fails, changing nothing a reader sees, while the store still cannot be opened.
+    virtual Status reopen() { return Status::ok(); }
 };
 
 // Committed history for the block-validity rule, read from a store: the records of

@@ -168,7 +168,18 @@ ConsensusWal::~ConsensusWal() {
 
 Status ConsensusWal::append(ByteSpan entry) {
     if (entry.size() > entry_bytes_max) return Status::error("consensus log entry too large");
-    return write_all(fd_, frame(entry), path_);
+    if (failed_) return Status::error("consensus log " + path_ + " must be reopened after a failed write");
+    const off_t before = ::lseek(fd_, 0, SEEK_CUR);
+    Status s = write_all(fd_, frame(entry), path_);
+    if (!s) {
+        // A part of the frame may be on disk. Cut it, so that a later frame cannot land
+        // after a torn one (which open() would rightly call corruption); if even that
+        // fails, the torn frame is the last one and open() cuts it. After a failed sync
+        // the file's state is unknown: nothing more is written through this object.
+        failed_ = true;
+        if (before >= 0 && ::ftruncate(fd_, before) == 0) (void)::fsync(fd_);
+    }
+    return s;
 }
 
 Status ConsensusWal::restart(ByteSpan first) {

@@ -64,6 +64,8 @@ public:
     // Bytes of torn tail cut off at open (0 after a clean stop).
     std::size_t truncated_bytes() const { return truncated_bytes_; }
 
+    // Appends and syncs one entry. After a failure nothing more is appended through this
+    // object (open the log again: a torn final frame is cut then).
     [[nodiscard]] Status append(ByteSpan entry);
     // Replaces the whole log with `first` (the first entry of a new height). On an
     // error before the rename the old log stays in place and in use; on an error
@@ -78,6 +80,7 @@ private:
     int fd_ = -1;  // the file at path_, open for writing, positioned at its end
     std::vector<Bytes> entries_;
     std::size_t truncated_bytes_ = 0;
+    bool failed_ = false;  // an append failed: reopen to go on
 };
 
 }  // namespace jchain::storage

@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <shared_mutex>
 
 #include "base/bytes.h"
 #include "chain/cereal_codec.h"
@@ -81,11 +83,59 @@ leveldb::ReadOptions checked_reads() {
     return options;
 }
 
+// The options every open uses; the filter and cache outlive the DB objects using them.
+struct OpenOptions {
+    std::unique_ptr<const leveldb::FilterPolicy> filter{leveldb::NewBloomFilterPolicy(10)};
+    std::unique_ptr<leveldb::Cache> cache{leveldb::NewLRUCache(64 << 20)};
+
+    leveldb::Options options() const {
+        leveldb::Options o;
+        o.create_if_missing = true;
+        o.paranoid_checks = true;
+        o.filter_policy = filter.get();
+        o.block_cache = cache.get();
+        // Keys and values are mostly hashes and signatures, which do not compress: snappy
+        // would only cost CPU that admission needs for signature checks.
+        o.compression = leveldb::kNoCompression;
+        o.write_buffer_size = 16 << 20;
+        return o;
+    }
+};
+
+Result<std::unique_ptr<leveldb::DB>> open_db(const std::string& dir, const OpenOptions& how) {
+    leveldb::DB* raw = nullptr;
+    leveldb::Status s = leveldb::DB::Open(how.options(), dir, &raw);
+    if (!s.ok()) {
+        // LevelDB holds a lock file while a process has the store open.
+        const bool locked = s.IsIOError() && s.ToString().find("/LOCK") != std::string::npos;
+        return Status::error("cannot open store " + dir + ": " + s.ToString() +
+                             (locked ? " (another process has it open: is the node running?)" : ""));
+    }
+    return std::unique_ptr<leveldb::DB>(raw);
+}
+
 class LevelDbStore final : public BlockStore {
 public:
-    LevelDbStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<const leveldb::FilterPolicy> filter,
-                 std::unique_ptr<leveldb::Cache> cache, chain::Genesis genesis)
-        : filter_(std::move(filter)), cache_(std::move(cache)), db_(std::move(db)), genesis_(std::move(genesis)) {}
+    LevelDbStore(std::string dir, std::unique_ptr<OpenOptions> how, std::unique_ptr<leveldb::DB> db,
+                 chain::Genesis genesis)
+        : dir_(std::move(dir)), how_(std::move(how)), db_(std::move(db)), genesis_(std::move(genesis)) {}
+
+    // LevelDB refuses every write after a failed sync until it is opened again.
+    Status reopen() override {
+        std::unique_lock lock(db_mutex_);
+        db_.reset();
+        // The files are closed before they can be opened again (LevelDB's lock), so a
+        // failed open leaves no store: every read then stops the node rather than answer.
+        // Callers reopen only once writes work again (storage/disk.h).
+        auto db = open_db(dir_, *how_);
+        if (!db) return db.status();
+        db_ = std::move(*db);
+        std::string tip;
+        leveldb::Status s = db_->Get(checked_reads(), "m:tip", &tip);
+        if (!s.ok() || tip.size() != 8) return Status::error("store metadata m:tip unreadable after reopen");
+        height_.store(read_be64(tip));
+        return Status::ok();
+    }
 
     Status init() {
         auto format = get("m:format");
@@ -241,6 +291,8 @@ private:
     static std::string key_suffix(ByteSpan b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
 
     std::optional<std::string> get(const std::string& k) const {
+        std::shared_lock lock(db_mutex_);
+        if (!db_) fatal_damage("key " + to_hex(as_bytes(k)), "the store could not be reopened after a failed write");
         std::string value;
         leveldb::Status s = db_->Get(checked_reads(), k, &value);
         if (s.IsNotFound()) return std::nullopt;
@@ -250,6 +302,8 @@ private:
 
     std::vector<Hash> scan_ids(const std::string& prefix, std::size_t limit) const {
         std::vector<Hash> out;
+        std::shared_lock lock(db_mutex_);
+        if (!db_) fatal_damage("index " + to_hex(as_bytes(prefix)), "the store could not be reopened after a failed write");
         std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
         for (it->Seek(prefix); it->Valid() && out.size() < limit && it->key().starts_with(prefix); it->Next()) {
             if (it->value().size() != 32)
@@ -265,14 +319,19 @@ private:
     Status write(leveldb::WriteBatch& batch) {
         leveldb::WriteOptions options;
         options.sync = true;
+        std::shared_lock lock(db_mutex_);
+        if (!db_) return Status::error("store write failed: the store could not be reopened after a failed write");
         leveldb::Status s = db_->Write(options, &batch);
         if (!s.ok()) return Status::error("store write failed: " + s.ToString());
         return Status::ok();
     }
 
-    std::unique_ptr<const leveldb::FilterPolicy> filter_;
-    std::unique_ptr<leveldb::Cache> cache_;
-    std::unique_ptr<leveldb::DB> db_;  // declared last: closed before the filter and cache
+    const std::string dir_;
+    const std::unique_ptr<OpenOptions> how_;
+    // Shared by reads and writes; exclusive while reopen() swaps the DB. Declared after
+    // how_: the DB is closed before its filter and cache.
+    mutable std::shared_mutex db_mutex_;
+    std::unique_ptr<leveldb::DB> db_;
     chain::Genesis genesis_;
     std::atomic<std::uint64_t> height_{0};
 };
@@ -283,27 +342,10 @@ Result<std::unique_ptr<BlockStore>> BlockStore::open(const std::string& dir, con
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status::error("cannot create data directory " + dir + ": " + ec.message());
-    std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
-    std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(64 << 20));
-    leveldb::Options options;
-    options.create_if_missing = true;
-    options.paranoid_checks = true;
-    options.filter_policy = filter.get();
-    options.block_cache = cache.get();
-    // Keys and values are mostly hashes and signatures, which do not compress: snappy
-    // would only cost CPU that admission needs for signature checks.
-    options.compression = leveldb::kNoCompression;
-    options.write_buffer_size = 16 << 20;
-    leveldb::DB* raw = nullptr;
-    leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
-    if (!s.ok()) {
-        // LevelDB holds a lock file while a process has the store open.
-        const bool locked = s.IsIOError() && s.ToString().find("/LOCK") != std::string::npos;
-        return Status::error("cannot open store " + dir + ": " + s.ToString() +
-                             (locked ? " (another process has it open: is the node running?)" : ""));
-    }
-    auto store = std::make_unique<LevelDbStore>(std::unique_ptr<leveldb::DB>(raw), std::move(filter), std::move(cache),
-                                                genesis);
+    auto how = std::make_unique<OpenOptions>();
+    auto db = open_db(dir, *how);
+    if (!db) return db.status();
+    auto store = std::make_unique<LevelDbStore>(dir, std::move(how), std::move(*db), genesis);
     if (auto st = store->init(); !st) return Status::error("store " + dir + ": " + st.message());
     return std::unique_ptr<BlockStore>(std::move(store));
 }
