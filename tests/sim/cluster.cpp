@@ -7,6 +7,7 @@
 #include "chain/block_builder.h"
 #include "chain/validity.h"
 #include "crypto/hash.h"
+#include "storage.h"
 
 namespace jchain::sim {
 namespace {
@@ -28,6 +29,7 @@ constexpr std::uint64_t block_records_max = 20;
 constexpr std::uint64_t client_time_window_ms = 3000;
 constexpr std::uint64_t drift_ms = 500;  // a proposal's time must be this close to the clock
 constexpr int members = 3;               // court members who sign the records
+constexpr std::uint64_t clock_base_ms = 1'000'000;  // a clock with no skew reads this at simulated time 0
 
 // Verifying a signature is the simulator's main cost, and every broadcast reaches N-1
 // validators: remember each answer (verification is pure).
@@ -103,9 +105,11 @@ struct SimNode {
     std::unique_ptr<consensus::Engine> engine;
     unsigned byzantine = 0;  // behaviours; 0 = honest
     bool up = true;
-    std::uint64_t generation = 0;  // bumped by a crash: older timers and deliveries are void
+    std::uint64_t generation = 0;  // bumped by a crash or halt: older timers and deliveries are void
     std::int64_t skew_ms = 0;
-    std::vector<consensus::WalEntry> wal;  // durable
+    SimWal wal;  // the consensus log: durable, but writes can fail or tear
+    std::uint64_t muted_until_ms = 0;  // the network withholds what it sends until then
+    std::uint64_t sync_held_until_ms = 0;  // and holds back its block-sync traffic until then
     // The ledger: durable, like the node's LevelDB store.
     std::vector<Committed> chain;  // chain[i] is height i + 1
     chain::MerkleFrontier frontier;
@@ -151,7 +155,7 @@ public:
                   [](const auto& a, const auto& b) { return a.key < b.key; });
         set_hash_ = chain::validator_set_hash(set_);
         genesis_.chain_id = chain_id;
-        genesis_.genesis_time_ms = 1'000'000 - 1;  // the simulated clocks start at 1,000,000 ms
+        genesis_.genesis_time_ms = clock_base_ms - 1;
         genesis_.validators = set_;
         for (int i = 0; i < members; ++i) {
             crypto::PrivateKey k;
@@ -172,15 +176,23 @@ public:
             n->index = i;
             n->key = keys_[i];
             n->tip_hash = genesis_hash_;
+            n->tip_time_ms = genesis_.genesis_time_ms;  // height 1 must be after genesis time
             n->skew_ms = static_cast<std::int64_t>(rng_.below(2 * s.clock_skew_ms_max + 1)) -
                          static_cast<std::int64_t>(s.clock_skew_ms_max);
             if (i < s.byzantine) n->byzantine = s.behaviours[i];
             nodes_.push_back(std::move(n));
         }
+        Checker::Config c{chain_id, set_, genesis_hash_, genesis_.genesis_time_ms, drift_ms, clock_base_ms, {}, {}};
+        for (const auto& n : nodes_) {
+            c.skew_ms.push_back(n->skew_ms);
+            c.honest.push_back(honest(*n));
+            index_of_[n->key.public_key] = n->index;
+        }
+        checker_ = std::make_unique<Checker>(std::move(c));
     }
 
     Outcome run() {
-        for (auto& n : nodes_) boot(*n);
+        for (auto& n : nodes_) boot(*n, /*restart=*/false);
         plan_faults();
         for (std::uint64_t t = 0; t < end_ms(); t += 200 + rng_.below(800)) push({.time_ms = t, .type = EventType::new_records});
         while (!queue_.empty() && outcome_.ok) {
@@ -190,6 +202,15 @@ public:
             now_ms_ = e.time_ms;
             ++outcome_.events;
             handle(e);
+            // The committed-chain invariant after every step, for the node it touched.
+            if (e.type != EventType::new_records && e.type != EventType::heal) check_tip(*nodes_[e.node]);
+        }
+        if (outcome_.ok && !outcome_.recorded.empty()) {  // run_until_fork, and no fork came
+            const Finding first = outcome_.recorded.front();
+            outcome_.ok = false;
+            outcome_.violation = first.kind;
+            outcome_.safety_violated = true;
+            outcome_.failure = first.what + " (and no fork followed)";
         }
         if (outcome_.ok) check_liveness();
         return outcome_;
@@ -200,7 +221,7 @@ private:
     bool faulty_phase() const { return !healed_; }
     bool honest(const SimNode& n) const { return n.byzantine == 0; }
     std::uint64_t clock(const SimNode& n) const {
-        return static_cast<std::uint64_t>(static_cast<std::int64_t>(now_ms_ + 1'000'000) + n.skew_ms);
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(now_ms_ + clock_base_ms) + n.skew_ms);
     }
     consensus::EngineConfig engine_config(const SimNode& n) const {
         consensus::EngineConfig c;
@@ -214,12 +235,25 @@ private:
     void log(const std::string& what) {
         if (s_.verbose) std::printf("%8llu ms  %s\n", static_cast<unsigned long long>(now_ms_), what.c_str());
     }
-    void fail(const std::string& why, bool safety = true) {
+    void fail(Violation kind, const std::string& why) {
         if (!outcome_.ok) return;
+        const std::string what = "at " + std::to_string(now_ms_) + " ms: " + why;
+        if (s_.run_until_fork && kind != Violation::fork && kind != Violation::liveness) {
+            if (outcome_.recorded.size() < 100) outcome_.recorded.push_back({kind, what});
+            log("VIOLATION (recorded; running on until a fork) " + why);
+            return;
+        }
         outcome_.ok = false;
-        outcome_.safety_violated = safety;
-        outcome_.failure = "at " + std::to_string(now_ms_) + " ms: " + why;
+        outcome_.violation = kind;
+        outcome_.safety_violated = kind != Violation::liveness;
+        outcome_.failure = what;
         log("VIOLATION " + why);
+    }
+    void fail(const std::optional<Finding>& f) {
+        if (f) fail(f->kind, f->what);
+    }
+    void check_tip(const SimNode& n) {
+        if (outcome_.ok) fail(checker_->on_tip(n.index, n.chain.size(), n.chain.empty() ? Hash{} : n.tip_hash));
     }
 
     void push(Event e) {
@@ -227,23 +261,46 @@ private:
         queue_.push(std::move(e));
     }
 
-    void boot(SimNode& n) {
+    // Starts (or restarts) a node from what is durable: its ledger and its consensus log,
+    // with a torn final entry cut, as ConsensusWal::open does.
+    void boot(SimNode& n, bool restart) {
+        auto opened = n.wal.open();
+        if (!opened) {
+            n.up = false;  // the node refuses to start, as node/ does on a corrupt log
+            return fail(Violation::storage, "v" + std::to_string(n.index) + " cannot restart: its consensus log is corrupt: " +
+                                                opened.message());
+        }
+        if (opened->torn_bytes_cut > 0) {
+            ++outcome_.torn_cut;
+            log("v" + std::to_string(n.index) + " cuts " + std::to_string(opened->torn_bytes_cut) +
+                " bytes of torn log entry");
+        }
+        if (restart) {
+            std::vector<Hash> hashes;
+            for (const auto& c : n.chain) hashes.push_back(c.value->hash());
+            fail(checker_->on_restart(n.index, hashes));
+        }
         n.up = true;
         n.signer = std::make_unique<consensus::KeySigner>(n.key);
         n.engine = std::make_unique<consensus::Engine>(engine_config(n), n.signer.get());
-        execute(n, n.engine->start(n.chain.size() + 1, n.wal));
+        execute(n, n.engine->start(n.chain.size() + 1, opened->entries));
         if (n.up && !n.pending.empty()) execute(n, n.engine->on_records_available());
     }
 
-    void crash(SimNode& n) {
+    // The node's process dies (or, `halted`, its consensus stops after a failed log
+    // write, as node/consensus_driver halts): nothing it has not made durable survives,
+    // and it does nothing more until restarted.
+    void crash(SimNode& n, bool halted = false) {
         if (!n.up) return;
-        log("crash v" + std::to_string(n.index) + " at height " + std::to_string(n.chain.size() + 1));
-        ++outcome_.crashes;
+        log(std::string(halted ? "halt" : "crash") + " v" + std::to_string(n.index) + " at height " +
+            std::to_string(n.chain.size() + 1));
+        ++(halted ? outcome_.halts : outcome_.crashes);
         n.up = false;
         ++n.generation;
         n.engine.reset();
         n.pending.clear();
         n.sync_sent_ms.clear();
+        n.muted_until_ms = n.sync_held_until_ms = 0;
     }
 
     void plan_faults() {
@@ -266,6 +323,10 @@ private:
             partitions_.push_back(
                 {from, from + client_time_window_ms * 3 / 2 + rng_.below(client_time_window_ms * 3 / 2), side});
         }
+        for (int i = 0; i < s_.sync_holds; ++i) {
+            const std::uint64_t from = rng_.below(s_.fault_phase_ms);
+            sync_holds_.push_back({from, std::min(from + 1000 + rng_.below(5000), s_.fault_phase_ms)});
+        }
         push({.time_ms = s_.fault_phase_ms, .type = EventType::heal});
     }
 
@@ -276,6 +337,7 @@ private:
 
     bool cut(int a, int b) const {
         if (healed_) return false;
+        if (now_ms_ < nodes_[a]->muted_until_ms) return true;
         for (const auto& p : partitions_)
             if (now_ms_ >= p.from_ms && now_ms_ < p.to_ms && p.side[a] != p.side[b]) return true;
         return false;
@@ -283,6 +345,7 @@ private:
 
     // Sends `m` from `from` to `to` through the faulty network.
     void send(int from, int to, std::shared_ptr<const Message> m) {
+        if (const auto* p = std::get_if<Proposal>(m.get())) checker_->on_proposal(p->block_hash, now_ms_);
         if (from == to || cut(from, to)) return;
         if (faulty_phase() && rng_.chance(s_.loss)) return;
         const int copies = faulty_phase() && rng_.chance(s_.duplicate) ? 2 : 1;
@@ -296,12 +359,20 @@ private:
 
     void send_sync(int from, int to, EventType type, std::uint64_t height) {
         SimNode& n = *nodes_[from];
+        if (type == EventType::sync_block && (n.byzantine & coalition)) return;  // it serves no blocks
         auto& last = n.sync_sent_ms[{to, height}];
         if (last != 0 && now_ms_ < last + 300) return;  // a node rate-limits its sync traffic
         last = now_ms_ + 1;
         if (cut(from, to) || (faulty_phase() && rng_.chance(s_.loss))) return;
-        Event e{.time_ms = now_ms_ + 1 + rng_.below(20), .type = type, .node = to, .from = from,
-                .generation = nodes_[to]->generation, .height = height};
+        std::uint64_t at = now_ms_ + 1 + rng_.below(20);
+        if (!healed_) {  // the scheduler holds it back
+            for (const auto& [hold_from, hold_to] : sync_holds_)
+                if (now_ms_ >= hold_from && now_ms_ < hold_to) at = std::max(at, hold_to + rng_.below(20));
+            if (now_ms_ < n.sync_held_until_ms) at = std::max(at, n.sync_held_until_ms + rng_.below(20));
+            if (at > now_ms_ + 20) ++outcome_.sync_held;
+        }
+        Event e{.time_ms = at, .type = type, .node = to, .from = from, .generation = nodes_[to]->generation,
+                .height = height};
         if (type == EventType::sync_block) {
             e.value = n.chain[height - 1].value;
             e.cert = std::make_shared<chain::CommitCertificate>(n.chain[height - 1].cert);
@@ -315,6 +386,10 @@ private:
             auto shared = std::make_shared<const Message>(m);
             for (std::size_t to = 0; to < nodes_.size(); ++to) send(n.index, static_cast<int>(to), shared);
             return;
+        }
+        if (const auto* sv = std::get_if<SignedVote>(&m); sv && honest(n)) {
+            fail(checker_->on_vote(n.index, *sv));
+            if (!outcome_.ok) return;
         }
         if (const auto* sv = std::get_if<SignedVote>(&m); sv && honest(n) && sv->vote.block_hash != Hash{}) {
             auto& last = n.precommitted[sv->vote.height];
@@ -339,14 +414,27 @@ private:
     }
 
     // ---- Byzantine validators: an honest engine whose messages are bent on the way out.
+    // Signatures are deterministic (RFC 6979), and a Byzantine validator signs the same
+    // vote again each time it is shown a proposal: remember them, as the verifier does.
+    crypto::Signature sign(const SimNode& n, const Hash& digest) {
+        auto [it, fresh] = signed_.try_emplace({n.index, digest});
+        if (fresh) {
+            if (signed_.size() > 200'000) {
+                signed_.clear();
+                it = signed_.try_emplace({n.index, digest}).first;
+            }
+            it->second = crypto::sign(n.key.private_key, digest);
+        }
+        return it->second;
+    }
     SignedVote sign_vote(const SimNode& n, chain::VoteType type, std::uint64_t h, std::uint32_t r, const Hash& bh) {
         SignedVote v{{type, chain_id, h, r, bh}, n.key.public_key, {}};
-        v.signature = crypto::sign(n.key.private_key, crypto::sha256(chain::vote_signed_bytes(v.vote)));
+        v.signature = sign(n, crypto::sha256(chain::vote_signed_bytes(v.vote)));
         return v;
     }
     Proposal sign_proposal(const SimNode& n, Proposal p) {
         p.block_hash = p.value->hash();
-        p.signature = crypto::sign(n.key.private_key, crypto::sha256(consensus::proposal_signed_bytes(chain_id, p)));
+        p.signature = sign(n, crypto::sha256(consensus::proposal_signed_bytes(chain_id, p)));
         return p;
     }
     Hash random_hash() {
@@ -375,7 +463,32 @@ private:
                 q.value = std::make_shared<const Value>(std::move(bad));
                 for (auto& x : per_peer) x = sign_proposal(n, q);
             }
-            if (b & equivocate_proposal && p->pol_round == consensus::no_round) {
+            const Proposal& x = std::get<Proposal>(per_peer[0]);
+            if (b & bad_time && x.pol_round == consensus::no_round && rng_.chance(0.5)) {
+                Value off = *x.value;  // 1 to 10 s off its clock, still after its parent
+                const std::uint64_t shift = 1000 + rng_.below(9000);
+                off.block.header.time_ms = rng_.chance(0.5) ? off.block.header.time_ms + shift
+                                                            : std::max(n.tip_time_ms + 1, off.block.header.time_ms - shift);
+                Proposal q = x;
+                q.value = std::make_shared<const Value>(std::move(off));
+                for (auto& y : per_peer) y = sign_proposal(n, q);
+            }
+            if (b & coalition) {
+                const Proposal mine = std::get<Proposal>(per_peer[0]);
+                const RoundPlan& plan = coalition_plan(mine);
+                Hash other = mine.block_hash;
+                if (plan.play != Play::united) {  // a new block: one per side
+                    Value v = *mine.value;
+                    v.block.header.time_ms += 1;  // same records, another block
+                    Proposal q = mine;
+                    q.value = std::make_shared<const Value>(std::move(v));
+                    const Message alt = sign_proposal(n, q);
+                    other = std::get<Proposal>(alt).block_hash;
+                    for (std::size_t to = 0; to < per_peer.size(); ++to)
+                        if (plan.side[to] == 1) per_peer[to] = alt;
+                }
+                coalition_votes(plan, p->height, p->round, mine.block_hash, other);
+            } else if (b & equivocate_proposal && p->pol_round == consensus::no_round) {
                 Value other = *p->value;
                 other.block.header.time_ms += 1;  // same records, another block
                 Proposal q = *p;
@@ -385,7 +498,7 @@ private:
             }
         } else {
             const auto& v = std::get<SignedVote>(m);
-            if (b & split) return;
+            if (b & (split | coalition)) return;
             if (b & double_vote) {
                 const Hash other = v.vote.block_hash == Hash{} ? random_hash() : Hash{};
                 Message alt = sign_vote(n, v.vote.type, v.vote.height, v.vote.round, other);
@@ -405,6 +518,91 @@ private:
                 else std::get<SignedVote>(out).signature.bytes[5] ^= 1;
             }
             send(n.index, static_cast<int>(to), std::make_shared<const Message>(std::move(out)));
+        }
+    }
+
+    bool in_coalition(const crypto::PublicKey& key) const {
+        auto it = index_of_.find(key);
+        return it != index_of_.end() && (nodes_[static_cast<std::size_t>(it->second)]->byzantine & coalition);
+    }
+
+    // How the coalition plays a round in which one of its members proposes.
+    enum class Play : std::uint8_t {
+        united,  // one block; every member votes for it, to everyone
+        split,   // block a to one half of the honest validators, b to the other; members
+                 // prevote and precommit each side's block to that side (under a broken
+                 // quorum rule, each half commits its own block)
+        lock_attack,  // block b to one honest validator, a to the rest; members prevote
+                      // each side's block to that side but precommit a only to one honest
+                      // validator, the target, and nil to the others (so that they time
+                      // out into the next round), and the network holds back the target's
+                      // block-sync traffic for 4 to 8 s. The target commits a; the others are
+                      // locked on a without knowing it was committed, and the coalition
+                      // helps any new block in the next rounds: only the lock rule stops
+                      // them from making a conflicting polka.
+    };
+    struct RoundPlan {
+        Play play = Play::united;
+        std::vector<int> side;  // per node: 0 is shown block a, 1 block b
+        int target = -1;        // lock_attack: who alone sees the precommits for a
+    };
+
+    // The plan for the round of `p`, made once: the proposal is re-sent every
+    // rebroadcast_ms, and each time the coalition plays the same way again.
+    const RoundPlan& coalition_plan(const Proposal& p) {
+        auto [it, fresh] = plans_.try_emplace({p.height, p.round});
+        RoundPlan& plan = it->second;
+        if (!fresh) return plan;
+        // A re-proposal is played united, and so is every round after a lock attack at
+        // its height: the coalition then helps whatever new block comes.
+        const bool attacked = attacked_heights_.count(p.height) > 0;
+        const std::uint64_t pick = rng_.below(4);
+        plan.play = p.pol_round != consensus::no_round || attacked ? Play::united
+                    : pick == 0                                    ? Play::united
+                    : pick == 1                                    ? Play::split
+                                                                   : Play::lock_attack;
+        if (plan.play == Play::lock_attack) attacked_heights_.insert(p.height);
+        plan.side.assign(nodes_.size(), 0);
+        std::vector<int> honest_nodes;
+        for (const auto& m : nodes_)
+            if (honest(*m)) honest_nodes.push_back(m->index);
+        if (honest_nodes.empty() || plan.play == Play::united) return plan;
+        const std::size_t shift = rng_.below(honest_nodes.size());
+        for (std::size_t k = 0; k < honest_nodes.size(); ++k) {
+            const std::size_t rank = (k + shift) % honest_nodes.size();
+            plan.side[static_cast<std::size_t>(honest_nodes[k])] =
+                plan.play == Play::split ? static_cast<int>(rank % 2) : rank == 0 ? 1 : 0;
+        }
+        if (plan.play == Play::lock_attack && honest_nodes.size() > 1) {
+            std::vector<int> side_a;
+            for (int i : honest_nodes)
+                if (plan.side[static_cast<std::size_t>(i)] == 0) side_a.push_back(i);
+            plan.target = side_a[rng_.below(side_a.size())];
+            SimNode& t = *nodes_[static_cast<std::size_t>(plan.target)];
+            t.sync_held_until_ms = std::max(t.sync_held_until_ms, now_ms_ + 4000 + rng_.below(4000));
+            log("coalition: lock attack on v" + std::to_string(plan.target) + " at h" + std::to_string(p.height) +
+                " r" + std::to_string(p.round) + "; its sync is held until " + std::to_string(t.sync_held_until_ms) +
+                " ms");
+        }
+        return plan;
+    }
+
+    // Every running coalition member votes in (height, round) as `plan` says, for `a`
+    // (side 0) and `b` (side 1; the same as `a` when united).
+    void coalition_votes(const RoundPlan& plan, std::uint64_t height, std::uint32_t round, const Hash& a,
+                         const Hash& b) {
+        for (auto& m : nodes_) {
+            if (!m->up || !(m->byzantine & coalition)) continue;
+            for (auto type : {chain::VoteType::prevote, chain::VoteType::precommit}) {
+                auto va = std::make_shared<const Message>(sign_vote(*m, type, height, round, a));
+                auto vb = a == b ? va : std::make_shared<const Message>(sign_vote(*m, type, height, round, b));
+                std::shared_ptr<const Message> nil;
+                if (type == chain::VoteType::precommit && plan.target >= 0)
+                    nil = std::make_shared<const Message>(sign_vote(*m, type, height, round, Hash{}));
+                for (std::size_t to = 0; to < nodes_.size(); ++to)
+                    send(m->index, static_cast<int>(to),
+                         nil && static_cast<int>(to) != plan.target ? nil : plan.side[to] ? vb : va);
+            }
         }
     }
 
@@ -466,15 +664,9 @@ private:
         const chain::BlockHeader& h = c.value->block.header;
         const std::string who = "v" + std::to_string(n.index);
         if (h.height != n.chain.size() + 1 || h.prev_hash != n.tip_hash)
-            return fail(who + " committed a block that does not extend its chain at height " + std::to_string(h.height));
-        if (auto why = chain::check_certificate(chain_id, h.height, c.value->hash(), c.certificate, set_))
-            return fail(who + " committed height " + std::to_string(h.height) + " with a bad certificate: " + *why);
-        if (honest(n)) {
-            auto [it, first] = decided_.emplace(h.height, std::make_pair(c.value->hash(), n.index));
-            if (!first && it->second.first != c.value->hash())
-                return fail("FORK at height " + std::to_string(h.height) + ": v" + std::to_string(it->second.second) +
-                            " and " + who + " committed different blocks");
-        }
+            return fail(Violation::bad_commit,
+                        who + " committed a block that does not extend its chain at height " + std::to_string(h.height));
+        for (const Finding& f : checker_->on_commit(n.index, *c.value, c.certificate, now_ms_)) fail(f.kind, f.what);
         auto built = chain::build_block(chain_id, n.chain.size(), n.tip_hash, h.time_ms, n.frontier,
                                         c.value->block.record_ids, set_hash_, h.proposer);
         n.frontier = built.frontier;
@@ -493,6 +685,27 @@ private:
             " with " + std::to_string(c.value->block.record_ids.size()) + " records");
     }
 
+    // Writes `entry` to the node's log, with the scenario's storage faults. False when
+    // the write failed or the node crashed in the middle of it: the node is down (a
+    // failed write halts it, as node/consensus_driver does) and must do nothing more.
+    bool persist(SimNode& n, const consensus::WalEntry& entry) {
+        SimWal::Fault fault = SimWal::Fault::none;
+        if (faulty_phase() && rng_.chance(s_.crash_mid_persist)) fault = SimWal::Fault::crash_torn;
+        else if (faulty_phase() && rng_.chance(s_.wal_write_failure))
+            fault = static_cast<SimWal::Fault>(static_cast<int>(SimWal::Fault::fail_nothing_written) + rng_.below(3));
+        const bool ok = n.wal.append(entry, fault, static_cast<double>(1 + rng_.below(999)) / 1000.0);
+        const auto* vote = std::get_if<SignedVote>(&entry);
+        if (vote && honest(n) && (ok || fault == SimWal::Fault::fail_written)) fail(checker_->on_vote(n.index, *vote));
+        if (ok) return true;
+        const bool halted = fault != SimWal::Fault::crash_torn;
+        if (halted) log("v" + std::to_string(n.index) + ": cannot write the consensus log (simulated fault " +
+                        std::to_string(static_cast<int>(fault)) + ")");
+        crash(n, halted);
+        push({.time_ms = now_ms_ + (halted ? 500 + rng_.below(2500) : 50 + rng_.below(1000)),
+              .type = EventType::restart, .node = n.index});
+        return false;
+    }
+
     // Carries out a node's actions in order, as node/ does. A persist may be the last
     // thing the node does: crashing right after it is how the simulator tests that
     // recovery from every persistence point is safe.
@@ -500,12 +713,20 @@ private:
         for (Action& a : actions) {
             if (!n.up || !outcome_.ok) return;
             if (auto* p = std::get_if<consensus::Persist>(&a)) {
-                const std::uint64_t h = consensus::wal_entry_height(p->entry);
-                std::erase_if(n.wal, [&](const auto& e) { return consensus::wal_entry_height(e) < h; });
-                n.wal.push_back(p->entry);
+                if (!persist(n, p->entry)) return;
                 if (const auto* r = std::get_if<consensus::WalRound>(&p->entry); r && s_.verbose)
                     log("v" + std::to_string(n.index) + " enters h" + std::to_string(r->height) + " r" +
                         std::to_string(r->round));
+                // The first honest validator to lock in a round may be muted: it can commit
+                // on the others' precommits while they never see its own.
+                if (const auto* l = std::get_if<consensus::WalLock>(&p->entry);
+                    l && honest(n) && faulty_phase() && first_locks_.insert({l->height, l->round}).second &&
+                    rng_.chance(s_.mute_on_lock)) {
+                    n.muted_until_ms = now_ms_ + 2000 + rng_.below(4000);
+                    ++outcome_.mutes;
+                    log("v" + std::to_string(n.index) + " locked: the network mutes it until " +
+                        std::to_string(n.muted_until_ms) + " ms");
+                }
                 if (faulty_phase() && rng_.chance(s_.crash_at_persist)) {
                     crash(n);
                     push({.time_ms = now_ms_ + 50 + rng_.below(1000), .type = EventType::restart, .node = n.index});
@@ -545,7 +766,7 @@ private:
             healed_ = true;
             log("faults heal");
             for (auto& n : nodes_)
-                if (!n->up) boot(*n);
+                if (!n->up) boot(*n, /*restart=*/true);
             for (auto& n : nodes_) heights_at_heal_ = std::max<std::uint64_t>(heights_at_heal_, n->chain.size());
             return;
         }
@@ -557,7 +778,7 @@ private:
         if (e.type == EventType::restart) {
             if (!n.up) {
                 log("restart v" + std::to_string(n.index));
-                boot(n);
+                boot(n, /*restart=*/true);
             }
             return;
         }
@@ -573,9 +794,11 @@ private:
                 const std::uint64_t h = consensus::message_height(*e.message);
                 if (h < engine.height() && h <= n.chain.size()) send_sync(n.index, e.from, EventType::sync_block, h);
                 if (h > engine.height()) send_sync(n.index, e.from, EventType::sync_request, engine.height());
-                if (n.byzantine & amnesia)
-                    if (const auto* p = std::get_if<Proposal>(e.message.get()); p && p->height == engine.height())
-                        amnesia_votes(n, *p);
+                // Amnesia and the coalition vote for what they are shown at their height and
+                // the one before (one that committed keeps helping a conflicting block).
+                if (n.byzantine & (amnesia | coalition))
+                    if (const auto* p = std::get_if<Proposal>(e.message.get()); p && p->height + 1 >= engine.height())
+                        if (!(n.byzantine & coalition) || !in_coalition(p->proposer)) amnesia_votes(n, *p);
                 const std::size_t before = engine.equivocations();
                 execute(n, engine.on_message(*e.message));
                 if (n.up && n.engine->equivocations() > before) ++outcome_.equivocations_seen;
@@ -616,9 +839,8 @@ private:
         outcome_.min_height = lo;
         outcome_.max_height = hi;
         if (lo < heights_at_heal_ + 3)
-            fail("LIVENESS: after the faults healed at height " + std::to_string(heights_at_heal_) +
-                 ", an honest validator is only at height " + std::to_string(lo),
-                 /*safety=*/false);
+            fail(Violation::liveness, "LIVENESS: after the faults healed at height " + std::to_string(heights_at_heal_) +
+                                          ", an honest validator is only at height " + std::to_string(lo));
     }
 
     const Scenario s_;
@@ -634,17 +856,24 @@ private:
     std::uint64_t seq_ = 0, now_ms_ = 0, heights_at_heal_ = 0;
     bool healed_ = false;
     MemoVerifier verifier_;
-    std::map<std::uint64_t, std::pair<Hash, int>> decided_;  // height -> (block, first honest committer)
+    std::unique_ptr<Checker> checker_;
+    std::map<crypto::PublicKey, int> index_of_;
+    std::map<std::pair<int, Hash>, crypto::Signature> signed_;  // (node, digest) -> its signature
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> sync_holds_;  // [from, to) ms
+    std::set<std::pair<std::uint64_t, std::uint32_t>> first_locks_;  // (height, round) where an honest validator locked
+    std::map<std::pair<std::uint64_t, std::uint32_t>, RoundPlan> plans_;  // the coalition's, per (height, round)
+    std::set<std::uint64_t> attacked_heights_;  // heights with a lock attack
     Outcome outcome_;
 };
 
 }  // namespace
 
-Scenario Scenario::random(std::uint64_t seed, bool hostile) {
+Scenario Scenario::random(std::uint64_t seed, const ScenarioOptions& options) {
     Rng rng(seed);
     Scenario s;
     s.seed = seed;
-    s.validators = rng.below(3) == 2 ? 7 : 4;
+    const std::uint64_t size = rng.below(10);  // 4 (60%), 7 (30%) or 10 validators (10%: they cost the most)
+    s.validators = options.validators > 0 ? options.validators : size < 6 ? 4 : size < 9 ? 7 : 10;
     const int f = (s.validators - 1) / 3;
     s.byzantine = static_cast<int>(rng.below(f + 1));
     for (int i = 0; i < s.byzantine; ++i) s.behaviours.push_back(1 + static_cast<unsigned>(rng.below(all_behaviours)));
@@ -656,12 +885,20 @@ Scenario Scenario::random(std::uint64_t seed, bool hostile) {
     s.crashes = static_cast<int>(rng.below(4));
     s.partitions = static_cast<int>(rng.below(3));
     s.isolations = static_cast<int>(rng.below(2));
-    if (hostile) {
+    s.sync_holds = static_cast<int>(rng.below(3));
+    s.mute_on_lock = rng.chance(0.3) ? 0.2 : 0;
+    s.wal_write_failure = rng.chance(0.3) ? 0.005 : 0;
+    s.crash_mid_persist = rng.chance(0.3) ? 0.01 : 0;
+    if (options.hostile) {
         s.byzantine = f;
-        s.behaviours.assign(f, amnesia | split);
-        s.loss = 0.3;
-        s.crash_at_persist = 0.05;
-        s.partitions = 4;
+        s.behaviours.assign(f, amnesia | split | coalition);
+        // Swarm testing: each fault at full strength or off, so that some seeds are chaos
+        // and others leave room for a precise attack.
+        s.loss = rng.chance(0.5) ? 0.3 : 0.02;
+        s.crash_at_persist = rng.chance(0.5) ? 0.05 : 0;
+        s.partitions = rng.chance(0.5) ? 4 : 0;
+        s.sync_holds = 3;
+        s.mute_on_lock = rng.chance(0.5) ? 0.5 : 0;
     }
     return s;
 }
@@ -671,7 +908,9 @@ std::string Scenario::describe() const {
     o << "seed " << seed << ": " << validators << " validators, " << byzantine << " byzantine";
     for (unsigned b : behaviours) o << " [behaviours " << b << "]";
     o << ", loss " << loss << ", duplicate " << duplicate << ", delay spikes " << delay_spike << ", crash at persist "
-      << crash_at_persist << ", " << crashes << " crashes, " << partitions << " partitions, " << isolations << " isolations"
+      << crash_at_persist << ", crash mid persist " << crash_mid_persist << ", log write failure " << wal_write_failure
+      << ", " << crashes << " crashes, " << partitions << " partitions, " << isolations << " isolations, "
+      << sync_holds << " sync holds, mute on lock " << mute_on_lock
       << (unsafe_forget_lock ? ", LOCK RULE BROKEN ON PURPOSE" : "")
       << (unsafe_simple_majority ? ", QUORUM RULE BROKEN ON PURPOSE" : "");
     return o.str();

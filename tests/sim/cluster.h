@@ -1,8 +1,10 @@
 // A simulated cluster for the consensus engine: N validators in one thread, each a real
-// consensus::Engine with a simulated ledger, write-ahead log and clock, joined by a
-// seeded network that loses, delays, duplicates and reorders messages, partitions, and
-// crashes validators (also at every persistence point). Up to f validators may be
-// Byzantine. Safety is checked at every commit; liveness when the run ends.
+// consensus::Engine with a simulated ledger, write-ahead log (storage.h) and clock,
+// joined by a seeded network that loses, delays, duplicates and reorders messages,
+// partitions, holds back block sync, and crashes validators (also at and in the middle
+// of every persistence point), and a log whose writes may fail. Up to f validators may
+// be Byzantine. Safety invariants (checker.h) are checked as the state they govern
+// changes; liveness when the run ends.
 //
 // Everything follows from the Scenario and its seed: a failing seed replays exactly.
 #pragma once
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "chain/merkle.h"
+#include "checker.h"
 #include "consensus/engine.h"
 
 namespace jchain::sim {
@@ -50,7 +53,23 @@ enum Byzantine : unsigned {
     split = 64,               // with amnesia: sends its engine's votes nowhere, and hides its
                               // prevote for each round's proposal from one validator, so
                               // validators see different polkas
-    all_behaviours = 127,
+    coalition = 128,          // the Byzantine validators with this bit act as one team: a
+                              // member proposing a new block shows one block to half the
+                              // honest validators and another to the other half, and every
+                              // member prevotes and precommits each half's block to that half;
+                              // members vote for every other proposal they see (as amnesia)
+                              // and send their engines' votes nowhere
+    bad_time = 256,           // stamps some of its new blocks up to 10 s off its clock
+    all_behaviours = 511,
+};
+
+// What Scenario::random may choose from.
+struct ScenarioOptions {
+    // Always f Byzantine validators acting as a coalition with amnesia and split votes,
+    // a lossy network, frequent crashes, block sync held back, and validators muted
+    // right after they lock: the conditions under which a broken lock rule forks.
+    bool hostile = false;
+    int validators = 0;  // 0: 4, 7 or 10 at random
 };
 
 struct Scenario {
@@ -68,26 +87,42 @@ struct Scenario {
     // when it heals it must catch up on blocks whose records are out of the window of
     // its own clock, which only a clock-free validity rule allows.
     int isolations = 0;
+    // The sync scheduler: windows of 1 to 6 s in which every block-sync message (request
+    // or block) is held back until the window ends, so validators that missed a commit
+    // go on voting at that height instead of being handed the block.
+    int sync_holds = 0;
+    // Chance that an honest validator, right after it locks on a block, is muted: the
+    // network withholds everything it sends (votes, proposals, sync) for 2 to 6 s. It
+    // may commit while the others, without its precommit, move to the next round.
+    double mute_on_lock = 0;
+    // Storage faults, per consensus-log write in the fault phase: the write fails (the
+    // node halts, as node/ does, and an operator restarts it 0.5 to 3 s later), or the
+    // node crashes in the middle of it (a torn final entry, cut at restart).
+    double wal_write_failure = 0;
+    double crash_mid_persist = 0;
     std::uint64_t fault_phase_ms = 15'000;  // faults happen in [0, fault_phase_ms)
     std::uint64_t liveness_ms = 40'000;     // then this long with every fault healed
     std::uint64_t clock_skew_ms_max = 100;
     bool unsafe_forget_lock = false;        // the simulator's self-tests: honest validators
     bool unsafe_simple_majority = false;    // run with one safety rule broken
+    // Record safety violations other than a fork and run on until a fork (or the end):
+    // the broken-quorum self-test must show a fork, not only a weak certificate.
+    bool run_until_fork = false;
     bool verbose = false;
 
-    // A random scenario. `hostile`: always f Byzantine validators with amnesia and
-    // split votes, a lossy network and frequent crashes, the conditions under which a
-    // broken lock rule forks the chain.
-    static Scenario random(std::uint64_t seed, bool hostile = false);
+    static Scenario random(std::uint64_t seed, const ScenarioOptions& options = {});
     std::string describe() const;
 };
 
 struct Outcome {
     bool ok = true;
-    std::string failure;  // first violation
-    bool safety_violated = false;  // a fork or a bad commit, not only a liveness failure
+    std::string failure;  // first violation (with run_until_fork: the fork, if any)
+    Violation violation = Violation::none;
+    bool safety_violated = false;  // any violation but liveness
+    std::vector<Finding> recorded;  // with run_until_fork: the violations before the fork
     std::uint64_t min_height = 0, max_height = 0;  // honest validators' committed heights at the end
     std::uint64_t events = 0, crashes = 0, equivocations_seen = 0;
+    std::uint64_t halts = 0, torn_cut = 0, mutes = 0, sync_held = 0;
     // Honest prevotes for another block after precommitting one at the same height:
     // legal only with a newer proof of lock, so with --break-lock they show the bug at work.
     std::uint64_t relocks = 0;

@@ -2,12 +2,18 @@
 //
 //   consensus_sim --seeds 1000              the CI run: seeds 1..1000
 //   consensus_sim --seeds 100000 --first 7  a soak run
+//   consensus_sim --seeds 20 --validators 31
+//                                           every scenario with 31 validators (f = 10)
 //   consensus_sim --seed 4242 --verbose     replay one seed, printing every commit
-//   consensus_sim --seeds 300 --hostile    f amnesiac Byzantine validators, lossy network
-//   consensus_sim --seeds 300 --hostile --break-lock --expect-violation
-//                                           the self-test: with the lock rule broken on
-//                                           purpose, some seed must fail
-// Exit status: 0 when every seed passed (or, with --expect-violation, when one failed).
+//   consensus_sim --seeds 300 --hostile    f Byzantine validators in coalition, lossy network
+//   consensus_sim --seeds 100 --hostile --break-lock --expect-violation
+//                                           a self-test: with the lock rule broken on
+//                                           purpose, some seed must violate safety
+//   consensus_sim --seeds 50 --hostile --break-quorum --expect-fork
+//                                           a self-test: with a quorum of more than 1/2 (7
+//                                           validators unless --validators says otherwise;
+//                                           with 4, 1/2 and 2/3 are both 3), some seed must fork
+// Exit status: 0 when every seed passed (or, with --expect-*, when one failed that way).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -17,7 +23,9 @@
 
 int main(int argc, char** argv) {
     std::uint64_t seeds = 100, first = 1;
-    bool verbose = false, break_lock = false, break_quorum = false, expect_violation = false, hostile = false;
+    int validators = 0;
+    bool verbose = false, break_lock = false, break_quorum = false, expect_violation = false, expect_fork = false;
+    jchain::sim::ScenarioOptions options;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> std::uint64_t {
@@ -30,52 +38,82 @@ int main(int argc, char** argv) {
         if (a == "--seeds") seeds = next();
         else if (a == "--first") first = next();
         else if (a == "--seed") first = next(), seeds = 1;
+        else if (a == "--validators") validators = static_cast<int>(next());
         else if (a == "--verbose") verbose = true;
         else if (a == "--break-lock") break_lock = true;
-        else if (a == "--hostile") hostile = true;
+        else if (a == "--hostile") options.hostile = true;
         else if (a == "--break-quorum") break_quorum = true;
         else if (a == "--expect-violation") expect_violation = true;
+        else if (a == "--expect-fork") expect_fork = true;
         else {
-            std::printf("usage: consensus_sim [--seeds N] [--first S | --seed S] [--verbose] [--hostile] "
-                        "[--break-lock | --break-quorum [--expect-violation]]\n");
+            std::printf("usage: consensus_sim [--seeds N] [--first S | --seed S] [--validators N] [--verbose] "
+                        "[--hostile] [--break-lock | --break-quorum] [--expect-violation | --expect-fork]\n");
             return a == "--help" || a == "-h" ? 0 : 2;
         }
     }
+    if (validators != 0 && (validators < 1 || validators > 100)) {
+        std::fprintf(stderr, "--validators must be 1 to 100\n");
+        return 2;
+    }
+    if (break_quorum && validators == 0) validators = 7;
+    options.validators = validators;
+    std::string replay_flags;
+    if (options.hostile) replay_flags += " --hostile";
+    if (validators) replay_flags += " --validators " + std::to_string(validators);
+    if (break_lock) replay_flags += " --break-lock";
+    if (break_quorum) replay_flags += " --break-quorum";
+    if (expect_fork) replay_flags += " --expect-fork";
+
     const auto started = std::chrono::steady_clock::now();
-    std::uint64_t passed = 0, failed = 0, forks = 0, events = 0, crashes = 0, equivocations = 0, relocks = 0;
+    std::uint64_t passed = 0, failed = 0, violations = 0, forks = 0;
+    jchain::sim::Outcome total;
     for (std::uint64_t seed = first; seed < first + seeds; ++seed) {
-        auto scenario = jchain::sim::Scenario::random(seed, hostile);
+        auto scenario = jchain::sim::Scenario::random(seed, options);
         scenario.verbose = verbose;
         scenario.unsafe_forget_lock = break_lock;
         scenario.unsafe_simple_majority = break_quorum;
+        scenario.run_until_fork = expect_fork;
         if (verbose) std::printf("%s\n", scenario.describe().c_str());
         const auto outcome = jchain::sim::run(scenario);
-        events += outcome.events;
-        crashes += outcome.crashes;
-        equivocations += outcome.equivocations_seen;
-        relocks += outcome.relocks;
+        total.events += outcome.events;
+        total.crashes += outcome.crashes;
+        total.halts += outcome.halts;
+        total.torn_cut += outcome.torn_cut;
+        total.mutes += outcome.mutes;
+        total.sync_held += outcome.sync_held;
+        total.equivocations_seen += outcome.equivocations_seen;
+        total.relocks += outcome.relocks;
         if (outcome.ok) {
             ++passed;
             if (verbose) std::printf("ok: honest heights %llu..%llu\n", (unsigned long long)outcome.min_height,
                                      (unsigned long long)outcome.max_height);
-        } else {
-            ++failed;
-            std::printf("FAILED %s\n  %s\n  replay: consensus_sim --seed %llu --verbose%s%s\n",
-                        scenario.describe().c_str(), outcome.failure.c_str(), (unsigned long long)seed,
-                        hostile ? " --hostile" : "",
-                        break_lock ? " --break-lock" : break_quorum ? " --break-quorum" : "");
-            if (outcome.safety_violated) ++forks;
-            if (expect_violation && outcome.safety_violated) break;
+            continue;
         }
+        ++failed;
+        std::printf("FAILED %s\n  %s: %s\n", scenario.describe().c_str(),
+                    std::string(jchain::sim::violation_name(outcome.violation)).c_str(), outcome.failure.c_str());
+        if (outcome.violation == jchain::sim::Violation::fork)
+            for (std::size_t i = 0; i < outcome.recorded.size() && i < 3; ++i)
+                std::printf("  before it: %s: %s\n",
+                            std::string(jchain::sim::violation_name(outcome.recorded[i].kind)).c_str(),
+                            outcome.recorded[i].what.c_str());
+        std::printf("  replay: consensus_sim --seed %llu --verbose%s\n", (unsigned long long)seed, replay_flags.c_str());
+        if (outcome.safety_violated) ++violations;
+        if (outcome.violation == jchain::sim::Violation::fork) ++forks;
+        if ((expect_violation && outcome.safety_violated) || (expect_fork && forks)) break;
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::printf("%llu events, %llu crashes, %llu equivocations seen, %llu relocks, %.1f s\n",
-                (unsigned long long)events, (unsigned long long)crashes, (unsigned long long)equivocations,
-                (unsigned long long)relocks, secs);
+    std::printf("%llu events, %llu crashes, %llu halts (failed log writes), %llu torn log entries cut, %llu mutes, "
+                "%llu sync messages held, %llu equivocations seen, %llu relocks, %.1f s\n",
+                (unsigned long long)total.events, (unsigned long long)total.crashes, (unsigned long long)total.halts,
+                (unsigned long long)total.torn_cut, (unsigned long long)total.mutes,
+                (unsigned long long)total.sync_held, (unsigned long long)total.equivocations_seen,
+                (unsigned long long)total.relocks, secs);
     std::printf("%llu passed, %llu failed\n", (unsigned long long)passed, (unsigned long long)failed);
-    if (expect_violation) {
-        std::printf(forks ? "the simulator caught the broken rule\n" : "the simulator MISSED the broken rule\n");
-        return forks ? 0 : 1;
+    if (expect_violation || expect_fork) {
+        const bool caught = expect_fork ? forks > 0 : violations > 0;
+        std::printf(caught ? "the simulator caught the broken rule\n" : "the simulator MISSED the broken rule\n");
+        return caught ? 0 : 1;
     }
     return failed ? 1 : 0;
 }
