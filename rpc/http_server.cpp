@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <exception>
+#include <list>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -41,26 +43,63 @@ std::string error_body(int code, const std::string& message, const std::string& 
            R"(","data":{"reason":")" + reason + R"("}}})";
 }
 
+// Connections being closed to make room may keep their slots a moment longer; past this
+// many over the limit, new connections are refused outright.
+constexpr std::size_t eviction_slack = 64;
+
+class Session;
+
 // What the server and its sessions share; sessions keep it alive while they exist.
 struct Shared {
-    Shared(HttpServerOptions o, HttpHandler h) : options(std::move(o)), handler(std::move(h)) {}
+    Shared(HttpServerOptions o, HttpHandler h)
+        : options(std::move(o)), handler(std::move(h)),
+          client_connections_max(options.client_connections_max ? options.client_connections_max
+                                                                : std::max<std::size_t>(16, options.connections_max / 4)) {}
     const HttpServerOptions options;
     const HttpHandler handler;
-    std::atomic<std::size_t> connections{0};  // sessions alive; at most options.connections_max
+    const std::size_t client_connections_max;
+
+    // Every live session, oldest first, and how many each client address holds.
+    std::mutex mutex;
+    std::list<std::weak_ptr<Session>> sessions;
+    std::map<std::string, std::size_t> per_client;
 };
 
 // One connection. All its work runs on the strand its socket was created with, so the
 // handler call blocks only this connection.
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, std::shared_ptr<Shared> shared)
-        : stream_(std::move(socket)), shared_(std::move(shared)) {}
-    ~Session() { shared_->connections.fetch_sub(1); }
+    Session(tcp::socket socket, std::shared_ptr<Shared> shared, std::string client)
+        : stream_(std::move(socket)), shared_(std::move(shared)), client_(std::move(client)) {}
+    ~Session() {
+        std::lock_guard lock(shared_->mutex);
+        shared_->sessions.erase(place_);
+        if (--shared_->per_client[client_] == 0) shared_->per_client.erase(client_);
+    }
 
-    void start() { asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_header, shared_from_this())); }
+    // Counts this session in `shared` (whose mutex the caller holds) and starts it.
+    void start(std::list<std::weak_ptr<Session>>::iterator place) {
+        place_ = place;
+        asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_header, shared_from_this()));
+    }
+
+    const std::string& client() const { return client_; }
+    // Steady-clock nanoseconds since this session began waiting for a request; 0 while
+    // it is reading one, handling it or answering.
+    std::int64_t idle_since() const { return idle_since_.load(); }
+    bool evicted() const { return evicted_.load(); }
+
+    // Closes an idle connection to make room for a new one (caller holds shared's mutex).
+    void evict() {
+        evicted_ = true;
+        asio::post(stream_.get_executor(), [self = shared_from_this()] {
+            if (self->idle_since() != 0) self->close();
+        });
+    }
 
 private:
     void read_header() {
+        idle_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
         parser_.emplace();
         parser_->header_limit(header_bytes_max);
         parser_->body_limit(shared_->options.body_bytes_max);
@@ -70,6 +109,7 @@ private:
     }
 
     void on_header(error_code ec, std::size_t) {
+        idle_since_ = 0;
         if (ec) return on_read_error(ec);
         auto& request = parser_->get();
         if (beast::iequals(request[http::field::expect], "100-continue")) {
@@ -187,7 +227,37 @@ private:
     http::response<http::string_body> response_;  // alive until its write completes
     std::array<char, 16 * 1024> drain_buffer_{};
     std::size_t drained_bytes_ = 0;
+    const std::string client_;
+    std::list<std::weak_ptr<Session>>::iterator place_;
+    std::atomic<std::int64_t> idle_since_{0};
+    std::atomic<bool> evicted_{false};
 };
+
+// Admits a new connection from `client` when there is room, making room by closing the
+// connection that has waited longest for a request: that client's own when it holds its
+// share, any client's when the server is full. Busy connections are never closed. So
+// idle connections held open, however many and from wherever, cannot keep /health and
+// reads out; they only lose their oldest members. Caller holds shared.mutex and releases
+// `keep` only after unlocking it (a session's destructor takes the mutex).
+bool make_room(Shared& shared, const std::string& client, std::vector<std::shared_ptr<Session>>& keep) {
+    const std::size_t total = shared.sessions.size();
+    const std::size_t mine = shared.per_client.count(client) ? shared.per_client.at(client) : 0;
+    const bool client_full = mine >= shared.client_connections_max;
+    if (!client_full && total < shared.options.connections_max) return true;
+    if (total >= shared.options.connections_max + eviction_slack) return false;
+    Session* victim = nullptr;
+    for (const auto& weak : shared.sessions) {
+        auto s = weak.lock();
+        if (!s) continue;
+        keep.push_back(s);
+        if (s->evicted() || s->idle_since() == 0) continue;
+        if (client_full && s->client() != client) continue;
+        if (!victim || s->idle_since() < victim->idle_since()) victim = s.get();
+    }
+    if (!victim) return false;
+    victim->evict();
+    return true;
+}
 
 class BeastHttpServer final : public HttpServer {
 public:
@@ -272,13 +342,22 @@ private:
                 });
                 return;
             }
-            if (shared_->connections.fetch_add(1) >= shared_->options.connections_max) {
-                shared_->connections.fetch_sub(1);
-                error_code ignored;
-                socket.close(ignored);
-            } else {
-                // The session now owns the counted connection and releases it when destroyed.
-                std::make_shared<Session>(std::move(socket), shared_)->start();
+            error_code peer_ec;
+            const auto peer = socket.remote_endpoint(peer_ec);
+            const std::string client = peer_ec ? std::string() : peer.address().to_string();
+            std::vector<std::shared_ptr<Session>> keep;  // released after the lock
+            {
+                std::lock_guard lock(shared_->mutex);
+                if (!make_room(*shared_, client, keep)) {
+                    error_code ignored;
+                    socket.close(ignored);
+                } else {
+                    // The session is counted now and uncounts itself when destroyed.
+                    auto session = std::make_shared<Session>(std::move(socket), shared_, client);
+                    ++shared_->per_client[client];
+                    session->start(shared_->sessions.insert(shared_->sessions.end(), session));
+                    keep.push_back(std::move(session));
+                }
             }
             accept();
         });

@@ -4,7 +4,10 @@
 // HttpHandler call on a worker thread; handlers may run concurrently and must be
 // thread-safe. Keep-alive is supported; a request body over body_bytes_max is answered
 // 413 without calling the handler; a connection idle past idle_timeout_ms is closed;
-// at most connections_max connections are open at once (further ones are closed at accept).
+// at most connections_max connections are open at once, and at most
+// client_connections_max from one address: past either, the connection that has waited
+// longest for a request (from that address, or from any when the server is full) is
+// closed to make room, and a new one is refused only when none is idle.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +41,7 @@ struct HttpServerOptions {
     std::size_t body_bytes_max = 1 << 20;
     std::size_t threads = 2;
     std::size_t connections_max = 1024;
+    std::size_t client_connections_max = 0;  // 0: a quarter of connections_max, at least 16
     int idle_timeout_ms = 30'000;
 };
 
