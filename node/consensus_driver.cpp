@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -45,6 +47,8 @@ constexpr auto status_every = std::chrono::milliseconds(1000);
 // for this much (a block's worth of log and store writes) before it resumes.
 constexpr auto resume_every = std::chrono::seconds(2);
 constexpr std::size_t resume_free_bytes = 8u << 20;
+// The clock offset is the median of this many recent proposals by other validators.
+constexpr std::size_t clock_offset_samples = 15;
 constexpr auto progress_every = std::chrono::seconds(5);
 // A peer whose blocks broke the rule this many times is ignored for peer_ignore.
 constexpr unsigned strikes_max = 3;
@@ -598,8 +602,34 @@ consensus::Validity ConsensusDriver::check_value(const consensus::Value& v, bool
         return out;
     }
     out.valid = true;
-    out.timely = !need_timely || chain::is_timely(ctx_.genesis.params, v.block.header.time_ms, now_ms());
+    const std::uint64_t now = now_ms();
+    if (need_timely) note_clock_offset(v.block.header, now);
+    out.timely = !need_timely || chain::is_timely(ctx_.genesis.params, v.block.header.time_ms, now);
     return out;
+}
+
+// A clock that disagrees with the other validators' makes this node refuse their
+// proposals as untimely (and lose its own turns), and refuse clients' records as stale:
+// say so, with the offset, rather than leave the operator to guess.
+void ConsensusDriver::note_clock_offset(const chain::BlockHeader& proposal, std::uint64_t now) {
+    if (proposal.proposer == ctx_.key.public_key) return;
+    offset_samples_.push_back(static_cast<std::int64_t>(proposal.time_ms) - static_cast<std::int64_t>(now));
+    if (offset_samples_.size() > clock_offset_samples) offset_samples_.pop_front();
+    std::vector<std::int64_t> sorted(offset_samples_.begin(), offset_samples_.end());
+    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+    const std::int64_t offset = sorted[sorted.size() / 2];
+    {
+        std::lock_guard lock(mutex_);
+        status_.clock_offset_ms = offset;
+    }
+    const auto bound = static_cast<std::int64_t>(ctx_.genesis.params.block_time_drift_ms);
+    if (std::abs(offset) > bound && Clock::now() >= next_skew_warning_) {
+        next_skew_warning_ = Clock::now() + std::chrono::minutes(1);
+        spdlog::warn("clock skew: the other validators' block times are {} ms {} this node's clock (the chain "
+                     "allows {} ms); this node refuses their proposals as untimely and clients' records as stale "
+                     "until its clock is fixed (check NTP)",
+                     std::abs(offset), offset > 0 ? "ahead of" : "behind", bound);
+    }
 }
 
 bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::CommitCertificate& cert) {

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -42,6 +43,9 @@ struct SyncStatus {
     bool catching_up = false;            // more than one block behind a peer: fetching, not voting
     double records_per_s = 0;            // while catching up
     std::string halted;                  // why consensus stopped; empty while it runs
+    // Other validators' proposal times minus this node's clock on arrival, the median of
+    // the last few (network delay makes it slightly negative); unknown before any.
+    std::optional<std::int64_t> clock_offset_ms;
 };
 
 class ConsensusDriver {
@@ -102,6 +106,7 @@ private:
     void try_resume();
     Result<std::vector<consensus::WalEntry>> open_wal();
     void load_tip();
+    void note_clock_offset(const chain::BlockHeader& proposal, std::uint64_t now);
 
     Context ctx_;
     consensus::EngineConfig engine_config_;
@@ -127,6 +132,8 @@ private:
     Resume resume_ = Resume::never;
     std::chrono::steady_clock::time_point next_resume_try_{};
     std::string wal_path_;
+    std::deque<std::int64_t> offset_samples_;
+    std::chrono::steady_clock::time_point next_skew_warning_{};
     std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;
     std::map<std::pair<crypto::PublicKey, std::uint64_t>, std::chrono::steady_clock::time_point> sync_sent_;
     std::map<crypto::PublicKey, std::uint64_t> peer_heights_;

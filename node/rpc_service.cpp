@@ -91,6 +91,7 @@ struct Service {
                            {"mempool_size", node.mempool().size()},
                            {"syncing", sync.catching_up},
                            {"halted", sync.halted.empty() ? json::value(nullptr) : json::value(sync.halted)},
+                           {"clock_offset_ms", sync.clock_offset_ms ? json::value(*sync.clock_offset_ms) : json::value(nullptr)},
                            {"genesis_hash", hex(chain::genesis_hash(node.genesis()))}};
     }
 
@@ -304,6 +305,13 @@ struct Service {
         metric("jchain_records_committed_total", "counter", "Records committed in blocks.", m.records_committed);
         metric("jchain_blocks_committed_total", "counter", "Blocks committed by this process.", m.blocks_committed);
         metric("jchain_rpc_requests_total", "counter", "HTTP requests served.", m.rpc_requests);
+        const SyncStatus sync = node.sync_status();
+        metric("jchain_halted", "gauge", "1 while consensus is halted (status.halted says why).", sync.halted.empty() ? 0 : 1);
+        if (sync.clock_offset_ms) {  // signed: written here rather than through metric()
+            o << "# HELP jchain_clock_offset_ms Other validators' proposal times minus this node's clock (median).\n"
+                 "# TYPE jchain_clock_offset_ms gauge\njchain_clock_offset_ms "
+              << *sync.clock_offset_ms << '\n';
+        }
         return o.str();
     }
 };

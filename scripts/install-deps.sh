@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package JChain needs to build, test and run. Idempotent.
+# Extra packages may be named as arguments (scripts/sanitize.sh adds clang's).
 set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config git
   libsecp256k1-dev libleveldb-dev libsnappy-dev libssl-dev openssl
   libboost1.81-dev libboost-json1.81-dev libcereal-dev doctest-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  python3 nodejs
+  python3 nodejs faketime
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do

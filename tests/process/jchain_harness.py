@@ -392,6 +392,8 @@ class Node:
         self.url: str | None = None
         self.log_path: str | None = None
         self.starts = 0
+        self.prefix: list[str] = []  # a command to run jchain under (e.g. faketime)
+        self.extra_env: dict = {}
 
     # `how` is "devnet" (creates the home when missing, resumes otherwise) or "start".
     def start(self, how: str = "devnet", port: int | None = None, timeout: float = 30, attempts: int = 3,
@@ -415,8 +417,8 @@ class Node:
             self.starts += 1
             self.log_path = os.path.join(self.workdir, f"{self.name}.{self.starts}.log")
             log = open(self.log_path, "wb")
-            self.proc = subprocess.Popen([self.binary] + args, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=test_env(self.workdir),
+            self.proc = subprocess.Popen(self.prefix + [self.binary] + args, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, env={**test_env(self.workdir), **self.extra_env},
                                          preexec_fn=_set_pdeathsig)
             log.close()
             with _processes_lock:
