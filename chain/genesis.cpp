@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/bytes.h"
+#include "base/json.h"
 #include "chain/params_table.h"
 
 namespace json = boost::json;
@@ -53,7 +54,7 @@ Result<ChainParams> params_from_json(const json::value* v) {
     const auto& o = v->as_object();
     for (const auto& [name, _] : o) {
         const auto& fields = param_fields();
-        if (std::none_of(fields.begin(), fields.end(), [&](const ParamField& f) { return f.name == name; }))
+        if (std::none_of(fields.begin(), fields.end(), [&key = name](const ParamField& f) { return f.name == key; }))
             return Status::error("params." + std::string(name) + " is not a chain parameter");
     }
     for (const auto& f : param_fields()) {
@@ -154,7 +155,7 @@ Result<Genesis> genesis_from_json(const json::value& value) {
                                                      "members",  "policy",          "params"};
         if (std::find(std::begin(known), std::end(known), name) != std::end(known)) continue;
         const auto& fields = param_fields();
-        if (std::any_of(fields.begin(), fields.end(), [&](const ParamField& f) { return f.name == name; }))
+        if (std::any_of(fields.begin(), fields.end(), [&key = name](const ParamField& f) { return f.name == key; }))
             return Status::error(std::string(name) + " is a chain parameter: put it inside \"params\"");
         return Status::error("unknown genesis field " + std::string(name));
     }
@@ -240,10 +241,9 @@ Result<Genesis> read_genesis_file(const std::string& path) {
     if (!in) return Status::error("cannot read genesis file " + path);
     std::stringstream text;
     text << in.rdbuf();
-    json::error_code ec;
-    auto value = json::parse(text.str(), ec);
-    if (ec) return Status::error(path + ": not valid JSON (" + ec.message() + ")");
-    auto genesis = genesis_from_json(value);
+    auto value = parse_json(text.str());
+    if (!value) return Status::error(path + ": not valid JSON (" + value.message() + ")");
+    auto genesis = genesis_from_json(*value);
     if (!genesis) return Status::error(path + ": " + genesis.message());
     return genesis;
 }

@@ -19,6 +19,8 @@
 #include <openssl/rand.h>
 #include <secp256k1.h>
 
+#include "base/json.h"
+
 namespace jchain::crypto {
 namespace {
 
@@ -117,10 +119,9 @@ std::string key_file_text(const KeyPair& key) {
 }
 
 Result<KeyPair> parse_key_file(const std::string& path, std::string_view text) {
-    boost::system::error_code ec;
-    boost::json::value doc = boost::json::parse(text, ec);
-    if (ec) return Status::error(path + ": not valid JSON (" + ec.message() + ")");
-    const boost::json::object* obj = doc.if_object();
+    auto doc = parse_json(text);
+    if (!doc) return Status::error(path + ": not valid JSON (" + doc.message() + ")");
+    const boost::json::object* obj = doc->if_object();
     if (obj == nullptr) return Status::error(path + ": not a JSON object");
 
     const boost::json::value* type = obj->if_contains("type");

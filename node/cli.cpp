@@ -15,6 +15,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "base/json.h"
 #include "chain/audit.h"
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
@@ -75,10 +76,11 @@ RpcOutcome rpc_call(const std::string& url, const std::string& method, json::val
     json::object request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
     auto reply = rpc::http_request("POST", rpc_endpoint(url), json::serialize(request));
     if (!reply) fail(exit_bad, "cannot reach node at " + url + ": " + reply.message());
-    json::error_code ec;
-    auto body = json::parse(reply->body, ec);
-    if (ec || !body.is_object()) fail(exit_bad, "node answered HTTP " + std::to_string(reply->status) + " with no JSON-RPC body");
-    const auto& o = body.as_object();
+    auto body = parse_json(reply->body);
+    if (!body || !body->is_object())
+        fail(exit_bad, "node answered HTTP " + std::to_string(reply->status) + " with no JSON-RPC body" +
+                           (body ? std::string() : " (" + body.message() + ")"));
+    const auto& o = body->as_object();
     if (auto* err = o.if_contains("error")) {
         RpcOutcome out;
         out.error_message = err->is_object() && err->as_object().if_contains("message")
@@ -108,10 +110,9 @@ std::string read_file(const std::string& path) {
 }
 
 json::value read_json_file(const std::string& path) {
-    json::error_code ec;
-    auto v = json::parse(read_file(path), ec);
-    if (ec) fail(exit_bad, path + " is not valid JSON: " + ec.message());
-    return v;
+    auto v = parse_json(read_file(path));
+    if (!v) fail(exit_bad, path + " is not valid JSON: " + v.message());
+    return *v;
 }
 
 void write_file(const std::string& path, const std::string& text) {
@@ -394,9 +395,9 @@ BlockSource rpc_source(const std::string& url) {
                                          {"params", {{"id", to_hex(b.record_ids[j])}}}});
                     auto reply = rpc::http_request("POST", rpc_endpoint(url), json::serialize(batch), 60'000);
                     if (!reply) fail(exit_bad, "cannot reach node at " + url + ": " + reply.message());
-                    json::error_code ec;
-                    auto answers = json::parse(reply->body, ec);
-                    if (ec || !answers.is_array()) return false;
+                    auto parsed = parse_json(reply->body);
+                    if (!parsed || !parsed->is_array()) return false;
+                    const json::value& answers = *parsed;
                     std::vector<std::optional<chain::Record>> ordered(batch.size());
                     // The node is not trusted: an answer's id must name a request of
                     // this batch, and a record only counts under the id it hashes to

@@ -1,5 +1,7 @@
 #include "rpc/json_rpc.h"
 
+#include "base/json.h"
+
 #include <cmath>
 
 #include <exception>
@@ -61,9 +63,9 @@ const json::value no_params;
 }  // namespace
 
 std::string JsonRpcDispatcher::handle(const std::string& body) const {
-    json::error_code ec;
-    const json::value request = json::parse(body, ec);
-    if (ec) return json::serialize(error_response(nullptr, parse_error_code, "parse error: " + ec.message(), "parse_error"));
+    auto parsed = parse_json(body);
+    if (!parsed) return json::serialize(error_response(nullptr, parse_error_code, "parse error: " + parsed.message(), "parse_error"));
+    const json::value& request = *parsed;
 
     if (!request.is_array()) {
         const json::value response = handle_one(request);

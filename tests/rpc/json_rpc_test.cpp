@@ -60,6 +60,22 @@ TEST_CASE("malformed JSON is a parse error with a null id") {
     }
 }
 
+TEST_CASE("a member name used twice in one object is a parse error, at any depth") {
+    Fixture f;
+    for (const char* body : {R"({"jsonrpc":"2.0","method":"echo","method":"fail","id":1})",
+                             R"({"jsonrpc":"2.0","method":"echo","params":{"record":{"kind":"a","kind":"b"}},"id":1})",
+                             R"([{"jsonrpc":"2.0","method":"echo","id":1,"id":2}])",
+                             R"({"jsonrpc":"2.0","method":"echo","params":{"k":1,"\u006b":2},"id":1})"}) {
+        CAPTURE(body);
+        const auto response = f.call(body);
+        check_error(response, -32700, "parse_error");
+        CHECK(response.at("error").at("message").as_string().find("appears twice") != json::string::npos);
+    }
+    // The same name in sibling objects, or as a value, is fine.
+    const auto ok = f.call(R"({"jsonrpc":"2.0","method":"echo","params":[{"k":1},{"k":2},{"a":{"k":3}},"k"],"id":1})");
+    CHECK(ok.at("result") == json::parse(R"([{"k":1},{"k":2},{"a":{"k":3}},"k"])"));
+}
+
 TEST_CASE("requests of the wrong shape are invalid requests") {
     Fixture f;
     for (const char* body : {
