@@ -5,7 +5,9 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,8 +25,13 @@ public:
     void raw(ByteSpan b) { out_.insert(out_.end(), b.begin(), b.end()); }
     template <std::size_t N>
     void fixed(const std::array<std::uint8_t, N>& a) { raw(a); }
-    // u32 length, then the bytes.
-    void var(ByteSpan b) { u32(static_cast<std::uint32_t>(b.size())); raw(b); }
+    // u32 length, then the bytes. Callers bound what they encode (chain/limits.h) far
+    // below 4 GiB; a longer value is a bug, not something to truncate silently.
+    void var(ByteSpan b) {
+        assert(b.size() <= std::numeric_limits<std::uint32_t>::max());
+        u32(static_cast<std::uint32_t>(b.size()));
+        raw(b);
+    }
     void str(std::string_view s) { var(as_bytes(s)); }
 
     const Bytes& bytes() const& { return out_; }

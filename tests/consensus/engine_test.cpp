@@ -215,12 +215,27 @@ TEST_CASE("a restarted validator restores its lock and never signs a conflicting
     Actions out = engine.start(1, wal);
     CHECK(engine.locked_round() == 0);
     CHECK(engine.round() == 0);
-    // Asked again in round 0 (a nil polka now), it repeats its precommit for v.
+    // Its round-0 votes are in the log. Shown a nil polka and then a different proposal
+    // for round 0, it signs nothing new: what it sends again are its logged votes for v.
     for (const auto& k : f.keys)
         if (k.public_key != me.public_key) append(out, engine.on_message(f.vote(k, chain::VoteType::prevote, 0, chain::Hash{})));
-    for (const auto& v2 : own_votes(out, me.public_key)) CHECK(v2.vote.block_hash == v->hash());
-    // A different proposal for round 0 changes nothing either.
-    CHECK(own_votes(engine.on_message(f.proposal(0, w)), me.public_key).empty());
+    append(out, engine.on_message(f.proposal(0, w)));
+    append(out, engine.on_value_verified(w->hash(), {true, true}));
+    const auto resent = own_votes(out, me.public_key);
+    REQUIRE_FALSE(resent.empty());
+    for (const auto& x : resent) {
+        CHECK(x.vote.round == 0);
+        CHECK(x.vote.block_hash == v->hash());
+    }
+    // ...where a validator that lost its log prevotes it, a second prevote in round 0: the
+    // input does ask for a vote, and only the log keeps it from signing one.
+    Engine amnesiac(f.config, &signer);
+    Actions forgot = amnesiac.start(1, {});
+    append(forgot, amnesiac.on_message(f.proposal(0, w)));
+    append(forgot, amnesiac.on_value_verified(w->hash(), {true, true}));
+    const auto conflicting = own_votes(forgot, me.public_key);
+    REQUIRE(conflicting.size() == 1);
+    CHECK(conflicting[0].vote.block_hash == w->hash());
     // Persisted entries of another height are ignored.
     Engine fresh(f.config, &signer);
     fresh.start(2, wal);

@@ -131,6 +131,16 @@ TEST_CASE("a correction may come from the original submitter or a court, not ano
     };
     CHECK_FALSE(f.admit_one(correction_by(f.tc.police, 2)));  // its own submitter
     CHECK_FALSE(f.admit_one(correction_by(f.tc.court, 3)));   // a court
+
+    // The police may not correct what a court wrote: not its record, not a court.
+    auto court_record = f.tc.record(4, f.tc.court, Kind::evidence);
+    REQUIRE_FALSE(f.admit_one(court_record));
+    f.commit_pending();
+    auto by_police = f.tc.record(5, f.tc.police, Kind::correction);
+    by_police.refs = {chain::record_id(court_record)};
+    by_police.metadata["action"] = "revoke";
+    chain::sign_record(by_police, f.tc.police);
+    CHECK(f.admit_one(by_police) == RejectReason::not_permitted);
 }
 
 TEST_CASE("a full mempool refuses with mempool_full and keeps what it has") {
