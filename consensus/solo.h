@@ -1,6 +1,7 @@
-// The single-validator ordering policy: when to cut a block and what time to stamp on
-// it. Pure and clock-free: callers pass `now_ms`. The BFT engine (docs/consensus.md)
-// replaces the decision of who commits; these rules for filling blocks stay.
+// The block-filling policy: when the proposer of a round should cut a block from the
+// mempool, and how many records it takes. Pure and clock-free: callers pass `now_ms`.
+// Which block commits is the engine's decision (engine.h, docs/consensus.md); this only
+// says when one is due. (The file name is from the single-validator days.)
 #pragma once
 
 #include <cstddef>

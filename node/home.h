@@ -1,4 +1,4 @@
-// Creating node homes: `jchain init` and `jchain devnet` (docs/operators.md).
+// Creating node homes: `jchain init` and `jchain devnet` (README.md, "Two commands"; the files: docs/config.md, docs/genesis.md).
 #pragma once
 
 #include <string>
