@@ -33,7 +33,7 @@ bool SimWal::append(const consensus::WalEntry& e, Fault fault, double torn_fract
 
 Result<SimWal::Opened> SimWal::open() {
     if (torn_then_appended_)
-        return Status::error("a torn entry with entries written after it (a failed write did not halt the node)");
+        return Status::error("a torn entry with entries after it (a bad frame mid-log, which ConsensusWal::open refuses)");
     Opened out;
     for (const Bytes& f : frames_) {
         auto e = consensus::decode_wal_entry(f);
