@@ -28,20 +28,9 @@ enum : std::uint8_t {
     frame_sync_block = 5,    // a certified block (consensus/codec.h)
 };
 
-// Block sync: heights are fetched in aligned ranges, several ranges in flight across
-// peers at once, up to sync_window_blocks ahead of the tip and sync_fetched_bytes_max
-// held in memory; a range not answered in sync_retry is asked of another peer.
-constexpr std::uint64_t sync_range_blocks = 16;
-constexpr std::uint64_t sync_window_blocks = 64;
-constexpr std::size_t sync_fetched_bytes_max = 128u << 20;
-constexpr std::uint64_t sync_serve_blocks_max = sync_range_blocks;  // blocks sent for one request
-// A range is asked again of another peer only when it is this old and its peer has
-// sent no block for as long.
-constexpr auto sync_retry = std::chrono::milliseconds(2000);
 // Fetched blocks are applied for at most this long per turn of the loop, so frames
 // waiting behind them are taken in (and their peers heard from) in time.
 constexpr auto sync_apply_budget = std::chrono::milliseconds(100);
-constexpr auto sync_resend = std::chrono::milliseconds(300);
 constexpr auto status_every = std::chrono::milliseconds(1000);
 // A halted node checks this often whether its disk takes writes again, and wants room
 // for this much (a block's worth of log and store writes) before it resumes.
@@ -49,10 +38,6 @@ constexpr auto resume_every = std::chrono::seconds(2);
 constexpr std::size_t resume_free_bytes = 8u << 20;
 // The clock offset is the median of this many recent proposals by other validators.
 constexpr std::size_t clock_offset_samples = 15;
-constexpr auto progress_every = std::chrono::seconds(5);
-// A peer whose blocks broke the rule this many times is ignored for peer_ignore.
-constexpr unsigned strikes_max = 3;
-constexpr auto peer_ignore = std::chrono::seconds(60);
 constexpr std::uint64_t expiry_every_ms = 1000;
 
 Bytes u64_bytes(std::uint64_t v) {
@@ -94,7 +79,16 @@ struct ConsensusDriver::Event {
 };
 
 ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier)
-    : ctx_(std::move(context)), frontier_(frontier) {
+    : ctx_(std::move(context)),
+      frontier_(frontier),
+      sync_(BlockSync::Link{[this](const crypto::PublicKey& peer, std::uint8_t type, Bytes payload) {
+                                return network_->send(peer, type, share(std::move(payload)));
+                            },
+                            [this](const crypto::PublicKey& peer, std::chrono::milliseconds d, const std::string& why) {
+                                network_->disconnect(peer, d, why);
+                            },
+                            frame_sync_request, frame_sync_block},
+            ctx_.store) {
     engine_config_.chain_id = ctx_.genesis.chain_id;
     engine_config_.validators = ctx_.genesis.validators;
     engine_config_.timeouts = timeouts_of(ctx_.genesis.params);
@@ -232,9 +226,7 @@ void ConsensusDriver::try_resume() {
     timers_.clear();
     deferred_round_.clear();
     deferred_height_ = 0;
-    asked_.clear();
-    fetched_.clear();
-    fetched_bytes_ = 0;
+    sync_.reset();
     records_signalled_ = false;
     engine_ = std::make_unique<consensus::Engine>(engine_config_, signer_.get());
     halted_ = false;
@@ -253,7 +245,7 @@ void ConsensusDriver::loop() {
         {
             std::unique_lock lock(mutex_);
             auto deadline = Clock::now() + std::chrono::milliseconds(10);
-            if (fetched_.count(tip_height_ + 1)) deadline = Clock::now();  // more to apply
+            if (sync_.has_next(tip_height_)) deadline = Clock::now();  // more to apply
             if (!timers_.empty()) deadline = std::min(deadline, timers_.begin()->first);
             wake_.wait_until(lock, deadline, [&] { return stopping_ || !events_.empty(); });
             if (stopping_) return;
@@ -275,13 +267,7 @@ void ConsensusDriver::loop() {
         sync_step();
         // Records waiting: start the height when the block policy says a block is due. A
         // node catching up does not: it would only vote on a height long decided.
-        const bool behind = [&] {
-            // Only peers that answer count: one claiming a height it never serves must
-            // not keep this node from voting.
-            for (const auto& [peer, h] : peer_heights_)
-                if (h > tip_height_ + 1 && !unresponsive_.count(peer) && !ignored(peer)) return true;
-            return false;
-        }();
+        const bool behind = sync_.behind(tip_height_);
         if (!behind && !records_signalled_ && ctx_.mempool.size() > 0 &&
             consensus::records_to_cut(ctx_.config.block, now, last_commit_ms_, ctx_.mempool.size(),
                                       ctx_.mempool.oldest_ms().value_or(now)) > 0) {
@@ -296,19 +282,16 @@ void ConsensusDriver::loop() {
         std::lock_guard lock(mutex_);
         status_.height = tip_height_;
         status_.round = engine_->round();
-        for (const auto& [peer, h] : peer_heights_) status_.best_peer_height = std::max(status_.best_peer_height, h);
+        status_.best_peer_height = std::max(status_.best_peer_height, sync_.best_peer_height());
         status_.catching_up = behind;
-        status_.records_per_s = behind ? sync_rate_ : 0;
+        status_.records_per_s = behind ? sync_.records_per_s() : 0;
     }
 }
 
 void ConsensusDriver::handle(Event& e) {
     switch (e.kind) {
         case Event::admitted: gossip(e.ids); return;
-        case Event::disconnected:  // its claimed height and its unanswered ranges go with it
-            peer_heights_.erase(e.peer);
-            std::erase_if(asked_, [&](const auto& a) { return a.second.peer == e.peer; });
-            return;
+        case Event::disconnected: sync_.peer_gone(e.peer); return;
         case Event::connected:
             network_->send(e.peer, frame_status, share(u64_bytes(tip_height_)));
             return;
@@ -325,12 +308,11 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
                 return spdlog::debug("peer {}: {}", to_hex(peer.bytes).substr(0, 12), consensus::fault_name(*fault));
             const std::uint64_t h = consensus::message_height(*m);
             if (h <= tip_height_) {  // the peer is behind: help it
-                (void)send_block(peer, h);
+                (void)sync_.send_block(peer, h);
                 return;
             }
             if (h > engine_->height()) {  // it has committed h - 1: fetch what this node lacks
-                auto& known = peer_heights_[peer];
-                known = std::max(known, h - 1);
+                sync_.peer_at_least(peer, h - 1);
                 return sync_step();
             }
             return run(engine_->on_message(*m));
@@ -349,105 +331,29 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
         case frame_status: {
             auto h = read_u64(payload);
             if (!h) return;
-            peer_heights_[peer] = *h;
+            sync_.peer_at(peer, *h);
             return sync_step();
         }
         case frame_sync_request: {  // u64 first height, then (optional) u32 count
             ByteReader r(payload);
             auto from = r.u64();
-            std::optional<std::uint32_t> count = r.remaining() == 0 ? std::optional<std::uint32_t>(sync_range_blocks) : r.u32();
+            std::optional<std::uint32_t> count =
+                r.remaining() == 0 ? std::optional<std::uint32_t>(BlockSync::range_blocks) : r.u32();
             if (!from || !count || r.remaining() != 0) return;
-            return serve_blocks(peer, *from, *count);
+            return sync_.serve(peer, *from, *count, tip_height_);
         }
         case frame_sync_block: {
             auto block = consensus::decode_certified(payload);
-            if (!block) return punish(peer, "sent a sync block that does not decode");
-            return on_sync_block(peer, std::move(*block), payload.size());
+            if (!block) return sync_.invalid(peer, tip_height_ + 1, "sent a sync block that does not decode");
+            return sync_.on_block(peer, std::move(*block), payload.size(), tip_height_);
         }
         default: return;
     }
 }
 
-bool ConsensusDriver::send_block(const crypto::PublicKey& peer, std::uint64_t height) {
-    auto& last = sync_sent_[{peer, height}];
-    if (Clock::now() < last + sync_resend) return true;
-    last = Clock::now();
-    if (sync_sent_.size() > 10'000) sync_sent_.clear();
-    auto block = ctx_.store.block(height);
-    auto cert = ctx_.store.certificate(height);
-    if (!block || !cert) return false;
-    consensus::Value value{*block, {}};
-    value.records.reserve(block->record_ids.size());
-    for (const auto& id : block->record_ids) {
-        auto r = ctx_.store.record(id);
-        if (!r) return false;
-        value.records.push_back(std::move(r->record));
-    }
-    // False when the peer has gone or its send queue is full: it will ask again.
-    return network_->send(peer, frame_sync_block, share(consensus::encode_certified(value, *cert)));
-}
+void ConsensusDriver::sync_step() { sync_.step(tip_height_, frontier_.size(), ctx_.config.sync_verify_records); }
 
-void ConsensusDriver::serve_blocks(const crypto::PublicKey& peer, std::uint64_t from, std::uint64_t count) {
-    count = std::min(count, sync_serve_blocks_max);
-    for (std::uint64_t k = from; k <= tip_height_ && k < from + count; ++k)
-        if (!send_block(peer, k)) return;  // gone or full: reading more records would be wasted
-}
-
-// Asks peers for the next ranges of blocks this node lacks: each aligned range of
-// sync_range_blocks heights from one peer that has them, rotating over peers, several
-// ranges in flight, re-asked of the next peer when a range is not answered in time.
-void ConsensusDriver::sync_step() {
-    std::uint64_t target = 0;
-    for (const auto& [peer, h] : peer_heights_) target = std::max(target, h);
-    std::erase_if(asked_, [&](const auto& a) { return a.first + sync_range_blocks <= tip_height_ + 1; });
-    if (target <= tip_height_) return;
-    if (!progress_.active) {
-        progress_ = {Clock::now(), tip_height_, frontier_.size(), true};
-        spdlog::info("sync: at height {}, peers are at {}; catching up (verify_records = {})", tip_height_, target,
-                     ctx_.config.sync_verify_records);
-    }
-    const auto now = Clock::now();
-    const std::uint64_t end = std::min(target, tip_height_ + sync_window_blocks);
-    for (std::uint64_t start = (tip_height_ / sync_range_blocks) * sync_range_blocks + 1; start <= end;
-         start += sync_range_blocks) {
-        if (fetched_bytes_ > sync_fetched_bytes_max) return;
-        const std::uint64_t last = std::min(start + sync_range_blocks - 1, end);
-        // Only the heights above the tip and not yet fetched are wanted.
-        std::uint64_t first = std::max(start, tip_height_ + 1);
-        while (first <= last && fetched_.count(first)) ++first;
-        if (first > last) continue;
-        auto it = asked_.find(start);
-        if (it != asked_.end()) {
-            const auto heard = last_heard_.find(it->second.peer);
-            if (now < it->second.when + sync_retry || (heard != last_heard_.end() && now < heard->second + sync_retry))
-                continue;
-        }
-        if (it != asked_.end()) unresponsive_.insert(it->second.peer);  // it did not answer in time
-        // Candidates: peers that have the range's first missing height, not ignored.
-        std::vector<crypto::PublicKey> candidates;
-        for (const auto& [peer, h] : peer_heights_) {
-            if (h < first || ignored(peer)) continue;
-            if (it != asked_.end() && peer == it->second.peer && peer_heights_.size() > 1) continue;  // try another
-            candidates.push_back(peer);
-        }
-        if (candidates.empty()) continue;
-        const crypto::PublicKey& peer = candidates[next_peer_++ % candidates.size()];
-        ByteWriter w;
-        w.u64(first);
-        w.u32(static_cast<std::uint32_t>(last - first + 1));
-        network_->send(peer, frame_sync_request, share(std::move(w).take()));
-        asked_[start] = {peer, now};
-    }
-}
-
-void ConsensusDriver::on_sync_block(const crypto::PublicKey& peer, consensus::CertifiedBlock block, std::size_t bytes) {
-    const std::uint64_t h = block.value->block.header.height;
-    if (h <= tip_height_ || h > tip_height_ + sync_window_blocks || fetched_.count(h)) return;
-    if (ignored(peer)) return;
-    last_heard_[peer] = Clock::now();
-    fetched_bytes_ += bytes;
-    fetched_.emplace(h, Fetched{std::move(block), peer, bytes});
-}
+void ConsensusDriver::log_progress(bool force) { sync_.log_progress(tip_height_, frontier_.size(), force); }
 
 // Commits fetched blocks that extend the tip, in order. Each must pass the block-
 // validity rule (with this node's sync.verify_records choice of signature checks) and
@@ -458,78 +364,30 @@ void ConsensusDriver::apply_fetched() {
         return ctx_.mempool.holds(id, r.signature);
     });
     const auto started = Clock::now();
-    for (auto it = fetched_.begin(); it != fetched_.end() && it->first <= tip_height_ + 1 && !halted_ &&
-                                     Clock::now() < started + sync_apply_budget;
-         it = fetched_.begin()) {
-        Fetched f = std::move(it->second);
-        fetched_bytes_ -= f.bytes;
-        fetched_.erase(it);
-        if (f.block.value->block.header.height != tip_height_ + 1) continue;  // stale
-        const consensus::Value& v = *f.block.value;
+    while (!halted_ && Clock::now() < started + sync_apply_budget) {
+        auto f = sync_.take_next(tip_height_);
+        if (!f) return;
+        const consensus::Value& v = *f->block.value;
         const std::string& mode = ctx_.config.sync_verify_records;
         const bool verify = mode == "all" ||
                             (mode == "recent" && v.block.header.time_ms + ctx_.config.sync_recent_ms >= now_ms());
-        chain::BlockCheck checked = verify ? check_block(v, *record_verifier_) : check_block(v, trusting);
-        if (!checked.valid()) {
-            punish(f.peer, "sent block " + std::to_string(tip_height_ + 1) + " that breaks rule " +
-                               checked.faults.front().describe());
-            asked_.erase(((tip_height_) / sync_range_blocks) * sync_range_blocks + 1);
-            return;
-        }
         const std::uint64_t before = tip_height_;
-        run(engine_->on_certified(f.block.value, f.block.certificate));  // checks the certificate
+        chain::BlockCheck checked = verify ? check_block(v, *record_verifier_) : check_block(v, trusting);
+        if (!checked.valid())
+            return sync_.invalid(f->peer, before + 1,
+                                 "sent block " + std::to_string(before + 1) + " that breaks rule " +
+                                     checked.faults.front().describe());
+        run(engine_->on_certified(f->block.value, f->block.certificate));  // checks the certificate
         if (tip_height_ == before) {
             if (halted_ || engine_->height() != before + 1) return;
-            auto why = chain::check_certificate(ctx_.genesis.chain_id, before + 1, v.hash(), f.block.certificate,
+            auto why = chain::check_certificate(ctx_.genesis.chain_id, before + 1, v.hash(), f->block.certificate,
                                                 ctx_.genesis.validators);
-            punish(f.peer, "sent block " + std::to_string(before + 1) + " with a bad commit certificate: " +
-                               why.value_or("refused by the engine"));
-            asked_.erase((before / sync_range_blocks) * sync_range_blocks + 1);
-            return;
+            return sync_.invalid(f->peer, before + 1,
+                                 "sent block " + std::to_string(before + 1) + " with a bad commit certificate: " +
+                                     why.value_or("refused by the engine"));
         }
-        unresponsive_.erase(f.peer);  // it served a valid block
+        sync_.valid(f->peer);
     }
-}
-
-bool ConsensusDriver::ignored(const crypto::PublicKey& peer) const {
-    auto it = ignored_until_.find(peer);
-    return it != ignored_until_.end() && Clock::now() < it->second;
-}
-
-void ConsensusDriver::punish(const crypto::PublicKey& peer, const std::string& why) {
-    const unsigned n = ++strikes_[peer];
-    spdlog::warn("peer {}: {}", peer_name(peer), why);
-    if (n >= strikes_max) {
-        strikes_.erase(peer);
-        ignored_until_[peer] = Clock::now() + peer_ignore;
-        network_->disconnect(peer, std::chrono::duration_cast<std::chrono::milliseconds>(peer_ignore),
-                             std::to_string(strikes_max) + " invalid blocks");
-    }
-}
-
-// A progress line every progress_every while catching up, and one when done.
-void ConsensusDriver::log_progress(bool force) {
-    if (!progress_.active) return;
-    std::uint64_t target = 0;
-    for (const auto& [peer, h] : peer_heights_) target = std::max(target, h);
-    const auto now = Clock::now();
-    const double secs = std::chrono::duration<double>(now - progress_.at).count();
-    if (tip_height_ >= target) {
-        spdlog::info("sync: caught up at height {} ({} records in the ledger)", tip_height_, frontier_.size());
-        progress_.active = false;
-        sync_rate_ = 0;
-        return;
-    }
-    if (!force && now - progress_.at < progress_every) return;
-    const double records_per_s = secs > 0 ? static_cast<double>(frontier_.size() - progress_.records) / secs : 0;
-    const double blocks_per_s = secs > 0 ? static_cast<double>(tip_height_ - progress_.height) / secs : 0;
-    sync_rate_ = records_per_s;
-    const double eta = blocks_per_s > 0 ? static_cast<double>(target - tip_height_) / blocks_per_s : -1;
-    spdlog::info("sync: height {} of {}, {:.0f} records/s, {:.1f} blocks/s, ETA {}", tip_height_, target,
-                 records_per_s, blocks_per_s, eta < 0 ? std::string("unknown") : fmt::format("{:.0f} s", eta));
-    progress_.at = now;
-    progress_.height = tip_height_;
-    progress_.records = frontier_.size();
 }
 
 // Records whose client time has left the window of any block this node could still
@@ -652,11 +510,7 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
     last_commit_ms_ = now_ms();
     records_signalled_ = false;
     ctx_.mempool.remove(b.record_ids);
-    std::erase_if(fetched_, [&](const auto& f) {
-        if (f.first > tip_height_) return false;
-        fetched_bytes_ -= f.second.bytes;
-        return true;
-    });
+    sync_.committed(tip_height_);
     ctx_.on_commit(TipInfo{tip_height_, tip_hash_, tip_time_ms_, frontier_.size(), frontier_.root()});
     spdlog::debug("committed block {} round {} with {} records", tip_height_, cert.round, value->records.size());
     log_progress(false);

@@ -26,6 +26,7 @@
 #include "consensus/codec.h"
 #include "consensus/engine.h"
 #include "node/admission.h"
+#include "node/block_sync.h"
 #include "node/config.h"
 #include "p2p/peer_network.h"
 #include "storage/block_store.h"
@@ -87,13 +88,8 @@ private:
     chain::BlockCheck check_block(const consensus::Value& value, chain::RecordVerifier& verifier);
     consensus::Value build_value();
     bool commit(const consensus::ValuePtr& value, const chain::CommitCertificate& cert);
-    bool send_block(const crypto::PublicKey& peer, std::uint64_t height);
-    void serve_blocks(const crypto::PublicKey& peer, std::uint64_t from, std::uint64_t count);
     void sync_step();
-    void on_sync_block(const crypto::PublicKey& peer, consensus::CertifiedBlock block, std::size_t bytes);
     void apply_fetched();
-    void punish(const crypto::PublicKey& peer, const std::string& why);
-    bool ignored(const crypto::PublicKey& peer) const;
     void log_progress(bool force);
     void expire_pending(std::uint64_t now);
     [[nodiscard]] bool flush_deferred_round();
@@ -135,35 +131,9 @@ private:
     std::deque<std::int64_t> offset_samples_;
     std::chrono::steady_clock::time_point next_skew_warning_{};
     std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;
-    std::map<std::pair<crypto::PublicKey, std::uint64_t>, std::chrono::steady_clock::time_point> sync_sent_;
-    std::map<crypto::PublicKey, std::uint64_t> peer_heights_;
     std::uint64_t last_expiry_ms_ = 0;
 
-    // Block sync (driver thread): ranges of heights asked of peers, blocks fetched ahead
-    // of the tip, and peers whose blocks are ignored for a while after invalid ones.
-    struct Asked {
-        crypto::PublicKey peer;
-        std::chrono::steady_clock::time_point when;
-    };
-    struct Fetched {
-        consensus::CertifiedBlock block;
-        crypto::PublicKey peer;
-        std::size_t bytes = 0;
-    };
-    std::map<std::uint64_t, Asked> asked_;      // first height of a range -> who, when
-    std::map<std::uint64_t, Fetched> fetched_;  // height -> block, above the tip
-    std::size_t fetched_bytes_ = 0;
-    std::map<crypto::PublicKey, unsigned> strikes_;
-    std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> ignored_until_;
-    std::set<crypto::PublicKey> unresponsive_;  // left a range unanswered; cleared by a valid block
-    std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> last_heard_;  // its last sync block
-    std::size_t next_peer_ = 0;  // round-robin over peers for sync requests
-    struct Progress {
-        std::chrono::steady_clock::time_point at;
-        std::uint64_t height = 0, records = 0;
-        bool active = false;
-    } progress_;
-    double sync_rate_ = 0;  // records/s over the last progress interval
+    BlockSync sync_;  // catching up, and helping peers catch up
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;
