@@ -28,6 +28,7 @@
 #include "crypto/aead.h"
 #include "crypto/ecdh.h"
 #include "crypto/hash.h"
+#include "p2p/handshake.h"
 
 namespace jchain::p2p {
 namespace {
@@ -37,30 +38,8 @@ using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 using std::chrono::milliseconds;
 
-// Frame types this file uses itself (docs/p2p.md); callers' types are below 0xF0.
-constexpr std::uint8_t frame_internal_min = 0xF0;
-constexpr std::uint8_t frame_hello = 0xF0;
-constexpr std::uint8_t frame_auth = 0xF1;
-constexpr std::uint8_t frame_ping = 0xF2;
-
-constexpr std::uint32_t hello_magic = 0x4A43484E;  // "JCHN"
-constexpr std::uint16_t hello_version = 2;
-// Domain strings of the v2 handshake (docs/p2p.md): the transcript hash, the signed auth
-// digest, and the HKDF info of the session keys.
-constexpr std::string_view transcript_domain = "jchain/p2p-handshake/v2";
-constexpr std::string_view auth_domain = "jchain/p2p-auth/v2";
-constexpr std::string_view session_key_info = "jchain/p2p/v2 keys";
-// Roles, as signed in the auth: the end that dialled is the initiator.
-constexpr std::uint8_t role_initiator = 1;
-constexpr std::uint8_t role_responder = 2;
-
+// Frame types, the hello, the key schedule and the frame format are in p2p/handshake.h.
 // Limits (docs/p2p.md).
-constexpr std::size_t frame_length_bytes = 4;             // a frame's u32 length
-constexpr std::size_t tag_bytes = crypto::aead_tag_bytes;  // a sealed frame's Poly1305 tag
-// What a sealed frame costs beyond its payload: length, type and tag. Queues count it.
-constexpr std::size_t frame_overhead_bytes = frame_length_bytes + 1 + tag_bytes;
-constexpr std::size_t chain_id_bytes_max = 256;           // in a hello
-constexpr std::uint32_t handshake_frame_bytes_max = 1024;  // before a link is authenticated
 constexpr std::size_t handshakes_max = 64;                // unauthenticated links at once
 constexpr std::size_t ephemeral_keys_kept = 64;           // to recognise a link to ourselves
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
@@ -78,54 +57,6 @@ std::string short_key(const crypto::PublicKey& key) { return to_hex(key.bytes).s
 std::string endpoint_string(const tcp::endpoint& e) {
     const auto a = e.address();
     return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(e.port());
-}
-
-// ---- The v2 handshake's key schedule (docs/p2p.md), pure functions ----
-
-// th: binds the chain, both hellos (both static and both ephemeral keys) and who dialled.
-crypto::Hash transcript_hash(std::string_view chain_id, ByteSpan initiator_hello, ByteSpan responder_hello) {
-    ByteWriter w;
-    w.str(transcript_domain);
-    w.str(chain_id);
-    w.var(initiator_hello);
-    w.var(responder_hello);
-    return crypto::sha256(w.bytes());
-}
-
-struct SessionKeys {
-    crypto::AeadKey initiator_to_responder{}, responder_to_initiator{};
-};
-
-// HKDF-SHA256 of the ephemeral keys' shared secret, salted with th.
-Result<SessionKeys> session_keys(const crypto::SharedSecret& secret, const crypto::Hash& transcript) {
-    auto okm = crypto::hkdf_sha256(secret, transcript, as_bytes(session_key_info), 64);
-    if (!okm) return okm.status();
-    SessionKeys keys;
-    std::copy_n(okm->begin(), 32, keys.initiator_to_responder.begin());
-    std::copy_n(okm->begin() + 32, 32, keys.responder_to_initiator.begin());
-    OPENSSL_cleanse(okm->data(), okm->size());
-    return keys;
-}
-
-// The digest the end in `role` signs with its static key.
-crypto::Hash auth_digest(const crypto::Hash& transcript, std::uint8_t role) {
-    ByteWriter w;
-    w.str(auth_domain);
-    w.fixed(transcript);
-    w.u8(role);
-    return crypto::sha256(w.bytes());
-}
-
-// The nonce of a direction's `counter`-th sealed frame: 4 zero bytes, u64 big-endian.
-crypto::AeadNonce frame_nonce(std::uint64_t counter) {
-    crypto::AeadNonce nonce{};
-    for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(counter >> (8 * (7 - i)));
-    return nonce;
-}
-
-std::array<std::uint8_t, frame_length_bytes> length_header(std::uint32_t length) {
-    return {static_cast<std::uint8_t>(length >> 24), static_cast<std::uint8_t>(length >> 16),
-            static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)};
 }
 
 // One frame waiting to be written, in plaintext: the payload is shared between peers,
@@ -597,13 +528,8 @@ void PeerNetwork::Impl::start_link(const LinkPtr& link) {
         if (!ec && !link->established) close(link, "handshake timed out");
     });
 
-    ByteWriter hello;
-    hello.u32(hello_magic);
-    hello.u16(hello_version);
-    hello.str(config_.chain_id);
-    hello.fixed(key_.public_key.bytes);
-    hello.fixed(link->ephemeral.public_key.bytes);
-    link->hello_sent = std::make_shared<const Bytes>(std::move(hello).take());
+    link->hello_sent =
+        std::make_shared<const Bytes>(hello_payload(config_.chain_id, key_.public_key, link->ephemeral.public_key));
     enqueue(link, frame_hello, link->hello_sent, 0);
     read_length(link);
 }
@@ -618,17 +544,10 @@ void PeerNetwork::Impl::read_length(const LinkPtr& link) {
 }
 
 void PeerNetwork::Impl::read_body(const LinkPtr& link) {
-    const auto& b = link->length_bytes;
-    const std::uint32_t length = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
-    // The first frame, the hello, is plaintext; every later one is sealed (type and
-    // payload, then the tag), and frame_bytes_max bounds its plaintext. An
-    // unauthenticated peer gets no more than a handshake needs.
-    const bool sealed = link->hello_received;
-    const std::size_t limit =
-        link->established ? config_.frame_bytes_max + tag_bytes : std::size_t{handshake_frame_bytes_max};
-    if (length == 0) return close(link, "empty frame");
-    if (sealed && length < 1 + tag_bytes) return close(link, "sealed frame shorter than a type and a tag");
-    if (length > limit) return close(link, "frame of " + std::to_string(length) + " bytes is over the limit");
+    const std::uint32_t length = frame_length(link->length_bytes);
+    if (auto why = frame_length_problem(length, /*sealed=*/link->hello_received, link->established,
+                                        config_.frame_bytes_max))
+        return close(link, *why);
     try {
         link->payload = Bytes(length - 1);
     } catch (const std::bad_alloc&) {
@@ -659,17 +578,11 @@ bool PeerNetwork::Impl::open_frame(const LinkPtr& link) {
         close(link, "frame counter exhausted");
         return false;
     }
-    Bytes& p = link->payload;
-    crypto::AeadTag tag{};
-    const std::size_t body = p.size() - tag_bytes;  // read_body saw to length >= 1 + tag_bytes
-    std::copy(p.end() - tag_bytes, p.end(), tag.begin());
-    if (!crypto::open_in_place(link->receive_key, frame_nonce(link->receive_counter), link->length_bytes,
-                               {std::span(&link->type, 1), std::span(p.data(), body)}, tag)) {
+    if (!p2p::open_frame(link->receive_key, link->receive_counter, link->length_bytes, link->type, link->payload)) {
         close(link, "sealed frame does not authenticate");
         return false;
     }
     ++link->receive_counter;
-    p.resize(body);
     return true;
 }
 
@@ -696,20 +609,10 @@ void PeerNetwork::Impl::on_handshake_frame(const LinkPtr& link) {
     const std::uint8_t peer_role = link->outbound ? role_responder : role_initiator;
     if (!link->hello_received) {
         if (link->type != frame_hello) return close(link, "expected a hello");
-        ByteReader r(link->payload);
-        const auto magic = r.u32();
-        const auto version = r.u16();
-        if (!magic || !version) return close(link, "malformed hello");
-        if (*magic != hello_magic || *version != hello_version) return close(link, "unknown protocol or version");
-        const auto chain_id = r.str(chain_id_bytes_max);
-        const auto key_bytes = r.fixed<33>();
-        const auto ephemeral_bytes = r.fixed<33>();
-        if (!chain_id || !key_bytes || !ephemeral_bytes || !r.done()) return close(link, "malformed hello");
-        if (*chain_id != config_.chain_id) return close(link, "other chain id");
-        const auto key = crypto::parse_public_key(*key_bytes);
-        if (!key || key->bytes != *key_bytes) return close(link, "invalid public key");
-        const auto ephemeral = crypto::parse_public_key(*ephemeral_bytes);
-        if (!ephemeral || ephemeral->bytes != *ephemeral_bytes) return close(link, "invalid ephemeral key");
+        const auto hello = parse_hello(link->payload, config_.chain_id);
+        if (!hello) return close(link, hello.message());
+        const crypto::PublicKey* key = &hello->key;
+        const crypto::PublicKey* ephemeral = &hello->ephemeral;
         const bool our_ephemeral =
             std::find(ephemeral_keys_.begin(), ephemeral_keys_.end(), *ephemeral) != ephemeral_keys_.end();
         if (*key == key_.public_key) {
@@ -753,10 +656,8 @@ void PeerNetwork::Impl::on_handshake_frame(const LinkPtr& link) {
         return;
     }
     if (link->type != frame_auth) return close(link, "expected a signature");
-    const auto sig = crypto::signature_from_compact(link->payload);
-    if (!sig) return close(link, "malformed signature");
-    if (!crypto::verify(link->peer_key, auth_digest(link->transcript, peer_role), *sig))
-        return close(link, "bad handshake signature");
+    if (Status s = check_auth(link->payload, link->peer_key, link->transcript, peer_role); !s)
+        return close(link, s.message());
     establish(link);
 }
 
@@ -817,28 +718,16 @@ void PeerNetwork::Impl::write_next(const LinkPtr& link) {
     const Bytes& payload = *o.payload;
     Bytes& buffer = link->write_buffer;
     if (o.type == frame_hello) {  // the one plaintext frame
-        buffer.resize(frame_length_bytes + 1 + payload.size());
-        const auto header = length_header(static_cast<std::uint32_t>(1 + payload.size()));
-        std::copy(header.begin(), header.end(), buffer.begin());
+        put_hello_frame(payload, buffer);
     } else {
         // Only the auth, after the peer's hello, and frames of established links get here.
         assert(link->hello_received);
         if (link->send_counter == std::numeric_limits<std::uint64_t>::max())
             return close(link, "frame counter exhausted");
-        const std::size_t plaintext_bytes = 1 + payload.size();  // reserve() bounded it
-        buffer.resize(frame_length_bytes + plaintext_bytes + tag_bytes);
-        const auto header = length_header(static_cast<std::uint32_t>(plaintext_bytes + tag_bytes));
-        std::copy(header.begin(), header.end(), buffer.begin());
-    }
-    buffer[frame_length_bytes] = o.type;
-    std::copy(payload.begin(), payload.end(), buffer.begin() + frame_length_bytes + 1);
-    if (o.type != frame_hello) {
-        const auto tag = crypto::seal_in_place(link->send_key, frame_nonce(link->send_counter),
-                                               ByteSpan(buffer).first(frame_length_bytes),
-                                               {std::span(buffer).subspan(frame_length_bytes, 1 + payload.size())});
-        if (!tag) return close(link, "cannot seal a frame: " + tag.message());
+        // reserve() bounded the payload, so the length fits.
+        if (Status st = put_sealed_frame(link->send_key, link->send_counter, o.type, payload, buffer); !st)
+            return close(link, st.message());
         ++link->send_counter;
-        std::copy(tag->begin(), tag->end(), buffer.end() - tag_bytes);
     }
     link->writing = true;
     asio::async_write(link->socket, asio::buffer(buffer), [this, link](error_code ec, std::size_t) {
