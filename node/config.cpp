@@ -57,15 +57,42 @@ Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string&
     return std::pair{hp->host, hp->port};
 }
 
+namespace {
+
+Status parse_error_status(const std::string& path, const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ":" << e.source().begin.line << ": " << e.description();
+    return Status::error(msg.str());
+}
+
+// The settings of a parsed node.toml; `path` names it in errors.
+Result<NodeConfig> config_from_table(const toml::table& root, const std::string& path);
+
+}  // namespace
+
 Result<NodeConfig> load_config(const std::string& path) {
     toml::table root;
     try {
         root = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
-        std::ostringstream msg;
-        msg << path << ":" << e.source().begin.line << ": " << e.description();
-        return Status::error(msg.str());
+        return parse_error_status(path, e);
     }
+    return config_from_table(root, path);
+}
+
+Result<NodeConfig> parse_config(std::string_view text, const std::string& source) {
+    toml::table root;
+    try {
+        root = toml::parse(text, source);
+    } catch (const toml::parse_error& e) {
+        return parse_error_status(source, e);
+    }
+    return config_from_table(root, source);
+}
+
+namespace {
+
+Result<NodeConfig> config_from_table(const toml::table& root, const std::string& path) {
     NodeConfig c;
     Status s = only_keys(root, {"moniker", "role", "log_level", "rpc", "p2p", "consensus", "mempool", "admission", "sync"}, "");
     if (s) s = read(root, "moniker", c.moniker, "");
@@ -124,6 +151,8 @@ Result<NodeConfig> load_config(const std::string& path) {
     if (!s) return Status::error(path + ": " + s.message());
     return c;
 }
+
+}  // namespace
 
 std::string config_to_toml(const NodeConfig& c) {
     std::ostringstream o;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -41,6 +42,8 @@ struct NodeConfig {
 };
 
 Result<NodeConfig> load_config(const std::string& path);
+// The same from node.toml text; `source` names it in errors, as the path does above.
+Result<NodeConfig> parse_config(std::string_view text, const std::string& source = "node.toml");
 // The TOML text of a config, with comments, as `jchain init` writes it.
 std::string config_to_toml(const NodeConfig& config);
 

@@ -76,3 +76,18 @@ TEST_CASE("strings with quotes, backslashes, newlines and Chinese survive the no
     CHECK(back->moniker == c.moniker);
     CHECK(back->p2p_peers == c.p2p_peers);
 }
+
+TEST_CASE("parse_config reads node.toml text as load_config reads the file, errors named by the source") {
+    const std::string text = "moniker = \"n1\"\n[p2p]\npeers = [\"127.0.0.1:26656\"]\n";
+    auto parsed = node::parse_config(text, "node.toml");
+    auto loaded = load(text);
+    REQUIRE(parsed);
+    REQUIRE(loaded);
+    CHECK(node::config_to_toml(*parsed) == node::config_to_toml(*loaded));
+    auto bad = node::parse_config("role = \"king\"\n", "/home/x/node.toml");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.message().find("/home/x/node.toml: role must be") == 0);
+    auto broken = node::parse_config("[rpc\n", "/home/x/node.toml");
+    REQUIRE_FALSE(broken);
+    CHECK(broken.message().find("/home/x/node.toml:1: ") == 0);
+}
