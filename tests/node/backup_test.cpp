@@ -96,7 +96,8 @@ TEST_CASE("an exported chain imports into an empty store with the same tip, ledg
     const std::string file = export_string(*source, tc.genesis);
     CHECK(file.compare(0, 8, "JCHAINBK") == 0);
 
-    for (const auto& [name, options] : windows()) {
+    for (const auto& [label, options] : windows()) {
+        const std::string& name = label;  // clang 14 cannot capture a structured binding
         CAPTURE(name);
         auto target = open_store(dir, tc.genesis, "target-" + name);
         auto s = import_string(*target, tc.genesis, file, options);
@@ -173,7 +174,8 @@ TEST_CASE("a flipped byte in a record stops the import at its block, naming the 
         rule = "record_id";
     }
     REQUIRE_FALSE(rule.empty());
-    for (const auto& [name, options] : windows()) {
+    for (const auto& [label, options] : windows()) {
+        const std::string& name = label;  // clang 14 cannot capture a structured binding
         CAPTURE(name);
         auto target = open_store(dir, tc.genesis, "target-" + name);
         auto s = import_string(*target, tc.genesis, file, options);
@@ -227,7 +229,8 @@ TEST_CASE("a truncated file is refused, the blocks before the cut kept, and a la
     auto records = fill(*source, tc, 6, 2);
     const std::string file = export_string(*source, tc.genesis);
     SUBCASE("cut inside block 4") {
-        for (const auto& [name, options] : windows()) {
+        for (const auto& [label, options] : windows()) {
+            const std::string& name = label;  // clang 14 cannot capture a structured binding
             CAPTURE(name);
             auto target = open_store(dir, tc.genesis, "target-" + name);
             const std::size_t cut = find_once(file, records[6].signature.bytes);  // block 4's first record
