@@ -22,6 +22,7 @@ ALLOWED = {
     "rpc": {"base"},
     "p2p": {"base", "crypto", "chain"},
     "node": {"base", "crypto", "chain", "storage", "consensus", "rpc", "p2p"},
+    "cli": {"base", "crypto", "chain", "storage", "consensus", "rpc", "p2p", "node"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z0-9_]+)/')
 

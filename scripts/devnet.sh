@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-exec build/node/jchain devnet "$@"
+exec build/cli/jchain devnet "$@"

@@ -1,0 +1,323 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <spdlog/spdlog.h>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "base/json.h"
+#include "chain/audit.h"
+#include "chain/json_codec.h"
+#include "chain/merkle.h"
+#include "chain/receipt.h"
+#include "node/backup.h"
+#include "node/home.h"
+#include "node/node.h"
+#include "rpc/http_client.h"
+
+#include "cli/client.h"
+#include "cli/common.h"
+#include "cli/operator.h"
+
+namespace jchain::cli {
+
+using namespace jchain::node;
+
+int run(int argc, char** argv) {
+    CLI::App app{"jchain: a permissioned blockchain node that notarizes judicial evidence by hash.\n"
+                 "Quick start: `jchain devnet` in one terminal, then\n"
+                 "  jchain submit --key ~/.jchain/devnet/config/demo_member_key.json --kind evidence --file F --wait "
+                 "--receipt-out r.json\n"
+                 "  jchain verify --file F"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "jchain 0.1.0");
+    bool as_json = false;
+    app.add_flag("--json", as_json, "print machine-readable JSON (before or after the command)");
+    app.fallthrough();  // subcommands accept --json too: `jchain status --json`
+
+    std::function<int()> action;
+
+    // keygen
+    auto* keygen = app.add_subcommand("keygen", "new secp256k1 key pair in a file readable only by its owner");
+    std::string keygen_out;
+    keygen->add_option("--out", keygen_out, "key file to create (never overwritten)")->required();
+    keygen->callback([&] {
+        action = [&] {
+            const auto key = crypto::generate_key();
+            if (auto s = crypto::write_key_file(keygen_out, key); !s) fail(exit_bad, s.message());
+            if (as_json) print_json(json::object{{"public_key", to_hex(key.public_key.bytes)}, {"file", keygen_out}});
+            else std::cout << to_hex(key.public_key.bytes) << "\n";
+            return exit_ok;
+        };
+    });
+
+    // init
+    auto* init = app.add_subcommand("init", "create a node home: config, node key, genesis, data folder");
+    InitOptions init_opts;
+    init->add_option("--home", init_opts.home, "node home directory")->required();
+    init->add_option("--chain-id", init_opts.chain_id, "chain id")->capture_default_str();
+    init->add_option("--moniker", init_opts.moniker, "node name")->capture_default_str();
+    init->add_option("--rpc-listen", init_opts.rpc_listen, "RPC listen address")->capture_default_str();
+    init->add_option("--p2p-listen", init_opts.p2p_listen, "P2P listen address")->capture_default_str();
+    init->add_option("--member-name", init_opts.member_name, "the node's member name in genesis")->capture_default_str();
+    init->add_option("--member-role", init_opts.member_role, "the node's member role in genesis")->capture_default_str();
+    std::vector<std::string> init_params;
+    init->add_option("--param", init_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
+    init->callback([&] {
+        action = [&] {
+            for (const auto& p : init_params)
+                if (auto s = apply_param(init_opts.params, p); !s) fail(exit_bad, s.message());
+            if (auto s = init_home(init_opts); !s) fail(exit_bad, s.message());
+            if (as_json) print_json(json::object{{"home", init_opts.home}});
+            else std::cout << "initialised " << init_opts.home << "; start it with: jchain start --home " << init_opts.home << "\n";
+            return exit_ok;
+        };
+    });
+
+    // devnet
+    auto* devnet = app.add_subcommand("devnet", "zero-setup local one-validator chain, started at once (resumes if it exists)");
+    std::string devnet_home = default_devnet_home();
+    std::string devnet_rpc = "127.0.0.1:26657";
+    devnet->add_option("--home", devnet_home, "devnet home")->capture_default_str();
+    devnet->add_option("--rpc-listen", devnet_rpc, "RPC listen address for a new devnet")->capture_default_str();
+    devnet->callback([&] {
+        action = [&] {
+            if (!home_exists(devnet_home)) {
+                InitOptions o;
+                o.home = devnet_home;
+                o.chain_id = "jchain-devnet";
+                o.moniker = "devnet-validator";
+                o.member_name = "Devnet Validator Court";
+                o.rpc_listen = devnet_rpc;
+                o.p2p_listen = "127.0.0.1:0";  // one validator, no peers: any free port
+                o.demo_member = true;
+                if (auto s = init_home(o); !s) fail(exit_bad, s.message());
+            }
+            HomePaths paths{devnet_home};
+            auto config = load_config(paths.config_file());
+            std::cerr << "devnet home: " << devnet_home << "\n"
+                      << "RPC:         http://" << (config ? config->rpc_listen : devnet_rpc) << "/rpc  (web page at /)\n"
+                      << "notarize a file:\n  jchain submit --key " << paths.demo_member_key_file()
+                      << " --kind evidence --file FILE --wait --receipt-out receipt.json\n"
+                      << "verify it:\n  jchain verify --file FILE\n  jchain verify --receipt receipt.json --genesis "
+                      << paths.genesis_file() << " --file FILE\n";
+            return run_node(devnet_home);
+        };
+    });
+
+    // testnet
+    auto* testnet = app.add_subcommand("testnet", "write homes for a local multi-validator network on loopback");
+    TestnetOptions tn;
+    testnet->add_option("--validators", tn.validators, "number of validators")->capture_default_str();
+    testnet->add_option("--observers", tn.observers, "number of observers")->capture_default_str();
+    testnet->add_option("--out", tn.out, "directory for the homes node0, node1, ...")->required();
+    testnet->add_option("--base-port", tn.base_port, "node i listens on P2P base+2i and RPC base+2i+1")
+        ->capture_default_str();
+    testnet->add_option("--chain-id", tn.chain_id, "chain id")->capture_default_str();
+    std::vector<std::string> testnet_params;
+    testnet->add_option("--param", testnet_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
+    testnet->callback([&] {
+        action = [&] {
+            for (const auto& p : testnet_params)
+                if (auto s = apply_param(tn.params, p); !s) fail(exit_bad, s.message());
+            auto nodes = init_testnet(tn);
+            if (!nodes) fail(exit_bad, nodes.message());
+            const std::string demo = tn.out + "/demo_member_key.json";
+            if (as_json) {
+                json::array list;
+                for (const auto& n : *nodes)
+                    list.push_back(json::object{{"home", n.home}, {"role", n.role}, {"rpc", n.rpc_url},
+                                                {"p2p", n.p2p_listen}});
+                print_json(json::object{{"nodes", list}, {"demo_member_key", demo}, {"chain_id", tn.chain_id}});
+            } else {
+                for (const auto& n : *nodes)
+                    std::cout << n.role << "  " << n.home << "  RPC " << n.rpc_url << "\n";
+                std::cout << "start each with: jchain start --home HOME\n"
+                          << "notarize with:   jchain submit --key " << demo << " --rpc " << nodes->front().rpc_url
+                          << " --kind evidence --file FILE --wait\n";
+            }
+            return exit_ok;
+        };
+    });
+
+    // start
+    auto* start = app.add_subcommand("start", "run a node (validator or observer, as its config says)");
+    std::string start_home;
+    start->add_option("--home", start_home, "node home")->required();
+    start->callback([&] { action = [&] { return run_node(start_home); }; });
+
+    // status
+    auto* status = app.add_subcommand("status", "height, last block, validators, peers, mempool, sync state");
+    std::string status_rpc = default_rpc();
+    status->add_option("--rpc", status_rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    status->callback([&] { action = [&] { return cmd_status(status_rpc, as_json); }; });
+
+    // submit
+    auto* submit = app.add_subcommand("submit", "hash locally, sign and submit a record");
+    SubmitArgs sa;
+    submit->add_option("--key", sa.key_file, "member key file")->required();
+    submit->add_option("--kind", sa.kind, "record kind: evidence, service, notice, judgment, order, operation, handover, correction")->required();
+    auto* sf = submit->add_option("--file", sa.file, "file to notarize (hashed locally; never sent)");
+    auto* sh = submit->add_option("--hash", sa.hash, "SHA-256 of the content, hex");
+    sf->excludes(sh);
+    submit->add_option("--case", sa.case_id, "case id");
+    submit->add_option("--meta", sa.meta, "metadata KEY=VALUE (no personal data)");
+    submit->add_option("--ref", sa.refs, "id of an earlier record this one refers to");
+    submit->add_option("--rpc", sa.rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    submit->add_flag("--wait", sa.wait, "wait until final and fetch the receipt");
+    submit->add_option("--timeout", sa.timeout_s, "seconds to wait with --wait")->capture_default_str();
+    submit->add_option("--receipt-out", sa.receipt_out, "with --wait: save the receipt here");
+    submit->callback([&] {
+        action = [&] {
+            if (sa.file.empty() == sa.hash.empty()) fail(exit_bad, "give exactly one of --file or --hash");
+            if (!sa.receipt_out.empty() && !sa.wait) fail(exit_bad, "--receipt-out needs --wait");
+            return cmd_submit(sa, as_json);
+        };
+    });
+
+    // verify
+    auto* verify = app.add_subcommand("verify", "is this content notarized? online (--file/--hash) or offline (--receipt)");
+    std::string v_file, v_hash, v_receipt, v_genesis, v_rpc = default_rpc();
+    verify->add_option("--file", v_file, "file whose content to check");
+    verify->add_option("--hash", v_hash, "SHA-256 of the content, hex");
+    verify->add_option("--receipt", v_receipt, "offline: receipt file to check");
+    verify->add_option("--genesis", v_genesis, "offline: the chain's genesis.json");
+    verify->add_option("--rpc", v_rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    verify->callback([&] {
+        action = [&] {
+            if (!v_receipt.empty()) {
+                if (v_genesis.empty()) fail(exit_bad, "--receipt needs --genesis");
+                if (!v_hash.empty()) fail(exit_bad, "with --receipt, give --file (or nothing), not --hash");
+                return cmd_verify_receipt(v_receipt, v_genesis, v_file, as_json);
+            }
+            if (v_file.empty() == v_hash.empty()) fail(exit_bad, "give --file or --hash (or --receipt with --genesis)");
+            return cmd_verify_online(v_file, v_hash, v_rpc, as_json);
+        };
+    });
+
+    // audit
+    auto* audit = app.add_subcommand("audit", "replay the chain from genesis and check every hash, signature, certificate, permission");
+    AuditArgs aa;
+    auto* ah = audit->add_option("--home", aa.home, "node home (the node must be stopped)");
+    auto* ar = audit->add_option("--rpc", aa.rpc, "node RPC URL");
+    ah->excludes(ar);
+    audit->add_option("--genesis", aa.genesis_file, "genesis file to audit against (default: the home's, or the node's)");
+    audit->add_option("--from", aa.from, "first height to check fully (earlier blocks are replayed, not re-verified)");
+    audit->add_option("--to", aa.to, "last height (default: the tip)");
+    audit->add_option("--report", aa.report_file, "write the JSON report here");
+    audit->callback([&] {
+        action = [&] {
+            if (aa.home.empty() == aa.rpc.empty()) fail(exit_bad, "give exactly one of --home or --rpc");
+            return cmd_audit(aa, as_json);
+        };
+    });
+
+    // export / import
+    auto* exp = app.add_subcommand("export", "stream a node's blocks, certificates and records to a backup file (docs/backup.md)");
+    ExportArgs ea;
+    auto* eh = exp->add_option("--home", ea.home, "node home (the node must be stopped)");
+    auto* er = exp->add_option("--rpc", ea.rpc, "a running node's RPC URL");
+    eh->excludes(er);
+    exp->add_option("--out", ea.out, "backup file to write (replaced only when the export completes)")->required();
+    exp->add_option("--from", ea.from, "first height")->capture_default_str();
+    exp->add_option("--to", ea.to, "last height (default: the tip)");
+    exp->callback([&] {
+        action = [&] {
+            if (ea.home.empty() == ea.rpc.empty()) fail(exit_bad, "give exactly one of --home or --rpc");
+            return cmd_export(ea, as_json);
+        };
+    });
+    auto* imp = app.add_subcommand("import", "rebuild a stopped node's store from a backup file, checking every block");
+    std::string imp_home, imp_in;
+    imp->add_option("--home", imp_home, "node home with the chain's config/genesis.json (the node must be stopped)")
+        ->required();
+    imp->add_option("--in", imp_in, "backup file written by jchain export")->required();
+    imp->callback([&] { action = [&] { return cmd_import(imp_home, imp_in, as_json); }; });
+
+    // proof
+    auto* proof = app.add_subcommand("proof", "check RFC 6962 Merkle proofs and roots");
+    proof->require_subcommand(1);
+    auto* inclusion = proof->add_subcommand("inclusion", "check an inclusion proof");
+    std::string pi_leaf, pi_root, pi_path;
+    std::uint64_t pi_index = 0, pi_size = 0;
+    inclusion->add_option("--leaf-hash", pi_leaf, "leaf hash (SHA-256(0x00 || leaf input))")->required();
+    inclusion->add_option("--index", pi_index, "leaf index")->required();
+    inclusion->add_option("--size", pi_size, "tree size")->required();
+    inclusion->add_option("--root", pi_root, "tree root")->required();
+    inclusion->add_option("--path", pi_path, "comma-separated hashes, leaf to root")->default_str("");
+    inclusion->callback([&] {
+        action = [&] {
+            bool ok = chain::verify_inclusion(parse_hash_arg(pi_leaf, "--leaf-hash"), pi_index, pi_size,
+                                              parse_hash_list(pi_path, "--path"), parse_hash_arg(pi_root, "--root"));
+            return report(ok, as_json, "inclusion proof");
+        };
+    });
+    auto* consistency = proof->add_subcommand("consistency", "check a consistency proof");
+    std::string pc_root1, pc_root2, pc_path;
+    std::uint64_t pc_size1 = 0, pc_size2 = 0;
+    consistency->add_option("--size1", pc_size1, "older tree size")->required();
+    consistency->add_option("--root1", pc_root1, "older root")->required();
+    consistency->add_option("--size2", pc_size2, "newer tree size")->required();
+    consistency->add_option("--root2", pc_root2, "newer root")->required();
+    consistency->add_option("--path", pc_path, "comma-separated hashes")->default_str("");
+    consistency->callback([&] {
+        action = [&] {
+            bool ok = chain::verify_consistency(pc_size1, pc_size2, parse_hash_arg(pc_root1, "--root1"),
+                                                parse_hash_arg(pc_root2, "--root2"), parse_hash_list(pc_path, "--path"));
+            return report(ok, as_json, "consistency proof");
+        };
+    });
+    auto* root = proof->add_subcommand("root", "RFC 6962 root of leaves (leaf input bytes, hex, comma-separated)");
+    std::string pr_leaves;
+    root->add_option("--leaf-data", pr_leaves, "leaf inputs, hex, comma-separated")->required();
+    root->callback([&] {
+        action = [&] {
+            std::vector<Bytes> leaves;
+            std::stringstream s(pr_leaves);
+            std::string item;
+            while (std::getline(s, item, ',')) {
+                auto b = from_hex(item);
+                if (!b) fail(exit_bad, "--leaf-data item '" + item + "' is not hex");
+                leaves.push_back(*b);
+            }
+            const std::string r = to_hex(chain::merkle_root_of_leaves(leaves));
+            if (as_json) print_json(json::object{{"root", r}, {"size", leaves.size()}});
+            else std::cout << r << "\n";
+            return exit_ok;
+        };
+    });
+
+    try {
+        app.parse(argc, argv);
+        return action ? action() : exit_bad;
+    } catch (const CLI::CallForHelp&) {
+        std::cout << app.help();
+        return exit_ok;
+    } catch (const CLI::CallForAllHelp&) {
+        std::cout << app.help("", CLI::AppFormatMode::All);
+        return exit_ok;
+    } catch (const CLI::Success& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "jchain: " << e.what() << " (see --help)\n";
+        return exit_bad;
+    } catch (const CliError& e) {
+        std::cerr << "jchain: " << e.message << "\n";
+        return e.code;
+    } catch (const std::exception& e) {
+        std::cerr << "jchain: " << e.what() << "\n";
+        return exit_bad;
+    }
+}
+
+}  // namespace jchain::cli

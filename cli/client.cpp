@@ -1,0 +1,262 @@
+#include "cli/client.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <spdlog/spdlog.h>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "base/json.h"
+#include "chain/audit.h"
+#include "chain/json_codec.h"
+#include "chain/merkle.h"
+#include "chain/receipt.h"
+#include "node/backup.h"
+#include "node/home.h"
+#include "node/node.h"
+#include "rpc/http_client.h"
+#include "cli/block_source.h"
+
+#include "node/home.h"
+
+namespace jchain::cli {
+
+using namespace jchain::node;
+
+// ---- client commands --------------------------------------------------------------
+
+int cmd_submit(const SubmitArgs& a, bool as_json) {
+    auto key = crypto::read_key_file(a.key_file);
+    if (!key) fail(exit_bad, key.message());
+    auto kind = chain::parse_kind(a.kind);
+    if (!kind) fail(exit_bad, "--kind '" + a.kind + "' is not one of evidence, service, notice, judgment, order, "
+                              "operation, handover, correction, governance");
+    chain::Record r;
+    r.kind = *kind;
+    r.content_hash = content_hash_of(a.file, a.hash);
+    r.case_id = a.case_id;
+    for (const auto& kv : a.meta) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) fail(exit_bad, "--meta takes KEY=VALUE, got '" + kv + "'");
+        if (!r.metadata.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second)
+            fail(exit_bad, "--meta key '" + kv.substr(0, eq) + "' given twice");
+    }
+    for (const auto& ref : a.refs) r.refs.push_back(parse_hash_arg(ref, "--ref"));
+    auto status = rpc_result(a.rpc, "status", json::object{});
+    r.chain_id = std::string(status.at("chain_id").as_string());
+    r.client_time_ms = now_ms();
+    std::random_device rd;
+    r.nonce = (static_cast<std::uint64_t>(rd()) << 32 | rd()) & ((1ull << 53) - 1);  // exact in JSON numbers everywhere
+    if (auto problem = chain::check_record_shape(r)) fail(exit_bad, *problem);
+    chain::sign_record(r, *key);
+
+    auto out = rpc_call(a.rpc, "submit_record", json::object{{"record", chain::record_to_json(r)}});
+    if (!out.result) fail(exit_bad, "refused: " + out.error_message + " (" + out.error_reason + ")");
+    const std::string id = std::string(out.result->at("id").as_string());
+    if (!a.wait) {
+        if (as_json) print_json(*out.result);
+        else std::cout << "submitted " << id << " (pending)\n";
+        return exit_ok;
+    }
+    if (stderr_is_terminal()) std::cerr << "waiting for finality of " << id << " ..." << std::flush;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.timeout_s);
+    std::optional<json::value> receipt;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto got = rpc_call(a.rpc, "get_receipt", json::object{{"id", id}});
+        if (got.result) { receipt = got.result; break; }
+        if (got.error_reason != "not_found") fail(exit_bad, "get_receipt: " + got.error_message);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (stderr_is_terminal()) std::cerr << "\n";
+    if (!receipt) fail(exit_no, "record " + id + " was not committed within " + std::to_string(a.timeout_s) + " s");
+    // Check the receipt against the node's genesis before handing it to the user.
+    auto genesis = chain::genesis_from_json(rpc_result(a.rpc, "get_genesis"));
+    if (!genesis) fail(exit_bad, "node's genesis: " + genesis.message());
+    auto verdict = chain::verify_receipt(*receipt, *genesis, std::nullopt);
+    if (!verdict.ok) fail(exit_no, "the node returned a receipt that does not verify");
+    if (!a.receipt_out.empty()) write_file(a.receipt_out, chain::pretty_json(*receipt));
+    const auto& header = receipt->at("block").at("header");
+    if (as_json) {
+        print_json(json::object{{"id", id}, {"status", "committed"}, {"height", header.at("height")},
+                                {"time", header.at("time_ms")}, {"receipt", a.receipt_out}});
+    } else {
+        std::cout << "committed " << id << " at height " << u64(header.at("height")) << ", "
+                  << format_time(u64(header.at("time_ms"))) << "\n";
+        if (!a.receipt_out.empty()) std::cout << "receipt saved to " << a.receipt_out << "\n";
+    }
+    return exit_ok;
+}
+
+int cmd_verify_online(const std::string& file, const std::string& hash, const std::string& rpc, bool as_json) {
+    const chain::Hash content = content_hash_of(file, hash);
+    auto result = rpc_result(rpc, "verify_hash", json::object{{"content_hash", to_hex(content)}});
+    bool valid = false;
+    for (const auto& r : result.at("records").as_array()) valid = valid || !r.at("revoked").as_bool();
+    if (as_json) {
+        result.as_object()["verdict"] = valid ? "notarized" : "not_notarized";
+        print_json(result);
+        return valid ? exit_ok : exit_no;
+    }
+    std::cout << "content hash " << to_hex(content) << "\n";
+    for (const auto& r : result.at("records").as_array()) {
+        std::cout << "  record " << r.at("id").as_string().c_str() << "  " << r.at("kind").as_string().c_str()
+                  << "  height " << u64(r.at("height")) << "  " << format_time(u64(r.at("time")));
+        if (!r.at("case_id").as_string().empty()) std::cout << "  case " << r.at("case_id").as_string().c_str();
+        if (!r.at("submitter_name").as_string().empty()) std::cout << "  by " << r.at("submitter_name").as_string().c_str();
+        if (r.at("revoked").as_bool()) std::cout << "  REVOKED";
+        std::cout << "\n";
+    }
+    std::cout << (valid ? "verdict: NOTARIZED\n" : result.at("records").as_array().empty()
+                                                        ? "verdict: NOT NOTARIZED (no record of this content)\n"
+                                                        : "verdict: NOT NOTARIZED (every record of it is revoked)\n");
+    return valid ? exit_ok : exit_no;
+}
+
+int cmd_verify_receipt(const std::string& receipt_file, const std::string& genesis_file, const std::string& file,
+                       bool as_json) {
+    auto receipt = read_json_file(receipt_file);
+    auto genesis = chain::read_genesis_file(genesis_file);
+    if (!genesis) fail(exit_bad, genesis.message());
+    std::optional<chain::Hash> file_hash;
+    if (!file.empty()) file_hash = content_hash_of(file, "");
+    auto verdict = chain::verify_receipt(receipt, *genesis, file_hash);
+    if (as_json) {
+        json::array checks;
+        for (const auto& c : verdict.checks) checks.push_back({{"check", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+        print_json(json::object{{"valid", verdict.ok}, {"checks", std::move(checks)}});
+    } else {
+        for (const auto& c : verdict.checks)
+            std::cout << (c.ok ? "  ok    " : "  FAIL  ") << c.name << ": " << c.detail << "\n";
+        if (verdict.ok && verdict.header)
+            std::cout << "verdict: VALID - record committed at height " << verdict.header->height << ", "
+                      << format_time(verdict.header->time_ms) << "\n";
+        else
+            std::cout << "verdict: INVALID\n";
+    }
+    if (!verdict.ok) std::cerr << "jchain: receipt does not verify\n";
+    return verdict.ok ? exit_ok : exit_no;
+}
+
+int cmd_status(const std::string& rpc, bool as_json) {
+    auto s = rpc_result(rpc, "status");
+    if (as_json) {
+        print_json(s);
+        return exit_ok;
+    }
+    std::cout << "chain       " << s.at("chain_id").as_string().c_str() << "\n"
+              << "node        " << s.at("moniker").as_string().c_str() << " (" << s.at("role").as_string().c_str() << ")\n"
+              << "height      " << u64(s.at("height")) << "\n"
+              << "last block  " << s.at("last_block_hash").as_string().c_str() << "  "
+              << format_time(u64(s.at("last_block_time"))) << "\n"
+              << "ledger      " << u64(s.at("ledger_size")) << " records, root "
+              << s.at("ledger_root").as_string().c_str() << "\n"
+              << "validators  " << s.at("validators").as_array().size() << "\n"
+              << "peers       " << s.at("peers").as_array().size() << "\n"
+              << "mempool     " << u64(s.at("mempool_size")) << "\n"
+              << "syncing     " << (s.at("syncing").as_bool() ? "yes" : "no") << "\n";
+    return exit_ok;
+}
+
+namespace {
+
+// ---- audit ------------------------------------------------------------------------
+
+}  // namespace
+
+int cmd_audit(const AuditArgs& a, bool as_json) {
+    std::optional<chain::Genesis> genesis;
+    std::string genesis_file = a.genesis_file;
+    if (genesis_file.empty() && !a.home.empty()) genesis_file = HomePaths{a.home}.genesis_file();
+    if (!genesis_file.empty()) {
+        auto g = chain::read_genesis_file(genesis_file);
+        if (!g) fail(exit_bad, g.message());
+        genesis = *g;
+    } else {
+        std::cerr << "jchain: note: no --genesis given; auditing against the node's own genesis\n";
+        auto g = chain::genesis_from_json(rpc_result(a.rpc, "get_genesis"));
+        if (!g) fail(exit_bad, "node's genesis: " + g.message());
+        genesis = *g;
+    }
+    std::unique_ptr<storage::BlockStore> store;
+    BlockSource source;
+    if (!a.home.empty()) {
+        auto opened = storage::BlockStore::open(HomePaths{a.home}.data_dir(), *genesis);
+        if (!opened) fail(exit_bad, busy_store_hint(opened.message(), "stop it, or audit with --rpc URL"));
+        store = std::move(*opened);
+        source = store_source(*store);
+    } else {
+        source = rpc_source(a.rpc);
+    }
+    const std::uint64_t tip = source.height();
+    const std::uint64_t to = a.to == 0 ? tip : std::min(a.to, tip);
+    if (a.from < 1 || a.from > std::max<std::uint64_t>(to, 1)) fail(exit_bad, "--from must be 1.." + std::to_string(to));
+
+    // Records committed before the block being audited: from the store when auditing a
+    // home (memory stays flat however long the chain), else remembered in memory.
+    std::optional<storage::StoreHistory> history;
+    if (store) history.emplace(*store, 1);
+    chain::ChainAuditor auditor(*genesis, history ? &*history : nullptr);
+    VerifyPool pool(0);  // every core verifies signatures
+    PoolVerifier verifier(*genesis, pool);
+    chain::TrustingVerifier before_from;
+    std::vector<chain::AuditProblem> problems;
+    const bool tty = stderr_is_terminal();
+    const auto audit_started = std::chrono::steady_clock::now();
+    chain::Block block;
+    chain::CommitCertificate cert;
+    std::vector<chain::Record> records;
+    for (std::uint64_t h = 1; h <= to; ++h) {
+        if (!source.load(h, block, cert, records)) {
+            problems.push_back({h, "", "block or certificate is missing or unreadable"});
+            break;
+        }
+        if (history) history->set_below_height(h);
+        auto found = h >= a.from ? auditor.check_block(block, cert, records, verifier, /*check_certificate=*/true)
+                                 : auditor.check_block(block, cert, records, before_from, /*check_certificate=*/false);
+        problems.insert(problems.end(), found.begin(), found.end());
+        if (tty && (h % 100 == 0 || h == to)) {
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - audit_started).count();
+            const double rate = secs > 0 ? static_cast<double>(auditor.records_checked()) / secs : 0;
+            std::cerr << "\raudited block " << h << "/" << to << ", " << auditor.records_checked() << " records, "
+                      << static_cast<std::uint64_t>(rate) << " records/s" << std::flush;
+        }
+    }
+    if (tty) std::cerr << "\n";
+    const bool ok = problems.empty();
+    json::array list;
+    for (const auto& p : problems) list.push_back({{"height", p.height}, {"record_id", p.record_id}, {"problem", p.problem}});
+    json::object report{{"chain_id", genesis->chain_id},
+                        {"genesis_hash", to_hex(chain::genesis_hash(*genesis))},
+                        {"from", a.from},
+                        {"to", to},
+                        {"blocks", auditor.height()},
+                        {"records", auditor.records_checked()},
+                        {"ledger_size", auditor.ledger().size()},
+                        {"ledger_root", to_hex(auditor.ledger().root())},
+                        {"ok", ok},
+                        {"problems", std::move(list)}};
+    if (!a.report_file.empty()) write_file(a.report_file, chain::pretty_json(report));
+    if (as_json) {
+        print_json(report);
+    } else {
+        for (const auto& p : problems)
+            std::cout << "  block " << p.height << (p.record_id.empty() ? "" : " record " + p.record_id) << ": "
+                      << p.problem << "\n";
+        std::cout << "audited " << auditor.height() << " blocks and " << auditor.records_checked()
+                  << " records from genesis; ledger root " << to_hex(auditor.ledger().root()) << "\n"
+                  << (ok ? "verdict: CHAIN INTACT\n" : "verdict: PROBLEMS FOUND\n");
+    }
+    if (!ok) std::cerr << "jchain: audit found " << problems.size() << " problem(s)\n";
+    return ok ? exit_ok : exit_no;
+}
+
+}  // namespace jchain::cli
