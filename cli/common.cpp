@@ -35,7 +35,7 @@ namespace jchain::cli {
 // command's way around it; other errors stand as they are.
 std::string busy_store_hint(const std::string& message, std::string_view what_to_do) {
     if (message.find("is the node running?") == std::string::npos) return message;
-    return message + " " + std::string(what_to_do);
+    return message + "; " + std::string(what_to_do);
 }
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }

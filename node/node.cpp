@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "node/rpc_service.h"
 
@@ -15,6 +16,10 @@ std::uint64_t now_ms() {
 
 Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
     HomePaths paths{home};
+    std::error_code ec;
+    if (!std::filesystem::exists(paths.config_file(), ec))
+        return Status::error("no node home at " + home + " (no " + paths.config_file() +
+                             "): create one with `jchain init --home " + home + "` or `jchain devnet`");
     auto config = load_config(paths.config_file());
     if (!config) return config.status();
     auto genesis = chain::read_genesis_file(paths.genesis_file());

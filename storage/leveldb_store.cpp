@@ -109,7 +109,7 @@ Result<std::unique_ptr<leveldb::DB>> open_db(const std::string& dir, const OpenO
         // LevelDB holds a lock file while a process has the store open.
         const bool locked = s.IsIOError() && s.ToString().find("/LOCK") != std::string::npos;
         return Status::error("cannot open store " + dir + ": " + s.ToString() +
-                             (locked ? " (another process has it open: is the node running?)" : ""));
+                             (locked ? ": another process has it open (is the node running?)" : ""));
     }
     return std::unique_ptr<leveldb::DB>(raw);
 }
