@@ -53,12 +53,12 @@ enum Byzantine : unsigned {
     split = 64,               // with amnesia: sends its engine's votes nowhere, and hides its
                               // prevote for each round's proposal from one validator, so
                               // validators see different polkas
-    coalition = 128,          // the Byzantine validators with this bit act as one team: a
-                              // member proposing a new block shows one block to half the
-                              // honest validators and another to the other half, and every
-                              // member prevotes and precommits each half's block to that half;
-                              // members vote for every other proposal they see (as amnesia)
-                              // and send their engines' votes nowhere
+    coalition = 128,          // the Byzantine validators with this bit act as one team: when
+                              // a member proposes, they play united, split (a block per half
+                              // of the honest validators, each half shown matching votes) or
+                              // a lock attack (docs/consensus.md, "The simulator"); they vote
+                              // for every other proposal they see (as amnesia), send their
+                              // engines' votes nowhere and serve no blocks to block sync
     bad_time = 256,           // stamps some of its new blocks up to 10 s off its clock
     all_behaviours = 511,
 };
@@ -66,8 +66,9 @@ enum Byzantine : unsigned {
 // What Scenario::random may choose from.
 struct ScenarioOptions {
     // Always f Byzantine validators acting as a coalition with amnesia and split votes,
-    // a lossy network, frequent crashes, block sync held back, and validators muted
-    // right after they lock: the conditions under which a broken lock rule forks.
+    // and block sync held back; heavy loss, crashes at persists, partitions and muting
+    // each at full strength or off (swarm testing), so that some seeds are chaos and
+    // others leave room for the coalition's lock attack, which forks a broken lock rule.
     bool hostile = false;
     int validators = 0;  // 0: 4, 7 or 10 at random
 };
@@ -91,9 +92,9 @@ struct Scenario {
     // or block) is held back until the window ends, so validators that missed a commit
     // go on voting at that height instead of being handed the block.
     int sync_holds = 0;
-    // Chance that an honest validator, right after it locks on a block, is muted: the
-    // network withholds everything it sends (votes, proposals, sync) for 2 to 6 s. It
-    // may commit while the others, without its precommit, move to the next round.
+    // Chance that the first honest validator to lock in a round is muted right then:
+    // the network withholds everything it sends (votes, proposals, sync) for 2 to 6 s.
+    // It may commit while the others, without its precommit, move to the next round.
     double mute_on_lock = 0;
     // Storage faults, per consensus-log write in the fault phase: the write fails (the
     // node halts, as node/ does, and an operator restarts it 0.5 to 3 s later), or the
