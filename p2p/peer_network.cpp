@@ -40,7 +40,12 @@ using std::chrono::milliseconds;
 
 // Frame types, the hello, the key schedule and the frame format are in p2p/handshake.h.
 // Limits (docs/p2p.md).
-constexpr std::size_t handshakes_max = 64;                // unauthenticated links at once
+// Accepted links not yet authenticated, at once and from one address. Past either, the
+// oldest such link (from that address, or any) is closed to make room: whoever holds
+// handshakes open without finishing them only loses its oldest, and a genuine peer, which
+// finishes within milliseconds, gets in. Links this node dials are never counted.
+constexpr std::size_t inbound_handshakes_max = 64;
+constexpr std::size_t inbound_handshakes_per_address_max = 16;
 constexpr std::size_t ephemeral_keys_kept = 64;           // to recognise a link to ourselves
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
 // A link's write buffer (one sealed frame) is given back after a frame larger than this.
@@ -71,9 +76,9 @@ struct Dialer;
 
 // One TCP connection. Everything but the counters is touched only on the I/O thread.
 struct Link {
-    Link(tcp::socket s, Dialer* d, std::string remote)
+    Link(tcp::socket s, Dialer* d, std::string remote, std::string remote_ip)
         : socket(std::move(s)), handshake_timer(socket.get_executor()), dialer(d), outbound(d != nullptr),
-          address(std::move(remote)) {}
+          address(std::move(remote)), ip(std::move(remote_ip)), opened(std::chrono::steady_clock::now()) {}
     ~Link() {
         OPENSSL_cleanse(ephemeral.private_key.bytes.data(), ephemeral.private_key.bytes.size());
         OPENSSL_cleanse(send_key.data(), send_key.size());
@@ -85,6 +90,8 @@ struct Link {
     Dialer* const dialer;  // the dialer that made it; null for an accepted link
     const bool outbound;
     const std::string address;
+    const std::string ip;  // of the remote end, for the per-address handshake limit
+    const std::chrono::steady_clock::time_point opened;
 
     // Handshake.
     crypto::KeyPair ephemeral;               // ours, for this link only; private half wiped after use
@@ -168,6 +175,7 @@ private:
     // I/O thread.
     void run();
     void accept();
+    void make_room_for_handshake(const std::string& ip);
     void tick();
     void dial(Dialer& d);
     void dial_finished(Dialer& d, const std::shared_ptr<Attempt>& attempt, error_code ec);
@@ -418,14 +426,33 @@ void PeerNetwork::Impl::accept() {
         }
         error_code remote_ec;
         const auto remote = socket.remote_endpoint(remote_ec);
-        if (remote_ec || handshaking_ >= handshakes_max) {
+        if (remote_ec) {
             error_code ignored;
             socket.close(ignored);
         } else {
-            start_link(std::make_shared<Link>(std::move(socket), nullptr, endpoint_string(remote)));
+            const std::string ip = remote.address().to_string();
+            make_room_for_handshake(ip);
+            start_link(std::make_shared<Link>(std::move(socket), nullptr, endpoint_string(remote), ip));
         }
         accept();
     });
+}
+
+void PeerNetwork::Impl::make_room_for_handshake(const std::string& ip) {
+    std::size_t total = 0, from_ip = 0;
+    for (const auto& l : links_) {
+        if (l->outbound || l->established || l->closed) continue;
+        ++total;
+        if (l->ip == ip) ++from_ip;
+    }
+    const bool ip_full = from_ip >= inbound_handshakes_per_address_max;
+    if (!ip_full && total < inbound_handshakes_max) return;
+    LinkPtr oldest;
+    for (const auto& l : links_) {
+        if (l->outbound || l->established || l->closed || (ip_full && l->ip != ip)) continue;
+        if (!oldest || l->opened < oldest->opened) oldest = l;
+    }
+    if (oldest) close(oldest, "making room for a newer handshake");
 }
 
 void PeerNetwork::Impl::tick() {
@@ -497,7 +524,8 @@ void PeerNetwork::Impl::dial_finished(Dialer& d, const std::shared_ptr<Attempt>&
     error_code remote_ec;
     const auto remote = attempt->socket.remote_endpoint(remote_ec);
     if (remote_ec) return schedule_redial(d);
-    start_link(std::make_shared<Link>(std::move(attempt->socket), &d, endpoint_string(remote)));
+    start_link(std::make_shared<Link>(std::move(attempt->socket), &d, endpoint_string(remote),
+                                      remote.address().to_string()));
 }
 
 void PeerNetwork::Impl::schedule_redial(Dialer& d) {

@@ -296,6 +296,16 @@ public:
         return std::pair{header[4], std::move(payload)};
     }
 
+    // Without waiting: true when the other end has closed (what it sent before is skipped).
+    bool closed_now() {
+        std::array<char, 4096> buffer{};
+        for (;;) {
+            const ssize_t n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+            if (n > 0) continue;
+            return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+        }
+    }
+
     // True when the other end closes the connection within `limit` (data before that is
     // skipped), or closed it already.
     bool closed_within(std::chrono::milliseconds limit = wait_limit) {
@@ -1290,4 +1300,38 @@ TEST_CASE("p2p: a peer disconnected for a while is dropped, refused while the ba
     REQUIRE(eventually([&] { return a.has_peer(b.key()) && a.ups(b.key()) == 2; }, std::chrono::milliseconds(10000)));
     a.stop();
     b.stop();
+}
+
+TEST_CASE("p2p: connections held open without a handshake cannot keep a genesis peer out") {
+    // An attacker with no key opens far more connections than there are handshake slots and
+    // reopens each one as soon as it is closed. A validator dialling in must still link: the
+    // oldest unfinished handshakes give way to new ones, and it finishes its own at once.
+    QuietLogs quiet;
+    TestNode a, b;
+    const std::set<PublicKey> allowed{a.key(), b.key()};
+    auto ca = test_config();
+    ca.handshake_timeout_ms = 60'000;  // the attacker's links would not time out during the test
+    REQUIRE(a.start(ca, allowed).is_ok());
+    std::atomic<bool> stop{false};
+    std::atomic<int> opened{0};
+    std::thread attacker([&] {
+        std::vector<std::unique_ptr<RawPeer>> held;
+        while (!stop) {
+            held.erase(std::remove_if(held.begin(), held.end(), [](auto& p) { return p->closed_now(); }), held.end());
+            while (held.size() < 200 && !stop) {
+                held.push_back(std::make_unique<RawPeer>(a.net().port()));
+                ++opened;
+            }
+            std::this_thread::sleep_for(2ms);
+        }
+    });
+    REQUIRE(eventually([&] { return opened >= 200; }));
+    auto cb = test_config();
+    cb.peers = {a.address()};
+    REQUIRE(b.start(cb, allowed).is_ok());
+    const bool linked = eventually([&] { return one_link(a, b); }, 3000ms);
+    stop = true;
+    attacker.join();
+    CHECK(linked);
+    CHECK(opened > 200);  // the server did close held connections to make room
 }
