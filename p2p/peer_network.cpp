@@ -161,6 +161,7 @@ public:
     Status start();
     void stop();
     std::uint16_t port() const { return port_.load(); }
+    std::uint64_t unfinished_handshakes() const { return unfinished_handshakes_.load(); }
     void broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload);
     bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
     std::vector<PeerInfo> peers() const;
@@ -210,6 +211,7 @@ private:
     std::vector<std::unique_ptr<Dialer>> dialers_;
     std::set<LinkPtr> links_;         // I/O thread: every open link
     std::size_t handshaking_ = 0;     // I/O thread: open links not yet authenticated
+    std::atomic<std::uint64_t> unfinished_handshakes_{0};  // links closed before authentication
     std::deque<crypto::PublicKey> ephemeral_keys_;  // I/O thread: our latest links' ephemeral keys
     std::minstd_rand rng_;            // I/O thread: redial jitter
     std::thread thread_;
@@ -790,6 +792,7 @@ void PeerNetwork::Impl::close(const LinkPtr& link, std::string_view why) {
         }
     } else {
         --handshaking_;
+        ++unfinished_handshakes_;
     }
     if (was_peer) {
         spdlog::info("p2p: link to {} at {} closed: {}", short_key(link->peer_key), link->address, why);
@@ -827,6 +830,7 @@ bool PeerNetwork::send(const crypto::PublicKey& peer, std::uint8_t type, std::sh
     return impl_->send(peer, type, std::move(payload));
 }
 std::vector<PeerInfo> PeerNetwork::peers() const { return impl_->peers(); }
+std::uint64_t PeerNetwork::unfinished_handshakes() const { return impl_->unfinished_handshakes(); }
 void PeerNetwork::disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why) {
     impl_->disconnect(peer, duration, why);
 }

@@ -79,6 +79,10 @@ public:
     void broadcast(std::uint8_t type, std::shared_ptr<const Bytes> payload);
     bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
     std::vector<PeerInfo> peers() const;
+    // Links closed before their handshake finished (refused keys, chains, versions,
+    // timeouts, room made for newer ones): for metrics, and for tests to see a refusal
+    // happen rather than sleep and find nothing.
+    std::uint64_t unfinished_handshakes() const;
     // Closes the link to `peer` (if any) and refuses its handshakes for `duration`: a
     // peer that broke the rules (e.g. kept sending invalid blocks). `why` is logged.
     void disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why);
