@@ -22,7 +22,9 @@ Status read(const toml::table& table, std::string_view key, T& out, const std::s
         if (!v) return Status::error(where + key.data() + " must be a string");
         out = *v;
     } else {
-        auto v = n->value<std::int64_t>();
+        // value_exact: a TOML integer only. value<int64_t>() would also take a float,
+        // converting it without a range check (undefined for 2e28; fuzz_node_config).
+        auto v = n->value_exact<std::int64_t>();
         if (!v || *v < 0) return Status::error(where + std::string(key) + " must be a non-negative integer");
         out = static_cast<T>(*v);
     }

@@ -91,3 +91,16 @@ TEST_CASE("parse_config reads node.toml text as load_config reads the file, erro
     REQUIRE_FALSE(broken);
     CHECK(broken.message().find("/home/x/node.toml:1: ") == 0);
 }
+
+TEST_CASE("an integer setting written as a float is refused, however large") {
+    // fuzz_node_config: records_max = 20666666666666666666666666600.0 went through
+    // toml++'s float-to-int64 conversion, undefined for a value that large.
+    for (const char* value : {"20666666666666666666666666600.0", "3.0", "1e3", "inf", "nan"}) {
+        auto r = load(std::string("[mempool]\nrecords_max = ") + value + "\n");
+        REQUIRE_FALSE_MESSAGE(r, value);
+        CHECK(r.message().find("mempool.records_max must be a non-negative integer") != std::string::npos);
+    }
+    auto ok = load("[mempool]\nrecords_max = 3\n");
+    REQUIRE(ok);
+    CHECK(ok->mempool_records_max == 3);
+}
