@@ -11,6 +11,8 @@
 #   scripts/sanitize.sh --build-only  configure and build build-asan, nothing else
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across clones in other directories (CI builds a fresh clone each time).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 SIM_SEEDS="${SIM_SEEDS:-200}"
