@@ -14,16 +14,28 @@ using namespace jchain;
 
 namespace {
 
-std::string scratch_file() {
-    const char* dir = std::getenv("JCHAIN_FUZZ_TMP");
-    std::filesystem::path base = dir ? dir : (std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path());
-    return (base / ("jchain-fuzz-node-" + std::to_string(::getpid()) + ".toml")).string();
+// This process's scratch file, removed when it exits (libFuzzer ends with exit()). The
+// name is never destroyed: the exit handler, registered while it is made, runs after
+// the destructors of statics made later.
+const std::string& scratch_path() {
+    static const std::string& path = *new std::string([] {
+        const char* dir = std::getenv("JCHAIN_FUZZ_TMP");
+        const std::filesystem::path base =
+            dir ? dir : (std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path());
+        std::atexit([] {
+            std::error_code ec;
+            std::filesystem::remove(scratch_path(), ec);
+            std::filesystem::remove(scratch_path() + ".new", ec);
+        });
+        return (base / ("jchain-fuzz-node-" + std::to_string(::getpid()) + ".toml")).string();
+    }());
+    return path;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const std::string path = scratch_file();
+    const std::string& path = scratch_path();
     const std::string text = fuzz::string_of(data, size);
     auto parsed = node::parse_config(text, path);
     {
