@@ -37,7 +37,6 @@ constexpr auto status_every = std::chrono::milliseconds(1000);
 constexpr auto resume_every = std::chrono::seconds(2);
 constexpr std::size_t resume_free_bytes = 8u << 20;
 // The clock offset is the median of this many recent proposals by other validators.
-constexpr std::size_t clock_offset_samples = 15;
 constexpr std::uint64_t expiry_every_ms = 1000;
 
 Bytes u64_bytes(std::uint64_t v) {
@@ -466,16 +465,29 @@ consensus::Validity ConsensusDriver::check_value(const consensus::Value& v, bool
     return out;
 }
 
+std::optional<std::int64_t> clock_offset(std::vector<std::int64_t> latest, std::size_t validators) {
+    const std::size_t others = validators > 0 ? validators - 1 : 0;
+    const std::size_t needed = std::min(others, 2 * (others / 3) + 1);
+    if (others == 0 || latest.size() < needed) return std::nullopt;
+    std::sort(latest.begin(), latest.end());
+    const std::size_t mid = latest.size() / 2;
+    if (latest.size() % 2 == 0 && std::abs(latest[mid - 1]) < std::abs(latest[mid])) return latest[mid - 1];
+    return latest[mid];
+}
+
 // A clock that disagrees with the other validators' makes this node refuse their
 // proposals as untimely (and lose its own turns), and refuse clients' records as stale:
 // say so, with the offset, rather than leave the operator to guess.
+
 void ConsensusDriver::note_clock_offset(const chain::BlockHeader& proposal, std::uint64_t now) {
     if (proposal.proposer == ctx_.key.public_key) return;
-    offset_samples_.push_back(static_cast<std::int64_t>(proposal.time_ms) - static_cast<std::int64_t>(now));
-    if (offset_samples_.size() > clock_offset_samples) offset_samples_.pop_front();
-    std::vector<std::int64_t> sorted(offset_samples_.begin(), offset_samples_.end());
-    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-    const std::int64_t offset = sorted[sorted.size() / 2];
+    offset_by_proposer_[proposal.proposer] =
+        static_cast<std::int64_t>(proposal.time_ms) - static_cast<std::int64_t>(now);
+    std::vector<std::int64_t> latest;
+    for (const auto& [key, offset] : offset_by_proposer_) latest.push_back(offset);
+    const auto said = clock_offset(latest, ctx_.genesis.validators.validators.size());
+    if (!said) return;
+    const std::int64_t offset = *said;
     {
         std::lock_guard lock(mutex_);
         status_.clock_offset_ms = offset;

@@ -37,6 +37,15 @@ namespace jchain::node {
 struct TipInfo;
 struct NodeMetrics;
 
+// This node's clock offset from the other validators': `latest` holds, per other validator
+// heard, its latest proposal time minus this node's clock on arrival, so one validator
+// with a wrong clock that proposes often counts once. Said only once 2f + 1 of the other
+// validators have been heard (all of them, with 4): then at most f samples are Byzantine
+// and honest ones are the majority, so the median is an honest clock's. With an even
+// count the middle value nearer zero is taken: this node's clock is called wrong only
+// when more than half of those heard disagree with it.
+std::optional<std::int64_t> clock_offset(std::vector<std::int64_t> latest, std::size_t validators);
+
 struct SyncStatus {
     std::uint64_t height = 0;            // last committed
     std::uint64_t best_peer_height = 0;  // highest height a peer reported
@@ -128,7 +137,7 @@ private:
     Resume resume_ = Resume::never;
     std::chrono::steady_clock::time_point next_resume_try_{};
     std::string wal_path_;
-    std::deque<std::int64_t> offset_samples_;
+    std::map<crypto::PublicKey, std::int64_t> offset_by_proposer_;  // proposal time - clock, latest
     std::chrono::steady_clock::time_point next_skew_warning_{};
     std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;
     std::uint64_t last_expiry_ms_ = 0;
