@@ -142,8 +142,9 @@ Stages replay(const SyncHomes& homes, const std::string& scratch_dir) {
     auto dst = storage::BlockStore::open(scratch_dir, homes.genesis());
     if (!dst) die(dst.message());
     const chain::Genesis& g = homes.genesis();
+    const chain::ChainState state = chain::ChainState::from_genesis(g);  // generated chains have no governance
     node::VerifyPool pool(0);
-    node::PoolVerifier verifier(g, pool);
+    node::PoolVerifier verifier(pool);
     chain::TrustingVerifier trusting;
     const storage::StoreHistory history(**dst);
     struct NoHistory final : chain::History {
@@ -173,9 +174,9 @@ Stages replay(const SyncHomes& homes, const std::string& scratch_dir) {
         if (!got) die("a block does not decode");
         const consensus::Value& value = *got->value;
         chain::BlockCheck checked;
-        timed(s.check, [&] { checked = chain::check_block(g, tip, history, value.block, value.records, trusting); });
+        timed(s.check, [&] { checked = chain::check_block(state, tip, history, value.block, value.records, trusting); });
         if (!checked.valid()) die("block " + std::to_string(h) + " breaks " + checked.faults.front().describe());
-        timed(s.check_no_store, [&] { chain::check_block(g, tip, no_history, value.block, value.records, trusting); });
+        timed(s.check_no_store, [&] { chain::check_block(state, tip, no_history, value.block, value.records, trusting); });
         timed(s.certificate, [&] {
             if (chain::check_certificate(g.chain_id, h, value.hash(), got->certificate, g.validators))
                 die("a certificate does not verify");
@@ -190,8 +191,8 @@ Stages replay(const SyncHomes& homes, const std::string& scratch_dir) {
         }
         chain::BuiltBlock built;
         timed(s.rebuild, [&] {
-            built = chain::build_block(g.chain_id, tip.height, tip.hash, value.block.header.time_ms, tip.ledger,
-                                       value.block.record_ids, value.block.header.validator_set_hash,
+            built = chain::build_block(chain::header_basis(state, tip.height + 1), tip.height, tip.hash,
+                                       value.block.header.time_ms, tip.ledger, value.block.record_ids,
                                        value.block.header.proposer);
         });
         timed(s.commit, [&] {

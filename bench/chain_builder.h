@@ -172,7 +172,7 @@ inline Result<ChainStats> build_chain(storage::BlockStore& store, const chain::G
     ChainStats stats;
     chain::MerkleFrontier frontier;
     chain::Hash prev_hash = chain::genesis_hash(genesis);
-    const chain::Hash set_hash = chain::validator_set_hash(genesis.validators);
+    const chain::ChainState state = chain::ChainState::from_genesis(genesis);  // no governance in generated chains
     const storage::StoreHistory history(store);
     chain::SerialVerifier verifier;
     for (std::uint64_t k = 0; k < blocks; ++k) {
@@ -185,7 +185,7 @@ inline Result<ChainStats> build_chain(storage::BlockStore& store, const chain::G
         }
         const auto t0 = Clock::now();
         const std::uint64_t time = block_time_of(spec, k + 1);
-        auto built = chain::build_block(genesis.chain_id, k, prev_hash, time, frontier, s.ids, set_hash,
+        auto built = chain::build_block(chain::header_basis(state, k + 1), k, prev_hash, time, frontier, s.ids,
                                         signers.front().public_key);
         const chain::Hash hash = chain::block_hash(built.block.header);
         chain::CommitCertificate cert{k + 1, 0, hash, {}};
@@ -193,7 +193,7 @@ inline Result<ChainStats> build_chain(storage::BlockStore& store, const chain::G
         if (spec.check_blocks) {
             const chain::ChainTip parent{k, prev_hash, k == 0 ? genesis.genesis_time_ms : time - spec.block_interval_ms,
                                          frontier};
-            const auto checked = chain::check_block(genesis, parent, history, built.block, s.records, verifier);
+            const auto checked = chain::check_block(state, parent, history, built.block, s.records, verifier);
             for (const auto& f : checked.faults) stats.faults.push_back("height " + std::to_string(k + 1) + ": " + f.describe());
         }
         if (Status st = store.commit_block(built.block, cert, s.records, built.nodes); !st)

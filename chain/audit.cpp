@@ -13,7 +13,7 @@ std::optional<PublicKey> ChainAuditor::SeenHistory::submitter_of(const Hash& id)
 }
 
 ChainAuditor::ChainAuditor(Genesis genesis, const History* history)
-    : genesis_(std::move(genesis)), history_(history ? history : &seen_), tip_(ChainTip::genesis(genesis_)) {}
+    : state_(ChainState::from_genesis(genesis)), history_(history ? history : &seen_), tip_(ChainTip::genesis(genesis)) {}
 
 std::vector<AuditProblem> ChainAuditor::check_block(const Block& block, const CommitCertificate& cert,
                                                     const std::vector<Record>& records, bool verify_signatures) {
@@ -30,7 +30,7 @@ std::vector<AuditProblem> ChainAuditor::check_block(const Block& block, const Co
                                                     bool check_certificate) {
     std::vector<AuditProblem> problems;
     const std::uint64_t height = tip_.height + 1;
-    BlockCheck checked = chain::check_block(genesis_, tip_, *history_, block, records, verifier);
+    BlockCheck checked = chain::check_block(state_, tip_, *history_, block, records, verifier);
     for (const auto& f : checked.faults) {
         std::string id;
         if (f.record && *f.record < block.record_ids.size()) id = to_hex(block.record_ids[*f.record]);
@@ -38,7 +38,7 @@ std::vector<AuditProblem> ChainAuditor::check_block(const Block& block, const Co
     }
     const Hash hash = block_hash(block.header);
     if (check_certificate)
-        if (auto p = chain::check_certificate(genesis_.chain_id, height, hash, cert, genesis_.validators))
+        if (auto p = chain::check_certificate(state_.chain_id, height, hash, cert, state_.validators))
             problems.push_back({height, "", "commit certificate: " + *p});
 
     records_checked_ += std::min(records.size(), block.record_ids.size());
@@ -49,6 +49,7 @@ std::vector<AuditProblem> ChainAuditor::check_block(const Block& block, const Co
     tip_.hash = hash;
     tip_.time_ms = block.header.time_ms;
     tip_.ledger = checked.built.frontier;
+    if (checked.next_state) state_ = std::move(*checked.next_state);
     return problems;
 }
 

@@ -42,6 +42,7 @@ public:
     std::uint64_t height() const { return tip_.height; }
     std::uint64_t records_checked() const { return records_checked_; }
     const MerkleFrontier& ledger() const { return tip_.ledger; }
+    const ChainState& state() const { return state_; }
 
 private:
     class SeenHistory final : public History {
@@ -49,7 +50,7 @@ private:
         std::optional<PublicKey> submitter_of(const Hash& id) const override;
         std::unordered_map<std::string, PublicKey> seen;  // record id bytes -> submitter
     };
-    const Genesis genesis_;
+    ChainState state_;  // in force at height() + 1
     SeenHistory seen_;
     const History* history_;
     ChainTip tip_;

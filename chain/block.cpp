@@ -8,7 +8,7 @@
 namespace jchain::chain {
 
 namespace {
-constexpr std::string_view header_tag = "jchain/header/v1";
+constexpr std::string_view header_tag = "jchain/header/v2";
 constexpr std::string_view vote_tag = "jchain/vote/v1";
 constexpr std::string_view validator_set_tag = "jchain/validators/v1";
 }  // namespace
@@ -20,9 +20,13 @@ Bytes header_bytes(const BlockHeader& h) {
     w.u64(h.height);
     w.u64(h.time_ms);
     w.fixed(h.prev_hash);
+    w.fixed(h.genesis_hash);
+    w.u64(h.record_count);
     w.u64(h.ledger_size);
     w.fixed(h.ledger_root);
     w.fixed(h.validator_set_hash);
+    w.fixed(h.next_validator_set_hash);
+    w.fixed(h.state_hash);
     w.fixed(h.proposer.bytes);
     return std::move(w).take();
 }
@@ -75,12 +79,14 @@ std::optional<std::string> check_certificate(const std::string& chain_id, std::u
     if (cert.height != height) return "certificate is for height " + std::to_string(cert.height);
     if (cert.block_hash != hash) return "certificate is for another block hash";
     const Hash digest = crypto::sha256(vote_signed_bytes(certificate_vote(chain_id, cert)));
-    std::set<PublicKey> seen;
     std::uint64_t power = 0;
-    for (const auto& s : cert.signatures) {
+    for (std::size_t i = 0; i < cert.signatures.size(); ++i) {
+        const auto& s = cert.signatures[i];
         const Validator* v = set.find(s.validator);
         if (!v) return "certificate signer " + to_hex(s.validator.bytes) + " is not a validator";
-        if (!seen.insert(s.validator).second) return "certificate repeats signer " + to_hex(s.validator.bytes);
+        // One canonical form: sorted by key, so no signer repeats and every encoder agrees.
+        if (i > 0 && !(cert.signatures[i - 1].validator < s.validator))
+            return "certificate signatures are not sorted by validator key (or repeat " + to_hex(s.validator.bytes) + ")";
         if (!crypto::verify(s.validator, digest, s.signature))
             return "certificate signature of " + to_hex(s.validator.bytes) + " is invalid";
         power += v->power;

@@ -21,9 +21,13 @@ struct BlockHeader {
     std::uint64_t height = 0;   // the first block is height 1
     std::uint64_t time_ms = 0;  // Unix ms, assigned by the proposer (docs/consensus.md)
     Hash prev_hash{};           // hash of block height-1; the genesis hash for height 1
-    std::uint64_t ledger_size = 0;  // ledger tree size after this block
-    Hash ledger_root{};             // ledger tree root after this block
-    Hash validator_set_hash{};      // the set whose certificate makes this block final
+    Hash genesis_hash{};        // the chain's genesis: binds every header (and so every vote) to it
+    std::uint64_t record_count = 0;  // the block's records: ledger leaves [ledger_size - record_count, ledger_size)
+    std::uint64_t ledger_size = 0;   // ledger tree size after this block
+    Hash ledger_root{};              // ledger tree root after this block
+    Hash validator_set_hash{};       // the set whose certificate makes this block final
+    Hash next_validator_set_hash{};  // the set that certifies the next block (a change shows here first)
+    Hash state_hash{};               // members in force, policy and parameters this block's records obey
     PublicKey proposer;
 };
 

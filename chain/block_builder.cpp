@@ -2,9 +2,9 @@
 
 namespace jchain::chain {
 
-BuiltBlock build_block(const std::string& chain_id, std::uint64_t prev_height, const Hash& prev_hash,
+BuiltBlock build_block(const HeaderBasis& basis, std::uint64_t prev_height, const Hash& prev_hash,
                        std::uint64_t time_ms, const MerkleFrontier& frontier, const std::vector<Hash>& ids,
-                       const Hash& validator_set_hash, const PublicKey& proposer) {
+                       const PublicKey& proposer) {
     BuiltBlock out{{}, {}, frontier};
     for (const auto& id : ids) {
         auto written = out.frontier.append(merkle_leaf_hash(id));
@@ -12,13 +12,17 @@ BuiltBlock build_block(const std::string& chain_id, std::uint64_t prev_height, c
     }
     out.block.record_ids = ids;
     out.block.header = BlockHeader{
-        .chain_id = chain_id,
+        .chain_id = basis.chain_id,
         .height = prev_height + 1,
         .time_ms = time_ms,
         .prev_hash = prev_hash,
+        .genesis_hash = basis.genesis_hash,
+        .record_count = ids.size(),
         .ledger_size = out.frontier.size(),
         .ledger_root = out.frontier.root(),
-        .validator_set_hash = validator_set_hash,
+        .validator_set_hash = basis.validator_set_hash,
+        .next_validator_set_hash = basis.next_validator_set_hash,
+        .state_hash = basis.state_hash,
         .proposer = proposer,
     };
     return out;

@@ -15,11 +15,21 @@ struct BuiltBlock {
     MerkleFrontier frontier;        // the tree after the block
 };
 
+// What a header says of the chain and its state rather than of its own records
+// (chain/state.h header_basis computes it from the state in force).
+struct HeaderBasis {
+    std::string chain_id;
+    Hash genesis_hash{};
+    Hash validator_set_hash{};
+    Hash next_validator_set_hash{};
+    Hash state_hash{};
+};
+
 // The block at height prev_height + 1 whose records are `ids` in order.
 // prev_hash is the previous block's hash (the genesis hash for height 1).
-BuiltBlock build_block(const std::string& chain_id, std::uint64_t prev_height, const Hash& prev_hash,
+BuiltBlock build_block(const HeaderBasis& basis, std::uint64_t prev_height, const Hash& prev_hash,
                        std::uint64_t time_ms, const MerkleFrontier& frontier, const std::vector<Hash>& ids,
-                       const Hash& validator_set_hash, const PublicKey& proposer);
+                       const PublicKey& proposer);
 
 // A validator's signature on the precommit for `block_hash` at (height, round).
 CommitSignature sign_precommit(const std::string& chain_id, std::uint64_t height, std::uint32_t round,

@@ -56,14 +56,18 @@ std::optional<BlockHeader> parse_header(ByteSpan bytes) {
     auto chain_id = r.str(chain_id_bytes_max);
     auto height = r.u64();
     auto time = r.u64();
-    if (!tag || !chain_id || !height || !time || !r.fixed_into(h.prev_hash)) return std::nullopt;
+    if (!tag || !chain_id || !height || !time || !r.fixed_into(h.prev_hash) || !r.fixed_into(h.genesis_hash))
+        return std::nullopt;
+    auto count = r.u64();
     auto size = r.u64();
-    if (!size || !r.fixed_into(h.ledger_root) || !r.fixed_into(h.validator_set_hash) ||
-        !r.fixed_into(h.proposer.bytes) || r.remaining() != 0)
+    if (!count || !size || !r.fixed_into(h.ledger_root) || !r.fixed_into(h.validator_set_hash) ||
+        !r.fixed_into(h.next_validator_set_hash) || !r.fixed_into(h.state_hash) || !r.fixed_into(h.proposer.bytes) ||
+        r.remaining() != 0)
         return std::nullopt;
     h.chain_id = std::move(*chain_id);
     h.height = *height;
     h.time_ms = *time;
+    h.record_count = *count;
     h.ledger_size = *size;
     if (!equal(header_bytes(h), bytes)) return std::nullopt;
     return h;

@@ -137,9 +137,13 @@ json::value header_to_json(const BlockHeader& h) {
                         {"height", h.height},
                         {"time_ms", h.time_ms},
                         {"prev_hash", to_hex(h.prev_hash)},
+                        {"genesis_hash", to_hex(h.genesis_hash)},
+                        {"record_count", h.record_count},
                         {"ledger_size", h.ledger_size},
                         {"ledger_root", to_hex(h.ledger_root)},
                         {"validator_set_hash", to_hex(h.validator_set_hash)},
+                        {"next_validator_set_hash", to_hex(h.next_validator_set_hash)},
+                        {"state_hash", to_hex(h.state_hash)},
                         {"proposer", to_hex(h.proposer.bytes)}};
 }
 
@@ -151,25 +155,37 @@ Result<BlockHeader> header_from_json(const json::value& value) {
     auto height = uint_from_json(o.if_contains("height"), "header.height");
     auto time = uint_from_json(o.if_contains("time_ms"), "header.time_ms");
     auto prev = hash_from_json(o.if_contains("prev_hash"), "header.prev_hash");
+    auto genesis = hash_from_json(o.if_contains("genesis_hash"), "header.genesis_hash");
+    auto count = uint_from_json(o.if_contains("record_count"), "header.record_count");
     auto size = uint_from_json(o.if_contains("ledger_size"), "header.ledger_size");
     auto root = hash_from_json(o.if_contains("ledger_root"), "header.ledger_root");
     auto vset = hash_from_json(o.if_contains("validator_set_hash"), "header.validator_set_hash");
+    auto next_vset = hash_from_json(o.if_contains("next_validator_set_hash"), "header.next_validator_set_hash");
+    auto state = hash_from_json(o.if_contains("state_hash"), "header.state_hash");
     auto proposer = public_key_from_json(o.if_contains("proposer"), "header.proposer");
     if (!chain_id) return chain_id.status();
     if (!height) return height.status();
     if (!time) return time.status();
     if (!prev) return prev.status();
+    if (!genesis) return genesis.status();
+    if (!count) return count.status();
     if (!size) return size.status();
     if (!root) return root.status();
     if (!vset) return vset.status();
+    if (!next_vset) return next_vset.status();
+    if (!state) return state.status();
     if (!proposer) return proposer.status();
     h.chain_id = *chain_id;
     h.height = *height;
     h.time_ms = *time;
     h.prev_hash = *prev;
+    h.genesis_hash = *genesis;
+    h.record_count = *count;
     h.ledger_size = *size;
     h.ledger_root = *root;
     h.validator_set_hash = *vset;
+    h.next_validator_set_hash = *next_vset;
+    h.state_hash = *state;
     h.proposer = *proposer;
     return h;
 }

@@ -32,6 +32,20 @@ json::value make_receipt(const ReceiptParts& p) {
           {"hash", to_hex(crypto::sha256(head_bytes))}}},
         {"commit", certificate_to_json(p.header.chain_id, p.certificate)},
         {"validator_set", validator_set_to_json(p.validators)},
+        {"state", state_view_to_json(p.state)},
+        {"validator_changes", [&] {
+             json::array steps;
+             for (const auto& s : p.validator_changes) {
+                 const Bytes hb = header_bytes(s.header);
+                 steps.push_back({{"height", s.header.height},
+                                  {"header", header_to_json(s.header)},
+                                  {"header_bytes", to_hex(hb)},
+                                  {"hash", to_hex(crypto::sha256(hb))},
+                                  {"commit", certificate_to_json(s.header.chain_id, s.certificate)},
+                                  {"next_validator_set", validator_set_to_json(s.next)}});
+             }
+             return steps;
+         }()},
     };
 }
 
@@ -100,11 +114,8 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     if (file_hash)
         c.check("file content", *file_hash == record->content_hash,
                 "file SHA-256 " + to_hex(*file_hash) + ", record content hash " + to_hex(record->content_hash));
-    if (const Member* m = genesis.find_member(record->submitter))
-        c.check("submitter", true, m->name + " (" + m->role + ") in genesis");
-    else
-        c.check("submitter", genesis.validators.find(record->submitter) != nullptr,
-                "submitter must be a member or validator in genesis");
+    c.check("canonical record", record_json && record_to_json(*record) == *record_json,
+            "the record JSON is in canonical form (lower-case hex, no other fields)");
 
     // The block header and its hash.
     const json::value* block = at(receipt, "block");
@@ -115,14 +126,19 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
         return finish();
     }
     verdict.header = *header;
+    c.check("canonical header", header_to_json(*header) == *header_json, "block.header is in canonical form");
     const Bytes head_bytes = header_bytes(*header);
     const Hash hash = crypto::sha256(head_bytes);
     c.check("header bytes", hex_at(block, "header_bytes") == to_hex(head_bytes),
             "block.header_bytes equals the header's canonical bytes");
     c.check("block hash", hex_at(block, "hash") == to_hex(hash), "SHA-256 of the header bytes is " + to_hex(hash));
     c.check("header chain id", header->chain_id == genesis.chain_id, header->chain_id);
+    const Hash ghash = genesis_hash(genesis);
+    // Every header names its genesis, so a chain relaunched with the same chain id and
+    // validator keys cannot pass off its blocks as this chain's.
+    c.check("genesis binding", header->genesis_hash == ghash, "the header's genesis_hash is the genesis file's " + to_hex(ghash));
     if (header->height == 1)
-        c.check("genesis link", header->prev_hash == genesis_hash(genesis), "block 1 follows the genesis hash");
+        c.check("genesis link", header->prev_hash == ghash, "block 1 follows the genesis hash");
 
     // Inclusion of the record in the ledger tree committed by the header.
     const json::value* proof = at(receipt, "inclusion_proof");
@@ -132,7 +148,7 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     if (path_ok)
         for (const auto& h : at(*proof, "path")->as_array()) {
             auto parsed = hash_from_json(&h, "path");
-            if (!parsed) { path_ok = false; break; }
+            if (!parsed || to_hex(*parsed) != h.as_string()) { path_ok = false; break; }  // lower-case only
             path.push_back(*parsed);
         }
     // The proof's own summary fields must match what the proof is checked against, or a
@@ -143,11 +159,66 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
             proof && hex_at(proof, "leaf_hash") == to_hex(leaf) && hex_at(proof, "root") == to_hex(header->ledger_root) &&
                 stated_size && *stated_size == header->ledger_size,
             "leaf_hash is SHA-256(0x00 || record id), root and tree_size are the header's ledger root and size");
+    // The block added leaves [ledger_size - record_count, ledger_size): a proof of an
+    // earlier leaf under a later header would claim the wrong height.
+    const std::uint64_t first_leaf = header->ledger_size - std::min(header->record_count, header->ledger_size);
+    c.check("leaf in block",
+            leaf_index && header->record_count <= header->ledger_size && *leaf_index >= first_leaf &&
+                *leaf_index < header->ledger_size,
+            "leaf " + (leaf_index ? std::to_string(*leaf_index) : std::string("?")) + " is one of the " +
+                std::to_string(header->record_count) + " leaves block " + std::to_string(header->height) +
+                " added, from " + std::to_string(first_leaf));
     c.check("inclusion proof",
             path_ok && leaf_index &&
                 verify_inclusion(merkle_leaf_hash(id), *leaf_index, header->ledger_size, path, header->ledger_root),
             "leaf " + (leaf_index ? std::to_string(*leaf_index) : std::string("?")) + " of " +
                 std::to_string(header->ledger_size) + " under ledger root " + to_hex(header->ledger_root));
+
+    // The validator sets from genesis to the block: each change is certified by the set
+    // before it, and its header names the next set (a light client's walk).
+    ValidatorSet current = genesis.validators;
+    const json::value* steps = at(receipt, "validator_changes");
+    std::string steps_problem;
+    std::uint64_t last_height = 0;
+    if (!steps || !steps->is_array()) steps_problem = "validator_changes is missing";
+    for (std::size_t i = 0; steps_problem.empty() && i < steps->as_array().size(); ++i) {
+        const json::value& step = steps->as_array()[i];
+        const std::string at_step = "validator_changes[" + std::to_string(i) + "]: ";
+        const json::value* hj = at(step, "header");
+        auto h = hj ? header_from_json(*hj) : Result<BlockHeader>(Status::error("header is missing"));
+        const json::value* cj = at(step, "commit");
+        auto cert = cj ? certificate_from_json(*cj) : Result<CommitCertificate>(Status::error("commit is missing"));
+        const json::value* nj = at(step, "next_validator_set");
+        auto next = nj ? validator_set_from_json(*nj) : Result<ValidatorSet>(Status::error("next_validator_set is missing"));
+        if (!h || !cert || !next) {
+            steps_problem = at_step + (!h ? h.message() : !cert ? cert.message() : next.message());
+            break;
+        }
+        const Bytes sb = header_bytes(*h);
+        const Hash sh = crypto::sha256(sb);
+        auto step_height = uint_from_json(at(step, "height"), "height");
+        auto problem = check_certificate(genesis.chain_id, h->height, sh, *cert, current);
+        if (header_to_json(*h) != *hj || hex_at(&step, "header_bytes") != to_hex(sb) || hex_at(&step, "hash") != to_hex(sh))
+            steps_problem = at_step + "header, header_bytes and hash disagree";
+        else if (h->height <= last_height || h->height >= header->height || !step_height || *step_height != h->height)
+            steps_problem = at_step + "heights must rise and stay below the receipt's block";
+        else if (h->genesis_hash != ghash || h->chain_id != genesis.chain_id)
+            steps_problem = at_step + "block " + std::to_string(h->height) + " is not of this genesis";
+        else if (h->validator_set_hash != validator_set_hash(current))
+            steps_problem = at_step + "block " + std::to_string(h->height) + " names a validator set the walk does not hold (a change is missing)";
+        else if (problem)
+            steps_problem = at_step + "block " + std::to_string(h->height) + ": " + *problem;
+        else if (h->next_validator_set_hash != validator_set_hash(*next) || validator_set_to_json(*next) != *nj)
+            steps_problem = at_step + "next_validator_set is not the set block " + std::to_string(h->height) + " names";
+        else if (h->next_validator_set_hash == h->validator_set_hash)
+            steps_problem = at_step + "block " + std::to_string(h->height) + " changes no validator";
+        last_height = h->height;
+        current = std::move(*next);
+    }
+    const std::size_t step_count = steps && steps->is_array() ? steps->as_array().size() : 0;
+    c.check("validator changes", steps_problem.empty(),
+            steps_problem.empty() ? std::to_string(step_count) + " certified change(s) followed from the genesis set"
+                                  : steps_problem);
 
     // The validator set and the commit certificate.
     const json::value* vset_json = at(receipt, "validator_set");
@@ -159,34 +230,62 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     const Hash vset_hash = validator_set_hash(*vset);
     c.check("validator set",
             vset_hash == header->validator_set_hash && hex_at(vset_json, "hash") == to_hex(vset_hash) &&
-                vset_hash == validator_set_hash(genesis.validators),
-            "hash " + to_hex(vset_hash) + " matches the header and the genesis validators");
+                vset_hash == validator_set_hash(current) && validator_set_to_json(*vset) == *vset_json,
+            "hash " + to_hex(vset_hash) + " matches the header and the set the genesis and the changes lead to");
     const json::value* commit_json = at(receipt, "commit");
     auto cert = commit_json ? certificate_from_json(*commit_json) : Result<CommitCertificate>(Status::error("commit is missing"));
     if (!cert) {
         c.fail("commit certificate", cert.message());
         return finish();
     }
-    const std::string vote_hex = to_hex(vote_signed_bytes(certificate_vote(genesis.chain_id, *cert)));
-    bool evidence_ok = true;
-    // Each signature's evidence (for openssl by hand) must be the very vote, key and
-    // signature the certificate holds.
-    const auto& sig_entries = at(*commit_json, "signatures")->as_array();
-    for (std::size_t i = 0; i < sig_entries.size() && i < cert->signatures.size(); ++i) {
-        const auto& s = sig_entries[i];
-        const auto& cs = cert->signatures[i];
-        const json::value* pem = at(s, "pem");
-        evidence_ok = evidence_ok && hex_at(&s, "signed_bytes") == vote_hex &&
-                      hex_at(&s, "der") == to_hex(crypto::signature_to_der(cs.signature)) && pem &&
-                      pem->is_string() && pem->as_string() == crypto::public_key_to_pem(cs.validator);
-    }
-    auto problem = check_certificate(genesis.chain_id, header->height, hash, *cert, genesis.validators);
+    // The certificate's JSON (with each signature's openssl evidence) must be exactly the
+    // canonical form of the certificate: the very vote, key and signature it holds.
+    const bool evidence_ok = certificate_to_json(genesis.chain_id, *cert) == *commit_json;
+    auto problem = check_certificate(genesis.chain_id, header->height, hash, *cert, current);
     c.check("commit certificate", !problem && evidence_ok,
             problem ? *problem
                     : evidence_ok ? std::to_string(cert->signatures.size()) + " of " +
-                                        std::to_string(genesis.validators.validators.size()) +
+                                        std::to_string(current.validators.size()) +
                                         " validators precommitted this block"
-                                  : "a signature's signed_bytes, der or pem is not the certificate's");
+                                  : "a signature's signed_bytes, der or pem is not the certificate's, or the "
+                                    "certificate is not in canonical form");
+
+    // The members, policy and parameters in force at the block, and the submitter's right
+    // to write this kind there.
+    const json::value* state_json = at(receipt, "state");
+    auto view = state_json ? state_view_from_json(*state_json) : Result<StateView>(Status::error("state is missing"));
+    if (!view) {
+        c.fail("state", view.message());
+        return finish();
+    }
+    const Hash shash = crypto::sha256(state_view_bytes(*view));
+    c.check("state", shash == header->state_hash && state_view_to_json(*view) == *state_json,
+            "SHA-256 of the state bytes is the header's state_hash " + to_hex(header->state_hash));
+    const MemberTerm* term = nullptr;
+    for (const auto& m : view->members)
+        if (m.key == record->submitter) term = &m;
+    if (record->kind == Kind::governance) {
+        auto g = parse_governance(*record);
+        const bool self_rotation = g && !g->approve && g->action.op == GovOp::rotate_key && g->action.key == record->submitter;
+        c.check("submitter", current.find(record->submitter) || (self_rotation && term),
+                current.find(record->submitter) ? "validator " + current.find(record->submitter)->name + " in force"
+                                                : "a governance record by a key that is neither a validator in force nor a member rotating its own key");
+    } else if (!term) {
+        c.fail("submitter", to_hex(record->submitter.bytes) + " is not a member in force at height " + std::to_string(header->height));
+    } else {
+        auto allowed = view->policy.find(record->kind);
+        const bool permitted = allowed != view->policy.end() && allowed->second.count(term->role) > 0;
+        // A correction by the corrected record's own submitter is allowed whatever its
+        // role; this receipt does not prove the earlier record's submitter (its own
+        // receipt does), so it says what it relies on.
+        const bool own_correction = record->kind == Kind::correction && !permitted;
+        c.check("submitter", permitted || own_correction,
+                term->name + " (" + term->role + ", member since height " + std::to_string(term->since_height) + ")" +
+                    (permitted ? " may write '" + std::string(kind_name(record->kind)) + "'"
+                               : own_correction ? "; a correction by this role is valid only of the member's own record: "
+                                                  "check that record's receipt"
+                                                : " may not write '" + std::string(kind_name(record->kind)) + "'"));
+    }
     return finish();
 }
 

@@ -1,4 +1,4 @@
-// Receipts ("format": "jchain-receipt/1", docs/receipt.md): everything needed to prove
+// Receipts ("format": "jchain-receipt/2", docs/receipt.md): everything needed to prove
 // offline that a record is on the chain, checkable with the genesis file alone.
 // Building and checking are pure functions of their inputs.
 #pragma once
@@ -9,10 +9,19 @@
 #include <vector>
 
 #include "chain/genesis.h"
+#include "chain/state.h"
 
 namespace jchain::chain {
 
-inline constexpr std::string_view receipt_format = "jchain-receipt/1";
+inline constexpr std::string_view receipt_format = "jchain-receipt/2";
+
+// One validator-set change a light client follows: block `header` (certified by the set
+// in force, `certificate`) names `next` as its next_validator_set_hash.
+struct ValidatorStep {
+    BlockHeader header;
+    CommitCertificate certificate;
+    ValidatorSet next;
+};
 
 struct ReceiptParts {
     Record record;
@@ -20,7 +29,9 @@ struct ReceiptParts {
     std::vector<Hash> inclusion_path;  // to header.ledger_root at header.ledger_size
     BlockHeader header;
     CommitCertificate certificate;
-    ValidatorSet validators;
+    ValidatorSet validators;                   // the set that certified the block
+    StateView state;                           // members, policy, params in force at the block
+    std::vector<ValidatorStep> validator_changes;  // every change from genesis up to the block
 };
 
 boost::json::value make_receipt(const ReceiptParts& parts);
@@ -39,9 +50,12 @@ struct ReceiptVerdict {
 };
 
 // Checks every link: file -> content hash (when file_hash is given), record signed
-// bytes, id and signature, inclusion proof -> ledger root in the header, header bytes
-// and hash, the commit certificate (>2/3 of the validator set), the validator set
-// against the genesis. A malformed or tampered receipt yields ok == false with the
+// bytes, id and signature, the submitter's membership and role in the state the header
+// names, inclusion proof -> ledger root in the header (and the leaf among the block's
+// own), header bytes and hash, the genesis the header names, the chain of validator-set
+// changes from the genesis set to the block's (each certified by the set before it),
+// and the commit certificate (>2/3 of that set). Every JSON part must be in canonical
+// form (lower-case hex, signatures sorted), as docs/receipt.md says. A malformed or tampered receipt yields ok == false with the
 // failing check named; it never throws.
 ReceiptVerdict verify_receipt(const boost::json::value& receipt, const Genesis& genesis,
                               const std::optional<Hash>& file_hash);

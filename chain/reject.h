@@ -26,6 +26,7 @@ enum class RejectReason {
 struct Reject {
     RejectReason reason;
     std::string message;  // one line for the user
+    std::string word;     // a finer data.reason than the reason's (governance: expired, duplicate_approval, ...)
 };
 
 constexpr std::string_view reason_word(RejectReason r) {

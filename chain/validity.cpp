@@ -29,6 +29,9 @@ std::string_view rule_name(BlockRule rule) {
         case BlockRule::height: return "height";
         case BlockRule::prev_hash: return "prev_hash";
         case BlockRule::time: return "time";
+        case BlockRule::genesis: return "genesis";
+        case BlockRule::state: return "state";
+        case BlockRule::governance: return "governance";
         case BlockRule::validator_set: return "validator_set";
         case BlockRule::proposer: return "proposer";
         case BlockRule::record_count: return "record_count";
@@ -65,9 +68,9 @@ bool within_client_window(const ChainParams& params, std::uint64_t client_time_m
     return within(client_time_ms, block_time_ms, params.client_time_window_ms);
 }
 
-BlockCheck check_block(const Genesis& genesis, const ChainTip& parent, const History& history, const Block& block,
+BlockCheck check_block(const ChainState& state, const ChainTip& parent, const History& history, const Block& block,
                        std::span<const Record> records, RecordVerifier& verifier) {
-    const ChainParams& params = genesis.params;
+    const ChainParams& params = state.params;
     const BlockHeader& h = block.header;
     BlockCheck out;
     auto fault = [&](BlockRule rule, std::string detail, std::optional<std::size_t> record = std::nullopt) {
@@ -76,20 +79,26 @@ BlockCheck check_block(const Genesis& genesis, const ChainTip& parent, const His
 
     // ---- The header against its parent and the validators in force.
     const std::uint64_t height = parent.height + 1;
-    if (h.chain_id != genesis.chain_id) fault(BlockRule::chain_id, "header chain id is '" + h.chain_id + "'");
+    if (h.chain_id != state.chain_id) fault(BlockRule::chain_id, "header chain id is '" + h.chain_id + "'");
     if (h.height != height) fault(BlockRule::height, "header height is " + std::to_string(h.height) + ", expected " + std::to_string(height));
     if (h.prev_hash != parent.hash)
         fault(BlockRule::prev_hash, height == 1 ? "prev_hash is not the genesis hash" : "prev_hash does not link to block " + std::to_string(parent.height));
     if (h.time_ms <= parent.time_ms)
         fault(BlockRule::time, "block time " + std::to_string(h.time_ms) + " is not after the parent's " + std::to_string(parent.time_ms));
-    const ValidatorSet& validators = genesis.validators;
+    if (h.genesis_hash != state.genesis_hash) fault(BlockRule::genesis, "genesis_hash is not this chain's genesis");
+    const ValidatorSet& validators = state.validators;
     if (h.validator_set_hash != validator_set_hash(validators))
         fault(BlockRule::validator_set, "validator set hash is not the set in force");
+    if (h.state_hash != state_hash(state, height))
+        fault(BlockRule::state, "state_hash is not the members, policy and parameters in force at height " + std::to_string(height));
     if (!validators.find(h.proposer)) fault(BlockRule::proposer, "proposer " + to_hex(h.proposer.bytes) + " is not a validator");
 
     if (block.record_ids.size() > params.block_records_max)
         fault(BlockRule::record_count, std::to_string(block.record_ids.size()) + " records, more than params.block_records_max " +
                                            std::to_string(params.block_records_max));
+    if (h.record_count != block.record_ids.size())
+        fault(BlockRule::record_count, "header record_count is " + std::to_string(h.record_count) + ", the block lists " +
+                                           std::to_string(block.record_ids.size()));
     if (records.size() != block.record_ids.size())
         fault(BlockRule::record_count, "block lists " + std::to_string(block.record_ids.size()) + " records, " +
                                            std::to_string(records.size()) + " came with it");
@@ -99,6 +108,7 @@ BlockCheck check_block(const Genesis& genesis, const ChainTip& parent, const His
     std::vector<Hash> ids(records.size());
     std::uint64_t wire_bytes = 0;
     std::unordered_map<std::string, PublicKey> in_block;  // earlier records of this block
+    std::optional<GovernanceBlock> governance;            // once the block has a governance record
     in_block.reserve(n);
     auto submitter_of = [&](const Hash& id) -> std::optional<PublicKey> {
         if (auto it = in_block.find(key_of(id)); it != in_block.end()) return it->second;
@@ -112,7 +122,7 @@ BlockCheck check_block(const Genesis& genesis, const ChainTip& parent, const His
         if (i >= n) continue;
         const Hash& id = block.record_ids[i];
         if (ids[i] != id) fault(BlockRule::record_id, "record does not hash to the listed id " + short_hex(id), i);
-        if (r.chain_id != genesis.chain_id) fault(BlockRule::record_shape, "record chain id is '" + r.chain_id + "'", i);
+        if (r.chain_id != state.chain_id) fault(BlockRule::record_shape, "record chain id is '" + r.chain_id + "'", i);
         if (auto shape = check_record_shape(r)) fault(BlockRule::record_shape, *shape, i);
         if (signed_bytes.size() > params.record_bytes_max)
             fault(BlockRule::record_shape, std::to_string(signed_bytes.size()) + " signed bytes, more than params.record_bytes_max", i);
@@ -123,19 +133,14 @@ BlockCheck check_block(const Genesis& genesis, const ChainTip& parent, const His
         if (in_block.count(key_of(id)) || history.submitter_of(id))
             fault(BlockRule::duplicate, "record " + short_hex(id) + " is already in the ledger", i);
 
-        const Member* m = genesis.find_member(r.submitter);
-        if (!m || m->since_height > height) {
-            fault(BlockRule::member, "submitter " + to_hex(r.submitter.bytes) + " is not a member at height " + std::to_string(height), i);
-        } else {
-            auto allowed = genesis.policy.find(r.kind);
-            bool permitted = allowed != genesis.policy.end() && allowed->second.count(m->role) > 0;
-            if (r.kind == Kind::correction && !permitted && !r.refs.empty()) {
-                auto target = submitter_of(r.refs[0]);
-                permitted = target && *target == r.submitter;
-            }
-            if (r.kind == Kind::governance) permitted = false;  // not supported yet: no governance records on chain
-            if (!permitted)
-                fault(BlockRule::permission, "role '" + m->role + "' may not write '" + std::string(kind_name(r.kind)) + "'", i);
+        if (auto denied = check_permission(state, height, r, submitter_of)) {
+            fault(denied->not_member ? BlockRule::member : BlockRule::permission, denied->message, i);
+        } else if (r.kind == Kind::governance) {
+            if (!governance) governance.emplace(state, height);
+            if (auto bad = governance->check(r, id))
+                fault(BlockRule::governance, bad->word + ": " + bad->message, i);
+            else
+                governance->apply(r, id);
         }
         for (const auto& ref : r.refs)
             if (!submitter_of(ref)) fault(BlockRule::reference, "ref " + short_hex(ref) + " is not an earlier record", i);
@@ -150,9 +155,14 @@ BlockCheck check_block(const Genesis& genesis, const ChainTip& parent, const His
     for (std::size_t i = 0; i < n; ++i)
         if (!ok[i]) fault(BlockRule::signature, "signature does not verify for submitter " + to_hex(records[i].submitter.bytes), i);
 
+    // ---- The state after the block: the next validator set must be the header's.
+    if (governance) out.next_state = std::move(*governance).finish();
+    const HeaderBasis basis = header_basis(state, height, out.next_state ? &*out.next_state : nullptr);
+    if (h.next_validator_set_hash != basis.next_validator_set_hash)
+        fault(BlockRule::state, "next_validator_set_hash is not the set this block's governance records leave");
+
     // ---- The ledger tree rebuilt with the block's ids must be the header's.
-    out.built = build_block(genesis.chain_id, parent.height, parent.hash, h.time_ms, parent.ledger, block.record_ids,
-                            h.validator_set_hash, h.proposer);
+    out.built = build_block(basis, parent.height, parent.hash, h.time_ms, parent.ledger, block.record_ids, h.proposer);
     if (out.built.frontier.size() != h.ledger_size)
         fault(BlockRule::ledger, "ledger size after the block is " + std::to_string(out.built.frontier.size()) +
                                      ", header says " + std::to_string(h.ledger_size));

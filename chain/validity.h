@@ -3,8 +3,9 @@
 // proposal, block sync, `jchain import`, `jchain audit` and the consensus simulator.
 // docs/consensus.md ("Block validity") states the rule in words.
 //
-// It is a pure function of the block, its records, the parent's state, committed
-// history and the chain's genesis (members, policy, parameters). It never reads a
+// It is a pure function of the block, its records, the parent's tip, committed history
+// and the chain state in force at the block (chain/state.h: validators, members, policy,
+// parameters, pending governance proposals). It never reads a
 // clock, node.toml or a mempool, so a block valid once is valid forever, on every node.
 // A proposal gets one more check on top, timeliness against the local clock
 // (is_timely), which is not part of validity.
@@ -24,6 +25,7 @@
 
 #include "chain/block_builder.h"
 #include "chain/genesis.h"
+#include "chain/state.h"
 
 namespace jchain::chain {
 
@@ -74,9 +76,11 @@ enum class BlockRule : std::uint8_t {
     height,          // parent height + 1
     prev_hash,       // links to the parent (the genesis hash for height 1)
     time,            // strictly after the parent's time
+    genesis,         // header.genesis_hash is the chain's
+    state,           // header.state_hash is the state in force; next_validator_set_hash the set after the block
     validator_set,   // header.validator_set_hash is the set in force
     proposer,        // the proposer is a validator in force
-    record_count,    // at most params.block_records_max; one record per listed id
+    record_count,    // at most params.block_records_max; one record per listed id; header.record_count
     block_bytes,     // the records' wire bytes total at most params.block_bytes_max
     record_id,       // each record hashes to the id the block lists
     record_shape,    // fields within their limits, chain id, record_bytes_max
@@ -84,6 +88,7 @@ enum class BlockRule : std::uint8_t {
     signature,       // a valid low-S signature by the submitter
     member,          // the submitter is a member in force at the block's height
     permission,      // the member's role may write this kind (corrections: or the target's submitter)
+    governance,      // a governance record is well formed and allowed by the state (docs/governance.md)
     reference,       // every ref names a record earlier in the ledger
     duplicate,       // no record id twice in the ledger
     ledger,          // header ledger size and root equal the tree rebuilt with the block's ids
@@ -100,13 +105,14 @@ struct BlockFault {
 struct BlockCheck {
     std::vector<BlockFault> faults;  // empty: the block is valid
     BuiltBlock built;                // the block rebuilt from its ids: tree nodes to store, the ledger after
+    std::optional<ChainState> next_state;  // the state after the block, when its governance records changed it
     bool valid() const { return faults.empty(); }
 };
 
 // The rule. `records` are the block's records in the order of block.record_ids. Every
 // fault is reported, not only the first, so an audit shows all of them; the ledger in
 // `built` is the tree with the block's ids appended whether or not the block is valid.
-BlockCheck check_block(const Genesis& genesis, const ChainTip& parent, const History& history, const Block& block,
+BlockCheck check_block(const ChainState& state, const ChainTip& parent, const History& history, const Block& block,
                        std::span<const Record> records, RecordVerifier& verifier);
 
 // Timeliness, for proposals only: the block's time is within the drift bound of `now_ms`.

@@ -27,6 +27,7 @@
 
 #include "cli/client.h"
 #include "cli/common.h"
+#include "cli/governance.h"
 #include "cli/operator.h"
 
 namespace jchain::cli {
@@ -296,6 +297,72 @@ int run(int argc, char** argv) {
             return exit_ok;
         };
     });
+
+    // governance
+    auto* gov = app.add_subcommand("governance", "validators change members, validators, policy and parameters by "
+                                                 "vote (docs/governance.md)");
+    gov->require_subcommand(1);
+    GovernanceArgs ga;
+    auto* propose = gov->add_subcommand("propose", "a validator proposes a change (a member may rotate its own key)");
+    propose->require_subcommand(1);
+    propose->fallthrough();
+    propose->add_option("--key", ga.key_file, "the validator's node key file (a member's own key for rotate-key)")->required();
+    propose->add_option("--rpc", ga.rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    propose->add_option("--expires-after", ga.expires_after, "blocks during which approvals count (default 1000)");
+    propose->add_flag("--wait", ga.wait, "wait until the proposal is in a block and print its state");
+    propose->add_flag("--acknowledge-fewer-than-4-validators", ga.action.acknowledge_few_validators,
+                      "allow a change that leaves fewer than 4 validators (they tolerate no Byzantine fault)");
+    auto action_cmd = [&](const char* name, const char* help, chain::GovOp op) {
+        auto* c = propose->add_subcommand(name, help);
+        c->callback([&, op] {
+            ga.action.op = op;
+            action = [&] { return cmd_governance_propose(ga, as_json); };
+        });
+        return c;
+    };
+    const char* key_help = "the member's or validator's public key (66 hex)";
+    auto* am = action_cmd("add-member", "add a member with a role", chain::GovOp::add_member);
+    am->add_option("--name", ga.action.name, "the member's name")->required();
+    am->add_option("--public-key", ga.public_key, key_help)->required();
+    am->add_option("--role", ga.action.role, "court, procuratorate, police, notary or auditor")->required();
+    auto* sm = action_cmd("suspend-member", "suspend a member: its records are refused from the effective height",
+                          chain::GovOp::suspend_member);
+    sm->add_option("--public-key", ga.public_key, key_help)->required();
+    auto* sr = action_cmd("set-role", "change a member's role", chain::GovOp::set_role);
+    sr->add_option("--public-key", ga.public_key, key_help)->required();
+    sr->add_option("--role", ga.action.role, "the new role")->required();
+    auto* rk = action_cmd("rotate-key", "replace a member's key (signed by the member itself, or approved by validators)",
+                          chain::GovOp::rotate_key);
+    rk->add_option("--public-key", ga.public_key, "the old key")->required();
+    rk->add_option("--new-public-key", ga.new_public_key, "the new key")->required();
+    auto* av = action_cmd("add-validator", "add a validator with voting power", chain::GovOp::add_validator);
+    av->add_option("--name", ga.action.name, "the validator's name")->required();
+    av->add_option("--public-key", ga.public_key, "its node key")->required();
+    av->add_option("--power", ga.action.power, "its voting power")->required();
+    av->add_option("--p2p", ga.action.p2p, "HOST:PORT where its node listens (the others dial it)");
+    auto* rv = action_cmd("remove-validator", "remove a validator", chain::GovOp::remove_validator);
+    rv->add_option("--public-key", ga.public_key, "its node key")->required();
+    auto* sp = action_cmd("set-power", "change a validator's voting power", chain::GovOp::set_power);
+    sp->add_option("--public-key", ga.public_key, "its node key")->required();
+    sp->add_option("--power", ga.action.power, "the new power")->required();
+    auto* spol = action_cmd("set-policy", "set which roles may write a record kind", chain::GovOp::set_policy);
+    spol->add_option("--kind", ga.kind, "the record kind")->required();
+    spol->add_option("--roles", ga.roles, "comma-separated roles (empty: nobody)")->required();
+    auto* spar = action_cmd("set-param", "change a chain parameter (docs/genesis.md)", chain::GovOp::set_param);
+    spar->add_option("--name", ga.action.param, "the parameter")->required();
+    spar->add_option("--value", ga.action.value, "its new value")->required();
+
+    auto* approve = gov->add_subcommand("approve", "a validator approves a proposal");
+    approve->add_option("--key", ga.key_file, "the validator's node key file")->required();
+    approve->add_option("--proposal", ga.proposal, "the proposal id")->required();
+    approve->add_option("--rpc", ga.rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    approve->add_flag("--wait", ga.wait, "wait until the approval is in a block and print the proposal's state");
+    approve->callback([&] { action = [&] { return cmd_governance_approve(ga, as_json); }; });
+
+    auto* glist = gov->add_subcommand("list", "proposals: action, approvals and power, state, effective height");
+    glist->add_option("--rpc", ga.rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    glist->add_option("--state", ga.state, "only pending, approved, expired or in_force");
+    glist->callback([&] { action = [&] { return cmd_governance_list(ga, as_json); }; });
 
     try {
         app.parse(argc, argv);

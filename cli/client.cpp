@@ -206,7 +206,7 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
     if (store) history.emplace(*store, 1);
     chain::ChainAuditor auditor(*genesis, history ? &*history : nullptr);
     VerifyPool pool(0);  // every core verifies signatures
-    PoolVerifier verifier(*genesis, pool);
+    PoolVerifier verifier(pool);
     chain::TrustingVerifier before_from;
     std::vector<chain::AuditProblem> problems;
     const bool tty = stderr_is_terminal();

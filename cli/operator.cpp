@@ -162,7 +162,7 @@ int cmd_import(const std::string& home, const std::string& in_file, bool as_json
     auto store = storage::BlockStore::open(paths.data_dir(), *genesis);
     if (!store) fail(exit_bad, busy_store_hint(store.message(), "stop it first"));
     VerifyPool pool(0);  // every core verifies signatures
-    PoolVerifier verifier(*genesis, pool);
+    PoolVerifier verifier(pool);
     ImportOptions options;
     bool shown = false;
     std::error_code ec;

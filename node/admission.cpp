@@ -5,44 +5,47 @@ namespace jchain::node {
 using chain::Reject;
 using chain::RejectReason;
 
-Admission::Admission(const chain::Genesis& genesis, const storage::BlockStore& store, Mempool& mempool,
-                     VerifyPool& pool)
-    : genesis_(genesis), store_(store), mempool_(mempool), pool_(pool) {
-    for (const auto& m : genesis_.members) member_keys_.emplace(m.key, *crypto::PreparedKey::from(m.key));
+Admission::Admission(const CurrentState& state, const storage::BlockStore& store, Mempool& mempool, VerifyPool& pool)
+    : state_(state), store_(store), mempool_(mempool), pool_(pool) {}
+
+const crypto::PreparedKey* Admission::prepared(const crypto::PublicKey& key) {
+    std::lock_guard lock(keys_mutex_);
+    auto it = prepared_keys_.find(key);
+    if (it == prepared_keys_.end()) it = prepared_keys_.emplace(key, *crypto::PreparedKey::from(key)).first;
+    return &it->second;  // std::map nodes stay put
 }
 
 std::optional<Reject> Admission::check_policy(const chain::Record& r, std::size_t signed_bytes,
                                               std::uint64_t now_ms) const {
-    if (r.chain_id != genesis_.chain_id)
-        return Reject{RejectReason::wrong_chain, "record is for chain '" + r.chain_id + "', this is '" + genesis_.chain_id + "'"};
+    const auto state = state_.get();
+    const chain::ChainParams& params = state->params;
+    if (r.chain_id != state->chain_id)
+        return Reject{RejectReason::wrong_chain, "record is for chain '" + r.chain_id + "', this is '" + state->chain_id + "'"};
     if (auto problem = chain::check_record_shape(r)) return Reject{RejectReason::invalid_record, *problem};
-    if (signed_bytes > genesis_.params.record_bytes_max)
-        return Reject{RejectReason::too_large,
-                      "record exceeds " + std::to_string(genesis_.params.record_bytes_max) + " signed bytes"};
-    const std::uint64_t window = genesis_.params.client_time_window_ms;
+    if (signed_bytes > params.record_bytes_max)
+        return Reject{RejectReason::too_large, "record exceeds " + std::to_string(params.record_bytes_max) + " signed bytes"};
+    const std::uint64_t window = params.client_time_window_ms;
     if (r.client_time_ms < now_ms && now_ms - r.client_time_ms > window)
         return Reject{RejectReason::stale_timestamp, "client_time_ms is more than " + std::to_string(window / 1000) +
                                                          " s behind the node's clock"};
     if (r.client_time_ms > now_ms && r.client_time_ms - now_ms > window)
         return Reject{RejectReason::stale_timestamp, "client_time_ms is more than " + std::to_string(window / 1000) +
                                                          " s ahead of the node's clock"};
-    if (r.kind == chain::Kind::governance)
-        return Reject{RejectReason::not_supported, "governance records (approval by >2/3 of validators) are not supported yet"};
-    const chain::Member* member = genesis_.find_member(r.submitter);
-    if (member && member->since_height > store_.height() + 1) member = nullptr;  // not yet in force
-    if (!member) return Reject{RejectReason::unknown_member, "submitter " + to_hex(r.submitter.bytes) + " is not a member"};
+    const std::uint64_t height = store_.height() + 1;
     for (const auto& ref : r.refs)
         if (!store_.has_record(ref))
             return Reject{RejectReason::unknown_reference, "ref " + to_hex(ref) + " is not a committed record"};
-    auto allowed = genesis_.policy.find(r.kind);
-    bool permitted = allowed != genesis_.policy.end() && allowed->second.count(member->role) > 0;
-    if (r.kind == chain::Kind::correction && !permitted) {
-        auto target = store_.record(r.refs.at(0));
-        permitted = target && target->record.submitter == r.submitter;
+    auto submitter_of = [this](const chain::Hash& id) -> std::optional<crypto::PublicKey> {
+        auto target = store_.record(id);
+        if (!target) return std::nullopt;
+        return target->record.submitter;
+    };
+    if (auto denied = chain::check_permission(*state, height, r, submitter_of)) return Reject{denied->reason, denied->message};
+    if (r.kind == chain::Kind::governance) {
+        chain::GovernanceBlock governance(*state, height);
+        if (auto bad = governance.check(r, chain::record_id(r)))
+            return Reject{bad->reason, bad->message, bad->word};
     }
-    if (!permitted)
-        return Reject{RejectReason::not_permitted, "role '" + member->role + "' may not write '" +
-                                                       std::string(chain::kind_name(r.kind)) + "' records"};
     return std::nullopt;
 }
 
@@ -64,7 +67,7 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
             results[i] = Reject{RejectReason::duplicate, "record " + to_hex(ids[i]) + " was already submitted"};
             continue;
         }
-        jobs.push_back({&member_keys_.at(records[i].submitter), &ids[i], &records[i].signature});
+        jobs.push_back({prepared(records[i].submitter), &ids[i], &records[i].signature});
         positions.push_back(i);
     }
     const std::vector<bool> ok = pool_.verify(jobs);

@@ -11,10 +11,12 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <variant>
 #include <vector>
 
-#include "chain/genesis.h"
+#include "chain/state.h"
 #include "chain/reject.h"
 #include "node/mempool.h"
 #include "node/verify_pool.h"
@@ -24,9 +26,28 @@ namespace jchain::node {
 
 using AdmitResult = std::variant<chain::Hash, chain::Reject>;  // the id, or why not
 
+// The chain state in force at the tip's next height: written by the consensus driver
+// when a block's governance records change it, read by admission and RPC.
+class CurrentState {
+public:
+    explicit CurrentState(chain::ChainState s) : state_(std::make_shared<const chain::ChainState>(std::move(s))) {}
+    std::shared_ptr<const chain::ChainState> get() const {
+        std::lock_guard lock(mutex_);
+        return state_;
+    }
+    void set(std::shared_ptr<const chain::ChainState> s) {
+        std::lock_guard lock(mutex_);
+        state_ = std::move(s);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const chain::ChainState> state_;
+};
+
 class Admission {
 public:
-    Admission(const chain::Genesis& genesis, const storage::BlockStore& store, Mempool& mempool, VerifyPool& pool);
+    Admission(const CurrentState& state, const storage::BlockStore& store, Mempool& mempool, VerifyPool& pool);
 
     // Checks and admits each record; results are in input order.
     std::vector<AdmitResult> admit(std::vector<chain::Record> records, std::uint64_t now_ms);
@@ -37,11 +58,14 @@ public:
                                               std::uint64_t now_ms) const;
 
 private:
-    const chain::Genesis& genesis_;
+    const crypto::PreparedKey* prepared(const crypto::PublicKey& key);
+
+    const CurrentState& state_;
     const storage::BlockStore& store_;
     Mempool& mempool_;
     VerifyPool& pool_;
-    std::map<crypto::PublicKey, crypto::PreparedKey> member_keys_;  // parsed once, from genesis
+    std::mutex keys_mutex_;
+    std::map<crypto::PublicKey, crypto::PreparedKey> prepared_keys_;  // parsed once per key
 };
 
 }  // namespace jchain::node

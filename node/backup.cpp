@@ -241,6 +241,7 @@ Result<ImportSummary> import_chain(storage::BlockStore& store, const chain::Gene
     auto tip_or = tip_of(store, genesis);
     if (!tip_or) return tip_or.status();
     chain::ChainTip tip = std::move(*tip_or);
+    chain::ChainState state = store.state_after(tip.height);
     auto finish = [&](std::optional<ImportProblem> problem) -> Result<ImportSummary> {
         s.problem = std::move(problem);
         s.height = tip.height;
@@ -378,18 +379,21 @@ Result<ImportSummary> import_chain(storage::BlockStore& store, const chain::Gene
                 continue;
             }
             BatchResult verified(e.ids, e.signature_ok, verifier);
-            chain::BlockCheck check = chain::check_block(genesis, tip, history, v.block, v.records, verified);
+            chain::BlockCheck check = chain::check_block(state, tip, history, v.block, v.records, verified);
             if (!check.valid())
                 return finish(ImportProblem{ImportFault::block, e.height,
                                             "block " + std::to_string(e.height) + " breaks rule " +
                                                 check.faults.front().describe() + "; " + kept(tip)});
             if (auto why = chain::check_certificate(genesis.chain_id, e.height, hash, e.block.certificate,
-                                                    genesis.validators))
+                                                    state.validators))
                 return finish(ImportProblem{ImportFault::certificate, e.height,
                                             "block " + std::to_string(e.height) + " has a bad commit certificate: " +
                                                 *why + "; " + kept(tip)});
-            if (Status st = store.commit_block(v.block, e.block.certificate, v.records, check.built.nodes); !st)
+            if (Status st = store.commit_block(v.block, e.block.certificate, v.records, check.built.nodes,
+                                               check.next_state ? &*check.next_state : nullptr);
+                !st)
                 return Status::error("committing block " + std::to_string(e.height) + ": " + st.message());
+            if (check.next_state) state = std::move(*check.next_state);
             tip = chain::ChainTip{e.height, hash, v.block.header.time_ms, std::move(check.built.frontier)};
             ++s.imported;
             s.records_imported += v.records.size();

@@ -57,6 +57,9 @@ struct HomePaths {
     std::string config_file() const { return config_dir() + "/node.toml"; }
     std::string genesis_file() const { return config_dir() + "/genesis.json"; }
     std::string node_key_file() const { return config_dir() + "/node_key.json"; }
+    // The organisation's member key, made by init/testnet beside the node key so a local
+    // chain works at once; a court keeps it off the node (docs/governance.md, "Keys").
+    std::string member_key_file() const { return config_dir() + "/member_key.json"; }
     std::string demo_member_key_file() const { return config_dir() + "/demo_member_key.json"; }
     std::string data_dir() const { return home + "/data"; }
 };

@@ -88,14 +88,33 @@ ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier
                             },
                             frame_sync_request, frame_sync_block},
             ctx_.store) {
-    engine_config_.chain_id = ctx_.genesis.chain_id;
-    engine_config_.validators = ctx_.genesis.validators;
-    engine_config_.timeouts = timeouts_of(ctx_.genesis.params);
-    record_verifier_ = std::make_unique<PoolVerifier>(ctx_.genesis, ctx_.pool);
+    record_verifier_ = std::make_unique<PoolVerifier>(ctx_.pool);
     if (ctx_.validator) signer_ = std::make_unique<consensus::KeySigner>(ctx_.key);
-    engine_ = std::make_unique<consensus::Engine>(engine_config_, signer_.get());
     load_tip();
+    make_engine();
     status_.height = tip_height_;
+}
+
+void ConsensusDriver::make_engine() {
+    engine_config_.chain_id = state_->chain_id;
+    engine_config_.validators = state_->validators;
+    engine_config_.timeouts = timeouts_of(state_->params);
+    const bool votes = signer_ && state_->validators.find(ctx_.key.public_key);
+    engine_ = std::make_unique<consensus::Engine>(engine_config_, votes ? signer_.get() : nullptr);
+}
+
+// Every validator and member the chain has ever had may connect (a removed validator
+// still follows the chain); validators added by governance are dialled at the address
+// their proposal gave.
+void ConsensusDriver::allow_peers() {
+    std::set<crypto::PublicKey> allowed;
+    for (const auto& change : state_->validator_changes)
+        for (const auto& v : change.next.validators) allowed.insert(v.key);
+    for (const auto& m : state_->members) allowed.insert(m.key);
+    if (!network_) return;
+    network_->allow(allowed);
+    for (const auto& [key, address] : state_->validator_p2p)
+        if (key != ctx_.key.public_key) network_->add_peer(address);
 }
 
 // The tip as the store has it.
@@ -107,6 +126,8 @@ void ConsensusDriver::load_tip() {
         tip_hash_ = chain::block_hash(b->header);
         tip_time_ms_ = b->header.time_ms;
     }
+    state_ = std::make_shared<const chain::ChainState>(ctx_.store.state_after(tip_height_));
+    ctx_.state.set(state_);
 }
 
 // Opens the consensus log (cutting a torn tail) and decodes what it holds.
@@ -135,15 +156,12 @@ Status ConsensusDriver::start(const std::string& wal_path) {
     auto entries = open_wal();
     if (!entries) return entries.status();
 
-    std::set<crypto::PublicKey> allowed;
-    for (const auto& v : ctx_.genesis.validators.validators) allowed.insert(v.key);
-    for (const auto& m : ctx_.genesis.members) allowed.insert(m.key);
     p2p::P2pConfig net_config;
     net_config.listen = ctx_.config.p2p_listen;
     net_config.peers = ctx_.config.p2p_peers;
     net_config.chain_id = ctx_.genesis.chain_id;
     network_ = std::make_unique<p2p::PeerNetwork>(
-        net_config, ctx_.key, allowed,
+        net_config, ctx_.key, std::set<crypto::PublicKey>{},
         [this](const crypto::PublicKey& peer, std::uint8_t type, Bytes payload) {
             post(Event{Event::frame, peer, type, std::move(payload), {}});
         },
@@ -152,6 +170,7 @@ Status ConsensusDriver::start(const std::string& wal_path) {
             post(Event{connected ? Event::connected : Event::disconnected, peer, 0, {}, {}});
         });
     if (Status s = network_->start(); !s) return s;
+    allow_peers();
 
     auto actions = engine_->start(tip_height_ + 1, *entries);
     thread_ = std::thread([this, actions = std::move(actions)]() mutable {
@@ -227,7 +246,7 @@ void ConsensusDriver::try_resume() {
     deferred_height_ = 0;
     sync_.reset();
     records_signalled_ = false;
-    engine_ = std::make_unique<consensus::Engine>(engine_config_, signer_.get());
+    make_engine();
     halted_ = false;
     {
         std::lock_guard lock(mutex_);
@@ -380,7 +399,7 @@ void ConsensusDriver::apply_fetched() {
         if (tip_height_ == before) {
             if (halted_ || engine_->height() != before + 1) return;
             auto why = chain::check_certificate(ctx_.genesis.chain_id, before + 1, v.hash(), f->block.certificate,
-                                                ctx_.genesis.validators);
+                                                state_->validators);
             return sync_.invalid(f->peer, before + 1,
                                  "sent block " + std::to_string(before + 1) + " with a bad commit certificate: " +
                                      why.value_or("refused by the engine"));
@@ -393,7 +412,7 @@ void ConsensusDriver::apply_fetched() {
 // take as timely leave the mempool; get_record says why.
 void ConsensusDriver::expire_pending(std::uint64_t now) {
     last_expiry_ms_ = now;
-    const chain::ChainParams& p = ctx_.genesis.params;
+    const chain::ChainParams& p = state_->params;
     const std::size_t gone = ctx_.mempool.expire(
         [&](const chain::Record& r) { return r.client_time_ms + p.client_time_window_ms + p.block_time_drift_ms >= now; },
         "expired before a block took it: its client_time_ms is more than params.client_time_window_ms (" +
@@ -417,24 +436,43 @@ void ConsensusDriver::gossip(const std::vector<chain::Hash>& ids) {
 // (node.toml) and the chain's limits allow, skipping records whose client time is out
 // of the window of the block's time (they expire from the mempool soon after).
 consensus::Value ConsensusDriver::build_value() {
-    const chain::ChainParams& params = ctx_.genesis.params;
+    const chain::ChainParams& params = state_->params;
     const std::size_t cap = std::min<std::size_t>(ctx_.config.block.block_records_max, params.block_records_max);
     const std::uint64_t time = consensus::block_time_ms(now_ms(), tip_time_ms_);
     auto pending = ctx_.mempool.peek(cap);
     consensus::Value v;
     std::vector<chain::Hash> ids;
     std::uint64_t bytes = 0;
+    const std::uint64_t height = tip_height_ + 1;
+    std::optional<chain::GovernanceBlock> governance;
+    std::map<chain::Hash, crypto::PublicKey> in_block;
+    auto submitter_of = [&](const chain::Hash& id) -> std::optional<crypto::PublicKey> {
+        if (auto it = in_block.find(id); it != in_block.end()) return it->second;
+        if (auto r = ctx_.store.record(id)) return r->record.submitter;
+        return std::nullopt;
+    };
     for (auto& p : pending) {  // never committed: commits leave the mempool on this thread
         if (!chain::within_client_window(params, p.record.client_time_ms, time)) continue;
+        // Admitted under an earlier state: a member suspended or a proposal approved since
+        // would make the block invalid. Such records wait in the mempool until they expire.
+        if (chain::check_permission(*state_, height, p.record, submitter_of)) continue;
+        if (p.record.kind == chain::Kind::governance) {
+            if (!governance) governance.emplace(*state_, height);
+            if (governance->check(p.record, p.id)) continue;
+        }
         const std::uint64_t wire = chain::limits::length_prefix_bytes + chain::record_signed_bytes(p.record).size() +
                                    chain::limits::signature_bytes;
         if (bytes + wire > params.block_bytes_max) break;
         bytes += wire;
+        if (p.record.kind == chain::Kind::governance) governance->apply(p.record, p.id);
+        in_block.emplace(p.id, p.record.submitter);
         ids.push_back(p.id);
         v.records.push_back(std::move(p.record));
     }
-    auto built = chain::build_block(ctx_.genesis.chain_id, tip_height_, tip_hash_, time, frontier_, ids,
-                                    chain::validator_set_hash(ctx_.genesis.validators), ctx_.key.public_key);
+    std::optional<chain::ChainState> next;
+    if (governance) next = std::move(*governance).finish();
+    auto built = chain::build_block(chain::header_basis(*state_, height, next ? &*next : nullptr), tip_height_,
+                                    tip_hash_, time, frontier_, ids, ctx_.key.public_key);
     v.block = std::move(built.block);
     return v;
 }
@@ -442,7 +480,7 @@ consensus::Value ConsensusDriver::build_value() {
 chain::BlockCheck ConsensusDriver::check_block(const consensus::Value& v, chain::RecordVerifier& verifier) {
     const chain::ChainTip parent{tip_height_, tip_hash_, tip_time_ms_, frontier_};
     const storage::StoreHistory history(ctx_.store);
-    return chain::check_block(ctx_.genesis, parent, history, v.block, v.records, verifier);
+    return chain::check_block(*state_, parent, history, v.block, v.records, verifier);
 }
 
 // A proposal: the block-validity rule (records already verified at admission are not
@@ -461,7 +499,7 @@ consensus::Validity ConsensusDriver::check_value(const consensus::Value& v, bool
     out.valid = true;
     const std::uint64_t now = now_ms();
     if (need_timely) note_clock_offset(v.block.header, now);
-    out.timely = !need_timely || chain::is_timely(ctx_.genesis.params, v.block.header.time_ms, now);
+    out.timely = !need_timely || chain::is_timely(state_->params, v.block.header.time_ms, now);
     return out;
 }
 
@@ -485,14 +523,14 @@ void ConsensusDriver::note_clock_offset(const chain::BlockHeader& proposal, std:
         static_cast<std::int64_t>(proposal.time_ms) - static_cast<std::int64_t>(now);
     std::vector<std::int64_t> latest;
     for (const auto& [key, offset] : offset_by_proposer_) latest.push_back(offset);
-    const auto said = clock_offset(latest, ctx_.genesis.validators.validators.size());
+    const auto said = clock_offset(latest, state_->validators.validators.size());
     if (!said) return;
     const std::int64_t offset = *said;
     {
         std::lock_guard lock(mutex_);
         status_.clock_offset_ms = offset;
     }
-    const auto bound = static_cast<std::int64_t>(ctx_.genesis.params.block_time_drift_ms);
+    const auto bound = static_cast<std::int64_t>(state_->params.block_time_drift_ms);
     if (std::abs(offset) > bound && Clock::now() >= next_skew_warning_) {
         next_skew_warning_ = Clock::now() + std::chrono::minutes(1);
         spdlog::warn("clock skew: the other validators' block times are {} ms {} this node's clock (the chain "
@@ -504,14 +542,18 @@ void ConsensusDriver::note_clock_offset(const chain::BlockHeader& proposal, std:
 
 bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::CommitCertificate& cert) {
     const chain::Block& b = value->block;
-    auto built = chain::build_block(ctx_.genesis.chain_id, tip_height_, tip_hash_, b.header.time_ms, frontier_,
-                                    b.record_ids, b.header.validator_set_hash, b.header.proposer);
+    std::optional<chain::ChainState> next =
+        chain::state_after_block(*state_, b.header.height, value->records, b.record_ids);
+    auto built = chain::build_block(chain::header_basis(*state_, b.header.height, next ? &*next : nullptr),
+                                    tip_height_, tip_hash_, b.header.time_ms, frontier_, b.record_ids,
+                                    b.header.proposer);
     if (chain::block_hash(built.block.header) != value->hash()) {
         halt("certified block " + std::to_string(b.header.height) + " does not extend this node's ledger",
              Resume::never);
         return false;
     }
-    if (Status s = ctx_.store.commit_block(built.block, cert, value->records, built.nodes); !s) {
+    if (Status s = ctx_.store.commit_block(built.block, cert, value->records, built.nodes, next ? &*next : nullptr);
+        !s) {
         halt("cannot store block " + std::to_string(b.header.height) + ": " + s.message(), Resume::when_writable);
         return false;
     }
@@ -522,6 +564,16 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
     last_commit_ms_ = now_ms();
     records_signalled_ = false;
     ctx_.mempool.remove(b.record_ids);
+    if (next) {
+        validators_changed_ = chain::validator_set_hash(next->validators) != chain::validator_set_hash(state_->validators);
+        for (const auto& [id, p] : next->proposals)
+            if (p.effective_height == tip_height_ + 1)  // approved by this block
+                spdlog::info("governance: {} (proposal {}), in force from height {}", p.action.describe(),
+                             to_hex(id).substr(0, 16), p.effective_height);
+        state_ = std::make_shared<const chain::ChainState>(std::move(*next));
+        ctx_.state.set(state_);
+        allow_peers();
+    }
     sync_.committed(tip_height_);
     ctx_.on_commit(TipInfo{tip_height_, tip_hash_, tip_time_ms_, frontier_.size(), frontier_.root()});
     spdlog::debug("committed block {} round {} with {} records", tip_height_, cert.round, value->records.size());
@@ -578,6 +630,18 @@ void ConsensusDriver::run(consensus::Actions first) {
                 more(engine_->on_value_verified(vv->value->hash(), check_value(*vv->value, true)));
         } else if (auto* c = std::get_if<consensus::Commit>(&a)) {
             if (!commit(c->value, c->certificate)) return;
+            if (validators_changed_) {
+                // The old engine's next height counts the old set: start the new height
+                // afresh under the new one (nothing has been signed at it yet).
+                validators_changed_ = false;
+                todo.clear();
+                timers_.clear();
+                make_engine();
+                spdlog::info("validator set changed at height {}: {} validators, this node {}", tip_height_ + 1,
+                             state_->validators.validators.size(),
+                             state_->validators.find(ctx_.key.public_key) ? "votes" : "does not vote");
+                more(engine_->start(tip_height_ + 1, {}));
+            }
         }
     }
 }

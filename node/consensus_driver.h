@@ -68,6 +68,7 @@ public:
         storage::BlockStore& store;
         Mempool& mempool;
         Admission& admission;
+        CurrentState& state;  // published here when a block changes it
         VerifyPool& pool;
         NodeMetrics& metrics;
         std::function<void(const TipInfo&)> on_commit;  // called on the driver thread
@@ -112,6 +113,10 @@ private:
     Result<std::vector<consensus::WalEntry>> open_wal();
     void load_tip();
     void note_clock_offset(const chain::BlockHeader& proposal, std::uint64_t now);
+    // The engine for the validator set in force at the next height; it signs only when
+    // this node is a validator of that set.
+    void make_engine();
+    void allow_peers();
 
     Context ctx_;
     consensus::EngineConfig engine_config_;
@@ -129,6 +134,8 @@ private:
 
     // Driver-thread state.
     chain::MerkleFrontier frontier_;
+    std::shared_ptr<const chain::ChainState> state_;  // in force at tip_height_ + 1
+    bool validators_changed_ = false;                 // by the last commit: a new engine is due
     std::uint64_t tip_height_ = 0, tip_time_ms_ = 0;
     chain::Hash tip_hash_{};
     std::uint64_t last_commit_ms_ = 0;

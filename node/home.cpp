@@ -64,8 +64,12 @@ Status init_home(const InitOptions& o) {
     g.chain_id = o.chain_id;
     g.genesis_time_ms = now_ms();
     g.params = o.params;
+    // The node key votes; records are signed by a member key of their own, so a stolen
+    // node key cannot sign court records (and a member key never sits in consensus).
+    const crypto::KeyPair member_key = crypto::generate_key();
+    if (auto s = crypto::write_key_file(paths.member_key_file(), member_key); !s) return s;
     g.validators.validators.push_back({o.moniker, node_key.public_key, 1});
-    g.members.push_back({o.member_name, node_key.public_key, o.member_role, 0});
+    g.members.push_back({o.member_name, member_key.public_key, o.member_role, 0});
     if (o.demo_member) {
         const crypto::KeyPair demo = crypto::generate_key();
         if (auto s = crypto::write_key_file(paths.demo_member_key_file(), demo); !s) return s;
@@ -91,7 +95,7 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
     const int n = o.validators + o.observers;
     if (o.base_port == 0 || o.base_port + 2 * n > 65535) return Status::error("--base-port leaves no room for the nodes");
     std::vector<TestnetNode> nodes;
-    std::vector<crypto::KeyPair> keys;
+    std::vector<crypto::KeyPair> keys, member_keys;
     if (auto problem = chain::check_params(o.params)) return Status::error(*problem);
     chain::Genesis g;
     g.chain_id = o.chain_id;
@@ -105,9 +109,18 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
                          "http://127.0.0.1:" + std::to_string(o.base_port + 2 * i + 1) + "/rpc",
                          "127.0.0.1:" + std::to_string(o.base_port + 2 * i)});
         keys.push_back(crypto::generate_key());
-        const std::string name = (validator ? "Validator Court " : "Observer Court ") + std::to_string(i);
-        if (validator) g.validators.validators.push_back({name, keys.back().public_key, 1});
-        g.members.push_back({name, keys.back().public_key, "court", 0});
+        if (validator) {
+            // A validator node votes with its node key; its court signs with a member key.
+            const std::string name = "Validator Court " + std::to_string(i);
+            member_keys.push_back(crypto::generate_key());
+            g.validators.validators.push_back({name, keys.back().public_key, 1});
+            g.members.push_back({name, member_keys.back().public_key, "court", 0});
+        } else {
+            // An observer's node key is a member so peers accept it; as an auditor it may
+            // write no record kind under the default policy.
+            member_keys.push_back({});
+            g.members.push_back({"Observer " + std::to_string(i), keys.back().public_key, "auditor", 0});
+        }
     }
     const crypto::KeyPair demo = crypto::generate_key();
     g.members.push_back({"Demo People's Court", demo.public_key, "court", 0});
@@ -127,6 +140,8 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
             if (ec) return Status::error("cannot create " + dir + ": " + ec.message());
         }
         if (auto s = crypto::write_key_file(paths.node_key_file(), keys[i]); !s) return s;
+        if (i < o.validators)
+            if (auto s = crypto::write_key_file(paths.member_key_file(), member_keys[i]); !s) return s;
         if (auto s = write_text(paths.genesis_file(), genesis_text); !s) return s;
         NodeConfig config;
         config.moniker = "node" + std::to_string(i);

@@ -26,19 +26,24 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
     if (!genesis) return genesis.status();
     auto key = crypto::read_key_file(paths.node_key_file());
     if (!key) return key.status();
-    if (config->role == "validator") {
-        if (!genesis->validators.find(key->public_key))
-            return Status::error("role is validator but the node key " + to_hex(key->public_key.bytes) +
-                                 " is not a validator in genesis (set role = \"observer\" or fix genesis)");
-    } else if (config->role == "observer") {
-        if (!genesis->find_member(key->public_key) && !genesis->validators.find(key->public_key))
-            return Status::error("role is observer but the node key " + to_hex(key->public_key.bytes) +
-                                 " is not a member in genesis: peers would refuse it");
-    } else {
+    if (config->role != "validator" && config->role != "observer")
         return Status::error("role must be \"validator\" or \"observer\", not \"" + config->role + "\"");
-    }
     auto store = storage::BlockStore::open(paths.data_dir(), *genesis);
     if (!store) return store.status();
+    // Peers accept keys the chain has had as validators or members (genesis, or added by
+    // governance: a node synced from genesis learns of its own addition as it catches up).
+    const chain::ChainState state = (*store)->state_after((*store)->height());
+    bool known = false;
+    for (const auto& change : state.validator_changes) known = known || change.next.find(key->public_key);
+    for (const auto& m : state.members) known = known || m.key == key->public_key;
+    if (!known)
+        spdlog::warn("the node key {} is neither a validator nor a member at height {}: peers refuse it until a "
+                     "governance proposal adds it (or fix genesis, or use the key genesis names)",
+                     to_hex(key->public_key.bytes), (*store)->height());
+    else if (config->role == "validator" && !state.validators.find(key->public_key))
+        spdlog::warn("role is validator but the node key {} is not a validator at height {}: the node follows the "
+                     "chain and votes from the height a governance proposal adds it",
+                     to_hex(key->public_key.bytes), (*store)->height() + 1);
     std::uint64_t ledger_size = 0;
     if (auto b = (*store)->block((*store)->height())) ledger_size = b->header.ledger_size;
     auto frontier = chain::MerkleFrontier::load(**store, ledger_size);
@@ -54,12 +59,12 @@ Node::Node(NodeConfig config, chain::Genesis genesis, crypto::KeyPair key, std::
     : config_(std::move(config)),
       genesis_(std::move(genesis)),
       key_(key),
-      validator_set_hash_(chain::validator_set_hash(genesis_.validators)),
       store_(std::move(store)),
+      state_(store_->state_after(store_->height())),
       mempool_(config_.mempool_records_max),
       verify_pool_(config_.verify_threads),
       frontier_(frontier) {
-    admission_ = std::make_unique<Admission>(genesis_, *store_, mempool_, verify_pool_);
+    admission_ = std::make_unique<Admission>(state_, *store_, mempool_, verify_pool_);
     tip_.ledger_size = frontier_.size();
     tip_.ledger_root = frontier_.root();
     if (auto b = store_->block(store_->height())) {
@@ -81,7 +86,7 @@ Status Node::start() {
     if (!listen) return listen.status();
     driver_ = std::make_unique<ConsensusDriver>(
         ConsensusDriver::Context{config_, genesis_, key_, config_.role == "validator", *store_, mempool_, *admission_,
-                                 verify_pool_, metrics_,
+                                 state_, verify_pool_, metrics_,
                                  [this](const TipInfo& t) {
                                      std::lock_guard lock(tip_mutex_);
                                      metrics_.blocks_committed++;

@@ -55,6 +55,8 @@ public:
     const chain::Genesis& genesis() const { return genesis_; }
     const NodeConfig& config() const { return config_; }
     const storage::BlockStore& store() const { return *store_; }
+    // The chain state in force at the next height (validators, members, policy, params).
+    std::shared_ptr<const chain::ChainState> state() const { return state_.get(); }
     const Mempool& mempool() const { return mempool_; }
     // For bench/bench_ordering only: insert payloads that skip admission, to measure
     // ordering without record signatures. Never used by the node itself.
@@ -77,8 +79,8 @@ private:
     std::string home_;
     const chain::Genesis genesis_;
     const crypto::KeyPair key_;
-    const chain::Hash validator_set_hash_;
     std::unique_ptr<storage::BlockStore> store_;
+    CurrentState state_;  // in force at the tip's next height
     Mempool mempool_;
     VerifyPool verify_pool_;
     std::unique_ptr<Admission> admission_;

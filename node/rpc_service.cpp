@@ -23,7 +23,7 @@ constexpr std::size_t query_results_max = 1000;
 constexpr std::size_t case_history_max = 10'000;
 
 RpcError reject_error(const chain::Reject& r) {
-    return {chain::reason_code(r.reason), r.message, std::string(chain::reason_word(r.reason))};
+    return {chain::reason_code(r.reason), r.message, r.word.empty() ? std::string(chain::reason_word(r.reason)) : r.word};
 }
 RpcError not_found(std::string what) { return reject_error({chain::RejectReason::not_found, std::move(what)}); }
 
@@ -65,13 +65,13 @@ struct Service {
     MethodResult status() const {
         const TipInfo tip = node.tip();
         json::array validators;
-        for (const auto& v : node.genesis().validators.validators)
+        const auto state = node.state();
+        for (const auto& v : state->validators.validators)
             validators.push_back({{"name", v.name}, {"public_key", to_hex(v.key.bytes)}, {"power", v.power}});
         json::array peers;
         for (const auto& p : node.peers()) {
-            const chain::Member* m = node.genesis().find_member(p.key);
             peers.push_back({{"public_key", to_hex(p.key.bytes)},
-                             {"name", m ? m->name : std::string()},
+                             {"name", key_name(*state, p.key)},
                              {"address", p.address},
                              {"outbound", p.outbound}});
         }
@@ -92,7 +92,10 @@ struct Service {
                            {"syncing", sync.catching_up},
                            {"halted", sync.halted.empty() ? json::value(nullptr) : json::value(sync.halted)},
                            {"clock_offset_ms", sync.clock_offset_ms ? json::value(*sync.clock_offset_ms) : json::value(nullptr)},
-                           {"genesis_hash", hex(chain::genesis_hash(node.genesis()))}};
+                           {"genesis_hash", hex(chain::genesis_hash(node.genesis()))},
+                           {"validator_set_hash", hex(chain::validator_set_hash(state->validators))},
+                           {"state_hash", hex(chain::state_hash(*state, tip.height + 1))},
+                           {"proposals_pending", pending_proposals(*state, tip.height + 1)}};
     }
 
     // All submit_record calls of one request body: decoded one by one, admitted together
@@ -177,8 +180,19 @@ struct Service {
         if (!block || !cert) return RpcError{-32603, "block " + std::to_string(stored->height) + " missing", "internal"};
         auto path = chain::inclusion_proof(node.store(), stored->leaf_index, block->header.ledger_size);
         if (!path) return RpcError{-32603, path.message(), "internal"};
+        // The state the block's records obeyed, and the validator-set changes before it.
+        const chain::ChainState in_force = node.store().state_after(stored->height - 1);
+        std::vector<chain::ValidatorStep> steps;
+        for (const auto& c : node.state()->validator_changes) {
+            if (c.height == 0 || c.height >= stored->height) continue;  // 0: the genesis set
+            auto b = node.store().block(c.height);
+            auto q = node.store().certificate(c.height);
+            if (!b || !q) return RpcError{-32603, "block " + std::to_string(c.height) + " missing", "internal"};
+            steps.push_back({b->header, *q, c.next});
+        }
+        chain::StateView view{in_force.members_at(stored->height), in_force.policy, in_force.params};
         return chain::make_receipt({stored->record, stored->leaf_index, *path, block->header, *cert,
-                                    node.genesis().validators});
+                                    in_force.validators, std::move(view), std::move(steps)});
     }
 
     MethodResult verify_hash(const json::value& params) const {
@@ -202,9 +216,21 @@ struct Service {
         return json::value{{"content_hash", hex(*content)}, {"found", found}, {"records", std::move(records)}};
     }
 
-    std::string member_name(const chain::PublicKey& key) const {
-        const chain::Member* m = node.genesis().find_member(key);
-        return m ? m->name : std::string();
+    std::string member_name(const chain::PublicKey& key) const { return key_name(*node.state(), key); }
+
+    // The name a key has or had on the chain: a member term's, else a validator's.
+    static std::string key_name(const chain::ChainState& s, const chain::PublicKey& key) {
+        for (auto it = s.members.rbegin(); it != s.members.rend(); ++it)
+            if (it->key == key) return it->name;
+        for (auto it = s.validator_changes.rbegin(); it != s.validator_changes.rend(); ++it)
+            if (const chain::Validator* v = it->next.find(key)) return v->name;
+        return std::string();
+    }
+
+    static std::size_t pending_proposals(const chain::ChainState& s, std::uint64_t height) {
+        std::size_t n = 0;
+        for (const auto& [id, p] : s.proposals) n += p.effective_height == 0 && height <= p.expires_height;
+        return n;
     }
 
     MethodResult case_history(const json::value& params) const {
@@ -277,16 +303,121 @@ struct Service {
                            {"path", std::move(p)}};
     }
 
+    // The set in force at the next height, each validator with the height it (at its
+    // present power) has been in force since and its announced P2P address.
     MethodResult list_validators() const {
-        return chain::validator_set_to_json(node.genesis().validators);
+        const auto state = node.state();
+        json::value out = chain::validator_set_to_json(state->validators);
+        auto& list = out.as_object()["validators"].as_array();
+        for (auto& v : list) {
+            auto key = chain::public_key_from_json(v.as_object().if_contains("public_key"), "public_key");
+            const std::uint64_t power = state->validators.find(*key)->power;
+            std::uint64_t since = 1;
+            bool was = false;
+            for (const auto& change : state->validator_changes) {
+                const chain::Validator* then = change.next.find(*key);
+                const bool is = then && then->power == power;
+                if (is && !was) since = change.height + 1;
+                was = is;
+            }
+            v.as_object()["since_height"] = since;
+            auto addr = state->validator_p2p.find(*key);
+            v.as_object()["p2p"] = addr == state->validator_p2p.end() ? json::value(nullptr) : json::value(addr->second);
+        }
+        out.as_object()["height"] = node.tip().height + 1;
+        return out;
     }
 
-    MethodResult list_members() const {
+    // Every member term: in force when until_height is null (or above the next height).
+    MethodResult list_members(const json::value& params) const {
+        const auto state = node.state();
+        const json::value* all = param(params, "all");
+        const bool include_past = all && all->is_bool() && all->as_bool();
+        const std::uint64_t next = node.tip().height + 1;
         json::array members;
-        for (const auto& m : node.genesis().members)
-            members.push_back({{"name", m.name}, {"public_key", to_hex(m.key.bytes)}, {"role", m.role},
-                               {"since_height", m.since_height}});
-        return json::value{{"members", std::move(members)}};
+        for (const auto& m : state->members) {
+            const bool in_force = m.in_force_at(next) || m.since_height > next;
+            if (!in_force && !include_past) continue;
+            members.push_back({{"name", m.name},
+                               {"public_key", to_hex(m.key.bytes)},
+                               {"role", m.role},
+                               {"since_height", m.since_height},
+                               {"until_height", m.until_height ? json::value(m.until_height) : json::value(nullptr)},
+                               {"in_force", m.in_force_at(next)}});
+        }
+        return json::value{{"members", std::move(members)}, {"height", next}};
+    }
+
+    MethodResult list_proposals(const json::value& params) const {
+        const auto state = node.state();
+        const std::uint64_t next = node.tip().height + 1;
+        std::string want;
+        if (const json::value* s = param(params, "state")) {
+            if (!s->is_string() || (s->as_string() != "pending" && s->as_string() != "approved" &&
+                                    s->as_string() != "expired" && s->as_string() != "in_force"))
+                return rpc::invalid_params("state must be pending, approved, expired or in_force");
+            want = std::string(s->as_string());
+        }
+        json::array out;
+        for (const auto& [id, p] : state->proposals) {
+            const std::string st = p.effective_height != 0 ? (p.effective_height > next ? "approved" : "in_force")
+                                   : next > p.expires_height ? "expired" : "pending";
+            if (!want.empty() && st != want) continue;
+            std::uint64_t power = 0;
+            json::array approvals;
+            for (const auto& k : p.approvals) {
+                approvals.push_back(json::string(to_hex(k.bytes)));
+                if (const chain::Validator* v = state->validators_at(p.effective_height ? p.effective_height - 1 : next).find(k))
+                    power += v->power;
+            }
+            json::object md;
+            for (const auto& [k, v] : chain::governance_metadata(p.action, 0)) md[k] = v;
+            out.push_back({{"id", hex(id)},
+                           {"op", chain::op_name(p.action.op)},
+                           {"summary", p.action.describe()},
+                           {"metadata", std::move(md)},
+                           {"proposer", to_hex(p.proposer.bytes)},
+                           {"height", p.height},
+                           {"expires_height", p.expires_height},
+                           {"approvals", std::move(approvals)},
+                           {"approved_power", power},
+                           {"total_power", state->validators.total_power()},
+                           {"state", st},
+                           {"effective_height", p.effective_height ? json::value(p.effective_height) : json::value(nullptr)}});
+        }
+        return json::value{{"proposals", std::move(out)}, {"height", next}};
+    }
+
+    // The certified validator-set changes a light client follows from genesis: for each,
+    // the block whose header names the next set, its commit certificate and the set.
+    MethodResult get_validator_changes(const json::value& params) const {
+        const std::uint64_t tip = node.tip().height;
+        std::uint64_t from = 1, to = tip;
+        if (param(params, "from_height")) {
+            auto f = chain::uint_from_json(param(params, "from_height"), "from_height");
+            if (!f) return rpc::invalid_params(f.message());
+            from = *f;
+        }
+        if (param(params, "to_height")) {
+            auto t = chain::uint_from_json(param(params, "to_height"), "to_height");
+            if (!t) return rpc::invalid_params(t.message());
+            to = std::min(*t, tip);
+        }
+        const auto state = node.state();
+        json::array changes;
+        for (const auto& c : state->validator_changes) {
+            if (c.height == 0 || c.height < from || c.height > to) continue;  // 0: the genesis set
+            auto block = node.store().block(c.height);
+            auto cert = node.store().certificate(c.height);
+            if (!block || !cert) return RpcError{-32603, "block " + std::to_string(c.height) + " missing", "internal"};
+            changes.push_back({{"height", c.height},
+                               {"header", chain::header_to_json(block->header)},
+                               {"commit", chain::certificate_to_json(state->chain_id, *cert)},
+                               {"next_validator_set", chain::validator_set_to_json(c.next)}});
+        }
+        return json::value{{"genesis_validator_set", chain::validator_set_to_json(state->validator_changes.front().next)},
+                           {"changes", std::move(changes)},
+                           {"height", tip}};
     }
 
     std::string metrics() const {
@@ -331,7 +462,9 @@ rpc::HttpHandler make_http_handler(Node& node) {
     d.add("get_block", [service](const json::value& p) { return service->get_block(p); });
     d.add("get_consistency_proof", [service](const json::value& p) { return service->get_consistency_proof(p); });
     d.add("list_validators", [service](const json::value&) { return service->list_validators(); });
-    d.add("list_members", [service](const json::value&) { return service->list_members(); });
+    d.add("list_members", [service](const json::value& p) { return service->list_members(p); });
+    d.add("list_proposals", [service](const json::value& p) { return service->list_proposals(p); });
+    d.add("get_validator_changes", [service](const json::value& p) { return service->get_validator_changes(p); });
     d.add("get_genesis", [service](const json::value&) -> MethodResult {
         return chain::genesis_to_json(service->node.genesis());
     });

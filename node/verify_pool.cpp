@@ -65,11 +65,6 @@ std::vector<bool> VerifyPool::verify(const std::vector<Job>& jobs) {
     return std::vector<bool>(ok.begin(), ok.end());
 }
 
-PoolVerifier::PoolVerifier(const chain::Genesis& genesis, VerifyPool& pool) : pool_(pool) {
-    for (const auto& m : genesis.members)
-        if (auto k = crypto::PreparedKey::from(m.key)) keys_.emplace(m.key, *k);
-}
-
 std::vector<bool> PoolVerifier::verify(std::span<const chain::Record> records, std::span<const chain::Hash> ids) {
     std::vector<bool> ok(records.size(), false);
     std::vector<VerifyPool::Job> jobs;
@@ -80,7 +75,11 @@ std::vector<bool> PoolVerifier::verify(std::span<const chain::Record> records, s
             continue;
         }
         auto key = keys_.find(records[i].submitter);
-        if (key == keys_.end()) continue;  // not a member: the rule refuses it anyway
+        if (key == keys_.end()) {
+            auto prepared = crypto::PreparedKey::from(records[i].submitter);
+            if (!prepared) continue;  // not a curve point: the signature cannot verify
+            key = keys_.emplace(records[i].submitter, *prepared).first;
+        }
         jobs.push_back({&key->second, &ids[i], &records[i].signature});
         positions.push_back(i);
     }

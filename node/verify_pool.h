@@ -50,13 +50,13 @@ private:
 // verified, e.g. at admission; they count as valid without a second check.
 class PoolVerifier final : public chain::RecordVerifier {
 public:
-    PoolVerifier(const chain::Genesis& genesis, VerifyPool& pool);
+    explicit PoolVerifier(VerifyPool& pool) : pool_(pool) {}
     void set_skip(std::function<bool(const chain::Record&, const chain::Hash&)> skip) { skip_ = std::move(skip); }
     std::vector<bool> verify(std::span<const chain::Record> records, std::span<const chain::Hash> ids) override;
 
 private:
     VerifyPool& pool_;
-    std::map<crypto::PublicKey, crypto::PreparedKey> keys_;
+    std::map<crypto::PublicKey, crypto::PreparedKey> keys_;  // parsed once per submitter
     std::function<bool(const chain::Record&, const chain::Hash&)> skip_;
 };
 

@@ -166,6 +166,20 @@ public:
     bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
     std::vector<PeerInfo> peers() const;
     void disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why);
+    void allow(const std::set<crypto::PublicKey>& keys) {
+        asio::post(io_, [this, keys] { allowed_.insert(keys.begin(), keys.end()); });
+    }
+    void add_peer(const std::string& address) {
+        asio::post(io_, [this, address] {
+            for (const auto& d : dialers_)
+                if (d->address == address) return;
+            auto hp = parse_host_port(address);
+            if (!hp || hp->port == 0) return spdlog::warn("p2p: not dialling '{}': not host:port", address);
+            dialers_.push_back(std::make_unique<Dialer>(io_, address, *hp));
+            dialers_.back()->backoff_ms = config_.redial_ms_min;
+            dial(*dialers_.back());
+        });
+    }
 
 private:
     using LinkPtr = std::shared_ptr<Link>;
@@ -197,7 +211,7 @@ private:
 
     const P2pConfig config_;
     const crypto::KeyPair key_;
-    const std::set<crypto::PublicKey> allowed_;
+    std::set<crypto::PublicKey> allowed_;  // I/O thread after start()
     const FrameHandler on_frame_;
     const PeerHandler on_peer_;
 
@@ -834,5 +848,7 @@ std::uint64_t PeerNetwork::unfinished_handshakes() const { return impl_->unfinis
 void PeerNetwork::disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why) {
     impl_->disconnect(peer, duration, why);
 }
+void PeerNetwork::allow(const std::set<crypto::PublicKey>& keys) { impl_->allow(keys); }
+void PeerNetwork::add_peer(const std::string& address) { impl_->add_peer(address); }
 
 }  // namespace jchain::p2p

@@ -86,6 +86,10 @@ public:
     // Closes the link to `peer` (if any) and refuses its handshakes for `duration`: a
     // peer that broke the rules (e.g. kept sending invalid blocks). `why` is logged.
     void disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why);
+    // Adds keys that may connect (governance added a validator or member). Never removes.
+    void allow(const std::set<crypto::PublicKey>& keys);
+    // Dials `address` ("host:port") from now on, like a configured peer; once per address.
+    void add_peer(const std::string& address);
 
 private:
     class Impl;

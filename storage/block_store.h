@@ -18,6 +18,7 @@
 #include "base/result.h"
 #include "chain/genesis.h"
 #include "chain/merkle.h"
+#include "chain/state.h"
 #include "chain/validity.h"
 
 namespace jchain::storage {
@@ -52,11 +53,17 @@ public:
     virtual std::vector<Hash> records_of_case(const std::string& case_id, std::size_t limit) const = 0;
     virtual std::vector<Hash> corrections_of(const Hash& id) const = 0;
 
+    // The chain state after block `height` (in force at height + 1): the genesis state
+    // until a block's governance records change it (chain/state.h).
+    virtual chain::ChainState state_after(std::uint64_t height) const = 0;
+
     // Commits `block` (height() + 1) with its certificate, its records in ledger
-    // order and the ledger tree nodes the block completed; synced before returning.
+    // order, the ledger tree nodes the block completed and, when its governance records
+    // changed it, the state after it; synced before returning.
     virtual Status commit_block(const chain::Block& block, const chain::CommitCertificate& certificate,
                                 const std::vector<chain::Record>& records,
-                                const std::vector<chain::MerkleNode>& nodes) = 0;
+                                const std::vector<chain::MerkleNode>& nodes,
+                                const chain::ChainState* next_state = nullptr) = 0;
 
     // After a failed write (disk full, I/O error): closes and reopens the underlying
     // files, so a store whose writes failed can take writes again once the cause is

@@ -4,6 +4,7 @@
 //   h<hash>    -> height                  r<id>     -> StoredRecord
 //   c<content hash><leaf> -> id           k<case id>\0<leaf> -> id
 //   x<target id><leaf> -> correction id   t<level><index> -> ledger tree node
+//   s<height>  -> the chain state after that block, JSON (only blocks that changed it)
 // Integers are big-endian so that keys sort in numeric order.
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
@@ -18,14 +19,16 @@
 #include <shared_mutex>
 
 #include "base/bytes.h"
+#include "base/json.h"
 #include "chain/cereal_codec.h"
+#include <boost/json.hpp>
 #include "storage/block_store.h"
 
 namespace jchain::storage {
 
 namespace {
 
-constexpr std::string_view format_version = "jchain-store/1";
+constexpr std::string_view format_version = "jchain-store/2";
 constexpr int damaged_store_exit_status = 74;  // EX_IOERR
 
 std::string key(char prefix, ByteSpan a = {}, ByteSpan b = {}) {
@@ -171,7 +174,7 @@ public:
         auto cert = certificate(h);
         if (!cert) return Status::error("the commit certificate of " + at + " is missing or unreadable");
         const Hash hash = chain::block_hash(b->header);
-        if (auto problem = chain::check_certificate(genesis_.chain_id, h, hash, *cert, genesis_.validators))
+        if (auto problem = chain::check_certificate(genesis_.chain_id, h, hash, *cert, state_after(h - 1).validators))
             return Status::error("the commit certificate of " + at + " is invalid: " + *problem);
         if (height_of(hash) != h) return Status::error("the hash index does not point at " + at);
         auto frontier = chain::MerkleFrontier::load(*this, b->header.ledger_size);
@@ -248,9 +251,30 @@ public:
         return h;
     }
 
+    chain::ChainState state_after(std::uint64_t height) const override {
+        std::shared_lock lock(db_mutex_);
+        if (!db_) fatal_damage("the chain state", "the store could not be reopened after a failed write");
+        std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
+        it->Seek(key('s', be64(height + 1)));
+        // The last key below s<height + 1>: the latest state at or before `height`, if it is one.
+        if (it->Valid()) it->Prev();
+        else it->SeekToLast();
+        if (!it->status().ok()) fatal_read("the chain state", it->status());
+        if (!it->Valid() || !it->key().starts_with("s")) return chain::ChainState::from_genesis(genesis_);
+        const std::string what = "the chain state after block " + std::to_string(read_be64(it->key().ToString().substr(1)));
+        auto json = parse_json(it->value().ToString());
+        if (!json) fatal_damage(what, "the stored value is not JSON");
+        auto state = chain::state_from_json(*json);
+        if (!state) fatal_damage(what, state.message());
+        if (it->key().size() != 9 || state->height != read_be64(it->key().ToString().substr(1)))
+            fatal_damage(what, "the stored state names height " + std::to_string(state->height));
+        return std::move(*state);
+    }
+
     Status commit_block(const chain::Block& block, const chain::CommitCertificate& certificate,
                         const std::vector<chain::Record>& records,
-                        const std::vector<chain::MerkleNode>& nodes) override {
+                        const std::vector<chain::MerkleNode>& nodes,
+                        const chain::ChainState* next_state) override {
         const std::uint64_t h = block.header.height;
         assert(h == height_.load() + 1);
         assert(records.size() == block.record_ids.size());
@@ -272,6 +296,7 @@ public:
                 batch.Put(key('x', r.refs[0], be64(leaf)), id_value);
         }
         for (const auto& n : nodes) batch.Put(node_key(n.level, n.index), std::string(n.hash.begin(), n.hash.end()));
+        if (next_state) batch.Put(key('s', be64(h)), boost::json::serialize(chain::state_to_json(*next_state)));
         batch.Put("m:tip", std::string(hb.begin(), hb.end()));
         if (auto s = write(batch); !s) return s;
         height_.store(h);

@@ -17,6 +17,7 @@
 #include "chain/merkle.h"
 #include "chain/params_table.h"
 #include "chain/record.h"
+#include "chain/state.h"
 
 using namespace jchain;
 namespace json = boost::json;
@@ -73,9 +74,13 @@ chain::BlockHeader header_from_inputs(const json::value& in) {
                               .height = number(in, "height"),
                               .time_ms = number(in, "time_ms"),
                               .prev_hash = hash(in, "prev_hash"),
+                              .genesis_hash = hash(in, "genesis_hash"),
+                              .record_count = number(in, "record_count"),
                               .ledger_size = number(in, "ledger_size"),
                               .ledger_root = hash(in, "ledger_root"),
                               .validator_set_hash = hash(in, "validator_set_hash"),
+                              .next_validator_set_hash = hash(in, "next_validator_set_hash"),
+                              .state_hash = hash(in, "state_hash"),
                               .proposer = public_key(text(in, "proposer"))};
 }
 
@@ -318,7 +323,16 @@ TEST_CASE("the header vector: header bytes and block hash are frozen") {
 
     // The header links the other vectors: genesis, validator set, ledger of the two records.
     CHECK(to_hex(h.prev_hash) == text(vector_file("genesis.json"), "genesis_hash"));
+    CHECK(to_hex(h.genesis_hash) == text(vector_file("genesis.json"), "genesis_hash"));
     CHECK(to_hex(h.validator_set_hash) == text(vector_file("validator_set.json"), "validator_set_hash"));
+    CHECK(h.next_validator_set_hash == h.validator_set_hash);  // block 1 changes no validator
+    // The state in force at block 1: the genesis members, policy and parameters.
+    auto genesis = chain::genesis_from_json(vector_file("genesis.json").at("genesis"));
+    REQUIRE(genesis);
+    const chain::ChainState state = chain::ChainState::from_genesis(*genesis);
+    CHECK(to_hex(chain::state_bytes(state, 1)) == text(vec, "state_bytes"));
+    CHECK(to_hex(h.state_hash) == to_hex(crypto::sha256(chain::state_bytes(state, 1))));
+    CHECK(h.record_count == 2);
     const auto& leaves = vec.at("ledger_leaves").as_array();
     REQUIRE(leaves.size() == 2);
     CHECK(leaves[0].as_string() == text(vector_file("record_evidence.json"), "record_id"));
@@ -346,6 +360,10 @@ TEST_CASE("the header vector: header bytes and block hash are frozen") {
     CHECK(changed([](chain::BlockHeader& x) { x.time_ms += 1; }));
     CHECK(changed([](chain::BlockHeader& x) { x.prev_hash[0] ^= 1; }));
     CHECK(changed([](chain::BlockHeader& x) { x.ledger_size += 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.genesis_hash[0] ^= 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.record_count += 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.next_validator_set_hash[0] ^= 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.state_hash[0] ^= 1; }));
     CHECK(changed([](chain::BlockHeader& x) { x.ledger_root[0] ^= 1; }));
     CHECK(changed([](chain::BlockHeader& x) { x.validator_set_hash[0] ^= 1; }));
     CHECK(changed([](chain::BlockHeader& x) { x.proposer = public_key("02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5"); }));

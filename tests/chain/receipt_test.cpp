@@ -88,9 +88,9 @@ struct Fixture {
             REQUIRE(loaded);
             frontier = *loaded;
         }
-        auto built = chain::build_block(tc.genesis.chain_id, prev_height, prev_hash,
-                                        tc.genesis.genesis_time_ms + 1000 * (prev_height + 1), frontier, ids,
-                                        chain::validator_set_hash(tc.genesis.validators), tc.validator.public_key);
+        auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(tc.genesis), prev_height + 1),
+                                        prev_height, prev_hash, tc.genesis.genesis_time_ms + 1000 * (prev_height + 1),
+                                        frontier, ids, tc.validator.public_key);
         nodes.store(built.nodes);
         const chain::Hash hash = chain::block_hash(built.block.header);
         chain::CommitCertificate cert{built.block.header.height, 0, hash, {}};
@@ -113,8 +113,11 @@ struct Fixture {
         const chain::Block& block = blocks.at(height - 1);
         auto path = chain::inclusion_proof(nodes, leaf_index, block.header.ledger_size);
         REQUIRE(path);
-        return chain::make_receipt(
-            {records[leaf_index], leaf_index, *path, block.header, certs.at(height - 1), tc.genesis.validators});
+        const chain::ChainState state = chain::ChainState::from_genesis(tc.genesis);
+        return chain::make_receipt({records[leaf_index], leaf_index, *path, block.header, certs.at(height - 1),
+                                    tc.genesis.validators,
+                                    chain::StateView{state.members_at(height), state.policy, state.params},
+                                    {}});
     }
 };
 
@@ -222,6 +225,10 @@ const std::map<std::string, std::set<std::string>> field_checks = {
     {"block.header.height", {"header bytes"}},
     {"block.header.time_ms", {"header bytes"}},
     {"block.header.prev_hash", {"header bytes"}},
+    {"block.header.genesis_hash", {"header bytes", "genesis binding"}},
+    {"block.header.record_count", {"header bytes"}},
+    {"block.header.next_validator_set_hash", {"header bytes"}},
+    {"block.header.state_hash", {"header bytes"}},
     {"block.header.ledger_size", {"header bytes"}},
     {"block.header.ledger_root", {"header bytes"}},
     {"block.header.validator_set_hash", {"header bytes"}},
@@ -291,7 +298,7 @@ std::vector<Alteration> alterations(const json::value& receipt, const Path& p) {
 TEST_CASE("a receipt built as the node builds it verifies against the genesis alone") {
     Fixture f;
     const json::value receipt = f.receipt(target_leaf);
-    CHECK(receipt.at("format").as_string() == "jchain-receipt/1");
+    CHECK(receipt.at("format").as_string() == "jchain-receipt/2");
     CHECK(receipt.at("leaf_index").to_number<std::uint64_t>() == target_leaf);
     CHECK(receipt.at("inclusion_proof").at("tree_size").to_number<std::uint64_t>() == 14);
     CHECK(receipt.at("inclusion_proof").at("path").as_array().size() == 4);
@@ -342,6 +349,10 @@ TEST_CASE("altering any field of a receipt, down to one hex digit, fails the che
         const std::string field = pattern(p);
         seen.insert(field);
         auto expected = field_checks.find(field);
+        // Every field of the state in force (members, policy, parameters) is hashed into
+        // the header's state_hash: altering one fails "state".
+        static const std::map<std::string, std::set<std::string>> state_checks = {{"state.*", {"state"}}};
+        if (expected == field_checks.end() && field.starts_with("state.")) expected = state_checks.find("state.*");
         if (expected == field_checks.end()) {
             FAIL_CHECK("the receipt has a field this test does not know: " << name(p));
             continue;
@@ -453,7 +464,8 @@ TEST_CASE("a receipt checked against the wrong genesis fails, naming why") {
     other.members.erase(std::remove_if(other.members.begin(), other.members.end(),
                                        [&](const chain::Member& m) { return m.key == f.tc.court.public_key; }),
                         other.members.end());
-    CHECK(fails_with(receipt, other, "submitter"));
+    // Membership is read from the state the header names; every header names its genesis.
+    CHECK(fails_with(receipt, other, "genesis binding"));
 
     // Block 1's prev_hash is the genesis hash: any change to the genesis breaks the link.
     other = f.tc.genesis;

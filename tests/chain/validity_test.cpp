@@ -40,15 +40,15 @@ struct Fixture {
     chain::Block block(const std::vector<chain::Record>& records, std::uint64_t time_ms = 0) const {
         std::vector<chain::Hash> ids;
         for (const auto& r : records) ids.push_back(chain::record_id(r));
-        return chain::build_block(tc.genesis.chain_id, tip.height, tip.hash, time_ms ? time_ms : tip.time_ms + 1,
-                                  tip.ledger, ids, chain::validator_set_hash(tc.genesis.validators),
-                                  tc.validator.public_key)
+        return chain::build_block(chain::header_basis(state(), tip.height + 1), tip.height, tip.hash,
+                                  time_ms ? time_ms : tip.time_ms + 1, tip.ledger, ids, tc.validator.public_key)
             .block;
     }
     chain::BlockCheck check(const chain::Block& b, const std::vector<chain::Record>& records) {
         chain::SerialVerifier v;
-        return chain::check_block(tc.genesis, tip, history, b, records, v);
+        return chain::check_block(state(), tip, history, b, records, v);
     }
+    chain::ChainState state() const { return chain::ChainState::from_genesis(tc.genesis); }
 };
 
 bool broke(const chain::BlockCheck& c, BlockRule rule) {
@@ -205,14 +205,14 @@ TEST_CASE("the caller's verifier decides which signatures are checked, never whi
     r.signature.bytes[7] ^= 1;
     auto b = f.block({r});
     CountingVerifier counting;
-    auto verified = chain::check_block(f.tc.genesis, f.tip, f.history, b, std::vector<chain::Record>{r}, counting);
+    auto verified = chain::check_block(f.state(), f.tip, f.history, b, std::vector<chain::Record>{r}, counting);
     CHECK(counting.asked == 1);
     CHECK(broke(verified, BlockRule::signature));
     // Trusting a certificate skips the signature, but a broken policy is still refused.
     chain::TrustingVerifier trusting;
-    CHECK(chain::check_block(f.tc.genesis, f.tip, f.history, b, std::vector<chain::Record>{r}, trusting).valid());
+    CHECK(chain::check_block(f.state(), f.tip, f.history, b, std::vector<chain::Record>{r}, trusting).valid());
     auto judgment = f.tc.record(2, f.tc.police, chain::Kind::judgment);
-    CHECK(broke(chain::check_block(f.tc.genesis, f.tip, f.history, f.block({judgment}),
+    CHECK(broke(chain::check_block(f.state(), f.tip, f.history, f.block({judgment}),
                                    std::vector<chain::Record>{judgment}, trusting),
                 BlockRule::permission));
 }

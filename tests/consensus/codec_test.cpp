@@ -23,9 +23,8 @@ struct Sample {
         chain::sign_record(records[1], chain.police);
         std::vector<chain::Hash> ids;
         for (const auto& r : records) ids.push_back(chain::record_id(r));
-        auto built = chain::build_block(chain.genesis.chain_id, 0, chain::Hash{}, 1234, {}, ids,
-                                        chain::validator_set_hash(chain.genesis.validators),
-                                        chain.validator.public_key);
+        auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(chain.genesis), 1), 0,
+                                        chain::Hash{}, 1234, {}, ids, chain.validator.public_key);
         auto value = std::make_shared<const Value>(Value{built.block, records});
         vote = {{chain::VoteType::prevote, chain.genesis.chain_id, 1, 0, value->hash()}, chain.validator.public_key, {}};
         vote.signature = crypto::sign(chain.validator.private_key, crypto::sha256(chain::vote_signed_bytes(vote.vote)));

@@ -37,8 +37,9 @@ struct Fixture {
     const crypto::KeyPair& other_than(const crypto::KeyPair& k) const { return keys[0].public_key == k.public_key ? keys[1] : keys[0]; }
 
     ValuePtr value(std::uint64_t time_ms) const {
-        auto built = chain::build_block(chain_id, 0, chain::Hash{}, time_ms, {}, {crypto::sha256(as_bytes("r"))},
-                                        chain::validator_set_hash(config.validators), keys[0].public_key);
+        const chain::Hash vset = chain::validator_set_hash(config.validators);
+        auto built = chain::build_block(chain::HeaderBasis{chain_id, {}, vset, vset, {}}, 0, chain::Hash{}, time_ms, {},
+                                        {crypto::sha256(as_bytes("r"))}, keys[0].public_key);
         return std::make_shared<const Value>(Value{built.block, {}});
     }
     Proposal proposal(std::uint32_t round, ValuePtr v, std::int64_t pol_round = no_round,

@@ -43,8 +43,8 @@ ValuePtr largest_value(const test::TestChain& tc) {
         ids.push_back(chain::record_id(r));
         records.push_back(std::move(r));
     }
-    auto built = chain::build_block(tc.genesis.chain_id, 0, chain::Hash{}, 1, {}, ids,
-                                    chain::validator_set_hash(tc.genesis.validators), tc.validator.public_key);
+    auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(tc.genesis), 1), 0,
+                                    chain::Hash{}, 1, {}, ids, tc.validator.public_key);
     return std::make_shared<const Value>(Value{built.block, std::move(records)});
 }
 
@@ -101,8 +101,8 @@ TEST_CASE("a block of the most records allowed decodes, and one more is refused"
     test::TestChain tc;
     std::vector<chain::Record> records(limits::block_records_ceiling, tc.record(1, tc.court));
     std::vector<chain::Hash> ids(records.size(), chain::record_id(records[0]));
-    auto built = chain::build_block(tc.genesis.chain_id, 0, chain::Hash{}, 1, {}, ids,
-                                    chain::validator_set_hash(tc.genesis.validators), tc.validator.public_key);
+    auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(tc.genesis), 1), 0,
+                                    chain::Hash{}, 1, {}, ids, tc.validator.public_key);
     Value v{built.block, records};
     chain::CommitCertificate cert{1, 0, v.hash(), {}};
     const Bytes bytes = encode_certified(v, cert);

@@ -27,6 +27,7 @@ const std::array<fuzz::MemoryStore, 3>& stores() {
     static const std::array<fuzz::MemoryStore, 3> made = [] {
         const auto& src = source();
         std::array<fuzz::MemoryStore, 3> out;
+        out[0].set_genesis(src.tc.genesis);
         for (std::uint64_t k = 1; k < out.size(); ++k) {
             out[k] = out[k - 1];
             const chain::Block b = *src.store.block(k);
@@ -34,8 +35,9 @@ const std::array<fuzz::MemoryStore, 3>& stores() {
             for (const auto& id : b.record_ids) records.push_back(src.store.record(id)->record);
             chain::MerkleFrontier before;
             if (k > 1) before = *chain::MerkleFrontier::load(src.store, src.store.block(k - 1)->header.ledger_size);
-            auto rebuilt = chain::build_block(src.tc.genesis.chain_id, k - 1, b.header.prev_hash, b.header.time_ms,
-                                              before, b.record_ids, b.header.validator_set_hash, b.header.proposer);
+            auto rebuilt = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(src.tc.genesis), k),
+                                              k - 1, b.header.prev_hash, b.header.time_ms, before, b.record_ids,
+                                              b.header.proposer);
             FUZZ_CHECK(chain::block_hash(rebuilt.block.header) == chain::block_hash(b.header));
             FUZZ_CHECK(out[k].commit_block(b, *src.store.certificate(k), records, rebuilt.nodes));
         }

@@ -68,8 +68,17 @@ public:
         auto it = nodes_.find({level, index});
         return it == nodes_.end() ? std::nullopt : std::optional<chain::Hash>(it->second);
     }
+    // The genesis state until a block's governance changed it (set_genesis first).
+    chain::ChainState state_after(std::uint64_t h) const override {
+        auto it = states_.upper_bound(h);
+        if (it == states_.begin()) return chain::ChainState::from_genesis(genesis_);
+        return std::prev(it)->second;
+    }
+    void set_genesis(const chain::Genesis& g) { genesis_ = g; }
     Status commit_block(const chain::Block& block, const chain::CommitCertificate& cert,
-                        const std::vector<chain::Record>& records, const std::vector<chain::MerkleNode>& nodes) override {
+                        const std::vector<chain::Record>& records, const std::vector<chain::MerkleNode>& nodes,
+                        const chain::ChainState* next_state) override {
+        if (next_state) states_[block.header.height] = *next_state;
         assert(block.header.height == height() + 1);
         assert(records.size() == block.record_ids.size());
         std::uint64_t leaf = block.header.ledger_size - records.size();
@@ -93,6 +102,8 @@ private:
         return out;
     }
 
+    chain::Genesis genesis_;
+    std::map<std::uint64_t, chain::ChainState> states_;
     std::vector<chain::Block> blocks_;
     std::vector<chain::CommitCertificate> certs_;
     std::map<chain::Hash, std::uint64_t> heights_;
@@ -109,6 +120,7 @@ struct FuzzChain {
     MemoryStore store;
 
     explicit FuzzChain(int blocks = 0) {
+        store.set_genesis(tc.genesis);
         std::uint64_t n = 0;
         for (int b = 0; b < blocks; ++b) {
             std::vector<chain::Record> records;

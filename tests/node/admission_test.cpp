@@ -17,7 +17,8 @@ struct Fixture {
     std::unique_ptr<storage::BlockStore> store = storage::BlockStore::open(dir.str(), tc.genesis).value();
     node::Mempool mempool{100};
     node::VerifyPool pool{2};
-    node::Admission admission{tc.genesis, *store, mempool, pool};
+    node::CurrentState state{chain::ChainState::from_genesis(tc.genesis)};
+    node::Admission admission{state, *store, mempool, pool};
 
     std::optional<RejectReason> admit_one(chain::Record r) {
         std::vector<chain::Record> batch{std::move(r)};
@@ -112,8 +113,8 @@ TEST_CASE("every refused record gets its reason and leaves the mempool unchanged
         chain::sign_record(r, f.tc.court);
         check(r, RejectReason::invalid_record);
     }
-    SUBCASE("governance is not supported yet") {
-        check(f.tc.record(1, f.tc.court, Kind::governance), RejectReason::not_supported);
+    SUBCASE("governance by a member that is not a validator") {
+        check(f.tc.record(1, f.tc.court, Kind::governance), RejectReason::not_permitted);
     }
 }
 
@@ -146,7 +147,7 @@ TEST_CASE("a correction may come from the original submitter or a court, not ano
 TEST_CASE("a full mempool refuses with mempool_full and keeps what it has") {
     Fixture f;
     node::Mempool small(2);
-    node::Admission admission(f.tc.genesis, *f.store, small, f.pool);
+    node::Admission admission(f.state, *f.store, small, f.pool);
     std::vector<chain::Record> batch;
     for (int i = 0; i < 3; ++i) batch.push_back(f.tc.record(i, f.tc.court));
     auto results = admission.admit(batch, now);
@@ -160,7 +161,7 @@ TEST_CASE("a full mempool refuses with mempool_full and keeps what it has") {
 TEST_CASE("a batch verifies every signature once, in parallel, and keeps input order") {
     Fixture f;
     node::Mempool big(10'000);
-    node::Admission admission(f.tc.genesis, *f.store, big, f.pool);
+    node::Admission admission(f.state, *f.store, big, f.pool);
     std::vector<chain::Record> batch;
     for (int i = 0; i < 500; ++i) batch.push_back(f.tc.record(i, i % 2 ? f.tc.court : f.tc.police));
     batch[123].nonce += 1;  // breaks its signature

@@ -60,7 +60,7 @@ node::ImportSummary import_string(storage::BlockStore& store, const chain::Genes
                                   node::ImportOptions options = {}) {
     std::istringstream in(file);
     node::VerifyPool pool(2);
-    node::PoolVerifier verifier(genesis, pool);
+    node::PoolVerifier verifier(pool);
     auto s = node::import_chain(store, genesis, in, verifier, options);
     REQUIRE(s.is_ok());
     return *s;

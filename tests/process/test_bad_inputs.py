@@ -77,6 +77,7 @@ class Walker:
 def record_cases(key: h.Key, chain_id: str, node: h.Node):
     """Builders for the Records table: name -> (record, a record to send first or None)."""
     stranger = h.Key.generate()
+    validator = h.Key.from_file(os.path.join(node.home, "config", "node_key.json"))  # the devnet's only validator
 
     def forged():
         rec = h.make_record(stranger, chain_id, submitter=key.public_hex)
@@ -95,7 +96,16 @@ def record_cases(key: h.Key, chain_id: str, node: h.Node):
         "unknown reference": lambda: (h.make_record(key, chain_id, kind="handover", refs=[secrets.token_hex(32)]),
                                       None),
         "bad metadata key": lambda: (h.make_record(key, chain_id, metadata={"Bad Key": "v"}), None),
-        "governance": lambda: (h.make_record(key, chain_id, kind="governance"), None),
+        "governance by a member": lambda: (h.make_record(key, chain_id, kind="governance"), None),
+        "malformed governance": lambda: (h.make_record(validator, chain_id, kind="governance",
+                                                       metadata={"action": "propose", "op": "frobnicate"}), None),
+        "governance of no proposal": lambda: (h.make_record(validator, chain_id, kind="governance",
+                                                            metadata={"action": "approve"},
+                                                            refs=[secrets.token_hex(32)]), None),
+        "governance conflict": lambda: (h.make_record(validator, chain_id, kind="governance",
+                                                      metadata={"action": "propose", "op": "add-member",
+                                                                "name": "again", "role": "court",
+                                                                "public_key": key.public_hex}), None),
     }
 
 

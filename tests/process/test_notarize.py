@@ -138,7 +138,7 @@ def body(c: h.Checker, jchain: str) -> None:
     c.check("receipt saved to" in res.out, "submit says where the receipt was saved", repr(res))
     c.require(os.path.exists(receipt_file), "the receipt file exists")
     receipt = json.load(open(receipt_file))
-    c.equal(receipt.get("format"), "jchain-receipt/1", "receipt format")
+    c.equal(receipt.get("format"), "jchain-receipt/2", "receipt format")
     c.equal(receipt.get("record_id"), record_id, "receipt record_id is the id submit printed")
     c.equal(receipt["record"]["content_hash"], content_hash, "record content_hash is the file's SHA-256")
     c.equal(receipt["record"].get("case_id"), CASE_ID, "record case_id (UTF-8) round-trips")

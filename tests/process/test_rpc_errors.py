@@ -50,7 +50,6 @@ TOO_LARGE = (-32006, "too_large")
 NOT_FOUND = (-32007, "not_found")
 UNKNOWN_REF = (-32008, "unknown_reference")
 MEMPOOL_FULL = (-32009, "mempool_full")
-NOT_SUPPORTED = (-32010, "not_supported")
 BATCH_TOO_LARGE = (-32600, "too_large")
 
 
@@ -193,8 +192,8 @@ def body(c: h.Checker, jchain: str) -> None:
     BODY_MAX = int(re.search(r"^request_bytes_max\s*=\s*(\d+)", toml, re.M).group(1))
     print(f"  (genesis: client_time_window_ms = {WINDOW_MS}; node.toml: request_bytes_max = {BODY_MAX})")
     c.check(WINDOW_MS > 120_000, "the admission window is wide enough for the controls below (> 2 min)")
-    court_key_file = os.path.join(home, "config", "node_key.json")
-    court = h.Key.from_file(court_key_file)  # `jchain init` makes the node key a court member
+    court_key_file = os.path.join(home, "config", "member_key.json")
+    court = h.Key.from_file(court_key_file)  # `jchain init` makes a court member key beside the node key
 
     node = h.Node(jchain, home, work, "errors-node")
     node.start("start")
@@ -408,7 +407,7 @@ def body(c: h.Checker, jchain: str) -> None:
             res = h.cli(jchain, ["verify", "--hash", notary_rec["content_hash"], "--rpc", url], env=env)
             c.check(res.rc == 1 and "REVOKED" in res.out,
                     "`jchain verify --hash` of revoked content: NOT NOTARIZED (revoked), exit 1", repr(res))
-    s.refused_record("a governance record", rec(court, kind="governance"), NOT_SUPPORTED)
+    s.refused_record("a governance record by a member, not a validator", rec(court, kind="governance"), NOT_PERMITTED)
 
     # ------------------------------------------------------------------ client time window
     c.section("client time outside the admission window")
@@ -584,7 +583,7 @@ def body(c: h.Checker, jchain: str) -> None:
     h.set_toml_value(home2, "consensus", "block_interval_ms", 600_000)
     small = h.Node(jchain, home2, work, "small-node")
     small.start("start")
-    key2 = h.Key.from_file(os.path.join(home2, "config", "node_key.json"))
+    key2 = h.Key.from_file(os.path.join(home2, "config", "member_key.json"))
     s2 = Suite(c, jchain, small, h.test_env(work, small.url))
     pend = [rec(key2) for _ in range(3)]
     for i, r in enumerate(pend):

@@ -171,6 +171,7 @@ public:
         genesis_.params.client_time_window_ms = client_time_window_ms;
         genesis_.params.block_time_drift_ms = drift_ms;
         genesis_hash_ = chain::genesis_hash(genesis_);
+        state_ = chain::ChainState::from_genesis(genesis_);
         for (int i = 0; i < s.validators; ++i) {
             auto n = std::make_unique<SimNode>();
             n->index = i;
@@ -624,7 +625,7 @@ private:
         consensus::Validity out;
         const chain::ChainTip parent{n.chain.size(), n.tip_hash, n.tip_time_ms, n.frontier};
         const SimHistory history(n.committed);
-        if (!chain::check_block(genesis_, parent, history, v.block, v.records, record_verifier_).valid()) return out;
+        if (!chain::check_block(state_, parent, history, v.block, v.records, record_verifier_).valid()) return out;
         out.valid = true;
         out.timely = !need_timely || chain::is_timely(genesis_.params, v.block.header.time_ms, clock(n));
         return out;
@@ -642,8 +643,8 @@ private:
             ids.push_back(id);
             records.push_back(r);
         }
-        auto built = chain::build_block(chain_id, n.chain.size(), n.tip_hash, time, n.frontier, ids, set_hash_,
-                                        n.key.public_key);
+        auto built = chain::build_block(chain::header_basis(state_, n.chain.size() + 1), n.chain.size(), n.tip_hash,
+                                        time, n.frontier, ids, n.key.public_key);
         return Value{built.block, std::move(records)};
     }
 
@@ -667,8 +668,8 @@ private:
             return fail(Violation::bad_commit,
                         who + " committed a block that does not extend its chain at height " + std::to_string(h.height));
         for (const Finding& f : checker_->on_commit(n.index, *c.value, c.certificate, now_ms_)) fail(f.kind, f.what);
-        auto built = chain::build_block(chain_id, n.chain.size(), n.tip_hash, h.time_ms, n.frontier,
-                                        c.value->block.record_ids, set_hash_, h.proposer);
+        auto built = chain::build_block(chain::header_basis(state_, n.chain.size() + 1), n.chain.size(), n.tip_hash,
+                                        h.time_ms, n.frontier, c.value->block.record_ids, h.proposer);
         n.frontier = built.frontier;
         n.tip_hash = c.value->hash();
         n.tip_time_ms = h.time_ms;
@@ -848,6 +849,7 @@ private:
     chain::ValidatorSet set_;
     Hash set_hash_{}, genesis_hash_{};
     chain::Genesis genesis_;
+    chain::ChainState state_;  // the simulated chain has no governance: the genesis state throughout
     std::vector<crypto::KeyPair> keys_, member_keys_;
     MemoRecordVerifier record_verifier_;
     std::vector<std::unique_ptr<SimNode>> nodes_;

@@ -8,6 +8,7 @@
 
 #include "chain/block_builder.h"
 #include "chain/genesis.h"
+#include "chain/state.h"
 #include "crypto/keys.h"
 
 namespace jchain::test {
@@ -78,10 +79,9 @@ struct TestChain {
                     const std::vector<chain::Record>& records) const {
         std::vector<chain::Hash> ids;
         for (const auto& r : records) ids.push_back(chain::record_id(r));
-        auto built = chain::build_block(genesis.chain_id, prev_height,
-                                        prev_height == 0 ? chain::genesis_hash(genesis) : prev_hash,
-                                        genesis.genesis_time_ms + prev_height + 1, frontier, ids,
-                                        chain::validator_set_hash(genesis.validators), validator.public_key);
+        auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(genesis), prev_height + 1),
+                                        prev_height, prev_height == 0 ? chain::genesis_hash(genesis) : prev_hash,
+                                        genesis.genesis_time_ms + prev_height + 1, frontier, ids, validator.public_key);
         const chain::Hash h = chain::block_hash(built.block.header);
         chain::CommitCertificate cert{built.block.header.height, 0, h,
                                       {chain::sign_precommit(genesis.chain_id, built.block.header.height, 0, h, validator)}};

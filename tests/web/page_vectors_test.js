@@ -68,7 +68,7 @@ function check(ok, what) {
   const receiptFor = async (header, leafIndex) => {
     const hb = headerHex(header);
     return {
-      format: 'jchain-receipt/1', chain_id: header.chain_id, record_id: recVec.record_id,
+      format: 'jchain-receipt/2', chain_id: header.chain_id, record_id: recVec.record_id,
       record: { ...recVec.record, signature: recVec.signature.der },
       record_signature: { signed_bytes: recVec.signed_bytes, der: recVec.signature.der, pem: recVec.signature.public_key_pem },
       leaf_index: leafIndex,
