@@ -491,3 +491,61 @@ TEST_CASE("a receipt checked with a file proves that file, and only that file") 
         CHECK(failed_checks(wrong) == std::vector<std::string>{"file content"});
     }
 }
+
+// The gaps an independent verifier written from the docs found in jchain-receipt/1: each
+// of these receipts verified before the header named its genesis and record count and the
+// verifier checked roles and canonical form.
+TEST_CASE("receipt gaps: a later header, another genesis, a role the policy refuses, non-canonical JSON") {
+    Fixture f;
+    auto failed = [](const json::value& r, const chain::Genesis& g) { return failed_checks(chain::verify_receipt(r, g, std::nullopt)); };
+    auto has = [](const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); };
+
+    SUBCASE("leaf 0 (block 1) paired with block 3's header and a valid proof at its size") {
+        json::value r = f.receipt(target_leaf);  // block 3's header, certificate and state
+        const json::value first = f.receipt(0);
+        auto path = chain::inclusion_proof(f.nodes, 0, f.blocks[2].header.ledger_size);
+        REQUIRE(path);
+        auto& o = r.as_object();
+        o["record"] = first.at("record");
+        o["record_id"] = first.at("record_id");
+        o["record_signature"] = first.at("record_signature");
+        o["leaf_index"] = 0;
+        json::array p;
+        for (const auto& x : *path) p.push_back(json::string(to_hex(x)));
+        o["inclusion_proof"].as_object()["path"] = std::move(p);
+        o["inclusion_proof"].as_object()["leaf_hash"] = first.at("inclusion_proof").at("leaf_hash");
+        const auto v = failed(r, f.tc.genesis);
+        CHECK(v == std::vector<std::string>{"leaf in block"});  // everything else holds: the proof is valid
+    }
+    SUBCASE("a chain relaunched with the same chain id and validator keys (another genesis time)") {
+        chain::Genesis relaunched = f.tc.genesis;
+        relaunched.genesis_time_ms += 1;
+        CHECK(has(failed(f.receipt(target_leaf), relaunched), "genesis binding"));  // block 3: no genesis link to check
+    }
+    SUBCASE("a record whose role the policy does not allow") {
+        chain::Record judgment = f.tc.record(100, f.tc.police, chain::Kind::judgment);
+        f.add_block({judgment});
+        CHECK(failed(f.receipt(f.records.size() - 1), f.tc.genesis) == std::vector<std::string>{"submitter"});
+    }
+    SUBCASE("upper-case hex in a hash the verifier parses") {
+        json::value r = f.receipt(target_leaf);
+        auto& hash = r.as_object()["block"].as_object()["header"].as_object()["prev_hash"];
+        std::string upper(hash.as_string());
+        for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        hash = upper;
+        CHECK(has(failed(r, f.tc.genesis), "canonical header"));
+        json::value r2 = f.receipt(target_leaf);
+        auto& step = r2.as_object()["inclusion_proof"].as_object()["path"].as_array()[0];
+        std::string up(step.as_string());
+        for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        step = up;
+        CHECK(has(failed(r2, f.tc.genesis), "inclusion proof"));
+    }
+    SUBCASE("commit signatures out of key order") {
+        json::value r = f.receipt(target_leaf);
+        auto& sigs = r.as_object()["commit"].as_object()["signatures"].as_array();
+        REQUIRE(sigs.size() == 3);
+        std::swap(sigs[0], sigs[1]);
+        CHECK(has(failed(r, f.tc.genesis), "commit certificate"));
+    }
+}
