@@ -10,7 +10,7 @@ const vm = require('vm');
 const repo = process.argv[2] || path.join(__dirname, '..', '..');
 const html = fs.readFileSync(path.join(repo, 'web', 'index.html'), 'utf8');
 const script = html.slice(html.indexOf('<script>') + 8, html.indexOf('</script>'));
-const sandbox = { module: { exports: {} }, globalThis: null, TextEncoder, TextDecoder, crypto: globalThis.crypto, console };
+const sandbox = { module: { exports: {} }, globalThis: null, TextEncoder, TextDecoder, atob, crypto: globalThis.crypto, console };
 sandbox.globalThis = sandbox;
 vm.runInNewContext(script, sandbox);
 const page = sandbox.module.exports;
@@ -59,35 +59,88 @@ function check(ok, what) {
   try { page.decodeHeader(page.hexToBytes(hv.header_bytes.replace(str('jchain/header/v2'), str('jchain/header/v1')))); } catch (e) { v1Refused = /jchain\/header\/v2/.test(e.message); }
   check(v1Refused, 'a v1 header tag is refused');
 
+  // The state (members, policy, parameters in force at a block): the genesis of
+  // genesis.json at height 1 (its members since height max(1, since_height) in force,
+  // sorted by key) encodes to header.json's state_bytes, whose SHA-256 is its state_hash.
+  const stateAt = (gj, height) => ({
+    members: gj.members.map((m) => ({ name: m.name, public_key: m.public_key, role: m.role, since_height: Math.max(1, m.since_height) }))
+      .filter((m) => m.since_height <= height).sort((a, b) => (a.public_key < b.public_key ? -1 : 1)),
+    policy: gj.policy, params: gj.params,
+  });
+  const state1 = stateAt(vec.genesis, 1);
+  const stateHex = async (st) => page.bytesToHex(await page.sha256(page.readState(st).bytes));
+  check(page.bytesToHex(page.readState(state1).bytes) === hv.state_bytes, 'the page encodes the genesis state at height 1 to header.json\'s state_bytes');
+  check(await stateHex(state1) === hv.header.state_hash, 'and its SHA-256 is the header\'s state_hash ' + hv.header.state_hash.slice(0, 16));
+  const shuffled = { ...state1, policy: Object.fromEntries(Object.entries(state1.policy).reverse().map(([k, r]) => [k, [...r].reverse()])) };
+  check(await stateHex(shuffled) === hv.header.state_hash, 'the policy encodes in kind enum order with sorted roles, whatever the JSON order');
+  const refuses = (st, re) => { try { page.readState(st); return false; } catch (e) { return re.test(e.message); } };
+  check(refuses({ ...state1, members: [...state1.members].reverse() }, /sorted/), 'state members out of key order are refused');
+  check(refuses({ ...state1, params: { ...state1.params, block_size_max: 1 } }, /every chain parameter/) &&
+    refuses({ ...state1, params: { block_bytes_max: 16777216 } }, /every chain parameter/), 'state params must name exactly every chain parameter');
+  check(refuses({ ...state1, policy: { ...state1.policy, minutes: ['court'] } }, /minutes/), 'a state policy naming an unknown kind is refused');
+
   // A receipt of the evidence record (leaf 0 of block 1), built from the vectors.
   const recVec = JSON.parse(fs.readFileSync(path.join(repo, 'tests', 'data', 'vectors', 'record_evidence.json'), 'utf8'));
   const otherVec = JSON.parse(fs.readFileSync(path.join(repo, 'tests', 'data', 'vectors', 'record_correction.json'), 'utf8'));
   const vsVec = JSON.parse(fs.readFileSync(path.join(repo, 'tests', 'data', 'vectors', 'validator_set.json'), 'utf8'));
   check(hv.ledger_leaves[0] === recVec.record_id && hv.ledger_leaves[1] === otherVec.record_id, 'the header commits the two record vectors');
   const leafHex = async (id) => page.bytesToHex(await page.leafHash(page.hexToBytes(id)));
-  const receiptFor = async (header, leafIndex) => {
+  const hashHex = async (hex) => page.bytesToHex(await page.sha256(page.hexToBytes(hex)));
+  // Validator sets as receipts carry them, and commit certificates by every validator of a
+  // set. The page checks signers, their order, power, signed bytes and PEM but not the
+  // ECDSA signatures (no secp256k1 in WebCrypto), so the DER here is a placeholder.
+  const setHash = (list) => page.bytesToHex(new Uint8Array(require('crypto').createHash('sha256')
+    .update(page.validatorSetBytes(list.map((v) => ({ key: v.public_key, name: v.name, power: v.power })))).digest()));
+  const setJson = (list) => ({ validators: list, hash: setHash(list) });
+  const SPKI = '3036301006072a8648ce3d020106052b8104000a032200';
+  const pemOf = (key) => '-----BEGIN PUBLIC KEY-----\n' + Buffer.from(SPKI + key, 'hex').toString('base64') + '\n-----END PUBLIC KEY-----\n';
+  const commitFor = (height, blockHash, signers) => ({
+    height, round: 0, block_hash: blockHash,
+    signatures: [...signers].sort((a, b) => (a.public_key < b.public_key ? -1 : 1)).map((v) => ({
+      validator: v.public_key, signed_bytes: page.bytesToHex(page.voteBytes(hv.header.chain_id, height, 0, blockHash)), der: '3006020101020101', pem: pemOf(v.public_key),
+    })),
+  });
+  const genesisSet = vsVec.validator_set;
+  check(setHash(genesisSet) === vsVec.validator_set_hash && setHash(genesisSet) === hv.header.validator_set_hash, 'the vector validator set hashes to the header\'s');
+  // opts: {signed (record signed bytes hex), record (JSON), state, steps, set, signers}.
+  const receiptFor = async (header, leafIndex, opts = {}) => {
     const hb = headerHex(header);
+    const hash = await hashHex(hb);
+    const signed = opts.signed || recVec.signed_bytes;
+    const id = await hashHex(signed);
+    const set = opts.set || genesisSet;
     return {
-      format: 'jchain-receipt/2', chain_id: header.chain_id, record_id: recVec.record_id,
-      record: { ...recVec.record, signature: recVec.signature.der },
-      record_signature: { signed_bytes: recVec.signed_bytes, der: recVec.signature.der, pem: recVec.signature.public_key_pem },
+      format: 'jchain-receipt/2', chain_id: header.chain_id, record_id: id,
+      record: { ...(opts.record || recVec.record), signature: recVec.signature.der },
+      record_signature: { signed_bytes: signed, der: recVec.signature.der, pem: recVec.signature.public_key_pem },
       leaf_index: leafIndex,
-      inclusion_proof: { leaf_hash: await leafHex(recVec.record_id), tree_size: header.ledger_size, root: header.ledger_root,
+      inclusion_proof: { leaf_hash: await leafHex(id), tree_size: header.ledger_size, root: header.ledger_root,
         path: [await leafHex(otherVec.record_id)] },
-      block: { header, header_bytes: hb, hash: page.bytesToHex(await page.sha256(page.hexToBytes(hb))) },
-      validator_set: { validators: vsVec.validator_set, hash: vsVec.validator_set_hash },
-      commit: { height: header.height, round: 0, block_hash: hv.block_hash, signatures: [] },
+      block: { header, header_bytes: hb, hash },
+      commit: commitFor(header.height, hash, opts.signers || set),
+      validator_set: setJson(set),
+      state: opts.state || state1,
+      validator_changes: opts.steps || [],
     };
   };
   const find = (r, id) => r.checks.find((c) => c.id === id) || { ok: undefined, detail: '(no such check)' };
   const withGenesis = { genesis: { json: vec.genesis, source: 'file' } };
+  const failedOnly = (r, ids) => r.checks.filter((c) => c.ok === false).map((c) => c.id).join(',') === ids.join(',');
   let r = await page.checkReceipt(await receiptFor(hv.header, 0), withGenesis);
-  for (const id of ['record id', 'block hash', 'genesis binding', 'genesis link', 'leaf in block', 'inclusion proof', 'validator set'])
+  for (const id of ['record id', 'block hash', 'genesis binding', 'genesis link', 'leaf in block', 'inclusion proof', 'validator changes',
+    'validator set', 'commit certificate', 'state', 'submitter'])
     check(find(r, id).ok === true, 'vector receipt: "' + id + '" passes (' + find(r, id).detail + ')');
-  check(find(r, 'genesis binding').zh === '创世绑定' && find(r, 'leaf in block').zh === '叶子属于该区块', 'the two new checks are bilingual');
+  check(r.ok === true && r.checks.every((c) => c.ok === true || c.id === 'signatures'), 'the vector receipt passes every check (' + r.checks.length + ', signatures not checked in the browser)');
+  check(find(r, 'validator changes').detail === 'no change since genesis', 'with no validator change, "validator changes" says "no change since genesis"');
+  check(r.member && r.member.role === 'court' && /Beijing Internet Court \(court, member since height 1\) may write 'evidence'/.test(find(r, 'submitter').detail),
+    'the submitter is read from the state: Beijing Internet Court (court) may write evidence');
+  check(find(r, 'genesis binding').zh === '创世绑定' && find(r, 'leaf in block').zh === '叶子属于该区块' &&
+    find(r, 'validator changes').zh === '验证人变更' && find(r, 'state').zh === '状态' && /提交/.test(find(r, 'submitter').zh), 'the checks are bilingual');
   r = await page.checkReceipt(await receiptFor(hv.header, 0), {});
   check(find(r, 'genesis binding').ok === null && /no genesis/.test(find(r, 'genesis binding').detail),
     'without a genesis, "genesis binding" is not done (ok null) and says so');
+  check(find(r, 'validator changes').ok === null && /no genesis/.test(find(r, 'validator changes').detail) && find(r, 'state').ok === true && find(r, 'submitter').ok === true,
+    'without a genesis, "validator changes" is not done (ok null), while "state" and "submitter" still are');
   r = await page.checkReceipt(await receiptFor(hv.header, 0), { genesis: { json: example, source: 'file' } });
   check(find(r, 'genesis binding').ok === false, 'another genesis fails "genesis binding"');
   r = await page.checkReceipt(await receiptFor({ ...hv.header, genesis_hash: '00'.repeat(32) }, 0), withGenesis);
@@ -97,6 +150,110 @@ function check(ok, what) {
   badJson.block.header = { ...hv.header, state_hash: '00'.repeat(32) };
   r = await page.checkReceipt(badJson, withGenesis);
   check(find(r, 'block hash').ok === false && /differs/.test(find(r, 'block hash').detail), 'block.header with another state_hash than its bytes fails "block hash"');
+  const twoThirds = await receiptFor(hv.header, 0, { signers: genesisSet.filter((v) => v.name !== 'validator-6') });
+  r = await page.checkReceipt(twoThirds, withGenesis);
+  check(find(r, 'commit certificate').ok === false && /power 3 of 13/.test(find(r, 'commit certificate').detail), 'signers with power 3 of 13 fail "commit certificate"');
+  const unsorted = await receiptFor(hv.header, 0);
+  unsorted.commit.signatures.reverse();
+  r = await page.checkReceipt(unsorted, withGenesis);
+  check(find(r, 'commit certificate').ok === false && /sorted/.test(find(r, 'commit certificate').detail), 'certificate signatures out of key order fail "commit certificate"');
+
+  // State: the receipt's state must be the one the header commits to.
+  const police = state1.members.find((m) => m.role === 'police');
+  const roleChanged = { ...state1, members: state1.members.map((m) => (m === police ? { ...m, role: 'court' } : m)) };
+  r = await page.checkReceipt(await receiptFor(hv.header, 0, { state: roleChanged }), withGenesis);
+  check(find(r, 'state').ok === false && /≠ the header's state_hash/.test(find(r, 'state').detail) && failedOnly(r, ['state']),
+    'a state with the police member\'s role changed to court fails "state" (and nothing else)');
+  r = await page.checkReceipt({ ...(await receiptFor(hv.header, 0)), state: undefined }, withGenesis);
+  check(find(r, 'state').ok === false && /state is missing/.test(find(r, 'state').detail) && find(r, 'submitter').ok === null && !r.ok,
+    'a receipt without a state fails "state"; "submitter" is then not checked');
+
+  // Submitter: the role comes from the state. The evidence record turned into a judgment
+  // (both kind names are 8 bytes), by the court key, in a block whose state says that key
+  // is police: the policy in force lets only courts write judgments.
+  const str8 = (t) => '00000008' + Buffer.from(t).toString('hex');
+  const judgmentSigned = recVec.signed_bytes.replace(str8('evidence'), str8('judgment'));
+  const judgmentId = await hashHex(judgmentSigned);
+  const root = page.bytesToHex(await page.nodeHash(page.hexToBytes(await leafHex(judgmentId)), page.hexToBytes(await leafHex(otherVec.record_id))));
+  const judgmentBlock = async (st) => receiptFor({ ...hv.header, ledger_root: root, state_hash: await stateHex(st) }, 0,
+    { signed: judgmentSigned, record: { ...recVec.record, kind: 'judgment' }, state: st });
+  r = await page.checkReceipt(await judgmentBlock(state1), withGenesis);
+  check(r.ok === true && /court.*may write 'judgment'/.test(find(r, 'submitter').detail), 'a judgment by the court member, in a block whose state says court, passes');
+  const courtAsPolice = { ...state1, members: state1.members.map((m) => (m.public_key === recVec.record.submitter ? { ...m, role: 'police' } : m)) };
+  r = await page.checkReceipt(await judgmentBlock(courtAsPolice), withGenesis);
+  check(find(r, 'submitter').ok === false && /\(police, .*may NOT write 'judgment'.*allows court$/.test(find(r, 'submitter').detail) &&
+    find(r, 'state').ok === true && failedOnly(r, ['submitter']) && r.member.role === 'police',
+    'the same key as a police member in the state (genesis says court) writing a judgment fails "submitter" (' + find(r, 'submitter').detail + ')');
+  const noMember = { ...state1, members: state1.members.filter((m) => m.public_key !== recVec.record.submitter) };
+  r = await page.checkReceipt(await receiptFor({ ...hv.header, state_hash: await stateHex(noMember) }, 0, { state: noMember }), withGenesis);
+  check(find(r, 'submitter').ok === false && /not a member in force/.test(find(r, 'submitter').detail), 'a submitter missing from the state fails "submitter"');
+  // A correction by a role the policy does not let correct: valid only of the member's own record.
+  const correctionPolicy = { ...state1, policy: { ...state1.policy, correction: [] } };
+  const correctionSigned = recVec.signed_bytes.replace(str8('evidence'), '0000000a' + Buffer.from('correction').toString('hex'));
+  const correctionId = await hashHex(correctionSigned);
+  const root2 = page.bytesToHex(await page.nodeHash(page.hexToBytes(await leafHex(correctionId)), page.hexToBytes(await leafHex(otherVec.record_id))));
+  r = await page.checkReceipt(await receiptFor({ ...hv.header, ledger_root: root2, state_hash: await stateHex(correctionPolicy) }, 0,
+    { signed: correctionSigned, record: { ...recVec.record, kind: 'correction' }, state: correctionPolicy }), withGenesis);
+  check(find(r, 'submitter').ok === true && /own earlier record/.test(find(r, 'submitter').detail) && r.ok,
+    'a correction by a role the policy does not allow passes, saying it relies on the member\'s own earlier record');
+
+  // Governance: by a validator of the block, or a member's own rotate-key proposal.
+  const recordHex = (rec) => str('jchain/record/v1') + str(rec.chain_id) + str(rec.kind) + rec.content_hash + str(rec.case_id) +
+    u32(Object.keys(rec.metadata).length) + Object.keys(rec.metadata).sort().map((k) => str(k) + str(rec.metadata[k])).join('') +
+    u32(rec.refs.length) + rec.refs.join('') + rec.submitter + u64(rec.client_time_ms) + u64(rec.nonce);
+  check(recordHex(recVec.record) === recVec.signed_bytes, 'this test\'s record encoder gives the evidence vector\'s signed bytes');
+  const governance = async (submitter, metadata) => {
+    const record = { ...recVec.record, kind: 'governance', case_id: '', metadata, refs: [], submitter };
+    const signed = recordHex(record);
+    const id = await hashHex(signed);
+    const root3 = page.bytesToHex(await page.nodeHash(page.hexToBytes(await leafHex(id)), page.hexToBytes(await leafHex(otherVec.record_id))));
+    const rc = await receiptFor({ ...hv.header, ledger_root: root3 }, 0, { signed, record });
+    rc.record_signature.pem = pemOf(submitter);
+    return page.checkReceipt(rc, withGenesis);
+  };
+  const court = recVec.record.submitter, v6 = genesisSet.find((v) => v.name === 'validator-6').public_key;
+  const newKey = '02' + 'ab'.repeat(32);
+  r = await governance(court, { action: 'propose', op: 'rotate-key', public_key: court, new_public_key: newKey });
+  check(r.ok === true && /rotating its own member key/.test(find(r, 'submitter').detail), 'a member\'s own rotate-key proposal passes "submitter"');
+  r = await governance(court, { action: 'propose', op: 'rotate-key', public_key: police.public_key, new_public_key: newKey });
+  check(find(r, 'submitter').ok === false && /neither a validator/.test(find(r, 'submitter').detail), 'a member proposing to rotate another member\'s key fails "submitter"');
+  r = await governance(v6, { action: 'propose', op: 'set-role', public_key: police.public_key, role: 'court' });
+  check(r.ok === true && /validator validator-6 of block 1/.test(find(r, 'submitter').detail) && r.member.role === 'validator',
+    'a governance proposal by a validator of the block passes "submitter"');
+
+  // Validator changes: block 1 removes validator-1, so block 2 is certified by the other
+  // two; the receipt of block 2 carries block 1 as its one step.
+  const setB = genesisSet.filter((v) => v.name !== 'validator-1');
+  const step1Header = { ...hv.header, next_validator_set_hash: setHash(setB) };
+  const step1Bytes = headerHex(step1Header);
+  const step1Hash = await hashHex(step1Bytes);
+  const step1 = { height: 1, header: step1Header, header_bytes: step1Bytes, hash: step1Hash, commit: commitFor(1, step1Hash, genesisSet), next_validator_set: setJson(setB) };
+  const block2 = { ...hv.header, height: 2, time_ms: hv.header.time_ms + 1000, prev_hash: step1Hash,
+    validator_set_hash: setHash(setB), next_validator_set_hash: setHash(setB) };
+  r = await page.checkReceipt(await receiptFor(block2, 0, { set: setB, steps: [step1] }), withGenesis);
+  check(r.ok === true && find(r, 'validator changes').ok === true && /1 certified change/.test(find(r, 'validator changes').detail) &&
+    /same as the set the genesis and 1 change/.test(find(r, 'validator set').detail),
+    'a receipt of block 2 walking one certified change from the genesis set passes (' + find(r, 'validator changes').detail.slice(0, 60) + '…)');
+  const altered = { ...step1, next_validator_set: setJson(setB.map((v) => (v.name === 'validator-6' ? { ...v, power: 11 } : v))) };
+  r = await page.checkReceipt(await receiptFor(block2, 0, { set: setB, steps: [altered] }), withGenesis);
+  check(find(r, 'validator changes').ok === false && /next_validator_set is not the set block 1 names/.test(find(r, 'validator changes').detail),
+    'a step whose next validator set was altered fails "validator changes" (' + find(r, 'validator changes').detail + ')');
+  r = await page.checkReceipt(await receiptFor(block2, 0, { set: setB, steps: [] }), withGenesis);
+  check(find(r, 'validator set').ok === false && /NOT the genesis validators/.test(find(r, 'validator set').detail),
+    'block 2 without the step: its validator set is not the genesis set, "validator set" fails');
+  r = await page.checkReceipt(await receiptFor(block2, 0, { set: setB, steps: [{ ...step1, commit: commitFor(1, step1Hash, setB.filter((v) => v.name === '最高人民法院')) }] }), withGenesis);
+  check(find(r, 'validator changes').ok === false && /power 2 of 13/.test(find(r, 'validator changes').detail), 'a step certified by too little power fails "validator changes"');
+  r = await page.checkReceipt(await receiptFor(block2, 0, { set: setB, steps: [{ ...step1, commit: commitFor(1, step1Hash, setB) }] }), withGenesis);
+  check(find(r, 'validator changes').ok === true, 'a step signed by 12 of 13 of the set before it passes');
+  r = await page.checkReceipt(await receiptFor(hv.header, 0, { steps: [step1] }), withGenesis);
+  check(find(r, 'validator changes').ok === false && /stay below/.test(find(r, 'validator changes').detail), 'a step at or above the receipt\'s block fails "validator changes"');
+  r = await page.checkReceipt(await receiptFor(block2, 0, { set: setB, steps: [{ ...step1, header: { ...step1Header, time_ms: 1 } }] }), withGenesis);
+  check(find(r, 'validator changes').ok === false && /disagree/.test(find(r, 'validator changes').detail), 'a step whose header JSON is not its bytes fails "validator changes"');
+  const noChange = { ...hv.header };
+  const noChangeBytes = headerHex(noChange), noChangeHash = await hashHex(noChangeBytes);
+  r = await page.checkReceipt(await receiptFor({ ...block2, validator_set_hash: vsVec.validator_set_hash, next_validator_set_hash: vsVec.validator_set_hash }, 0,
+    { steps: [{ height: 1, header: noChange, header_bytes: noChangeBytes, hash: noChangeHash, commit: commitFor(1, noChangeHash, genesisSet), next_validator_set: setJson(genesisSet) }] }), withGenesis);
+  check(find(r, 'validator changes').ok === false && /changes no validator/.test(find(r, 'validator changes').detail), 'a step that changes no validator fails "validator changes"');
 
   // Leaf in block: the leaf must be one the block added, [ledger_size - record_count, ledger_size).
   r = await page.checkReceipt(await receiptFor({ ...hv.header, record_count: 1 }, 0), withGenesis);
