@@ -4,12 +4,15 @@
 // parsed input. Checks, for each that decodes: its re-encoding decodes again and
 // re-encodes to the same JSON (one value, one form); a record or header from JSON gives
 // canonical bytes (docs/encoding.md) that chain::parse_record / parse_header read back
-// to the same bytes, so JSON admission never lets in what the wire would refuse.
+// to the same bytes, so JSON admission never lets in what the wire would refuse. Also the
+// chain state (a receipt's state view, the store's whole state) and governance metadata:
+// each that decodes re-encodes to the same form.
 #include <boost/json.hpp>
 
 #include "base/json.h"
 #include "chain/decode.h"
 #include "chain/json_codec.h"
+#include "chain/state.h"
 #include "fuzz_support.h"
 
 namespace json = boost::json;
@@ -61,6 +64,38 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(chain::validator_set_to_json(*again) == once);
         (void)s->total_power();
         (void)s->is_quorum(s->total_power());
+    }
+    // A receipt's state (members, policy, params) and the state a store keeps.
+    if (auto v = chain::state_view_from_json(value)) {
+        const json::value once = chain::state_view_to_json(*v);
+        auto again = chain::state_view_from_json(once);
+        FUZZ_CHECK(again);
+        FUZZ_CHECK(chain::state_view_bytes(*again) == chain::state_view_bytes(*v));
+    }
+    if (auto st = chain::state_from_json(value)) {
+        const std::string once = json::serialize(chain::state_to_json(*st));
+        auto again = chain::state_from_json(json::parse(once));
+        FUZZ_CHECK(again);
+        FUZZ_CHECK(json::serialize(chain::state_to_json(*again)) == once);
+        (void)chain::state_hash(*st, st->height + 1);
+    }
+    // Governance metadata, as a record carries it: a proposal re-encodes to metadata that
+    // parses to the same action.
+    if (value.is_object()) {
+        chain::Record carrier;
+        bool strings = true;
+        for (const auto& [k, v] : value.as_object()) {
+            if (!v.is_string()) { strings = false; break; }
+            carrier.metadata[std::string(k)] = std::string(v.as_string());
+        }
+        if (strings)
+            if (auto g = chain::parse_governance(carrier); g && !g->approve) {
+                chain::Record again;
+                again.metadata = chain::governance_metadata(g->action, g->expires_after);
+                auto back = chain::parse_governance(again);
+                FUZZ_CHECK(back);
+                FUZZ_CHECK(chain::governance_metadata(back->action, back->expires_after) == again.metadata);
+            }
     }
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "chain/cereal_codec.h"
 #include "chain/json_codec.h"
 #include "chain/receipt.h"
+#include "chain/state.h"
 #include "consensus/codec.h"
 #include "fuzz_support.h"
 #include "node/backup.h"
@@ -131,6 +132,18 @@ void chain_json_seeds(const Fixture& f) {
     put(t, "header", chain::header_to_json(v.block.header));
     put(t, "certificate", chain::certificate_to_json(f.genesis.chain_id, *f.chain.store.certificate(3)));
     put(t, "validator_set", chain::validator_set_to_json(f.genesis.validators));
+    const chain::ChainState state = chain::ChainState::from_genesis(f.genesis);
+    put(t, "state-view", chain::state_view_to_json(state, 1));
+    put(t, "state", chain::state_to_json(state));
+    chain::GovAction add;
+    add.op = chain::GovOp::add_validator;
+    add.name = "Validator Court 4";
+    add.key = f.genesis.validators.validators.front().key;
+    add.power = 2;
+    add.p2p = "10.0.0.4:26656";
+    json::object md;
+    for (const auto& [k, val] : chain::governance_metadata(add, 500)) md[k] = val;
+    put(t, "governance-add-validator", json::value(md));
 }
 
 void chain_decode_seeds(const Fixture& f) {
@@ -255,8 +268,11 @@ void receipt_seeds(const Fixture& f) {
         const chain::Block b = *store.block(h);
         const chain::Hash id = b.record_ids[leaf - (b.header.ledger_size - b.record_ids.size())];
         auto path = chain::inclusion_proof(store, leaf, b.header.ledger_size);
+        const chain::ChainState state = chain::ChainState::from_genesis(f.genesis);
         put("fuzz_receipt", "leaf-" + std::to_string(leaf),
-            chain::make_receipt({store.record(id)->record, leaf, *path, b.header, *store.certificate(h), f.genesis.validators}));
+            chain::make_receipt({store.record(id)->record, leaf, *path, b.header, *store.certificate(h),
+                                 f.genesis.validators, chain::StateView{state.members_at(h), state.policy, state.params},
+                                 {}}));
     }
 }
 

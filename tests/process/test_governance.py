@@ -68,14 +68,15 @@ def body(c: h.Checker, jchain: str) -> None:
     work = h.temp_dir("jchain-gov-")
     env = h.test_env(work)
     out = os.path.join(work, "net")
-    res = h.cli(jchain, ["testnet", "--validators", "4", "--out", out, "--base-port", str(h.free_port()), "--json"],
-                env=env)
-    c.require(res.rc == 0, "`jchain testnet --validators 4` writes the homes", repr(res))
+    res = h.cli(jchain, ["testnet", "--validators", "4", "--observers", "1", "--out", out, "--base-port",
+                         str(h.free_port()), "--json"], env=env)
+    c.require(res.rc == 0, "`jchain testnet --validators 4 --observers 1` writes the homes", repr(res))
     spec = res.json()
     chain_id = spec["chain_id"]
     demo = h.Key.from_file(spec["demo_member_key"])
     nodes = h.testnet_nodes(jchain, spec, work)
-    homes = [n["home"] for n in spec["nodes"]]
+    observer = nodes.pop()  # node4 of the testnet: follows, never votes
+    homes = [n["home"] for n in spec["nodes"]][:4]
     node_keys = [os.path.join(hm, "config", "node_key.json") for hm in homes]
     genesis_file = os.path.join(homes[0], "config", "genesis.json")
 
@@ -97,12 +98,12 @@ def body(c: h.Checker, jchain: str) -> None:
     p2p4 = f"127.0.0.1:{h.free_port()}"
     h.set_toml_value(home4, "p2p", "listen", p2p4)
     h.set_toml_value(home4, "p2p", "peers", [p2p_listen(hm) for hm in homes])
-    node4 = h.Node(jchain, home4, work, name="node4")
+    node4 = h.Node(jchain, home4, work, name="joiner")
     node4.free_p2p_port = False
     key4 = json.load(open(os.path.join(home4, "config", "node_key.json")))["public_key"]
     c.check(key4 not in vkeys | mkeys, "the fifth node's key is not in genesis")
 
-    for n in nodes:
+    for n in nodes + [observer]:
         n.start("start")
     node4.start("start")
     flow = Flow(nodes[0], demo, chain_id)
@@ -252,12 +253,19 @@ def body(c: h.Checker, jchain: str) -> None:
         c.check(res.rc == 1 and "validator changes" in res.out + res.err,
                 "a receipt missing a change fails, naming the validator changes", repr(res))
 
+        c.section("an observer follows across every change")
+        tip = live[0].status()["height"]
+        ok = h.wait_until(lambda: observer.status()["height"] >= tip, 30)
+        c.check(bool(ok) and observer.rpc("get_block", {"height": tip})["hash"] ==
+                live[0].rpc("get_block", {"height": tip})["hash"], "the observer reaches the tip with the same block hash")
+        c.equal(len(observer.rpc("list_validators")["validators"]), 4, "and sees the validator set in force")
+
         c.section("an audit replays every change")
         res = h.cli(jchain, ["audit", "--rpc", live[1].url, "--genesis", genesis_file], env=env, timeout=120)
         c.check(res.rc == 0, "`jchain audit --rpc` passes across the changes", repr(res))
     finally:
         flow.stop()
-        for n in nodes + [node4]:
+        for n in nodes + [node4, observer]:
             if n.running():
                 n.stop()
 
