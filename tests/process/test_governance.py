@@ -253,6 +253,19 @@ def body(c: h.Checker, jchain: str) -> None:
         c.check(res.rc == 1 and "validator changes" in res.out + res.err,
                 "a receipt missing a change fails, naming the validator changes", repr(res))
 
+        c.section("jchain governance list")
+        res = h.cli(jchain, ["--json", "governance", "list", "--rpc", live[1].url, "--state", "in_force"], env=env)
+        listed = res.json()["proposals"] if res.rc == 0 else []
+        ops = sorted(p["op"] for p in listed)
+        c.check(res.rc == 0 and ops == sorted(["add-validator", "remove-validator", "add-member", "suspend-member",
+                                                "rotate-key"]),
+                "`governance list --state in_force --json` lists the five changes", repr(res))
+        res = h.cli(jchain, ["governance", "list", "--rpc", live[1].url], env=env)
+        c.check(res.rc == 0 and "in_force" in res.out and "in force from height" in res.out,
+                "and the plain listing says each one's state and height", repr(res))
+        bad = h.cli(jchain, ["governance", "list", "--rpc", live[1].url, "--state", "nonsense"], env=env)
+        c.check(bad.rc == 2 and "state must be" in bad.err, "an unknown --state is refused (exit 2)", repr(bad))
+
         c.section("an observer follows across every change")
         tip = live[0].status()["height"]
         ok = h.wait_until(lambda: observer.status()["height"] >= tip, 30)
