@@ -489,14 +489,12 @@ json::value state_to_json(const ChainState& s) {
     for (const auto& [id, p] : s.proposals) {
         json::array approvals;
         for (const auto& k : p.approvals) approvals.push_back(json::string(to_hex(k.bytes)));
+        json::object md;
+        for (const auto& [k, v] : governance_metadata(p.action, 0)) md[k] = v;
         proposals.push_back({{"id", to_hex(id)},
                              {"height", p.height},
                              {"proposer", to_hex(p.proposer.bytes)},
-                             {"metadata", [&] {
-                                  json::object md;
-                                  for (const auto& [k, v] : governance_metadata(p.action, 0)) md[k] = v;
-                                  return md;
-                              }()},
+                             {"metadata", std::move(md)},
                              {"expires_height", p.expires_height},
                              {"approvals", std::move(approvals)},
                              {"effective_height", p.effective_height}});

@@ -77,7 +77,7 @@ public:
     void set_genesis(const chain::Genesis& g) { genesis_ = g; }
     Status commit_block(const chain::Block& block, const chain::CommitCertificate& cert,
                         const std::vector<chain::Record>& records, const std::vector<chain::MerkleNode>& nodes,
-                        const chain::ChainState* next_state) override {
+                        const chain::ChainState* next_state = nullptr) override {
         if (next_state) states_[block.header.height] = *next_state;
         assert(block.header.height == height() + 1);
         assert(records.size() == block.record_ids.size());
