@@ -136,7 +136,16 @@ TEST_CASE("every action changes what it says, and only from its effective height
                 power += x->power;
             }
         }
+        // All but the deciding approval first: nothing changes, not even at the next height.
+        const chain::Record deciding = block.back();
+        block.pop_back();
+        const Bytes state_before = chain::state_bytes(g.state, g.height + 2);
+        const chain::Hash set_before = chain::validator_set_hash(g.state.validators);
         REQUIRE(g.block(block) == "");
+        CHECK(g.proposal(p).effective_height == 0);
+        CHECK(chain::state_bytes(g.state, g.height + 1) == state_before);
+        CHECK(chain::validator_set_hash(g.state.validators) == set_before);
+        REQUIRE(g.block({deciding}) == "");
         REQUIRE(g.proposal(p).effective_height == g.height + 1);
         return g.proposal(p).effective_height;
     };
