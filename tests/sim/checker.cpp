@@ -19,13 +19,42 @@ std::string_view violation_name(Violation v) {
         case Violation::history: return "history";
         case Violation::storage: return "storage";
         case Violation::liveness: return "liveness";
+        case Violation::validator_set: return "validator_set";
     }
     return "unknown";
 }
 
-Checker::Checker(Config config) : config_(std::move(config)), history_(config_.honest.size()) {}
+Checker::Checker(Config config)
+    : config_(std::move(config)),
+      genesis_state_(std::make_shared<const chain::ChainState>(config_.genesis_state)),
+      history_(config_.honest.size()) {}
+
+const chain::ChainState& Checker::state_at(int node, std::uint64_t height) const {
+    const auto& mine = history_[static_cast<std::size_t>(node)];
+    if (height <= 1 || mine.empty()) return *genesis_state_;
+    return *mine[std::min<std::size_t>(height - 1, mine.size()) - 1].after;
+}
+
+const chain::ChainState& Checker::state(int node) const {
+    return state_at(node, history_[static_cast<std::size_t>(node)].size() + 1);
+}
 
 std::optional<Finding> Checker::on_vote(int node, const consensus::SignedVote& v) {
+    // Only a validator in force at the vote's height may sign one: a node that kept an
+    // old set (or never learnt it joined) would. A vote above the node's next height
+    // cannot be placed, and an honest engine signs none.
+    const std::size_t committed = history_[static_cast<std::size_t>(node)].size();
+    if (v.vote.height <= committed + 1) {
+        const chain::ChainState& in_force = state_at(node, v.vote.height);
+        if (!in_force.validators.find(config_.keys[static_cast<std::size_t>(node)]))
+            return Finding{Violation::validator_set,
+                           "VALIDATOR SET: honest v" + std::to_string(node) + " signed a " +
+                               (v.vote.type == chain::VoteType::prevote ? "prevote" : "precommit") + " at height " +
+                               std::to_string(v.vote.height) + " round " + std::to_string(v.vote.round) +
+                               " but is not in the validator set in force there (" +
+                               std::to_string(in_force.validators.validators.size()) + " validators, set " +
+                               short_hex(chain::validator_set_hash(in_force.validators)) + ")"};
+    }
     const auto key = std::make_tuple(node, v.vote.height, v.vote.round, v.vote.type);
     auto [it, first] = votes_.emplace(key, v.vote.block_hash);
     if (first || it->second == v.vote.block_hash) return std::nullopt;
@@ -52,19 +81,54 @@ std::vector<Finding> Checker::on_commit(int node, const consensus::Value& value,
                        who + " committed a block that does not extend its chain at height " + std::to_string(h.height)});
         return out;  // cannot be applied
     }
-    if (auto why = chain::check_certificate(config_.chain_id, h.height, hash, cert, config_.validators))
-        out.push_back({Violation::bad_commit,
-                       who + " committed height " + std::to_string(h.height) + " with a bad certificate: " + *why});
+    // The state in force at this height, from the checker's own replay of the chain.
+    const std::shared_ptr<const chain::ChainState> in_force = mine.empty() ? genesis_state_ : mine.back().after;
+    auto found = derived_.find(hash);
+    if (found == derived_.end()) {
+        Derived d;
+        auto next = chain::state_after_block(*in_force, h.height, value.records, value.block.record_ids);
+        d.after = next ? std::make_shared<const chain::ChainState>(std::move(*next)) : in_force;
+        const chain::HeaderBasis basis = chain::header_basis(*in_force, h.height, next ? d.after.get() : nullptr);
+        if (h.validator_set_hash != basis.validator_set_hash)
+            d.header_fault = "its header names validator set " + short_hex(h.validator_set_hash) +
+                             ", not the set in force " + short_hex(basis.validator_set_hash);
+        else if (h.next_validator_set_hash != basis.next_validator_set_hash)
+            d.header_fault = "its header names next validator set " + short_hex(h.next_validator_set_hash) +
+                             ", not the set its records leave " + short_hex(basis.next_validator_set_hash);
+        else if (h.state_hash != basis.state_hash || h.genesis_hash != basis.genesis_hash)
+            d.header_fault = "its header's state or genesis hash is not the state in force";
+        found = derived_.emplace(hash, std::move(d)).first;
+    }
+    const Derived& derived = found->second;
+    // A Byzantine node that was voted out may run a stale engine (it goes on voting under
+    // the old set): what it commits binds nobody. Every other commit is checked.
+    const bool bound = config_.honest[static_cast<std::size_t>(node)] ||
+                       in_force->validators.find(config_.keys[static_cast<std::size_t>(node)]);
+    if (!bound) {
+        mine.push_back({hash, h.time_ms, derived.after});
+        return out;
+    }
+    if (!derived.header_fault.empty())
+        out.push_back({Violation::bad_commit, who + " committed height " + std::to_string(h.height) + ": " +
+                                                  derived.header_fault});
+    if (auto why = certificate_fault(h.height, hash, cert, in_force->validators))
+        out.push_back({Violation::bad_commit, who + " committed height " + std::to_string(h.height) +
+                                                  " with a certificate that is bad for the validator set in force (" +
+                                                  std::to_string(in_force->validators.validators.size()) +
+                                                  " validators, set " +
+                                                  short_hex(chain::validator_set_hash(in_force->validators)) +
+                                                  "): " + *why});
     if (h.time_ms <= parent_time)
         out.push_back({Violation::block_time, "BLOCK TIME: " + who + " committed height " + std::to_string(h.height) +
                                                   " at time " + std::to_string(h.time_ms) + ", not after its parent's " +
                                                   std::to_string(parent_time)});
-    mine.push_back({hash, h.time_ms});
+    mine.push_back({hash, h.time_ms, derived.after});
     if (!config_.honest[static_cast<std::size_t>(node)]) return out;
 
     // Some honest clock read within the drift of the block's time between its first
-    // proposal and now: the union over honest validators of [clock(proposed) - drift,
-    // clock(now) + drift] (one interval: skews are far below the drift).
+    // proposal and now: the union over honest validators in force at the height of
+    // [clock(proposed) - drift, clock(now) + drift] (one interval: skews are far below
+    // the drift).
     auto proposed = first_proposed_ms_.find(hash);
     if (proposed == first_proposed_ms_.end()) {
         out.push_back({Violation::block_time, "BLOCK TIME: " + who + " committed height " + std::to_string(h.height) +
@@ -72,7 +136,7 @@ std::vector<Finding> Checker::on_commit(int node, const consensus::Value& value,
     } else {
         std::uint64_t lo = UINT64_MAX, hi = 0;
         for (std::size_t i = 0; i < config_.honest.size(); ++i) {
-            if (!config_.honest[i]) continue;
+            if (!config_.honest[i] || !in_force->validators.find(config_.keys[i])) continue;
             lo = std::min(lo, clock(static_cast<int>(i), proposed->second));
             hi = std::max(hi, clock(static_cast<int>(i), now_ms));
         }
@@ -80,8 +144,8 @@ std::vector<Finding> Checker::on_commit(int node, const consensus::Value& value,
             out.push_back({Violation::block_time,
                            "BLOCK TIME: " + who + " committed height " + std::to_string(h.height) + " with time " +
                                std::to_string(h.time_ms) + ", outside the drift (" + std::to_string(config_.drift_ms) +
-                               " ms) of every honest clock since it was proposed: " + std::to_string(lo) + ".." +
-                               std::to_string(hi)});
+                               " ms) of every honest validator's clock since it was proposed: " + std::to_string(lo) +
+                               ".." + std::to_string(hi)});
     }
     auto [it, first] = decided_.emplace(h.height, std::make_pair(hash, node));
     if (!first && it->second.first != hash)
@@ -90,6 +154,34 @@ std::vector<Finding> Checker::on_commit(int node, const consensus::Value& value,
                                             short_hex(it->second.first) + " and " + who + " committed " +
                                             short_hex(hash)});
     return out;
+}
+
+// chain::check_certificate, word for word, but verifying through config_.verify: every
+// node commits with a certificate of its own, made of precommits the cluster has already
+// verified once as messages.
+std::optional<std::string> Checker::certificate_fault(std::uint64_t height, const chain::Hash& hash,
+                                                      const chain::CommitCertificate& cert,
+                                                      const chain::ValidatorSet& set) {
+    if (cert.height != height) return "certificate is for height " + std::to_string(cert.height);
+    if (cert.block_hash != hash) return "certificate is for another block hash";
+    const chain::Hash digest =
+        crypto::sha256(chain::vote_signed_bytes(chain::certificate_vote(config_.chain_id, cert)));
+    std::uint64_t power = 0;
+    for (std::size_t i = 0; i < cert.signatures.size(); ++i) {
+        const auto& s = cert.signatures[i];
+        const chain::Validator* v = set.find(s.validator);
+        if (!v) return "certificate signer " + to_hex(s.validator.bytes) + " is not a validator";
+        if (i > 0 && !(cert.signatures[i - 1].validator < s.validator))
+            return "certificate signatures are not sorted by validator key (or repeat " + to_hex(s.validator.bytes) + ")";
+        const bool valid = config_.verify ? config_.verify(s.validator, digest, s.signature)
+                                          : crypto::verify(s.validator, digest, s.signature);
+        if (!valid) return "certificate signature of " + to_hex(s.validator.bytes) + " is invalid";
+        power += v->power;
+    }
+    if (!set.is_quorum(power))
+        return "certificate has power " + std::to_string(power) + " of " + std::to_string(set.total_power()) +
+               ", not more than 2/3";
+    return std::nullopt;
 }
 
 std::optional<Finding> Checker::on_tip(int node, std::uint64_t height, const chain::Hash& tip) const {

@@ -103,6 +103,8 @@ struct SimNode {
     crypto::KeyPair key;
     std::unique_ptr<consensus::KeySigner> signer;
     std::unique_ptr<consensus::Engine> engine;
+    consensus::EngineConfig config;  // the engine's: check_message uses it, as the driver does
+    std::uint64_t epoch = 0;  // bumped when the engine is replaced: the old one's timers are void
     unsigned byzantine = 0;  // behaviours; 0 = honest
     bool up = true;
     std::uint64_t generation = 0;  // bumped by a crash or halt: older timers and deliveries are void
@@ -112,6 +114,7 @@ struct SimNode {
     std::uint64_t sync_held_until_ms = 0;  // and holds back its block-sync traffic until then
     // The ledger: durable, like the node's LevelDB store.
     std::vector<Committed> chain;  // chain[i] is height i + 1
+    chain::ChainState state;       // in force at height chain.size() + 1, stored with each block
     chain::MerkleFrontier frontier;
     Hash tip_hash{};
     std::uint64_t tip_time_ms = 0;
@@ -122,7 +125,7 @@ struct SimNode {
 };
 
 enum class EventType { deliver, timeout, records, value_built, value_checked, crash, restart, heal, sync_request,
-                       sync_block, new_records };
+                       sync_block, new_records, governance };
 
 struct Event {
     std::uint64_t time_ms = 0;
@@ -131,6 +134,7 @@ struct Event {
     int node = 0;
     int from = -1;
     std::uint64_t generation = 0;
+    std::uint64_t epoch = 0;  // timeout, value_built, value_checked: the engine that asked
     std::shared_ptr<const Message> message;
     consensus::Timeout timeout;
     std::uint64_t height = 0;
@@ -144,12 +148,14 @@ struct Event {
 class Cluster {
 public:
     explicit Cluster(const Scenario& s) : s_(s), rng_(s.seed ^ 0x5eed) {
-        for (int i = 0; i < s.validators; ++i) {
+        const int nodes = s.validators + (s.governance ? s.spares : 0);
+        for (int i = 0; i < nodes; ++i) {
             crypto::PrivateKey k;
             k.bytes[30] = static_cast<std::uint8_t>((i + 1) >> 8);
             k.bytes[31] = static_cast<std::uint8_t>(i + 1);
-            set_.validators.push_back({"v" + std::to_string(i), crypto::key_pair_from_private(k)->public_key, 1});
             keys_.push_back(*crypto::key_pair_from_private(k));
+            // The first `validators` nodes are the genesis set; spares are not in it.
+            if (i < s.validators) set_.validators.push_back({"v" + std::to_string(i), keys_.back().public_key, 1});
         }
         std::sort(set_.validators.begin(), set_.validators.end(),
                   [](const auto& a, const auto& b) { return a.key < b.key; });
@@ -172,10 +178,11 @@ public:
         genesis_.params.block_time_drift_ms = drift_ms;
         genesis_hash_ = chain::genesis_hash(genesis_);
         state_ = chain::ChainState::from_genesis(genesis_);
-        for (int i = 0; i < s.validators; ++i) {
+        for (int i = 0; i < nodes; ++i) {
             auto n = std::make_unique<SimNode>();
             n->index = i;
             n->key = keys_[i];
+            n->state = state_;
             n->tip_hash = genesis_hash_;
             n->tip_time_ms = genesis_.genesis_time_ms;  // height 1 must be after genesis time
             n->skew_ms = static_cast<std::int64_t>(rng_.below(2 * s.clock_skew_ms_max + 1)) -
@@ -183,10 +190,14 @@ public:
             if (i < s.byzantine) n->byzantine = s.behaviours[i];
             nodes_.push_back(std::move(n));
         }
-        Checker::Config c{chain_id, set_, genesis_hash_, genesis_.genesis_time_ms, drift_ms, clock_base_ms, {}, {}};
+        Checker::Config c{chain_id, state_, genesis_hash_, genesis_.genesis_time_ms, drift_ms, clock_base_ms, {}, {}, {},
+                          [this](const crypto::PublicKey& key, const Hash& digest, const crypto::Signature& sig) {
+                              return verifier_.verify(key, digest, sig);
+                          }};
         for (const auto& n : nodes_) {
             c.skew_ms.push_back(n->skew_ms);
             c.honest.push_back(honest(*n));
+            c.keys.push_back(n->key.public_key);
             index_of_[n->key.public_key] = n->index;
         }
         checker_ = std::make_unique<Checker>(std::move(c));
@@ -196,6 +207,9 @@ public:
         for (auto& n : nodes_) boot(*n, /*restart=*/false);
         plan_faults();
         for (std::uint64_t t = 0; t < end_ms(); t += 200 + rng_.below(800)) push({.time_ms = t, .type = EventType::new_records});
+        if (s_.governance)  // changes until half the healed phase has gone, then only liveness
+            for (std::uint64_t t = 500; t < s_.fault_phase_ms + s_.liveness_ms / 2; t += 250)
+                push({.time_ms = t, .type = EventType::governance});
         while (!queue_.empty() && outcome_.ok) {
             Event e = queue_.top();
             queue_.pop();
@@ -204,7 +218,8 @@ public:
             ++outcome_.events;
             handle(e);
             // The committed-chain invariant after every step, for the node it touched.
-            if (e.type != EventType::new_records && e.type != EventType::heal) check_tip(*nodes_[e.node]);
+            if (e.type != EventType::new_records && e.type != EventType::heal && e.type != EventType::governance)
+                check_tip(*nodes_[e.node]);
         }
         if (outcome_.ok && !outcome_.recorded.empty()) {  // run_until_fork, and no fork came
             const Finding first = outcome_.recorded.front();
@@ -224,13 +239,26 @@ private:
     std::uint64_t clock(const SimNode& n) const {
         return static_cast<std::uint64_t>(static_cast<std::int64_t>(now_ms_ + clock_base_ms) + n.skew_ms);
     }
-    consensus::EngineConfig engine_config(const SimNode& n) const {
+    // A new engine under the validator set in force at the node's next height, signing
+    // only if the node is in it (ConsensusDriver::make_engine).
+    void make_engine(SimNode& n) {
         consensus::EngineConfig c;
         c.chain_id = chain_id;
-        c.validators = set_;
+        c.validators = n.state.validators;
         c.unsafe_forget_lock = s_.unsafe_forget_lock && honest(n);
         c.unsafe_simple_majority = s_.unsafe_simple_majority && honest(n);
-        return c;
+        n.config = c;
+        const bool votes = c.validators.find(n.key.public_key) != nullptr;
+        n.engine = std::make_unique<consensus::Engine>(std::move(c), votes ? n.signer.get() : nullptr);
+        ++n.epoch;
+    }
+    // The most advanced honest node: its state is the chain's (the checker sees to it
+    // that no other honest node holds another block at any height).
+    const SimNode& leader() const {
+        const SimNode* best = nullptr;
+        for (const auto& n : nodes_)
+            if (honest(*n) && (!best || n->chain.size() > best->chain.size())) best = n.get();
+        return *best;
     }
 
     void log(const std::string& what) {
@@ -280,12 +308,40 @@ private:
             std::vector<Hash> hashes;
             for (const auto& c : n.chain) hashes.push_back(c.value->hash());
             fail(checker_->on_restart(n.index, hashes));
+            check_stored_state(n);
         }
         n.up = true;
         n.signer = std::make_unique<consensus::KeySigner>(n.key);
-        n.engine = std::make_unique<consensus::Engine>(engine_config(n), n.signer.get());
+        make_engine(n);  // under the state its store holds, as the node reads it at start
+        if (!n.state.validators.find(n.key.public_key)) {
+            // Votes it signed at this height while not a validator of it: only an engine
+            // that kept an old set (a voted-out Byzantine validator, or the stale-validators
+            // self-test) writes them, and the engine, which counts the votes it restores, takes
+            // only a log written under the set in force. The checker has seen them signed.
+            const auto before = opened->entries.size();
+            std::erase_if(opened->entries, [](const auto& e) { return std::holds_alternative<SignedVote>(e); });
+            if (opened->entries.size() != before)
+                log("v" + std::to_string(n.index) + " drops " + std::to_string(before - opened->entries.size()) +
+                    " votes of its log, signed under an old validator set");
+        }
         execute(n, n.engine->start(n.chain.size() + 1, opened->entries));
         if (n.up && !n.pending.empty()) execute(n, n.engine->on_records_available());
+    }
+
+    // The state a restarting node reads from its store must be the one its blocks give:
+    // replay them from genesis (what `jchain audit` does) and compare.
+    void check_stored_state(const SimNode& n) {
+        chain::ChainState replayed = state_;
+        for (std::size_t i = 0; i < n.chain.size(); ++i) {
+            const chain::Block& b = n.chain[i].value->block;
+            if (auto next = chain::state_after_block(replayed, i + 1, n.chain[i].value->records, b.record_ids))
+                replayed = std::move(*next);
+        }
+        if (chain::validator_set_hash(replayed.validators) != chain::validator_set_hash(n.state.validators) ||
+            replayed.proposals.size() != n.state.proposals.size() ||
+            chain::state_hash(replayed, n.chain.size() + 1) != chain::state_hash(n.state, n.chain.size() + 1))
+            fail(Violation::storage, "v" + std::to_string(n.index) + " restarts with a chain state that is not the one "
+                                     "its " + std::to_string(n.chain.size()) + " blocks give");
     }
 
     // The node's process dies (or, `halted`, its consensus stops after a failed log
@@ -564,9 +620,11 @@ private:
                                                                    : Play::lock_attack;
         if (plan.play == Play::lock_attack) attacked_heights_.insert(p.height);
         plan.side.assign(nodes_.size(), 0);
+        // The honest validators in force, as the proposing member's state has them.
+        const chain::ValidatorSet& in_force = nodes_[static_cast<std::size_t>(index_of_.at(p.proposer))]->state.validators;
         std::vector<int> honest_nodes;
         for (const auto& m : nodes_)
-            if (honest(*m)) honest_nodes.push_back(m->index);
+            if (honest(*m) && in_force.find(m->key.public_key)) honest_nodes.push_back(m->index);
         if (honest_nodes.empty() || plan.play == Play::united) return plan;
         const std::size_t shift = rng_.below(honest_nodes.size());
         for (std::size_t k = 0; k < honest_nodes.size(); ++k) {
@@ -625,26 +683,51 @@ private:
         consensus::Validity out;
         const chain::ChainTip parent{n.chain.size(), n.tip_hash, n.tip_time_ms, n.frontier};
         const SimHistory history(n.committed);
-        if (!chain::check_block(state_, parent, history, v.block, v.records, record_verifier_).valid()) return out;
+        if (!chain::check_block(n.state, parent, history, v.block, v.records, record_verifier_).valid()) return out;
         out.valid = true;
-        out.timely = !need_timely || chain::is_timely(genesis_.params, v.block.header.time_ms, clock(n));
+        out.timely = !need_timely || chain::is_timely(n.state.params, v.block.header.time_ms, clock(n));
         return out;
     }
 
     // The proposer's block: pending records in the window of the block's time, up to
-    // the chain's limit.
+    // the chain's limits, leaving out records the state in force refuses (a submitter
+    // no longer permitted, a governance record the rule refuses now), as
+    // ConsensusDriver::build_value does: they wait in the mempool until they expire.
     Value build_value(const SimNode& n) {
+        const chain::ChainParams& params = n.state.params;
+        const std::uint64_t height = n.chain.size() + 1;
         const std::uint64_t time = std::max(clock(n), n.tip_time_ms + 1);
         std::vector<Hash> ids;
         std::vector<chain::Record> records;
+        std::optional<chain::GovernanceBlock> governance;
+        std::map<Hash, crypto::PublicKey> in_block;
+        auto submitter_of = [&](const Hash& id) -> std::optional<crypto::PublicKey> {
+            if (auto it = in_block.find(id); it != in_block.end()) return it->second;
+            if (auto it = n.committed.find(id); it != n.committed.end()) return it->second;
+            return std::nullopt;
+        };
+        std::uint64_t bytes = 0;
         for (const auto& [id, r] : n.pending) {
-            if (ids.size() == block_records_max) break;
-            if (!chain::within_client_window(genesis_.params, r.client_time_ms, time)) continue;
+            if (ids.size() == params.block_records_max) break;
+            if (!chain::within_client_window(params, r.client_time_ms, time)) continue;
+            if (chain::check_permission(n.state, height, r, submitter_of)) continue;
+            if (r.kind == chain::Kind::governance) {
+                if (!governance) governance.emplace(n.state, height);
+                if (governance->check(r, id)) continue;
+            }
+            const std::uint64_t wire = chain::limits::length_prefix_bytes + chain::record_signed_bytes(r).size() +
+                                       chain::limits::signature_bytes;
+            if (bytes + wire > params.block_bytes_max) break;
+            bytes += wire;
+            if (r.kind == chain::Kind::governance) governance->apply(r, id);
+            in_block.emplace(id, r.submitter);
             ids.push_back(id);
             records.push_back(r);
         }
-        auto built = chain::build_block(chain::header_basis(state_, n.chain.size() + 1), n.chain.size(), n.tip_hash,
-                                        time, n.frontier, ids, n.key.public_key);
+        std::optional<chain::ChainState> next;
+        if (governance) next = std::move(*governance).finish();
+        auto built = chain::build_block(chain::header_basis(n.state, height, next ? &*next : nullptr), n.chain.size(),
+                                        n.tip_hash, time, n.frontier, ids, n.key.public_key);
         return Value{built.block, std::move(records)};
     }
 
@@ -661,15 +744,27 @@ private:
         return r;
     }
 
-    void apply_commit(SimNode& n, const consensus::Commit& c) {
+    // Stores a committed block with the state after it (the node's store writes both in
+    // one batch). Returns whether the validator set changed.
+    bool apply_commit(SimNode& n, const consensus::Commit& c) {
         const chain::BlockHeader& h = c.value->block.header;
         const std::string who = "v" + std::to_string(n.index);
-        if (h.height != n.chain.size() + 1 || h.prev_hash != n.tip_hash)
-            return fail(Violation::bad_commit,
-                        who + " committed a block that does not extend its chain at height " + std::to_string(h.height));
+        if (h.height != n.chain.size() + 1 || h.prev_hash != n.tip_hash) {
+            fail(Violation::bad_commit,
+                 who + " committed a block that does not extend its chain at height " + std::to_string(h.height));
+            return false;
+        }
         for (const Finding& f : checker_->on_commit(n.index, *c.value, c.certificate, now_ms_)) fail(f.kind, f.what);
-        auto built = chain::build_block(chain::header_basis(state_, n.chain.size() + 1), n.chain.size(), n.tip_hash,
-                                        h.time_ms, n.frontier, c.value->block.record_ids, h.proposer);
+        std::optional<chain::ChainState> next =
+            chain::state_after_block(n.state, h.height, c.value->records, c.value->block.record_ids);
+        auto built = chain::build_block(chain::header_basis(n.state, h.height, next ? &*next : nullptr),
+                                        n.chain.size(), n.tip_hash, h.time_ms, n.frontier, c.value->block.record_ids,
+                                        h.proposer);
+        if (chain::block_hash(built.block.header) != c.value->hash()) {  // the driver halts on this
+            fail(Violation::bad_commit, who + " committed block " + std::to_string(h.height) +
+                                            " that does not extend its ledger and state");
+            return false;
+        }
         n.frontier = built.frontier;
         n.tip_hash = c.value->hash();
         n.tip_time_ms = h.time_ms;
@@ -682,8 +777,18 @@ private:
             return p.second.client_time_ms + client_time_window_ms + drift_ms < clock(n);
         });
         n.chain.push_back({c.value, c.certificate});
+        bool set_changed = false;
+        if (next) {
+            set_changed = chain::validator_set_hash(next->validators) != chain::validator_set_hash(n.state.validators);
+            for (const auto& [id, p] : next->proposals)
+                if (p.effective_height == h.height + 1)
+                    log(who + ": governance: " + p.action.describe() + " (proposal " + to_hex(id).substr(0, 8) +
+                        "), in force from height " + std::to_string(p.effective_height));
+            n.state = std::move(*next);
+        }
         log(who + " commits height " + std::to_string(h.height) + " round " + std::to_string(c.certificate.round) +
             " with " + std::to_string(c.value->block.record_ids.size()) + " records");
+        return set_changed;
     }
 
     // Writes `entry` to the node's log, with the scenario's storage faults. False when
@@ -705,6 +810,14 @@ private:
         push({.time_ms = now_ms_ + (halted ? 500 + rng_.below(2500) : 50 + rng_.below(1000)),
               .type = EventType::restart, .node = n.index});
         return false;
+    }
+
+    // Whether a node replaces its engine when the validator set changes: an honest one
+    // does (unless the stale-validators self-test breaks it); a Byzantine validator that
+    // was removed keeps its old engine, which goes on voting under the old set.
+    bool swaps_engine(const SimNode& n) const {
+        if (honest(n)) return !s_.unsafe_stale_validators;
+        return n.state.validators.find(n.key.public_key) != nullptr;
     }
 
     // Carries out a node's actions in order, as node/ does. A persist may be the last
@@ -736,18 +849,46 @@ private:
                 broadcast(n, b->message);
             } else if (auto* t = std::get_if<consensus::ScheduleTimeout>(&a)) {
                 push({.time_ms = now_ms_ + t->delay_ms, .type = EventType::timeout, .node = n.index,
-                      .generation = n.generation, .timeout = t->timeout});
+                      .generation = n.generation, .epoch = n.epoch, .timeout = t->timeout});
             } else if (auto* bv = std::get_if<consensus::BuildValue>(&a)) {
                 push({.time_ms = now_ms_, .type = EventType::value_built, .node = n.index, .generation = n.generation,
-                      .height = bv->height, .round = bv->round});
+                      .epoch = n.epoch, .height = bv->height, .round = bv->round});
             } else if (auto* vv = std::get_if<consensus::VerifyValue>(&a)) {
                 push({.time_ms = now_ms_ + rng_.below(3), .type = EventType::value_checked, .node = n.index,
-                      .generation = n.generation, .value = vv->value});
+                      .generation = n.generation, .epoch = n.epoch, .value = vv->value});
             } else if (auto* c = std::get_if<consensus::Commit>(&a)) {
-                apply_commit(n, *c);
+                const bool set_changed = apply_commit(n, *c);
+                if (!n.up || !outcome_.ok) return;
+                if (set_changed && swaps_engine(n)) {
+                    // As ConsensusDriver::run: the old engine's next height counts the old
+                    // set, so its remaining actions and timers are dropped and a new engine
+                    // starts the next height (nothing has been signed at it yet).
+                    make_engine(n);
+                    ++outcome_.engine_swaps;
+                    log("v" + std::to_string(n.index) + ": validator set changed at height " +
+                        std::to_string(n.chain.size() + 1) + ": " + std::to_string(n.state.validators.validators.size()) +
+                        " validators, this node " + (n.state.validators.find(n.key.public_key) ? "votes" : "does not vote"));
+                    execute(n, n.engine->start(n.chain.size() + 1, {}));
+                    if (n.up && !n.pending.empty())
+                        push({.time_ms = now_ms_, .type = EventType::records, .node = n.index, .generation = n.generation});
+                    return;
+                }
+                if (set_changed)
+                    log("v" + std::to_string(n.index) + ": validator set changed at height " +
+                        std::to_string(n.chain.size() + 1) + "; it keeps its engine and the old set");
                 if (!n.pending.empty())
                     push({.time_ms = now_ms_, .type = EventType::records, .node = n.index, .generation = n.generation});
             }
+        }
+    }
+
+    // Records reach every running node's mempool (clients submit, nodes gossip).
+    void inject(const std::vector<chain::Record>& records) {
+        for (auto& n : nodes_) {
+            if (!n->up) continue;
+            for (const auto& r : records) n->pending.emplace(chain::record_id(r), r);
+            push({.time_ms = now_ms_ + rng_.below(30), .type = EventType::records, .node = n->index,
+                  .generation = n->generation});
         }
     }
 
@@ -755,14 +896,9 @@ private:
         if (e.type == EventType::new_records) {
             std::vector<chain::Record> records(1 + rng_.below(5));
             for (auto& r : records) r = new_record();
-            for (auto& n : nodes_) {
-                if (!n->up) continue;
-                for (const auto& r : records) n->pending.emplace(chain::record_id(r), r);
-                push({.time_ms = now_ms_ + rng_.below(30), .type = EventType::records, .node = n->index,
-                      .generation = n->generation});
-            }
-            return;
+            return inject(records);
         }
+        if (e.type == EventType::governance) return governance_step();
         if (e.type == EventType::heal) {
             healed_ = true;
             log("faults heal");
@@ -784,10 +920,13 @@ private:
             return;
         }
         if (!n.up || e.generation != n.generation) return;
+        if ((e.type == EventType::timeout || e.type == EventType::value_built || e.type == EventType::value_checked) &&
+            e.epoch != n.epoch)
+            return;  // asked by an engine since replaced (the driver clears its timers)
         consensus::Engine& engine = *n.engine;
         switch (e.type) {
             case EventType::deliver: {
-                if (auto fault = consensus::check_message(engine_config(n), verifier_, *e.message)) {
+                if (auto fault = consensus::check_message(n.config, verifier_, *e.message)) {
                     log("v" + std::to_string(n.index) + " drops a message from v" + std::to_string(e.from) + ": " +
                         std::string(consensus::fault_name(*fault)));
                     return;
@@ -823,13 +962,137 @@ private:
         }
     }
 
+    // ---- Governance: the validators' operators. One proposal at a time: a validator in
+    // force proposes a change; once the proposal is on chain every other honest validator
+    // in force approves it (again every 2.5 s while it is pending: approvals get lost with
+    // their blocks' proposals, or expire from mempools); when it is approved, expires,
+    // or never reaches the chain (the rule refused it, or its time window passed), the
+    // next change comes 1 to 3 s later. Changes keep the Byzantine validators' power
+    // below 1/3 of the set (what the operators of honest validators would approve);
+    // everything else, the rule's safety refusals included, is left to the rule.
+    struct GovPlan {
+        bool pending = false;
+        Hash proposal{};
+        std::uint64_t next_at_ms = 1000, proposed_at_ms = 0, approvals_at_ms = 0;
+        int proposals = 0;
+    };
+    static constexpr std::uint64_t proposal_expires_after = 40;  // blocks
+
+    chain::Record governance_record(int by, std::map<std::string, std::string> metadata, std::vector<Hash> refs) {
+        chain::Record r;
+        r.chain_id = chain_id;
+        r.kind = chain::Kind::governance;
+        r.content_hash = random_hash();
+        r.metadata = std::move(metadata);
+        r.refs = std::move(refs);
+        r.client_time_ms = now_ms_ + clock_base_ms - 100 + rng_.below(201);
+        r.nonce = rng_.next();
+        chain::sign_record(r, keys_[static_cast<std::size_t>(by)]);
+        ++outcome_.governance_records;
+        return r;
+    }
+
+    // The next change to propose under `st`, or nullopt.
+    std::optional<chain::GovAction> choose_action(const chain::ChainState& st) {
+        const chain::ValidatorSet& set = st.validators;
+        const std::uint64_t total = set.total_power();
+        std::uint64_t byzantine_power = 0;
+        for (const auto& v : set.validators)
+            if (!honest(*nodes_[static_cast<std::size_t>(index_of_.at(v.key))])) byzantine_power += v.power;
+        auto tolerable = [](std::uint64_t byz, std::uint64_t all) { return byz * 3 < all; };
+        std::vector<chain::GovAction> add, remove, remove_byzantine, power;
+        for (const auto& n : nodes_) {
+            const chain::Validator* v = set.find(n->key.public_key);
+            chain::GovAction a;
+            a.key = n->key.public_key;
+            if (!v) {
+                if (!honest(*n)) continue;  // no operator votes a Byzantine node in
+                a.op = chain::GovOp::add_validator;
+                a.name = "v" + std::to_string(n->index);
+                a.power = 1 + rng_.below(2);
+                add.push_back(a);
+                continue;
+            }
+            a.op = chain::GovOp::remove_validator;
+            if (!honest(*n)) remove_byzantine.push_back(a);
+            else if (tolerable(byzantine_power, total - v->power)) remove.push_back(a);
+            a.op = chain::GovOp::set_power;
+            a.power = 1 + rng_.below(3);
+            if (a.power == v->power) continue;
+            const std::uint64_t all = total - v->power + a.power;
+            if (tolerable(honest(*n) ? byzantine_power : byzantine_power - v->power + a.power, all)) power.push_back(a);
+        }
+        auto pick = [&](const std::vector<chain::GovAction>& from) { return from[rng_.below(from.size())]; };
+        // The first change brings a spare node in; removing a Byzantine validator (which
+        // goes on voting) is favoured after that.
+        if (plan_.proposals == 0 && !add.empty()) return pick(add);
+        if (!remove_byzantine.empty() && rng_.chance(0.4)) return pick(remove_byzantine);
+        for (remove.insert(remove.end(), remove_byzantine.begin(), remove_byzantine.end());;) {
+            const std::uint64_t which = rng_.below(3);
+            if (which == 0 && !add.empty()) return pick(add);
+            if (which == 1 && !remove.empty()) return pick(remove);
+            if (which == 2 && !power.empty()) return pick(power);
+            if (add.empty() && remove.empty() && power.empty()) return std::nullopt;
+        }
+    }
+
+    void governance_step() {
+        const chain::ChainState& st = leader().state;
+        const std::uint64_t height = leader().chain.size();  // st.height is the last block that changed it
+        if (plan_.pending) {
+            auto it = st.proposals.find(plan_.proposal);
+            if (it == st.proposals.end()) {
+                // Not on chain: once its client time is out of every block's window, it never will be.
+                if (now_ms_ < plan_.proposed_at_ms + client_time_window_ms + drift_ms + 1000) return;
+                log("governance: proposal " + to_hex(plan_.proposal).substr(0, 8) + " never reached the chain");
+                ++outcome_.proposals_dropped;
+            } else if (const chain::Proposal& p = it->second; p.effective_height != 0) {
+                ++outcome_.proposals_approved;
+            } else if (height > p.expires_height) {
+                log("governance: proposal " + to_hex(plan_.proposal).substr(0, 8) + " expired");
+            } else {
+                if (plan_.approvals_at_ms != 0 && now_ms_ < plan_.approvals_at_ms + 2500) return;
+                plan_.approvals_at_ms = now_ms_;
+                std::vector<chain::Record> approvals;
+                for (const auto& n : nodes_)
+                    if (honest(*n) && st.validators.find(n->key.public_key) && !p.approvals.count(n->key.public_key))
+                        approvals.push_back(governance_record(n->index, {{"action", "approve"}}, {plan_.proposal}));
+                log("governance: " + std::to_string(approvals.size()) + " approvals of " +
+                    to_hex(plan_.proposal).substr(0, 8));
+                return inject(approvals);
+            }
+            plan_.pending = false;
+            plan_.next_at_ms = now_ms_ + 1000 + rng_.below(2000);
+            return;
+        }
+        if (now_ms_ < plan_.next_at_ms) return;
+        auto action = choose_action(st);
+        std::vector<int> proposers;
+        for (const auto& n : nodes_)
+            if (honest(*n) && st.validators.find(n->key.public_key)) proposers.push_back(n->index);
+        if (!action || proposers.empty()) return;
+        const int by = proposers[rng_.below(proposers.size())];
+        chain::Record r = governance_record(by, chain::governance_metadata(*action, proposal_expires_after), {});
+        plan_ = {true, chain::record_id(r), 0, now_ms_, 0, plan_.proposals + 1};
+        log("governance: v" + std::to_string(by) + " proposes " + action->describe() + " (" +
+            to_hex(plan_.proposal).substr(0, 8) + ") at height " + std::to_string(height + 1));
+        inject({r});
+    }
+
+    // Every honest node, whether a validator of the final set or one that follows the
+    // chain (a spare never added, a validator removed), commits at least 3 blocks after
+    // the faults heal: the final set's honest validators make blocks, the rest sync them.
     void check_liveness() {
         std::uint64_t lo = UINT64_MAX, hi = 0;
+        const SimNode* slowest = nullptr;
         for (const auto& n : nodes_) {
             if (!honest(*n)) continue;
+            if (n->chain.size() < lo) slowest = n.get();
             lo = std::min<std::uint64_t>(lo, n->chain.size());
             hi = std::max<std::uint64_t>(hi, n->chain.size());
         }
+        const chain::ChainState& final_state = leader().state;
+        outcome_.validator_changes = final_state.validator_changes.size() - 1;
         for (const auto& n : nodes_)
             if (n->up)
                 log("v" + std::to_string(n->index) + (honest(*n) ? "" : " (byzantine)") + ": height " +
@@ -839,9 +1102,20 @@ private:
                     " records pending");
         outcome_.min_height = lo;
         outcome_.max_height = hi;
+        if (s_.governance) {
+            std::string set;
+            for (const auto& v : final_state.validators.validators)
+                set += " v" + std::to_string(index_of_.at(v.key)) + (v.power != 1 ? "*" + std::to_string(v.power) : "");
+            log("final validator set (in force at height " + std::to_string(leader().chain.size() + 1) + "):" + set + "; " +
+                std::to_string(outcome_.validator_changes) + " changes");
+        }
         if (lo < heights_at_heal_ + 3)
-            fail(Violation::liveness, "LIVENESS: after the faults healed at height " + std::to_string(heights_at_heal_) +
-                                          ", an honest validator is only at height " + std::to_string(lo));
+            fail(Violation::liveness,
+                 "LIVENESS: after the faults healed at height " + std::to_string(heights_at_heal_) + ", honest v" +
+                     std::to_string(slowest->index) +
+                     (final_state.validators.find(slowest->key.public_key) ? " (a validator of the final set)"
+                                                                            : " (not in the final validator set)") +
+                     " is only at height " + std::to_string(lo));
     }
 
     const Scenario s_;
@@ -864,6 +1138,7 @@ private:
     std::vector<std::pair<std::uint64_t, std::uint64_t>> sync_holds_;  // [from, to) ms
     std::set<std::pair<std::uint64_t, std::uint32_t>> first_locks_;  // (height, round) where an honest validator locked
     std::map<std::pair<std::uint64_t, std::uint32_t>, RoundPlan> plans_;  // the coalition's, per (height, round)
+    GovPlan plan_;
     std::set<std::uint64_t> attacked_heights_;  // heights with a lock attack
     Outcome outcome_;
 };
@@ -902,6 +1177,22 @@ Scenario Scenario::random(std::uint64_t seed, const ScenarioOptions& options) {
         s.sync_holds = 3;
         s.mute_on_lock = rng.chance(0.5) ? 0.5 : 0;
     }
+    if (options.governance) {  // drawn last: the other scenarios stay as they were
+        s.governance = true;
+        s.spares = 1 + static_cast<int>(rng.below(2));
+        // A shorter healed phase (the run's cost grows with its length and with the square
+        // of its nodes): changes go on in its first half, and 10 s are left for liveness.
+        s.liveness_ms = 20'000;
+        if (options.validators == 0) {  // 4 or 7: one or two spares are a real change to them
+            s.validators = rng.chance(0.7) ? 4 : 7;
+            const int f2 = (s.validators - 1) / 3;
+            if (s.byzantine > f2 || options.hostile) {
+                s.byzantine = options.hostile ? f2 : std::min(s.byzantine, f2);
+                s.behaviours.resize(static_cast<std::size_t>(s.byzantine),
+                                    options.hostile ? amnesia | split | coalition : all_behaviours);
+            }
+        }
+    }
     return s;
 }
 
@@ -913,8 +1204,10 @@ std::string Scenario::describe() const {
       << crash_at_persist << ", crash mid persist " << crash_mid_persist << ", log write failure " << wal_write_failure
       << ", " << crashes << " crashes, " << partitions << " partitions, " << isolations << " isolations, "
       << sync_holds << " sync holds, mute on lock " << mute_on_lock
+      << (governance ? ", governance with " + std::to_string(spares) + " spare node" + (spares == 1 ? "" : "s") : "")
       << (unsafe_forget_lock ? ", LOCK RULE BROKEN ON PURPOSE" : "")
-      << (unsafe_simple_majority ? ", QUORUM RULE BROKEN ON PURPOSE" : "");
+      << (unsafe_simple_majority ? ", QUORUM RULE BROKEN ON PURPOSE" : "")
+      << (unsafe_stale_validators ? ", NODES KEEP THE OLD VALIDATOR SET ON PURPOSE" : "");
     return o.str();
 }
 

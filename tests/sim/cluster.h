@@ -71,6 +71,9 @@ struct ScenarioOptions {
     // others leave room for the coalition's lock attack, which forks a broken lock rule.
     bool hostile = false;
     int validators = 0;  // 0: 4, 7 or 10 at random
+    // Validator-set changes by governance (Scenario::governance): 4 or 7 validators unless
+    // `validators` says otherwise, with one or two spare nodes.
+    bool governance = false;
 };
 
 struct Scenario {
@@ -104,8 +107,21 @@ struct Scenario {
     std::uint64_t fault_phase_ms = 15'000;  // faults happen in [0, fault_phase_ms)
     std::uint64_t liveness_ms = 40'000;     // then this long with every fault healed
     std::uint64_t clock_skew_ms_max = 100;
+    // Governance (docs/governance.md): `spares` more honest nodes, not in genesis, follow
+    // the chain (they sign nothing until they are validators); honest validators propose
+    // and approve, with their node keys, validator-set changes one after another (add a
+    // node, remove a validator, honest or Byzantine, change a power), through the
+    // mempools like any record. Each node keeps its own chain state, and after a block
+    // that changes the set it starts a new engine for the next height under the new set,
+    // as node/consensus_driver does.
+    bool governance = false;
+    int spares = 0;
     bool unsafe_forget_lock = false;        // the simulator's self-tests: honest validators
     bool unsafe_simple_majority = false;    // run with one safety rule broken
+    // Honest nodes keep the engine they started with when the validator set changes (as
+    // a driver without the validators_changed_ branch would): they count the old set
+    // until they restart.
+    bool unsafe_stale_validators = false;
     // Record safety violations other than a fork and run on until a fork (or the end):
     // the broken-quorum self-test must show a fork, not only a weak certificate.
     bool run_until_fork = false;
@@ -127,6 +143,12 @@ struct Outcome {
     // Honest prevotes for another block after precommitting one at the same height:
     // legal only with a newer proof of lock, so with --break-lock they show the bug at work.
     std::uint64_t relocks = 0;
+    // Governance: records injected (proposals, approvals), proposals that were never
+    // committed (refused by the rule, or out of their time window), proposals approved,
+    // validator-set changes in force at the end (on the most advanced honest node), and
+    // engines replaced because the set changed.
+    std::uint64_t governance_records = 0, proposals_dropped = 0, proposals_approved = 0, validator_changes = 0,
+                  engine_swaps = 0;
 };
 
 Outcome run(const Scenario& scenario);

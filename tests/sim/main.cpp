@@ -13,6 +13,12 @@
 //                                           a self-test: with a quorum of more than 1/2 (7
 //                                           validators unless --validators says otherwise;
 //                                           with 4, 1/2 and 2/3 are both 3), some seed must fork
+//   consensus_sim --seeds 300 --governance  validator-set changes by governance: spare nodes
+//                                           voted in, validators voted out, powers changed
+//   consensus_sim --seeds 20 --governance --stale-validators --expect-violation
+//                                           a self-test: with nodes that keep counting the old
+//                                           validator set after a change, some seed must
+//                                           violate safety
 // Exit status: 0 when every seed passed (or, with --expect-*, when one failed that way).
 #include <chrono>
 #include <cstdio>
@@ -25,6 +31,7 @@ int main(int argc, char** argv) {
     std::uint64_t seeds = 100, first = 1;
     int validators = 0;
     bool verbose = false, break_lock = false, break_quorum = false, expect_violation = false, expect_fork = false;
+    bool stale_validators = false;
     jchain::sim::ScenarioOptions options;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -43,11 +50,14 @@ int main(int argc, char** argv) {
         else if (a == "--break-lock") break_lock = true;
         else if (a == "--hostile") options.hostile = true;
         else if (a == "--break-quorum") break_quorum = true;
+        else if (a == "--governance") options.governance = true;
+        else if (a == "--stale-validators") stale_validators = options.governance = true;
         else if (a == "--expect-violation") expect_violation = true;
         else if (a == "--expect-fork") expect_fork = true;
         else {
             std::printf("usage: consensus_sim [--seeds N] [--first S | --seed S] [--validators N] [--verbose] "
-                        "[--hostile] [--break-lock | --break-quorum] [--expect-violation | --expect-fork]\n");
+                        "[--hostile] [--governance] [--break-lock | --break-quorum | --stale-validators] "
+                        "[--expect-violation | --expect-fork]\n");
             return a == "--help" || a == "-h" ? 0 : 2;
         }
     }
@@ -59,9 +69,11 @@ int main(int argc, char** argv) {
     options.validators = validators;
     std::string replay_flags;
     if (options.hostile) replay_flags += " --hostile";
+    if (options.governance && !stale_validators) replay_flags += " --governance";
     if (validators) replay_flags += " --validators " + std::to_string(validators);
     if (break_lock) replay_flags += " --break-lock";
     if (break_quorum) replay_flags += " --break-quorum";
+    if (stale_validators) replay_flags += " --stale-validators";
     if (expect_fork) replay_flags += " --expect-fork";
 
     const auto started = std::chrono::steady_clock::now();
@@ -72,6 +84,7 @@ int main(int argc, char** argv) {
         scenario.verbose = verbose;
         scenario.unsafe_forget_lock = break_lock;
         scenario.unsafe_simple_majority = break_quorum;
+        scenario.unsafe_stale_validators = stale_validators;
         scenario.run_until_fork = expect_fork;
         if (verbose) std::printf("%s\n", scenario.describe().c_str());
         const auto outcome = jchain::sim::run(scenario);
@@ -83,6 +96,11 @@ int main(int argc, char** argv) {
         total.sync_held += outcome.sync_held;
         total.equivocations_seen += outcome.equivocations_seen;
         total.relocks += outcome.relocks;
+        total.governance_records += outcome.governance_records;
+        total.proposals_approved += outcome.proposals_approved;
+        total.proposals_dropped += outcome.proposals_dropped;
+        total.validator_changes += outcome.validator_changes;
+        total.engine_swaps += outcome.engine_swaps;
         if (outcome.ok) {
             ++passed;
             if (verbose) std::printf("ok: honest heights %llu..%llu\n", (unsigned long long)outcome.min_height,
@@ -109,6 +127,12 @@ int main(int argc, char** argv) {
                 (unsigned long long)total.torn_cut, (unsigned long long)total.mutes,
                 (unsigned long long)total.sync_held, (unsigned long long)total.equivocations_seen,
                 (unsigned long long)total.relocks, secs);
+    if (options.governance)
+        std::printf("governance: %llu records, %llu proposals approved, %llu never on chain, %llu validator-set "
+                    "changes in force at the end, %llu engines replaced\n",
+                    (unsigned long long)total.governance_records, (unsigned long long)total.proposals_approved,
+                    (unsigned long long)total.proposals_dropped, (unsigned long long)total.validator_changes,
+                    (unsigned long long)total.engine_swaps);
     std::printf("%llu passed, %llu failed\n", (unsigned long long)passed, (unsigned long long)failed);
     if (expect_violation || expect_fork) {
         const bool caught = expect_fork ? forks > 0 : violations > 0;
