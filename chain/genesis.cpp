@@ -98,15 +98,15 @@ Bytes genesis_bytes(const Genesis& g) {
     w.str(g.chain_id);
     w.u64(g.genesis_time_ms);
     w.raw(validator_set_bytes(g.validators));
-    w.u32(static_cast<std::uint32_t>(g.members.size()));
-    for (const auto& m : g.members) {
-        w.fixed(m.key.bytes);
-        w.str(m.name);
-        w.str(m.role);
-        w.u64(m.since_height);
-    }
-    w.u32(static_cast<std::uint32_t>(g.policy.size()));
-    for (const auto& [kind, roles] : g.policy) {
+    write_members(w, g.members);
+    write_policy_and_params(w, g.policy, g.params);
+    return std::move(w).take();
+}
+
+void write_policy_and_params(ByteWriter& w, const std::map<Kind, std::set<std::string>>& policy,
+                             const ChainParams& params) {
+    w.u32(static_cast<std::uint32_t>(policy.size()));
+    for (const auto& [kind, roles] : policy) {
         w.str(kind_name(kind));
         w.u32(static_cast<std::uint32_t>(roles.size()));
         for (const auto& role : roles) w.str(role);
@@ -114,9 +114,8 @@ Bytes genesis_bytes(const Genesis& g) {
     w.u32(static_cast<std::uint32_t>(param_fields().size()));
     for (const auto& f : param_fields()) {
         w.str(f.name);
-        w.u64(g.params.*(f.field));
+        w.u64(params.*(f.field));
     }
-    return std::move(w).take();
 }
 
 Hash genesis_hash(const Genesis& genesis) { return crypto::sha256(genesis_bytes(genesis)); }

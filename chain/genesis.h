@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/result.h"
 #include "chain/block.h"
 #include "chain/params.h"
@@ -44,6 +45,21 @@ struct Genesis {
 std::map<Kind, std::set<std::string>> default_policy();
 
 Bytes genesis_bytes(const Genesis& genesis);
+
+// The parts of genesis_bytes the chain state's bytes share (docs/encoding.md): members
+// (key, name, role, since_height each), the policy in kind order, the parameters by name.
+template <class Members>
+void write_members(ByteWriter& w, const Members& members) {
+    w.u32(static_cast<std::uint32_t>(members.size()));
+    for (const auto& m : members) {
+        w.fixed(m.key.bytes);
+        w.str(m.name);
+        w.str(m.role);
+        w.u64(m.since_height);
+    }
+}
+void write_policy_and_params(ByteWriter& w, const std::map<Kind, std::set<std::string>>& policy,
+                             const ChainParams& params);
 Hash genesis_hash(const Genesis& genesis);
 
 // JSON form (docs/genesis.md). Parsing checks every field (a field of the wrong type or

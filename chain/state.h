@@ -76,6 +76,7 @@ std::map<std::string, std::string> governance_metadata(const GovAction& action, 
 inline constexpr std::uint64_t proposal_lifetime_default = 1000;   // blocks
 inline constexpr std::uint64_t proposal_lifetime_max = 1'000'000;  // blocks
 inline constexpr std::uint64_t validator_power_max = 1'000'000;
+inline constexpr std::uint64_t total_power_max = 1'000'000'000;  // far from u64 overflow in 3 * power
 
 struct Proposal {
     Hash id{};
