@@ -1123,7 +1123,7 @@ private:
     chain::ValidatorSet set_;
     Hash set_hash_{}, genesis_hash_{};
     chain::Genesis genesis_;
-    chain::ChainState state_;  // the simulated chain has no governance: the genesis state throughout
+    chain::ChainState state_;  // the genesis state; each node keeps the one in force at its tip (SimNode::state)
     std::vector<crypto::KeyPair> keys_, member_keys_;
     MemoRecordVerifier record_verifier_;
     std::vector<std::unique_ptr<SimNode>> nodes_;

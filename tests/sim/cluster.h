@@ -3,8 +3,10 @@
 // joined by a seeded network that loses, delays, duplicates and reorders messages,
 // partitions, holds back block sync, and crashes validators (also at and in the middle
 // of every persistence point), and a log whose writes may fail. Up to f validators may
-// be Byzantine. Safety invariants (checker.h) are checked as the state they govern
-// changes; liveness when the run ends.
+// be Byzantine. With Scenario::governance the validator set changes by governance
+// records while all that goes on, and spare nodes outside genesis follow the chain
+// until they are voted in. Safety invariants (checker.h) are checked as the state they
+// govern changes; liveness when the run ends.
 //
 // Everything follows from the Scenario and its seed: a failing seed replays exactly.
 #pragma once
