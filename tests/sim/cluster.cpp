@@ -1074,8 +1074,13 @@ private:
         const int by = proposers[rng_.below(proposers.size())];
         chain::Record r = governance_record(by, chain::governance_metadata(*action, proposal_expires_after), {});
         plan_ = {true, chain::record_id(r), 0, now_ms_, 0, plan_.proposals + 1};
+        // The rule's verdict under the state now (statistics only: the record goes to the
+        // mempools all the same, and proposers and validators apply the rule themselves).
+        const auto refused = chain::GovernanceBlock(st, height + 1).check(r, plan_.proposal);
+        if (refused) ++outcome_.proposals_refused;
         log("governance: v" + std::to_string(by) + " proposes " + action->describe() + " (" +
-            to_hex(plan_.proposal).substr(0, 8) + ") at height " + std::to_string(height + 1));
+            to_hex(plan_.proposal).substr(0, 8) + ") at height " + std::to_string(height + 1) +
+            (refused ? "; the rule refuses it: " + refused->word + ": " + refused->message : ""));
         inject({r});
     }
 

@@ -145,12 +145,13 @@ struct Outcome {
     // Honest prevotes for another block after precommitting one at the same height:
     // legal only with a newer proof of lock, so with --break-lock they show the bug at work.
     std::uint64_t relocks = 0;
-    // Governance: records injected (proposals, approvals), proposals that were never
-    // committed (refused by the rule, or out of their time window), proposals approved,
+    // Governance: records injected (proposals, approvals), proposals the rule refused
+    // when they were made (unsafe or impossible changes), proposals that were never
+    // committed (those, and ones whose time window passed), proposals approved,
     // validator-set changes in force at the end (on the most advanced honest node), and
     // engines replaced because the set changed.
-    std::uint64_t governance_records = 0, proposals_dropped = 0, proposals_approved = 0, validator_changes = 0,
-                  engine_swaps = 0;
+    std::uint64_t governance_records = 0, proposals_refused = 0, proposals_dropped = 0, proposals_approved = 0,
+                  validator_changes = 0, engine_swaps = 0;
 };
 
 Outcome run(const Scenario& scenario);

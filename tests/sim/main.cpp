@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
         total.governance_records += outcome.governance_records;
         total.proposals_approved += outcome.proposals_approved;
         total.proposals_dropped += outcome.proposals_dropped;
+        total.proposals_refused += outcome.proposals_refused;
         total.validator_changes += outcome.validator_changes;
         total.engine_swaps += outcome.engine_swaps;
         if (outcome.ok) {
@@ -128,11 +129,11 @@ int main(int argc, char** argv) {
                 (unsigned long long)total.sync_held, (unsigned long long)total.equivocations_seen,
                 (unsigned long long)total.relocks, secs);
     if (options.governance)
-        std::printf("governance: %llu records, %llu proposals approved, %llu never on chain, %llu validator-set "
-                    "changes in force at the end, %llu engines replaced\n",
+        std::printf("governance: %llu records, %llu proposals approved, %llu never on chain (%llu refused by the "
+                    "rule), %llu validator-set changes in force at the end, %llu engines replaced\n",
                     (unsigned long long)total.governance_records, (unsigned long long)total.proposals_approved,
-                    (unsigned long long)total.proposals_dropped, (unsigned long long)total.validator_changes,
-                    (unsigned long long)total.engine_swaps);
+                    (unsigned long long)total.proposals_dropped, (unsigned long long)total.proposals_refused,
+                    (unsigned long long)total.validator_changes, (unsigned long long)total.engine_swaps);
     std::printf("%llu passed, %llu failed\n", (unsigned long long)passed, (unsigned long long)failed);
     if (expect_violation || expect_fork) {
         const bool caught = expect_fork ? forks > 0 : violations > 0;
