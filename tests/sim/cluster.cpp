@@ -1009,7 +1009,7 @@ private:
                 if (!honest(*n)) continue;  // no operator votes a Byzantine node in
                 a.op = chain::GovOp::add_validator;
                 a.name = "v" + std::to_string(n->index);
-                a.power = 1 + rng_.below(2);
+                a.power = 1 + rng_.below(3);  // 3 joining four of power 1: 3/7 of the new set is new
                 add.push_back(a);
                 continue;
             }
