@@ -117,6 +117,11 @@ Actions Engine::start(std::uint64_t height, std::span<const WalEntry> wal) {
     bool resumed = false;
     for (const WalEntry& e : wal) {
         if (wal_entry_height(e) != height) continue;
+        // A log written while this node was a validator of another set (it has since been
+        // voted out, or its store was replaced): what the set in force does not count is
+        // not restored.
+        if (const auto* v = std::get_if<SignedVote>(&e); v && !config_.validators.find(v->validator)) continue;
+        if (const auto* p = std::get_if<Proposal>(&e); p && !config_.validators.find(p->proposer)) continue;
         if (const auto* r = std::get_if<WalRound>(&e)) {
             round = std::max(round, r->round);
             resumed = resumed || r->round > 0;  // entering round 0 alone is no activity: an idle chain stays idle

@@ -241,6 +241,16 @@ TEST_CASE("a restarted validator restores its lock and never signs a conflicting
     Engine fresh(f.config, &signer);
     fresh.start(2, wal);
     CHECK(fresh.locked_round() == no_round);
+    // A log written while this node was a validator, restored under a set that no longer
+    // has it (voted out by governance): its own votes are not counted, and nothing breaks.
+    EngineConfig without_me = f.config;
+    std::erase_if(without_me.validators.validators, [&](const auto& x) { return x.key == me.public_key; });
+    Engine removed(without_me, nullptr);
+    Actions after = removed.start(1, wal);
+    CHECK(own_votes(after, me.public_key).empty());
+    for (const auto& k : f.keys)
+        if (k.public_key != me.public_key) append(after, removed.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash())));
+    CHECK(own_votes(after, me.public_key).empty());
 }
 
 TEST_CASE("one peer claiming a far round moves nothing; more than 1/3 of the power does") {
