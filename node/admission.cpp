@@ -9,18 +9,16 @@ Admission::Admission(const CurrentState& state, const storage::BlockStore& store
     : state_(state), store_(store), mempool_(mempool), pool_(pool) {}
 
 const crypto::PreparedKey* Admission::prepared(const crypto::PublicKey& key) {
-    std::lock_guard lock(keys_mutex_);
     auto it = prepared_keys_.find(key);
     if (it == prepared_keys_.end()) it = prepared_keys_.emplace(key, *crypto::PreparedKey::from(key)).first;
     return &it->second;  // std::map nodes stay put
 }
 
-std::optional<Reject> Admission::check_policy(const chain::Record& r, std::size_t signed_bytes,
-                                              std::uint64_t now_ms) const {
-    const auto state = state_.get();
-    const chain::ChainParams& params = state->params;
-    if (r.chain_id != state->chain_id)
-        return Reject{RejectReason::wrong_chain, "record is for chain '" + r.chain_id + "', this is '" + state->chain_id + "'"};
+std::optional<Reject> Admission::check_policy(const chain::ChainState& state, const chain::Record& r,
+                                              std::size_t signed_bytes, std::uint64_t now_ms) const {
+    const chain::ChainParams& params = state.params;
+    if (r.chain_id != state.chain_id)
+        return Reject{RejectReason::wrong_chain, "record is for chain '" + r.chain_id + "', this is '" + state.chain_id + "'"};
     if (auto problem = chain::check_record_shape(r)) return Reject{RejectReason::invalid_record, *problem};
     if (signed_bytes > params.record_bytes_max)
         return Reject{RejectReason::too_large, "record exceeds " + std::to_string(params.record_bytes_max) + " signed bytes"};
@@ -40,9 +38,9 @@ std::optional<Reject> Admission::check_policy(const chain::Record& r, std::size_
         if (!target) return std::nullopt;
         return target->record.submitter;
     };
-    if (auto denied = chain::check_permission(*state, height, r, submitter_of)) return Reject{denied->reason, denied->message};
+    if (auto denied = chain::check_permission(state, height, r, submitter_of)) return Reject{denied->reason, denied->message};
     if (r.kind == chain::Kind::governance) {
-        chain::GovernanceBlock governance(*state, height);
+        chain::GovernanceBlock governance(state, height);
         if (auto bad = governance.check(r, chain::record_id(r)))
             return Reject{bad->reason, bad->message, bad->word};
     }
@@ -54,9 +52,10 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
     std::vector<chain::Hash> ids(records.size());
     std::vector<VerifyPool::Job> jobs;
     std::vector<std::size_t> positions;
+    const auto state = state_.get();  // once per batch
     for (std::size_t i = 0; i < records.size(); ++i) {
         const Bytes bytes = chain::record_signed_bytes(records[i]);
-        if (auto reject = check_policy(records[i], bytes.size(), now_ms)) {
+        if (auto reject = check_policy(*state, records[i], bytes.size(), now_ms)) {
             results[i] = std::move(*reject);
             continue;
         }
@@ -67,8 +66,12 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
             results[i] = Reject{RejectReason::duplicate, "record " + to_hex(ids[i]) + " was already submitted"};
             continue;
         }
-        jobs.push_back({prepared(records[i].submitter), &ids[i], &records[i].signature});
+        jobs.push_back({nullptr, &ids[i], &records[i].signature});
         positions.push_back(i);
+    }
+    {
+        std::lock_guard lock(keys_mutex_);  // the keys stay put (std::map nodes) while the pool reads them
+        for (std::size_t k = 0; k < positions.size(); ++k) jobs[k].key = prepared(records[positions[k]].submitter);
     }
     const std::vector<bool> ok = pool_.verify(jobs);
     auto committed = [this](const chain::Hash& id) { return store_.has_record(id); };

@@ -55,10 +55,15 @@ public:
     // The checks that need no signature and no mempool: nullopt when they pass.
     // `signed_bytes` is record_signed_bytes(record), computed once by the caller.
     std::optional<chain::Reject> check_policy(const chain::Record& record, std::size_t signed_bytes,
-                                              std::uint64_t now_ms) const;
+                                              std::uint64_t now_ms) const {
+        return check_policy(*state_.get(), record, signed_bytes, now_ms);
+    }
+    // The same under `state` (admit() reads the state once per batch).
+    std::optional<chain::Reject> check_policy(const chain::ChainState& state, const chain::Record& record,
+                                              std::size_t signed_bytes, std::uint64_t now_ms) const;
 
 private:
-    const crypto::PreparedKey* prepared(const crypto::PublicKey& key);
+    const crypto::PreparedKey* prepared(const crypto::PublicKey& key);  // under keys_mutex_
 
     const CurrentState& state_;
     const storage::BlockStore& store_;
