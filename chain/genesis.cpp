@@ -130,20 +130,28 @@ json::value genesis_to_json(const Genesis& g) {
                            {"public_key", to_hex(m.key.bytes)},
                            {"role", m.role},
                            {"since_height", m.since_height}});
-    json::object policy;
-    for (const auto& [kind, roles] : g.policy) {
-        json::array r;
-        for (const auto& role : roles) r.push_back(json::string(role));
-        policy[kind_name(kind)] = std::move(r);
-    }
-    json::object params;
-    for (const auto& f : param_fields()) params[f.name] = g.params.*(f.field);
     return json::object{{"chain_id", g.chain_id},
                         {"genesis_time_ms", g.genesis_time_ms},
                         {"validators", std::move(validators)},
                         {"members", std::move(members)},
-                        {"policy", std::move(policy)},
-                        {"params", std::move(params)}};
+                        {"policy", policy_to_json(g.policy)},
+                        {"params", params_to_json(g.params)}};
+}
+
+json::value policy_to_json(const std::map<Kind, std::set<std::string>>& policy) {
+    json::object o;
+    for (const auto& [kind, roles] : policy) {
+        json::array r;
+        for (const auto& role : roles) r.push_back(json::string(role));
+        o[kind_name(kind)] = std::move(r);
+    }
+    return o;
+}
+
+json::value params_to_json(const ChainParams& p) {
+    json::object o;
+    for (const auto& f : param_fields()) o[f.name] = p.*(f.field);
+    return o;
 }
 
 Result<Genesis> genesis_from_json(const json::value& value) {

@@ -66,6 +66,9 @@ Hash genesis_hash(const Genesis& genesis);
 // an unknown parameter is an error, never a silent default), checks the parameters
 // (check_params) and sorts members and validators; an error names the offending field.
 boost::json::value genesis_to_json(const Genesis& genesis);
+// The JSON of the policy (kind -> [roles]) and of the parameters, as genesis writes them.
+boost::json::value policy_to_json(const std::map<Kind, std::set<std::string>>& policy);
+boost::json::value params_to_json(const ChainParams& params);
 Result<Genesis> genesis_from_json(const boost::json::value& json);
 Result<Genesis> read_genesis_file(const std::string& path);
 

@@ -371,16 +371,6 @@ Result<MemberTerm> term_from_json(const json::value& v, bool with_until) {
     return m;
 }
 
-json::value policy_to_json(const std::map<Kind, std::set<std::string>>& policy) {
-    json::object o;
-    for (const auto& [kind, roles] : policy) {
-        json::array r;
-        for (const auto& role : roles) r.push_back(json::string(role));
-        o[kind_name(kind)] = std::move(r);
-    }
-    return o;
-}
-
 Result<std::map<Kind, std::set<std::string>>> policy_from_json(const json::value* v) {
     if (!v || !v->is_object()) return Status::error("policy must be an object");
     std::map<Kind, std::set<std::string>> out;
@@ -398,12 +388,6 @@ Result<std::map<Kind, std::set<std::string>>> policy_from_json(const json::value
     return out;
 }
 
-json::value params_to_json(const ChainParams& p) {
-    json::object o;
-    for (const auto& f : param_fields()) o[f.name] = p.*(f.field);
-    return o;
-}
-
 Result<ChainParams> params_from_json(const json::value* v) {
     if (!v || !v->is_object()) return Status::error("params must be an object");
     ChainParams p;
@@ -418,12 +402,15 @@ Result<ChainParams> params_from_json(const json::value* v) {
     return p;
 }
 
-json::value action_to_json(const GovAction& a) {
-    json::object o;
-    for (const auto& [k, v] : governance_metadata(a, 0))
-        if (k != "action") o[k] = v;
-    o["summary"] = a.describe();
-    return o;
+// The "policy" and "params" members of a state object.
+Status read_policy_and_params(const json::object& o, std::map<Kind, std::set<std::string>>& policy, ChainParams& params) {
+    auto p = policy_from_json(o.if_contains("policy"));
+    if (!p) return p.status();
+    auto q = params_from_json(o.if_contains("params"));
+    if (!q) return q.status();
+    policy = std::move(*p);
+    params = *q;
+    return Status::ok();
 }
 
 }  // namespace
@@ -451,12 +438,7 @@ Result<StateView> state_view_from_json(const json::value& v) {
             return Status::error("state.members must be sorted by public key, without repeats");
         view.members.push_back(std::move(*term));
     }
-    auto policy = policy_from_json(o.if_contains("policy"));
-    if (!policy) return policy.status();
-    view.policy = std::move(*policy);
-    auto params = params_from_json(o.if_contains("params"));
-    if (!params) return params.status();
-    view.params = *params;
+    if (Status st = read_policy_and_params(o, view.policy, view.params); !st) return st;
     return view;
 }
 
@@ -515,12 +497,7 @@ Result<ChainState> state_from_json(const json::value& v) {
         if (!term) return term.status();
         s.members.push_back(std::move(*term));
     }
-    auto policy = policy_from_json(o.if_contains("policy"));
-    if (!policy) return policy.status();
-    s.policy = std::move(*policy);
-    auto params = params_from_json(o.if_contains("params"));
-    if (!params) return params.status();
-    s.params = *params;
+    if (Status st = read_policy_and_params(o, s.policy, s.params); !st) return st;
     const json::value* proposals = o.if_contains("proposals");
     if (!proposals || !proposals->is_array()) return Status::error("proposals must be an array");
     for (const auto& pv : proposals->as_array()) {

@@ -54,11 +54,7 @@ public:
 
     // The checks that need no signature and no mempool: nullopt when they pass.
     // `signed_bytes` is record_signed_bytes(record), computed once by the caller.
-    std::optional<chain::Reject> check_policy(const chain::Record& record, std::size_t signed_bytes,
-                                              std::uint64_t now_ms) const {
-        return check_policy(*state_.get(), record, signed_bytes, now_ms);
-    }
-    // The same under `state` (admit() reads the state once per batch).
+    // Under `state`, which admit() reads once per batch.
     std::optional<chain::Reject> check_policy(const chain::ChainState& state, const chain::Record& record,
                                               std::size_t signed_bytes, std::uint64_t now_ms) const;
 

@@ -308,21 +308,20 @@ struct Service {
     MethodResult list_validators() const {
         const auto state = node.state();
         json::value out = chain::validator_set_to_json(state->validators);
-        auto& list = out.as_object()["validators"].as_array();
-        for (auto& v : list) {
-            auto key = chain::public_key_from_json(v.as_object().if_contains("public_key"), "public_key");
-            const std::uint64_t power = state->validators.find(*key)->power;
+        auto& list = out.as_object()["validators"].as_array();  // in the set's order
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const chain::Validator& v = state->validators.validators[i];
             std::uint64_t since = 1;
             bool was = false;
             for (const auto& change : state->validator_changes) {
-                const chain::Validator* then = change.next.find(*key);
-                const bool is = then && then->power == power;
+                const chain::Validator* then = change.next.find(v.key);
+                const bool is = then && then->power == v.power;
                 if (is && !was) since = change.height + 1;
                 was = is;
             }
-            v.as_object()["since_height"] = since;
-            auto addr = state->validator_p2p.find(*key);
-            v.as_object()["p2p"] = addr == state->validator_p2p.end() ? json::value(nullptr) : json::value(addr->second);
+            list[i].as_object()["since_height"] = since;
+            auto addr = state->validator_p2p.find(v.key);
+            list[i].as_object()["p2p"] = addr == state->validator_p2p.end() ? json::value(nullptr) : json::value(addr->second);
         }
         out.as_object()["height"] = node.tip().height + 1;
         return out;
