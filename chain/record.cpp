@@ -15,7 +15,8 @@ constexpr std::string_view record_tag = "jchain/record/v1";
 
 bool is_key_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'; }
 
-// Valid UTF-8 (no overlong forms or surrogates) without control characters.
+}  // namespace
+
 bool is_clean_utf8(std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
         auto c = static_cast<unsigned char>(s[i]);
@@ -43,7 +44,6 @@ bool is_clean_utf8(std::string_view s) {
     return true;
 }
 
-}  // namespace
 
 std::string_view kind_name(Kind kind) { return kind_names[static_cast<std::size_t>(kind)]; }
 

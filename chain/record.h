@@ -29,6 +29,9 @@ enum class Kind : std::uint8_t {
 inline constexpr Kind all_kinds[] = {Kind::evidence, Kind::service,  Kind::notice,
                                      Kind::judgment, Kind::order,    Kind::operation,
                                      Kind::handover, Kind::correction, Kind::governance};
+// Valid UTF-8 (no overlong forms or surrogates) without control characters.
+bool is_clean_utf8(std::string_view s);
+
 std::string_view kind_name(Kind kind);
 std::optional<Kind> parse_kind(std::string_view name);
 

@@ -1,0 +1,119 @@
+// Checkpoints: the ledger's size and root as a C2SP signed note (c2sp.org/signed-note,
+// c2sp.org/tlog-checkpoint), signed by the validators and cosigned by outside witnesses
+// (c2sp.org/tlog-cosignature, Ed25519), so that generic transparency-log tooling can
+// read them and nobody can be shown a history others are not. docs/checkpoints.md has
+// the exact bytes. Pure functions: no I/O, no clock.
+//
+//   jchain.log/court-chain/<genesis hash hex>      <- origin
+//   1234                                           <- ledger size
+//   <base64 ledger root>                           <- RFC 6962 root at that size
+//
+//   — jchain.log/court-chain/<...> <base64(key id || DER ECDSA)>     a validator
+//   — witness.example/court-b <base64(key id || u64 time || Ed25519)> a witness
+//
+// Checkpoint signatures are not consensus: a validator signs the checkpoint of a block
+// after it commits it (the commit certificate already made the block final); they let
+// readers who know nothing of JChain's headers check the root.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "chain/block.h"
+#include "chain/genesis.h"
+#include "crypto/ed25519.h"
+
+namespace jchain::chain {
+
+// A note larger than this, or with more signature lines, is refused unread. The spec
+// asks verifiers to take at least 16 signatures; a chain's validators and its witnesses
+// fit far below these.
+inline constexpr std::size_t checkpoint_note_bytes_max = 256 * 1024;
+inline constexpr std::size_t checkpoint_signatures_max = 1024;
+
+struct Checkpoint {
+    std::string origin;
+    std::uint64_t size = 0;
+    Hash root{};
+    bool operator==(const Checkpoint&) const = default;
+};
+
+// "jchain.log/" + chain id + "/" + genesis hash in hex. A chain id with characters an
+// origin may not hold (anything but ASCII letters, digits, '.', '_', '-') is written as
+// "chain". The genesis hash makes the origin unique to the chain.
+std::string checkpoint_origin(const Genesis& genesis);
+
+// The note text: origin, size, base64 root, each ending in a newline.
+std::string checkpoint_body(const Checkpoint& c);
+// Parses a note text of exactly three lines (JChain writes no extension lines).
+Result<Checkpoint> parse_checkpoint_body(std::string_view body);
+
+struct NoteSignature {
+    std::string name;
+    std::uint32_t key_id = 0;
+    Bytes signature;  // after the key id
+    bool operator==(const NoteSignature&) const = default;
+};
+struct Note {
+    std::string body;  // the text, with its final newline
+    std::vector<NoteSignature> signatures;
+};
+// Splits a signed note: valid UTF-8, no control character but newline, the text ends at
+// the last blank line, every line after it a signature line. Errors name the line.
+Result<Note> parse_note(std::string_view text);
+std::string format_note(const Note& note);
+// One signature line, with its newline: "— name base64(key id || signature)\n".
+std::string signature_line(const NoteSignature& s);
+
+// Validator signatures: key name = the origin; type 0xff followed by the identifier
+// below; key id = SHA-256(origin || 0x0A || 0xff || identifier || 33-byte key)[:4];
+// the signature is the strict DER of a low-S secp256k1 ECDSA signature of
+// SHA-256(note text), so `openssl dgst -sha256 -verify` checks it.
+inline constexpr std::string_view validator_signature_type = "jchain-ecdsa-secp256k1-sha256";
+std::uint32_t validator_key_id(std::string_view origin, const PublicKey& key);
+NoteSignature sign_checkpoint(const crypto::KeyPair& key, std::string_view origin, std::string_view body);
+
+// An outside witness: a name (a schema-less URL, no spaces or '+') and an Ed25519 key,
+// written as a C2SP verifier key "name+keyid+base64(0x04 || key)".
+struct Witness {
+    std::string name;
+    crypto::Ed25519PublicKey key;
+    std::uint32_t key_id() const;  // SHA-256(name || 0x0A || 0x04 || key)[:4]
+    std::string vkey() const;
+};
+Result<Witness> parse_witness_vkey(std::string_view vkey);
+// "cosignature/v1\ntime <t>\n" || body: what an Ed25519 witness signs.
+Bytes cosignature_message(std::string_view body, std::uint64_t timestamp);
+NoteSignature cosign_checkpoint(const Witness& witness, const crypto::Ed25519PrivateKey& key, std::string_view body,
+                                std::uint64_t timestamp);
+
+struct CheckpointVerdict {
+    std::string error;  // the note or its text is malformed; nothing else is meaningful then
+    Checkpoint checkpoint;
+    std::uint64_t power = 0, total_power = 0;  // of the validators whose signature verified
+    std::vector<std::string> validators;       // their names
+    struct Cosignature {
+        std::string name;
+        std::uint64_t timestamp = 0;
+    };
+    std::vector<Cosignature> witnesses;  // known witnesses whose cosignature verified
+    std::vector<std::string> ignored;    // lines by keys neither a validator nor a known witness
+    std::vector<std::string> invalid;    // known keys whose signature failed: the note is refused
+
+    bool quorum() const { return power * 3 > total_power * 2; }
+    // Well formed, of `origin`, signed by more than 2/3 of the power, no bad signature by
+    // a known key (the spec lets a verifier refuse the note for one; JChain does).
+    bool ok() const { return error.empty() && invalid.empty() && quorum(); }
+    std::string summary() const;  // one line, for people
+};
+
+// Checks a signed checkpoint against the chain's origin, the validator set that
+// certified the block that reached its size, and the witnesses the reader trusts.
+CheckpointVerdict verify_checkpoint(std::string_view note, std::string_view origin, const ValidatorSet& validators,
+                                    const std::vector<Witness>& witnesses);
+
+}  // namespace jchain::chain
