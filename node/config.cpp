@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include "base/address.h"
+#include "chain/checkpoint.h"
 #include "chain/limits.h"
 #include "chain/params_table.h"
 
@@ -96,7 +97,8 @@ namespace {
 
 Result<NodeConfig> config_from_table(const toml::table& root, const std::string& path) {
     NodeConfig c;
-    Status s = only_keys(root, {"moniker", "role", "log_level", "rpc", "p2p", "consensus", "mempool", "admission", "sync"}, "");
+    Status s = only_keys(root, {"moniker", "role", "log_level", "rpc", "p2p", "consensus", "mempool", "admission", "sync",
+                                    "checkpoints"}, "");
     if (s) s = read(root, "moniker", c.moniker, "");
     if (s) s = read(root, "role", c.role, "");
     if (s) s = read(root, "log_level", c.log_level, "");
@@ -147,6 +149,21 @@ Result<NodeConfig> config_from_table(const toml::table& root, const std::string&
         if (s && c.sync_verify_records != "all" && c.sync_verify_records != "recent" && c.sync_verify_records != "none")
             s = Status::error("sync.verify_records must be \"all\", \"recent\" or \"none\"");
     }
+    if (auto* cp = root["checkpoints"].as_table(); s && cp) {
+        s = only_keys(*cp, {"witnesses"}, "checkpoints.");
+        if (s && cp->contains("witnesses") && !(*cp)["witnesses"].as_array())
+            s = Status::error("checkpoints.witnesses must be an array of strings (C2SP verifier keys)");
+        if (auto* ws = (*cp)["witnesses"].as_array(); s && ws)
+            for (const auto& w : *ws) {
+                auto v = w.value<std::string>();
+                if (!v) { s = Status::error("checkpoints.witnesses must be strings (C2SP verifier keys)"); break; }
+                if (auto parsed = chain::parse_witness_vkey(*v); !parsed) {
+                    s = Status::error("checkpoints.witnesses: " + parsed.message());
+                    break;
+                }
+                c.checkpoint_witnesses.push_back(*v);
+            }
+    }
     if (s) {
         if (auto a = split_host_port(c.rpc_listen); !a) s = Status::error("rpc.listen: " + a.message());
     }
@@ -160,6 +177,8 @@ std::string config_to_toml(const NodeConfig& c) {
     std::ostringstream o;
     std::string peers;
     for (const auto& p : c.p2p_peers) peers += (peers.empty() ? "" : ", ") + quoted(p);
+    std::string witnesses;
+    for (const auto& w : c.checkpoint_witnesses) witnesses += (witnesses.empty() ? "" : ", ") + quoted(w);
     o << "# JChain node configuration (docs/config.md).\n"
       << "moniker = " << quoted(c.moniker) << "\n"
       << "# validator: votes on blocks (its node key must be in genesis); observer: follows and serves queries\n"
@@ -191,7 +210,11 @@ std::string config_to_toml(const NodeConfig& c) {
       << "# \"recent\" (blocks newer than recent_ms; older ones on their commit certificates),\n"
       << "# \"none\" (certificates only). Certificates and every other rule are always checked.\n"
       << "verify_records = " << quoted(c.sync_verify_records) << "\n"
-      << "recent_ms = " << c.sync_recent_ms << "\n";
+      << "recent_ms = " << c.sync_recent_ms << "\n\n"
+      << "[checkpoints]\n"
+      << "# witnesses whose cosignatures this node keeps, as C2SP verifier keys\n"
+      << "# \"name+keyid+base64key\" (`jchain witness keygen` prints one; docs/checkpoints.md)\n"
+      << "witnesses = [" << witnesses << "]\n";
     return o.str();
 }
 

@@ -39,6 +39,10 @@ struct NodeConfig {
     // them later). A local trust choice: it never changes which blocks are valid.
     std::string sync_verify_records = "all";
     std::uint64_t sync_recent_ms = 24ull * 3600 * 1000;
+
+    // Outside witnesses whose cosignatures on checkpoints this node keeps and serves, as
+    // C2SP verifier keys "name+keyid+base64key" (docs/checkpoints.md). Others are ignored.
+    std::vector<std::string> checkpoint_witnesses;
 };
 
 Result<NodeConfig> load_config(const std::string& path);

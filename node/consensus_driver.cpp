@@ -26,6 +26,7 @@ enum : std::uint8_t {
     frame_status = 3,        // u64: the sender's committed height
     frame_sync_request = 4,  // u64: the height the sender lacks
     frame_sync_block = 5,    // a certified block (consensus/codec.h)
+    frame_checkpoint = 6,    // u64 ledger size, then a checkpoint signature line (string)
 };
 
 // Fetched blocks are applied for at most this long per turn of the loop, so frames
@@ -312,6 +313,12 @@ void ConsensusDriver::handle(Event& e) {
         case Event::disconnected: sync_.peer_gone(e.peer); return;
         case Event::connected:
             network_->send(e.peer, frame_status, share(u64_bytes(tip_height_)));
+            if (auto own = ctx_.checkpoints.own_latest()) {
+                ByteWriter w;
+                w.u64(own->first);
+                w.str(own->second);
+                network_->send(e.peer, frame_checkpoint, share(std::move(w).take()));
+            }
             return;
         case Event::frame: on_frame(e.peer, e.type, e.payload); return;
     }
@@ -365,8 +372,46 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
             if (!block) return sync_.invalid(peer, tip_height_ + 1, "sent a sync block that does not decode");
             return sync_.on_block(peer, std::move(*block), payload.size(), tip_height_);
         }
+        case frame_checkpoint: {
+            ByteReader r(payload);
+            auto size = r.u64();
+            auto line = r.str(1024);
+            if (!size || !line || r.remaining() != 0) return;
+            return take_checkpoint_line(peer, *size, std::move(*line));
+        }
         default: return;
     }
+}
+
+void ConsensusDriver::take_checkpoint_line(const crypto::PublicKey& peer, std::uint64_t size, std::string line) {
+    switch (ctx_.checkpoints.add_validator_line(size, line)) {
+        case Checkpoints::Outcome::stored:
+        case Checkpoints::Outcome::known: return;
+        case Checkpoints::Outcome::later: later_lines_[peer] = {size, std::move(line)}; return;
+        case Checkpoints::Outcome::invalid:
+            // Not this node's checkpoint at that size: a peer on another history, or a bad
+            // signature. Worth an operator's eye, but no reason to cut a link that also
+            // carries blocks, which are checked on their own.
+            spdlog::warn("peer {}: a checkpoint signature at ledger size {} that does not verify against this node's "
+                         "ledger",
+                         peer_name(peer), size);
+            return;
+    }
+}
+
+void ConsensusDriver::sign_checkpoint(const chain::BlockHeader& header, const chain::ValidatorSet& certified_by) {
+    if (auto line = ctx_.checkpoints.sign_committed(header, certified_by)) {
+        ByteWriter w;
+        w.u64(header.ledger_size);
+        w.str(*line);
+        if (network_) network_->broadcast(frame_checkpoint, share(std::move(w).take()));
+    }
+    // Lines that arrived before this node reached their size.
+    auto waiting = std::move(later_lines_);
+    later_lines_.clear();
+    for (auto& [peer, line] : waiting)
+        if (line.first <= header.ledger_size) take_checkpoint_line(peer, line.first, std::move(line.second));
+        else later_lines_[peer] = std::move(line);
 }
 
 void ConsensusDriver::sync_step() { sync_.step(tip_height_, frontier_.size(), ctx_.config.sync_verify_records); }
@@ -557,6 +602,7 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
         halt("cannot store block " + std::to_string(b.header.height) + ": " + s.message(), Resume::when_writable);
         return false;
     }
+    sign_checkpoint(built.block.header, state_->validators);  // the set that certified it
     frontier_ = built.frontier;
     tip_height_ = b.header.height;
     tip_hash_ = value->hash();

@@ -27,6 +27,7 @@
 #include "consensus/engine.h"
 #include "node/admission.h"
 #include "node/block_sync.h"
+#include "node/checkpoints.h"
 #include "node/config.h"
 #include "p2p/peer_network.h"
 #include "storage/block_store.h"
@@ -71,6 +72,7 @@ public:
         CurrentState& state;  // published here when a block changes it
         VerifyPool& pool;
         NodeMetrics& metrics;
+        Checkpoints& checkpoints;  // signs and collects checkpoint lines (node/checkpoints.h)
         std::function<void(const TipInfo&)> on_commit;  // called on the driver thread
     };
 
@@ -117,6 +119,9 @@ private:
     // this node is a validator of that set.
     void make_engine();
     void allow_peers();
+    // Checkpoint lines: this node's after a commit, and peers' (docs/checkpoints.md).
+    void sign_checkpoint(const chain::BlockHeader& header, const chain::ValidatorSet& certified_by);
+    void take_checkpoint_line(const crypto::PublicKey& peer, std::uint64_t size, std::string line);
 
     Context ctx_;
     consensus::EngineConfig engine_config_;
@@ -150,6 +155,9 @@ private:
     std::uint64_t last_expiry_ms_ = 0;
 
     BlockSync sync_;  // catching up, and helping peers catch up
+    // Peers' checkpoint lines for sizes this node has not reached yet: the latest per
+    // peer, offered again after each commit.
+    std::map<crypto::PublicKey, std::pair<std::uint64_t, std::string>> later_lines_;
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;

@@ -65,6 +65,10 @@ Node::Node(NodeConfig config, chain::Genesis genesis, crypto::KeyPair key, std::
       verify_pool_(config_.verify_threads),
       frontier_(frontier) {
     admission_ = std::make_unique<Admission>(state_, *store_, mempool_, verify_pool_);
+    std::vector<chain::Witness> witnesses;
+    for (const auto& vkey : config_.checkpoint_witnesses) witnesses.push_back(*chain::parse_witness_vkey(vkey));  // checked by load_config
+    checkpoints_ = std::make_unique<Checkpoints>(*store_, genesis_, std::move(witnesses),
+                                                 config_.role == "validator" ? std::optional(key_) : std::nullopt);
     tip_.ledger_size = frontier_.size();
     tip_.ledger_root = frontier_.root();
     if (auto b = store_->block(store_->height())) {
@@ -86,7 +90,7 @@ Status Node::start() {
     if (!listen) return listen.status();
     driver_ = std::make_unique<ConsensusDriver>(
         ConsensusDriver::Context{config_, genesis_, key_, config_.role == "validator", *store_, mempool_, *admission_,
-                                 state_, verify_pool_, metrics_,
+                                 state_, verify_pool_, metrics_, *checkpoints_,
                                  [this](const TipInfo& t) {
                                      std::lock_guard lock(tip_mutex_);
                                      metrics_.blocks_committed++;

@@ -15,6 +15,7 @@
 
 #include "chain/genesis.h"
 #include "node/admission.h"
+#include "node/checkpoints.h"
 #include "node/consensus_driver.h"
 #include "node/config.h"
 #include "rpc/http_server.h"
@@ -62,6 +63,8 @@ public:
     // ordering without record signatures. Never used by the node itself.
     Mempool& mempool_for_benchmarks() { return mempool_; }
     Admission& admission() { return *admission_; }
+    Checkpoints& checkpoints() { return *checkpoints_; }
+    const Checkpoints& checkpoints() const { return *checkpoints_; }
     NodeMetrics& metrics() { return metrics_; }
     TipInfo tip() const;
     std::uint16_t rpc_port() const { return server_ ? server_->port() : 0; }
@@ -84,6 +87,7 @@ private:
     Mempool mempool_;
     VerifyPool verify_pool_;
     std::unique_ptr<Admission> admission_;
+    std::unique_ptr<Checkpoints> checkpoints_;
     NodeMetrics metrics_;
 
     chain::MerkleFrontier frontier_;  // at open; the driver keeps it from then on

@@ -303,6 +303,57 @@ struct Service {
                            {"path", std::move(p)}};
     }
 
+    static json::value checkpoint_json(const Checkpoints::Signed& c) {
+        json::array validators, witnesses, ignored;
+        for (const auto& v : c.verdict.validators) validators.push_back(json::string(v));
+        for (const auto& w : c.verdict.witnesses) witnesses.push_back({{"name", w.name}, {"timestamp", w.timestamp}});
+        for (const auto& i : c.verdict.ignored) ignored.push_back(json::string(i));
+        return json::value{{"origin", c.checkpoint.origin},
+                           {"size", c.checkpoint.size},
+                           {"root", hex(c.checkpoint.root)},
+                           {"height", c.height},
+                           {"note", c.note},
+                           {"validators", std::move(validators)},
+                           {"power", c.verdict.power},
+                           {"total_power", c.verdict.total_power},
+                           {"quorum", c.verdict.quorum()},
+                           {"witnesses", std::move(witnesses)},
+                           {"ignored", std::move(ignored)}};
+    }
+
+    // The latest checkpoint signed by more than 2/3 of the power, or the one at `size`
+    // with every line this node holds (docs/checkpoints.md).
+    MethodResult get_checkpoint(const json::value& params) const {
+        const json::value* size_param = param(params, "size");
+        if (!size_param || size_param->is_null()) {
+            auto latest = node.checkpoints().latest();
+            if (!latest) return not_found("no checkpoint is signed by more than 2/3 of the validators yet (none before the first record)");
+            return checkpoint_json(*latest);
+        }
+        auto size = chain::uint_from_json(size_param, "size");
+        if (!size) return rpc::invalid_params(size.message());
+        auto c = node.checkpoints().at(*size);
+        if (!c) return not_found("no block of this chain ended at ledger size " + std::to_string(*size));
+        return checkpoint_json(*c);
+    }
+
+    // A witness's cosignature(s) on one of this chain's checkpoints: the note as the
+    // witness returns it. Lines by witnesses node.toml does not name are ignored and
+    // reported; a bad signature by a named one is refused.
+    MethodResult add_cosignature(const json::value& params) const {
+        const json::value* note = param(params, "note");
+        if (!note || !note->is_string()) return rpc::invalid_params("note: expected the signed checkpoint as a string");
+        auto r = node.checkpoints().add_cosignatures(std::string_view(note->as_string()));
+        if (!r.error.empty()) return rpc::invalid_params(r.error);
+        auto names = [](const std::vector<std::string>& v) {
+            json::array a;
+            for (const auto& n : v) a.push_back(json::string(n));
+            return a;
+        };
+        return json::value{{"accepted", names(r.accepted)}, {"known", names(r.known)}, {"ignored", names(r.ignored)},
+                           {"refused", names(r.refused)}};
+    }
+
     // The set in force at the next height, each validator with the height it (at its
     // present power) has been in force since and its announced P2P address.
     MethodResult list_validators() const {
@@ -464,6 +515,8 @@ rpc::HttpHandler make_http_handler(Node& node) {
     d.add("list_members", [service](const json::value& p) { return service->list_members(p); });
     d.add("list_proposals", [service](const json::value& p) { return service->list_proposals(p); });
     d.add("get_validator_changes", [service](const json::value& p) { return service->get_validator_changes(p); });
+    d.add("get_checkpoint", [service](const json::value& p) { return service->get_checkpoint(p); });
+    d.add("add_cosignature", [service](const json::value& p) { return service->add_cosignature(p); });
     d.add("get_genesis", [service](const json::value&) -> MethodResult {
         return chain::genesis_to_json(service->node.genesis());
     });
@@ -487,6 +540,11 @@ rpc::HttpHandler make_http_handler(Node& node) {
                     json::serialize(json::object{{"status", "ok"}, {"height", tip.height}})};
         }
         if (path == "/metrics") return {200, "text/plain; version=0.0.4", service->metrics()};
+        if (path == "/checkpoint") {  // the latest signed checkpoint as a C2SP note, for generic tlog tooling
+            auto latest = service->node.checkpoints().latest();
+            if (!latest) return {404, "text/plain; charset=utf-8", "no checkpoint is signed by more than 2/3 of the validators yet\n"};
+            return {200, "text/plain; charset=utf-8", latest->note};
+        }
         if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", web_index_html};
         return {404, "text/plain", "not found\n"};
     };

@@ -65,6 +65,18 @@ public:
                                 const std::vector<chain::MerkleNode>& nodes,
                                 const chain::ChainState* next_state = nullptr) = 0;
 
+    // Signature lines on the checkpoint at ledger size `size` (docs/checkpoints.md): the
+    // validators' and witnesses' attestations, made after the block that reached the size
+    // committed and not part of it. In signer order.
+    virtual std::vector<std::string> checkpoint_signatures(std::uint64_t size) const = 0;
+    // Stores one line under `signer` (its key name and key id). A signer's first line for
+    // a size is kept: false when one was there. Not synced: a line lost in a crash is
+    // signed or sent again.
+    virtual Result<bool> add_checkpoint_signature(std::uint64_t size, const std::string& signer,
+                                                  const std::string& line) = 0;
+    // Sizes that hold signature lines, below `below`, largest first, at most `limit`.
+    virtual std::vector<std::uint64_t> checkpoint_sizes(std::uint64_t below, std::size_t limit) const = 0;
+
     // After a failed write (disk full, I/O error): closes and reopens the underlying
     // files, so a store whose writes failed can take writes again once the cause is
     // gone. height() is re-read from disk (a failed commit may or may not have landed).

@@ -5,6 +5,7 @@
 //   c<content hash><leaf> -> id           k<case id>\0<leaf> -> id
 //   x<target id><leaf> -> correction id   t<level><index> -> ledger tree node
 //   s<height>  -> the chain state after that block, JSON (only blocks that changed it)
+//   p<size><signer> -> a checkpoint signature line (docs/checkpoints.md)
 // Integers are big-endian so that keys sort in numeric order.
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
@@ -303,6 +304,45 @@ public:
         return Status::ok();
     }
 
+    std::vector<std::string> checkpoint_signatures(std::uint64_t size) const override {
+        std::vector<std::string> out;
+        const std::string prefix = key('p', be64(size));
+        std::shared_lock lock(db_mutex_);
+        if (!db_) fatal_damage("checkpoint signatures", "the store could not be reopened after a failed write");
+        std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
+        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) out.push_back(it->value().ToString());
+        if (!it->status().ok()) fatal_read("checkpoint signatures at size " + std::to_string(size), it->status());
+        return out;
+    }
+
+    Result<bool> add_checkpoint_signature(std::uint64_t size, const std::string& signer,
+                                          const std::string& line) override {
+        const std::string k = key('p', be64(size), as_bytes(signer));
+        if (get(k)) return false;
+        leveldb::WriteBatch batch;
+        batch.Put(k, line);
+        if (Status s = write(batch, false); !s) return s;
+        return true;
+    }
+
+    std::vector<std::uint64_t> checkpoint_sizes(std::uint64_t below, std::size_t limit) const override {
+        std::vector<std::uint64_t> out;
+        std::shared_lock lock(db_mutex_);
+        if (!db_) fatal_damage("checkpoint signatures", "the store could not be reopened after a failed write");
+        std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
+        it->Seek(key('p', be64(below)));
+        if (it->Valid()) it->Prev();
+        else it->SeekToLast();
+        while (it->Valid() && out.size() < limit && it->key().starts_with("p") && it->key().size() >= 9) {
+            const std::uint64_t size = read_be64(it->key().ToString().substr(1, 8));
+            out.push_back(size);
+            it->Seek(key('p', be64(size)));  // the first line of this size; the one before is a smaller size
+            it->Prev();
+        }
+        if (!it->status().ok()) fatal_read("checkpoint sizes", it->status());
+        return out;
+    }
+
 private:
     // StoredRecord with cereal support.
     struct Stored {
@@ -341,9 +381,9 @@ private:
         return out;
     }
 
-    Status write(leveldb::WriteBatch& batch) {
+    Status write(leveldb::WriteBatch& batch, bool sync = true) {
         leveldb::WriteOptions options;
-        options.sync = true;
+        options.sync = sync;
         std::shared_lock lock(db_mutex_);
         if (!db_) return Status::error("store write failed: the store could not be reopened after a failed write");
         leveldb::Status s = db_->Write(options, &batch);

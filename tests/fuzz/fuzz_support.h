@@ -93,6 +93,22 @@ public:
         return Status::ok();
     }
 
+    std::vector<std::string> checkpoint_signatures(std::uint64_t size) const override {
+        std::vector<std::string> out;
+        for (auto it = lines_.lower_bound({size, ""}); it != lines_.end() && it->first.first == size; ++it)
+            out.push_back(it->second);
+        return out;
+    }
+    Result<bool> add_checkpoint_signature(std::uint64_t size, const std::string& signer, const std::string& line) override {
+        return lines_.emplace(std::pair{size, signer}, line).second;
+    }
+    std::vector<std::uint64_t> checkpoint_sizes(std::uint64_t below, std::size_t limit) const override {
+        std::vector<std::uint64_t> out;
+        for (auto it = lines_.rbegin(); it != lines_.rend() && out.size() < limit; ++it)
+            if (it->first.first < below && (out.empty() || out.back() != it->first.first)) out.push_back(it->first.first);
+        return out;
+    }
+
 private:
     template <class F>
     std::vector<chain::Hash> matching(std::size_t limit, F&& f) const {
@@ -103,6 +119,7 @@ private:
     }
 
     chain::Genesis genesis_;
+    std::map<std::pair<std::uint64_t, std::string>, std::string> lines_;
     std::map<std::uint64_t, chain::ChainState> states_;
     std::vector<chain::Block> blocks_;
     std::vector<chain::CommitCertificate> certs_;
