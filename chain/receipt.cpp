@@ -75,6 +75,21 @@ std::string hex_at(const json::value* v, std::string_view key) {
 
 }  // namespace
 
+std::optional<std::string> check_validator_step(const Genesis& genesis, const ValidatorSet& current,
+                                                std::uint64_t last_height, const ValidatorStep& step) {
+    const BlockHeader& h = step.header;
+    const std::string block = "block " + std::to_string(h.height);
+    if (h.height <= last_height) return "heights must rise";
+    if (h.genesis_hash != genesis_hash(genesis) || h.chain_id != genesis.chain_id) return block + " is not of this genesis";
+    if (h.validator_set_hash != validator_set_hash(current))
+        return block + " names a validator set the walk does not hold (a change is missing)";
+    if (auto problem = check_certificate(genesis.chain_id, h.height, block_hash(h), step.certificate, current))
+        return block + ": " + *problem;
+    if (h.next_validator_set_hash != validator_set_hash(step.next)) return "next_validator_set is not the set " + block + " names";
+    if (h.next_validator_set_hash == h.validator_set_hash) return block + " changes no validator";
+    return std::nullopt;
+}
+
 ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis, const std::optional<Hash>& file_hash) {
     ReceiptVerdict verdict;
     Checker c(verdict);
@@ -197,21 +212,14 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
         const Bytes sb = header_bytes(*h);
         const Hash sh = crypto::sha256(sb);
         auto step_height = uint_from_json(at(step, "height"), "height");
-        auto problem = check_certificate(genesis.chain_id, h->height, sh, *cert, current);
         if (header_to_json(*h) != *hj || hex_at(&step, "header_bytes") != to_hex(sb) || hex_at(&step, "hash") != to_hex(sh))
             steps_problem = at_step + "header, header_bytes and hash disagree";
-        else if (h->height <= last_height || h->height >= header->height || !step_height || *step_height != h->height)
+        else if (h->height >= header->height || !step_height || *step_height != h->height)
             steps_problem = at_step + "heights must rise and stay below the receipt's block";
-        else if (h->genesis_hash != ghash || h->chain_id != genesis.chain_id)
-            steps_problem = at_step + "block " + std::to_string(h->height) + " is not of this genesis";
-        else if (h->validator_set_hash != validator_set_hash(current))
-            steps_problem = at_step + "block " + std::to_string(h->height) + " names a validator set the walk does not hold (a change is missing)";
-        else if (problem)
-            steps_problem = at_step + "block " + std::to_string(h->height) + ": " + *problem;
-        else if (h->next_validator_set_hash != validator_set_hash(*next) || validator_set_to_json(*next) != *nj)
-            steps_problem = at_step + "next_validator_set is not the set block " + std::to_string(h->height) + " names";
-        else if (h->next_validator_set_hash == h->validator_set_hash)
-            steps_problem = at_step + "block " + std::to_string(h->height) + " changes no validator";
+        else if (validator_set_to_json(*next) != *nj)
+            steps_problem = at_step + "next_validator_set is not in canonical form";
+        else if (auto problem = check_validator_step(genesis, current, last_height, {*h, *cert, *next}))
+            steps_problem = at_step + *problem;
         last_height = h->height;
         current = std::move(*next);
     }

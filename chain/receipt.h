@@ -23,6 +23,13 @@ struct ValidatorStep {
     ValidatorSet next;
 };
 
+// One step of a light client's walk from the genesis validators: `step.header` is a block
+// of this genesis above `last_height` that names `current` as its validator set, is
+// certified by more than 2/3 of it, and names `step.next` (a different set) as the next.
+// nullopt when it holds, otherwise why not. Receipts and `jchain monitor` walk with it.
+std::optional<std::string> check_validator_step(const Genesis& genesis, const ValidatorSet& current,
+                                                std::uint64_t last_height, const ValidatorStep& step);
+
 struct ReceiptParts {
     Record record;
     std::uint64_t leaf_index = 0;

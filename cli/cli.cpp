@@ -29,6 +29,7 @@
 #include "cli/common.h"
 #include "cli/governance.h"
 #include "cli/operator.h"
+#include "cli/transparency.h"
 
 namespace jchain::cli {
 
@@ -363,6 +364,32 @@ int run(int argc, char** argv) {
     glist->add_option("--rpc", ga.rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
     glist->add_option("--state", ga.state, "only pending, approved, expired or in_force");
     glist->callback([&] { action = [&] { return cmd_governance_list(ga, as_json); }; });
+
+    // monitor and witness (docs/checkpoints.md)
+    auto* monitor = app.add_subcommand("monitor", "follow nodes' signed checkpoints; alarm (exit 1) on a split view or a "
+                                                  "rewound log; watch members and cases; cosign as a witness");
+    MonitorArgs ma;
+    monitor->add_option("--rpc", ma.rpcs, "a node's RPC URL (repeat for several nodes)")->required();
+    monitor->add_option("--state", ma.state_file, "file where the monitor keeps what it saw, across restarts")->required();
+    monitor->add_option("--genesis", ma.genesis_file, "the chain's genesis.json (the validators to trust)")->required();
+    monitor->add_option("--witness", ma.witnesses, "a witness verifier key whose cosignatures to check (repeatable)");
+    monitor->add_option("--witness-key", ma.witness_key_file,
+                        "cosign each checkpoint found consistent with this witness key (jchain witness keygen) "
+                        "and give the cosignature to the nodes");
+    monitor->add_option("--watch-member", ma.watch_members, "report records signed by this public key (repeatable)");
+    monitor->add_option("--watch-case", ma.watch_cases, "report records of this case id (repeatable)");
+    monitor->add_option("--watch-from", ma.watch_from, "height to start watching from (default: the tip at first run)");
+    monitor->add_option("--interval-ms", ma.interval_ms, "time between rounds")->capture_default_str();
+    monitor->add_flag("--once", ma.once, "one round, then exit: 0 nothing wrong, 1 alarm");
+    monitor->callback([&] { action = [&] { return cmd_monitor(ma); }; });
+
+    auto* witness = app.add_subcommand("witness", "outside witnesses that cosign checkpoints (docs/checkpoints.md)");
+    witness->require_subcommand(1);
+    auto* wkeygen = witness->add_subcommand("keygen", "new Ed25519 witness key; prints its verifier key for node.toml");
+    std::string w_name, w_out;
+    wkeygen->add_option("--name", w_name, "the witness's name, a schema-less URL (e.g. witness.example/court-b)")->required();
+    wkeygen->add_option("--out", w_out, "key file to write (mode 0600)")->required();
+    wkeygen->callback([&] { action = [&] { return cmd_witness_keygen(w_name, w_out, as_json); }; });
 
     try {
         app.parse(argc, argv);

@@ -161,6 +161,15 @@ TEST_CASE("witness cosignatures are C2SP cosignature/v1 and only known witnesses
     REQUIRE_MESSAGE(parsed, parsed.message());
     CHECK(parsed->key == f.witness.key);
     CHECK(f.witness.vkey().starts_with("witness.example/court-b+"));
+    // Keys whose base64 holds '+' (about one in three) read back too.
+    for (std::uint8_t i = 0; i < 40; ++i) {
+        crypto::Ed25519PrivateKey seed{};
+        seed.seed[0] = i;
+        chain::Witness w{"w.example/" + std::to_string(i), crypto::ed25519_from_seed(seed).public_key};
+        auto back = chain::parse_witness_vkey(w.vkey());
+        REQUIRE_MESSAGE(back, w.vkey());
+        CHECK(back->key == w.key);
+    }
 
     auto v = chain::verify_checkpoint(text, f.origin, f.set, {f.witness});
     CHECK_MESSAGE(v.ok(), v.summary());
@@ -196,7 +205,7 @@ TEST_CASE("malformed notes and verifier keys get one clear message") {
         REQUIRE_FALSE(n);
         CHECK_MESSAGE(n.message().find(expect) != std::string::npos, n.message());
     }
-    for (std::string_view bad : {"no-plus", "a+b+c+d", "w+0000000+AAAA", "w+00000000+BBBB", " w+00000000+BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})
+    for (std::string_view bad : {"no-plus", "a+b", "w+0000000+AAAA", "w+00000000+BBBB", " w+00000000+BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})
         CHECK_MESSAGE(!chain::parse_witness_vkey(bad), bad);
     std::string wrong_id = f.witness.vkey();
     wrong_id[wrong_id.find('+') + 1] = wrong_id[wrong_id.find('+') + 1] == '0' ? '1' : '0';

@@ -1,0 +1,27 @@
+// Transparency for outsiders (docs/checkpoints.md): `jchain monitor` follows nodes'
+// signed checkpoints and raises an alarm on a split view or a rewound log; with a
+// witness key it cosigns what it checked. `jchain witness keygen` makes that key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+
+namespace jchain::cli {
+
+struct MonitorArgs {
+    std::vector<std::string> rpcs;
+    std::string state_file, genesis_file, witness_key_file;
+    std::vector<std::string> witnesses;  // vkeys whose cosignatures count
+    std::vector<std::string> watch_members, watch_cases;
+    std::uint64_t watch_from = 0;  // 0: from the tip at first run
+    std::uint64_t interval_ms = 5000;
+    bool once = false;
+};
+
+int cmd_monitor(const MonitorArgs& a);
+int cmd_witness_keygen(const std::string& name, const std::string& out, bool as_json);
+
+}  // namespace jchain::cli
