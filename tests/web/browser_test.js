@@ -217,7 +217,7 @@ async function main() {
       const named = bad.find((c) => c.en === en);
       check(/RECEIPT INVALID/.test(text) && /Failed: /.test(text) && text.includes(en) && !!named && detail.test(named.detail),
         what + ': RECEIPT INVALID, "' + en + '" failed' + (named ? ' (' + named.detail.slice(0, 110) + ')' : ''),
-        'failed: ' + bad.map((c) => c.en + ': ' + c.detail).join('; ') || text.slice(0, 300));
+        'failed: ' + (bad.map((c) => c.en + ': ' + c.detail).join('; ') || 'nothing; the page says: ' + text.slice(0, 300)));
       check(!/Certificate/.test(text), what + ': no certificate button on an invalid receipt');
     }
     await page.screenshot({ path: path.join(opt.artifacts, 'tampered-header.png'), fullPage: true });
@@ -280,6 +280,9 @@ async function main() {
     const width = await p2.evaluate(() => document.documentElement.scrollWidth);
     check(width <= 390, 'at 390 px nothing overflows sideways (page width ' + width + ')');
     await p2.screenshot({ path: path.join(opt.artifacts, 'phone-390-record.png'), fullPage: true });
+    await p2.locator('#receipt-out .receipt-report').scrollIntoViewIfNeeded();
+    await p2.evaluate(() => document.querySelector('#receipt-out .receipt-report').scrollIntoView());
+    await p2.screenshot({ path: path.join(opt.artifacts, 'phone-390-report.png') });
     await p2.goto(base + '/#case=' + encodeURIComponent(caseId));
     await waitText(p2, '#case-out', /2 records/, 'at 390 px the case history shows');
     await p2.screenshot({ path: path.join(opt.artifacts, 'phone-390-case.png'), fullPage: true });
