@@ -244,6 +244,11 @@ async function main() {
     if (probe.status === 404) {
       await button.click();
       await waitText(page, '#receipt-out', /does not make certificates \(it answers HTTP 404/, 'on a node without /certificate the button says so plainly');
+      await page.locator('#receipt-out .receipt-report .actions').screenshot({ path: path.join(opt.artifacts, 'certificate-404.png') });
+      await upload('receipt.json', recB);
+      await waitText(page, '#receipt-out', /PROOF VALID/, 'an uploaded good receipt checks out');
+      await page.click('#receipt-out button.certificate');
+      await waitText(page, '#receipt-out', /does not make certificates \(it answers HTTP 40[45]/, 'for an uploaded receipt (POST) too, the button says so plainly');
       console.log('  SKIP  certificate download: this node answers 404 for GET /certificate (the endpoint is not in this build yet); ' +
         'the test downloads and checks the PDF once it answers');
     } else {
