@@ -8,8 +8,13 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libcereal-dev doctest-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   python3 nodejs faketime
+  chromium  # tests/web/browser_test.js drives it (headless) with playwright-core
   "$@"
 )
+# npm runs `npm ci` for the verification page's packages (web/CMakeLists.txt). Debian's
+# npm package goes with Debian's nodejs; a nodejs from NodeSource ships its own npm and
+# conflicts with Debian's, so npm is only asked for when there is none.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

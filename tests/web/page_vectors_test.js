@@ -1,19 +1,17 @@
-// The verification page's own encoders (web/index.html) against the frozen vectors of
-// docs/encoding.md, under Node.js: the page must compute the same genesis hash as the
-// node, or a litigant's offline check would fail; and its receipt checks on a receipt
-// built from them. usage: node page_vectors_test.js REPO
+// The verification page's own encoders and signature checks (web/index.html, as built
+// with its secp256k1 library inlined) against the frozen vectors of docs/encoding.md,
+// under Node.js: the page must compute the same genesis hash as the node, or a
+// litigant's offline check would fail; it must accept the signatures libsecp256k1 made
+// and refuse swapped, high-S, non-DER and wrong-key ones; and its receipt checks on
+// receipts built from the vectors. usage: node page_vectors_test.js REPO BUILT_PAGE
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const vm = require('vm');
+const { loadPage } = require('./page_script');
 
 const repo = process.argv[2] || path.join(__dirname, '..', '..');
-const html = fs.readFileSync(path.join(repo, 'web', 'index.html'), 'utf8');
-const script = html.slice(html.indexOf('<script>') + 8, html.indexOf('</script>'));
-const sandbox = { module: { exports: {} }, globalThis: null, TextEncoder, TextDecoder, atob, crypto: globalThis.crypto, console };
-sandbox.globalThis = sandbox;
-vm.runInNewContext(script, sandbox);
-const page = sandbox.module.exports;
+const builtPage = process.argv[3] || path.join(repo, 'build', 'web', 'index.html');
+const { page, curve } = loadPage(builtPage);
 
 let failures = 0;
 function check(ok, what) {
@@ -87,8 +85,12 @@ function check(ok, what) {
   const leafHex = async (id) => page.bytesToHex(await page.leafHash(page.hexToBytes(id)));
   const hashHex = async (hex) => page.bytesToHex(await page.sha256(page.hexToBytes(hex)));
   // Validator sets as receipts carry them, and commit certificates by every validator of a
-  // set. The page checks signers, their order, power, signed bytes and PEM but not the
-  // ECDSA signatures (no secp256k1 in WebCrypto), so the DER here is a placeholder.
+  // set, signed for real: the vector keys are the private scalars 1..7 (their files say
+  // which), signed here with the page's own library, deterministic (RFC 6979) like the node.
+  const scalarHex = (k) => k.toString(16).padStart(64, '0');
+  const privateOf = new Map([1, 2, 3, 5, 6, 7].map((k) => [page.bytesToHex(curve.getPublicKey(page.hexToBytes(scalarHex(k)), true)), scalarHex(k)]));
+  const digestOf = (hex) => new Uint8Array(require('crypto').createHash('sha256').update(Buffer.from(hex, 'hex')).digest());
+  const signHex = (key, signedHex) => page.bytesToHex(curve.sign(digestOf(signedHex), page.hexToBytes(privateOf.get(key)), { prehash: false, format: 'der' }));
   const setHash = (list) => page.bytesToHex(new Uint8Array(require('crypto').createHash('sha256')
     .update(page.validatorSetBytes(list.map((v) => ({ key: v.public_key, name: v.name, power: v.power })))).digest()));
   const setJson = (list) => ({ validators: list, hash: setHash(list) });
@@ -97,7 +99,8 @@ function check(ok, what) {
   const commitFor = (height, blockHash, signers) => ({
     height, round: 0, block_hash: blockHash,
     signatures: [...signers].sort((a, b) => (a.public_key < b.public_key ? -1 : 1)).map((v) => ({
-      validator: v.public_key, signed_bytes: page.bytesToHex(page.voteBytes(hv.header.chain_id, height, 0, blockHash)), der: '3006020101020101', pem: pemOf(v.public_key),
+      validator: v.public_key, signed_bytes: page.bytesToHex(page.voteBytes(hv.header.chain_id, height, 0, blockHash)),
+      der: signHex(v.public_key, page.bytesToHex(page.voteBytes(hv.header.chain_id, height, 0, blockHash))), pem: pemOf(v.public_key),
     })),
   });
   const genesisSet = vsVec.validator_set;
@@ -109,10 +112,12 @@ function check(ok, what) {
     const signed = opts.signed || recVec.signed_bytes;
     const id = await hashHex(signed);
     const set = opts.set || genesisSet;
+    const submitter = (opts.record || recVec.record).submitter;
+    const der = signHex(submitter, signed);
     return {
       format: 'jchain-receipt/2', chain_id: header.chain_id, record_id: id,
-      record: { ...(opts.record || recVec.record), signature: recVec.signature.der },
-      record_signature: { signed_bytes: signed, der: recVec.signature.der, pem: recVec.signature.public_key_pem },
+      record: { ...(opts.record || recVec.record), signature: der },
+      record_signature: { signed_bytes: signed, der, pem: pemOf(submitter) },
       leaf_index: leafIndex,
       inclusion_proof: { leaf_hash: await leafHex(id), tree_size: header.ledger_size, root: header.ledger_root,
         path: [await leafHex(otherVec.record_id)] },
@@ -130,7 +135,9 @@ function check(ok, what) {
   for (const id of ['record id', 'block hash', 'genesis binding', 'genesis link', 'leaf in block', 'inclusion proof', 'validator changes',
     'validator set', 'commit certificate', 'state', 'submitter'])
     check(find(r, id).ok === true, 'vector receipt: "' + id + '" passes (' + find(r, id).detail + ')');
-  check(r.ok === true && r.checks.every((c) => c.ok === true || c.id === 'signatures'), 'the vector receipt passes every check (' + r.checks.length + ', signatures not checked in the browser)');
+  check(r.ok === true && r.checks.every((c) => c.ok === true), 'the vector receipt passes every check (' + r.checks.length + ', signatures included)');
+  check(find(r, 'record signature').ok === true && find(r, 'commit signatures').ok === true && /all 3 ECDSA signatures/.test(find(r, 'commit signatures').detail),
+    'its record signature and all 3 commit signatures verify');
   check(find(r, 'validator changes').detail === 'no change since genesis', 'with no validator change, "validator changes" says "no change since genesis"');
   check(r.member && r.member.role === 'court' && /Beijing Internet Court \(court, member since height 1\) may write 'evidence'/.test(find(r, 'submitter').detail),
     'the submitter is read from the state: Beijing Internet Court (court) may write evidence');
@@ -207,9 +214,7 @@ function check(ok, what) {
     const signed = recordHex(record);
     const id = await hashHex(signed);
     const root3 = page.bytesToHex(await page.nodeHash(page.hexToBytes(await leafHex(id)), page.hexToBytes(await leafHex(otherVec.record_id))));
-    const rc = await receiptFor({ ...hv.header, ledger_root: root3 }, 0, { signed, record });
-    rc.record_signature.pem = pemOf(submitter);
-    return page.checkReceipt(rc, withGenesis);
+    return page.checkReceipt(await receiptFor({ ...hv.header, ledger_root: root3 }, 0, { signed, record }), withGenesis);
   };
   const court = recVec.record.submitter, v6 = genesisSet.find((v) => v.name === 'validator-6').public_key;
   const newKey = '02' + 'ab'.repeat(32);
@@ -268,6 +273,64 @@ function check(ok, what) {
   const lib = (i, count, size) => page.leafInBlock(i, { height: 7, record_count: count, ledger_size: size }).ok;
   check(lib(5, 3, 8) && lib(7, 3, 8) && lib(7n, 3n, 8n) && !lib(4, 3, 8) && !lib(8, 3, 8) && !lib(0, 0, 8) && !lib(-1, 3, 8) && !lib(1.5, 3, 8),
     'leafInBlock: 5 and 7 of [5, 8) pass; 4, 8, -1, 1.5 and any leaf of an empty block fail');
+
+  // Signatures (ECDSA secp256k1 over SHA-256 of the signed bytes, strict DER, low S).
+  const sigOf = (signedHex, der, key) => ({ signed_bytes: signedHex, der, pem: pemOf(key) });
+  const courtKey = recVec.record.submitter;
+  check(await page.signatureProblem({ signed_bytes: recVec.signed_bytes, der: recVec.signature.der, pem: recVec.signature.public_key_pem }, courtKey) === null,
+    'the frozen record signature (made by libsecp256k1) verifies in the page');
+  const voteVec = JSON.parse(fs.readFileSync(path.join(repo, 'tests', 'data', 'vectors', 'vote.json'), 'utf8')).votes;
+  check(voteVec.every((v) => v.signature.der) && (await Promise.all(voteVec.map((v) => page.signatureProblem(
+    { signed_bytes: v.signed_bytes, der: v.signature.der, pem: v.signature.public_key_pem }, v.signature.public_key)))).every((x) => x === null),
+  'the frozen vote signatures verify in the page');
+  check(signHex(courtKey, recVec.signed_bytes) === recVec.signature.der, 'the bundled library signs the record vector to the very DER libsecp256k1 made (RFC 6979)');
+  const swappedDer = otherVec.signature.der;  // the same court key, over the correction's bytes
+  check(/does not verify/.test(await page.signatureProblem(sigOf(recVec.signed_bytes, swappedDer, courtKey), courtKey)),
+    'a valid signature by the same key over other bytes does not verify');
+  // High S: (r, n - s) verifies mathematically (OpenSSL accepts it) but JChain refuses it.
+  const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+  const derInt = (x) => { let h = x.toString(16); if (h.length % 2) h = '0' + h; if (parseInt(h.slice(0, 2), 16) >= 0x80) h = '00' + h; return '02' + (h.length / 2).toString(16).padStart(2, '0') + h; };
+  const derOf = (r, s) => { const body = derInt(r) + derInt(s); return '30' + (body.length / 2).toString(16).padStart(2, '0') + body; };
+  const low = curve.Signature.fromBytes(page.hexToBytes(recVec.signature.der), 'der');
+  check(derOf(low.r, low.s) === recVec.signature.der, 'this test\'s DER encoder gives the vector\'s DER back');
+  const highDer = derOf(low.r, N - low.s);
+  check(curve.verify(page.hexToBytes(highDer), digestOf(recVec.signed_bytes), page.hexToBytes(courtKey), { prehash: false, lowS: false, format: 'der' }),
+    'the high-S twin of the record signature is valid without the low-S rule');
+  check(/high S/.test(await page.signatureProblem(sigOf(recVec.signed_bytes, highDer, courtKey), courtKey)), 'the page refuses the high-S signature, saying so');
+  const policeKey = police.public_key;
+  check(/does not verify/.test(await page.signatureProblem(sigOf(recVec.signed_bytes, signHex(policeKey, recVec.signed_bytes), courtKey), courtKey)),
+    'a signature by another key (police) over the right bytes, with the court\'s PEM, does not verify');
+  check(/not the signer's/.test(await page.signatureProblem(sigOf(recVec.signed_bytes, signHex(policeKey, recVec.signed_bytes), policeKey), courtKey)),
+    'a PEM holding another key than the signer\'s is refused');
+  const padded = '3046022100' + recVec.signature.der.slice(10, 74) + recVec.signature.der.slice(74).replace(/^0220/, '022100');
+  check(/DER/.test(await page.signatureProblem(sigOf(recVec.signed_bytes, padded, courtKey), courtKey) || ''), 'a signature with a needless 0x00 in s (not strict DER) is refused');
+  check(/not a DER/.test(await page.signatureProblem(sigOf(recVec.signed_bytes, '3006020101020101ff', courtKey), courtKey) || ''), 'bytes that are not DER are refused');
+
+  // The same in receipts: each failure names the signature.
+  const good = await receiptFor(hv.header, 0);
+  const withRecordDer = (rc, der) => ({ ...rc, record: { ...rc.record, signature: der }, record_signature: { ...rc.record_signature, der } });
+  r = await page.checkReceipt(withRecordDer(good, swappedDer), withGenesis);
+  check(failedOnly(r, ['record signature']) && /^record signature: the ECDSA signature does not verify/.test(find(r, 'record signature').detail) && !r.ok,
+    'a receipt whose record signature was swapped for a valid one over other bytes fails "record signature" only (' + find(r, 'record signature').detail + ')');
+  r = await page.checkReceipt(withRecordDer(good, highDer), withGenesis);
+  check(failedOnly(r, ['record signature']) && /high S/.test(find(r, 'record signature').detail), 'a receipt with the high-S record signature fails "record signature"');
+  const voteRound1 = page.bytesToHex(page.voteBytes(hv.header.chain_id, 1, 1, good.block.hash));
+  const commitSwapped = JSON.parse(JSON.stringify(good));
+  commitSwapped.commit.signatures[1].der = signHex(commitSwapped.commit.signatures[1].validator, voteRound1);  // validator-1's vote of round 1
+  r = await page.checkReceipt(commitSwapped, withGenesis);
+  check(failedOnly(r, ['commit signatures']) && /^commit signature 2 \(validator-1\): the ECDSA signature does not verify/.test(find(r, 'commit signatures').detail),
+    'a commit signature swapped for the same validator\'s vote of another round fails "commit signatures", naming commit signature 2 (validator-1)');
+  const commitHigh = JSON.parse(JSON.stringify(good));
+  const s3 = curve.Signature.fromBytes(page.hexToBytes(commitHigh.commit.signatures[2].der), 'der');
+  commitHigh.commit.signatures[2].der = derOf(s3.r, N - s3.s);
+  r = await page.checkReceipt(commitHigh, withGenesis);
+  check(failedOnly(r, ['commit signatures']) && /^commit signature 3 \(validator-6\): .*high S/.test(find(r, 'commit signatures').detail),
+    'a high-S commit signature fails "commit signatures", naming commit signature 3 (validator-6)');
+  const stepSwapped = JSON.parse(JSON.stringify(step1));
+  stepSwapped.commit.signatures[2].der = signHex(stepSwapped.commit.signatures[2].validator, voteRound1);
+  r = await page.checkReceipt(await receiptFor(block2, 0, { set: setB, steps: [stepSwapped] }), withGenesis);
+  check(failedOnly(r, ['validator changes']) && /validator change at height 1, signature 3 \(validator-6\): the ECDSA signature does not verify/.test(find(r, 'validator changes').detail),
+    'a swapped signature in a validator change fails "validator changes", naming the change\'s height and the signature (' + find(r, 'validator changes').detail + ')');
 
   console.log(failures ? failures + ' failed' : 'all passed');
   process.exit(failures ? 1 : 0);

@@ -1,0 +1,310 @@
+// The verification page in a real browser: Debian's Chromium, driven by playwright-core
+// (web/package-lock.json), against a real `jchain devnet` on a free loopback port. It
+// notarizes two files with `jchain submit --wait --receipt-out`, then in the page: hashes
+// a file and finds it, checks its receipt (every check passed, signatures included),
+// uploads tampered receipts (each INVALID, naming the check that failed), opens the
+// #case= and #record= links, asks for a certificate, and looks at the page 390 px wide.
+// Screenshots go to the artifacts folder. The node is killed at exit whatever happens.
+//
+// usage: node browser_test.js --jchain BIN --page BUILT_PAGE --modules NODE_MODULES --artifacts DIR
+//        [--chromium PATH] (default $CHROMIUM or /usr/bin/chromium)
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const net = require('net');
+const http = require('http');
+const crypto = require('crypto');
+const { spawn, spawnSync } = require('child_process');
+const { loadPage } = require('./page_script');
+
+const TEST_TIME_MAX_MS = 90000;   // ctest allows 120 s; a healthy run takes ~15 s
+const NODE_START_MS_MAX = 30000;
+const UI_WAIT_MS = 15000;
+
+const opt = {};
+for (let i = 2; i < process.argv.length; i += 2) opt[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+for (const k of ['jchain', 'page', 'modules', 'artifacts']) {
+  if (!opt[k]) { console.error('usage: node browser_test.js --jchain BIN --page BUILT_PAGE --modules NODE_MODULES --artifacts DIR'); process.exit(2); }
+}
+const chromiumPath = opt.chromium || process.env.CHROMIUM || '/usr/bin/chromium';
+if (!fs.existsSync(chromiumPath)) {
+  // Not a skip: CI installs chromium (scripts/install-deps.sh), so its absence is a broken setup.
+  console.error('browser_test.js: no Chromium at ' + chromiumPath + ': run scripts/install-deps.sh (Debian package chromium) or set CHROMIUM');
+  process.exit(1);
+}
+const { chromium } = require(path.join(opt.modules, 'playwright-core'));
+const { page: pageLib, curve } = loadPage(opt.page);  // to make a high-S twin of a signature
+fs.mkdirSync(opt.artifacts, { recursive: true });
+
+let failures = 0, passed = 0;
+function check(ok, what, detail) {
+  console.log((ok ? '  ok    ' : '  FAIL  ') + what + (!ok && detail ? '\n          ' + detail : ''));
+  if (ok) passed++; else failures++;
+  return ok;
+}
+class Stop extends Error {}
+function require_(ok, what, detail) { if (!check(ok, what, detail)) throw new Stop(what); }
+
+// ---- the node ----
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jchain-browser-'));
+let nodeProc = null;
+function killNode() {
+  if (nodeProc && nodeProc.exitCode === null && nodeProc.signalCode === null) {
+    try { nodeProc.kill('SIGKILL'); } catch (e) { /* already gone */ }
+  }
+}
+process.on('exit', () => { killNode(); fs.rmSync(work, { recursive: true, force: true }); });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { killNode(); process.exit(1); });
+setTimeout(() => { console.error('browser_test.js: over ' + TEST_TIME_MAX_MS / 1000 + ' s, giving up'); process.exit(1); }, TEST_TIME_MAX_MS).unref();
+
+const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer();
+  s.on('error', reject);
+  s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+});
+function request(url, { method = 'GET', body = null, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, timeout: 10000 }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'] || '', body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    if (body) req.write(body);
+    req.end();
+  });
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function startNode() {
+  const port = await freePort();
+  const home = path.join(work, 'home');
+  const log = fs.openSync(path.join(opt.artifacts, 'node.log'), 'w');
+  const args = ['devnet', '--home', home, '--rpc-listen', '127.0.0.1:' + port];
+  // setpriv --pdeathsig: the node dies with this script even if ctest SIGKILLs it.
+  const setpriv = fs.existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
+  nodeProc = setpriv ? spawn(setpriv, ['--pdeathsig', 'KILL', opt.jchain, ...args], { stdio: ['ignore', log, log] })
+    : spawn(opt.jchain, args, { stdio: ['ignore', log, log] });
+  const base = 'http://127.0.0.1:' + port;
+  const deadline = Date.now() + NODE_START_MS_MAX;
+  while (Date.now() < deadline) {
+    if (nodeProc.exitCode !== null) break;
+    try { if ((await request(base + '/health')).status === 200) return { base, home }; } catch (e) { /* not up yet */ }
+    await sleep(100);
+  }
+  throw new Stop('jchain devnet did not answer /health on port ' + port + ' (log: ' + path.join(opt.artifacts, 'node.log') + ')');
+}
+function submit(home, base, file, caseId) {
+  const receipt = file + '.receipt.json';
+  const r = spawnSync(opt.jchain, ['submit', '--key', path.join(home, 'config', 'demo_member_key.json'), '--kind', 'evidence',
+    '--file', file, '--case', caseId, '--meta', 'source=browser-test', '--rpc', base + '/rpc', '--wait', '--receipt-out', receipt],
+  { encoding: 'utf8', timeout: 30000 });
+  require_(r.status === 0, 'jchain submit --wait --receipt-out ' + path.basename(file), r.stderr);
+  return JSON.parse(fs.readFileSync(receipt, 'utf8'));
+}
+
+// ---- tampering (each a copy) ----
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const copy = (x) => JSON.parse(JSON.stringify(x));
+const flipHexByte = (hex, at) => hex.slice(0, 2 * at) + ((parseInt(hex.substr(2 * at, 2), 16) ^ 1).toString(16).padStart(2, '0')) + hex.slice(2 * at + 2);
+function highS(derHex) {
+  const s = curve.Signature.fromBytes(pageLib.hexToBytes(derHex), 'der');
+  return new curve.Signature(s.r, N - s.s).toHex('der');
+}
+
+// ---- the page ----
+async function waitText(page, selector, re, what) {
+  try {
+    await page.waitForFunction(([sel, src, flags]) => {
+      const e = document.querySelector(sel);
+      return !!e && new RegExp(src, flags).test(e.innerText);
+    }, [selector, re.source, re.flags], { timeout: UI_WAIT_MS });
+    return check(true, what);
+  } catch (e) {
+    const text = await page.evaluate((sel) => { const e = document.querySelector(sel); return e ? e.innerText : '(no ' + sel + ')'; }, selector);
+    check(false, what, 'waited for ' + re + ' in ' + selector + ', found: ' + text.slice(0, 600));
+    return false;
+  }
+}
+// The checks of the report in `box`, as {en, detail, state: ok|bad|na}.
+const reportChecks = (page, box) => page.$$eval(box + ' .receipt-report ul.checks li', (lis) => lis.map((li) => ({
+  state: li.className, en: li.children[1].firstChild.nextSibling.textContent.trim(), detail: li.querySelector('.detail').textContent })));
+
+async function main() {
+  const { base, home } = await startNode();
+  check(true, 'jchain devnet answers /health at ' + base);
+  const caseId = '(2026)京0105民初' + (100 + Math.floor(Math.random() * 800)) + '号';
+  const fileA = path.join(work, 'contract.pdf'), fileB = path.join(work, 'chat-log.txt');
+  fs.writeFileSync(fileA, '%PDF-1.4 browser test contract ' + crypto.randomBytes(8).toString('hex') + '\n');
+  fs.writeFileSync(fileB, 'WeChat log, browser test ' + crypto.randomBytes(8).toString('hex') + '\n');
+  const recA = submit(home, base, fileA, caseId);
+  const recB = submit(home, base, fileB, caseId);
+  require_(recB.inclusion_proof.path.length > 0, 'the second record\'s receipt has a Merkle path (' + recB.inclusion_proof.path.length + ' hashes)');
+
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+  try {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const offsite = [];
+    page.on('request', (r) => { if (!/^(blob|data):/.test(r.url()) && !r.url().startsWith(base + '/')) offsite.push(r.url()); });
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(base + '/');
+    await waitText(page, '#pill', /jchain-devnet · height/, 'the status pill shows the node');
+    check(await page.evaluate(() => !!(globalThis.JChainCrypto && JChainCrypto.secp256k1 && JChainCrypto.ed25519)),
+      'the page carries its own secp256k1 and ed25519 (JChainCrypto)');
+
+    // Hash a file in the browser, find it, check its receipt.
+    await page.setInputFiles('#verify-file', fileB);
+    if (await waitText(page, '#verify-out', /NOTARIZED/, 'hashing the file finds its record')) {
+      const shown = await page.$eval('#verify-out', (e) => e.innerText);
+      check(shown.includes(recB.record.content_hash) && shown.includes(recB.record_id), 'the page shows the file\'s SHA-256 and the record id');
+      await page.click('#verify-out button:has-text("Receipt")');
+      if (await waitText(page, '#verify-out .receipt-report', /PROOF VALID/, 'the node\'s receipt checks out: PROOF VALID')) {
+        const checks = await reportChecks(page, '#verify-out');
+        check(checks.length >= 14 && checks.every((c) => c.state === 'ok'), 'all ' + checks.length + ' checks ✓ (genesis from the node)',
+          checks.filter((c) => c.state !== 'ok').map((c) => c.state + ' ' + c.en + ': ' + c.detail).join('\n          '));
+        const sigs = checks.filter((c) => /signature/i.test(c.en)).map((c) => c.en);
+        check(sigs.includes('Record signature (ECDSA secp256k1)') && sigs.includes('Validators\' signatures on the block'),
+          'the signature checks are among them: ' + sigs.join(', '));
+        check(!/not checked here|Signatures are not checked/i.test(await page.$eval('body', (b) => b.innerText)), 'the page no longer says signatures are not checked');
+        check(await page.$$eval('#verify-out .receipt-report', (r) => r.length) === 1, 'one report');
+      }
+    }
+    await page.screenshot({ path: path.join(opt.artifacts, 'verify-file-receipt.png'), fullPage: true });
+
+    // Uploaded receipts: the good one, then each kind of tampering.
+    const upload = async (name, receipt) => {
+      await page.evaluate(() => document.getElementById('receipt-out').replaceChildren());
+      await page.setInputFiles('#receipt-file', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(receipt, null, 2)) });
+    };
+    await upload('receipt.json', recB);
+    if (await waitText(page, '#receipt-out', /PROOF VALID|RECEIPT INVALID|could not/, 'the uploaded receipt is checked')) {
+      const checks = await reportChecks(page, '#receipt-out');
+      check(/PROOF VALID/.test(await page.$eval('#receipt-out', (e) => e.innerText)) && checks.every((c) => c.state === 'ok'),
+        'the uploaded good receipt: PROOF VALID, all ' + checks.length + ' checks ✓', checks.filter((c) => c.state !== 'ok').map((c) => c.en + ': ' + c.detail).join('; '));
+    }
+    const swappedRecord = copy(recB);  // A's record signature: valid, same key, other bytes
+    swappedRecord.record_signature.der = recA.record_signature.der;
+    swappedRecord.record.signature = recA.record_signature.der;
+    const swappedCommit = copy(recB);  // the validator's signature over A's block
+    swappedCommit.commit.signatures[0].der = recA.commit.signatures[0].der;
+    const highRecord = copy(recB);
+    highRecord.record_signature.der = highS(recB.record_signature.der);
+    highRecord.record.signature = highRecord.record_signature.der;
+    const content = copy(recB);
+    content.record.content_hash = crypto.createHash('sha256').update('another file').digest('hex');
+    const merkle = copy(recB);
+    merkle.inclusion_proof.path[0] = flipHexByte(merkle.inclusion_proof.path[0], 31);
+    const header = copy(recB);
+    const hb = header.block.header_bytes;
+    header.block.header_bytes = flipHexByte(hb, hb.length / 2 - 33 - 32 - 32 - 32 - 1);  // the last byte of ledger_root
+    const cases = [
+      ['record signature swapped for a valid one over other bytes', swappedRecord, 'Record signature (ECDSA secp256k1)', /^record signature: the ECDSA signature does not verify/],
+      ['a commit signature swapped', swappedCommit, 'Validators\' signatures on the block', /^commit signature 1 \(.+\): the ECDSA signature does not verify/],
+      ['a high-S record signature', highRecord, 'Record signature (ECDSA secp256k1)', /high S/],
+      ['the content hash changed', content, 'Record matches its signed bytes', /content_hash/],
+      ['the Merkle path changed', merkle, 'Ledger proof (RFC 6962)', /≠ ledger root/],
+      ['a header byte changed', header, 'Block hash = SHA-256(header bytes)', /differs from block.header_bytes/],
+    ];
+    for (const [what, receipt, en, detail] of cases) {
+      await upload('tampered.json', receipt);
+      if (!(await waitText(page, '#receipt-out', /PROOF VALID|RECEIPT INVALID|could not/, what + ': checked'))) continue;
+      const text = await page.$eval('#receipt-out', (e) => e.innerText);
+      const bad = (await reportChecks(page, '#receipt-out')).filter((c) => c.state === 'bad');
+      const named = bad.find((c) => c.en === en);
+      check(/RECEIPT INVALID/.test(text) && /Failed: /.test(text) && text.includes(en) && !!named && detail.test(named.detail),
+        what + ': RECEIPT INVALID, "' + en + '" failed' + (named ? ' (' + named.detail.slice(0, 110) + ')' : ''),
+        'failed: ' + (bad.map((c) => c.en + ': ' + c.detail).join('; ') || 'nothing; the page says: ' + text.slice(0, 300)));
+      check(!/Certificate/.test(text), what + ': no certificate button on an invalid receipt');
+    }
+    await page.screenshot({ path: path.join(opt.artifacts, 'tampered-header.png'), fullPage: true });
+
+    // #case= link: the case history.
+    await page.goto(base + '/#case=' + encodeURIComponent(caseId));
+    if (await waitText(page, '#case-out', /2 records/, '#case= shows the case history')) {
+      const items = await page.$$eval('#case-out ol.history > li', (l) => l.map((x) => x.innerText));
+      check(items.length === 2 && items[0].includes(recA.record_id) && items[1].includes(recB.record_id), 'both records, in commit order');
+      await page.locator('#case').screenshot({ path: path.join(opt.artifacts, 'case-history.png') });
+    }
+
+    // #record= link (a certificate's QR code): fetches and checks that receipt.
+    await page.goto(base + '/#record=' + recA.record_id);
+    await page.reload();
+    await waitText(page, '#receipt-out', /PROOF VALID/, '#record=ID fetches the receipt and checks it: PROOF VALID');
+    check((await page.$eval('#receipt-out', (e) => e.innerText)).includes(recA.record_id), 'the report names record ' + recA.record_id.slice(0, 16));
+    await page.screenshot({ path: path.join(opt.artifacts, 'record-link.png'), fullPage: true });
+
+    // The certificate button: GET certificate?record=ID for a receipt from the node.
+    const probe = await request(base + '/certificate?record=' + recA.record_id);
+    const button = page.locator('#receipt-out button.certificate');
+    check(await button.count() === 1, 'a verified receipt shows the "Certificate · 存证证明" button');
+    if (probe.status === 404) {
+      await button.click();
+      await waitText(page, '#receipt-out', /does not make certificates \(it answers HTTP 404/, 'on a node without /certificate the button says so plainly');
+      await page.locator('#receipt-out .receipt-report .actions').screenshot({ path: path.join(opt.artifacts, 'certificate-404.png') });
+      await upload('receipt.json', recB);
+      await waitText(page, '#receipt-out', /PROOF VALID/, 'an uploaded good receipt checks out');
+      await page.click('#receipt-out button.certificate');
+      await waitText(page, '#receipt-out', /does not make certificates \(it answers HTTP 40[45]/, 'for an uploaded receipt (POST) too, the button says so plainly');
+      console.log('  SKIP  certificate download: this node answers 404 for GET /certificate (the endpoint is not in this build yet); ' +
+        'the test downloads and checks the PDF once it answers');
+    } else {
+      check(probe.status === 200 && /application\/pdf/.test(probe.type), 'GET /certificate?record=ID answers a PDF', 'HTTP ' + probe.status + ' ' + probe.type);
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), button.click()]);
+      const saved = path.join(opt.artifacts, 'certificate-get.pdf');
+      await download.saveAs(saved);
+      check(fs.readFileSync(saved).subarray(0, 5).toString() === '%PDF-', 'the button downloads the node\'s PDF (' + download.suggestedFilename() + ')');
+      // An uploaded receipt: POST certificate with it.
+      await upload('receipt.json', recB);
+      await waitText(page, '#receipt-out', /PROOF VALID/, 'the uploaded receipt checks out again');
+      const [posted] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.click('#receipt-out button.certificate')]);
+      const savedPost = path.join(opt.artifacts, 'certificate-post.pdf');
+      await posted.saveAs(savedPost);
+      check(fs.readFileSync(savedPost).subarray(0, 5).toString() === '%PDF-', 'for an uploaded receipt it POSTs it and offers the PDF (' + posted.suggestedFilename() + ')');
+    }
+
+    // Keyboard and screen reader: labelled inputs, focus order, live results.
+    const unlabelled = await page.$$eval('input', (ins) => ins.filter((i) => !(i.labels && i.labels.length) && !i.getAttribute('aria-label')).map((i) => i.id));
+    check(unlabelled.length === 0, 'every input has a label', unlabelled.join(', '));
+    check(await page.$$eval('#verify-out, #receipt-out, #case-out', (l) => l.every((e) => e.getAttribute('aria-live') === 'polite')), 'results are in aria-live regions');
+    await page.goto(base + '/');
+    const order = [];
+    for (let i = 0; i < 14; i++) { await page.keyboard.press('Tab'); order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName)); }
+    const at = (id) => order.indexOf(id);
+    check(at('verify-file') >= 0 && at('verify-file') < at('hash-input') && at('hash-input') < at('receipt-file') && at('receipt-file') < at('evidence-file'),
+      'Tab reaches the file input, the hash field, then the receipt inputs, in reading order', order.join(' → '));
+
+    // Phone width: 390 px, nothing wider than the screen.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const p2 = await phone.newPage();
+    await p2.goto(base + '/#record=' + recB.record_id);
+    await waitText(p2, '#receipt-out', /PROOF VALID/, 'at 390 px the #record= link checks out');
+    const width = await p2.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 390, 'at 390 px nothing overflows sideways (page width ' + width + ')');
+    await p2.screenshot({ path: path.join(opt.artifacts, 'phone-390-record.png'), fullPage: true });
+    await p2.locator('#receipt-out .receipt-report').scrollIntoViewIfNeeded();
+    await p2.evaluate(() => document.querySelector('#receipt-out .receipt-report').scrollIntoView());
+    await p2.screenshot({ path: path.join(opt.artifacts, 'phone-390-report.png') });
+    await p2.goto(base + '/#case=' + encodeURIComponent(caseId));
+    await waitText(p2, '#case-out', /2 records/, 'at 390 px the case history shows');
+    await p2.screenshot({ path: path.join(opt.artifacts, 'phone-390-case.png'), fullPage: true });
+    await phone.close();
+
+    check(offsite.length === 0, 'the page asked nothing of any host but the node', offsite.join(', '));
+    check(pageErrors.length === 0, 'no script errors in the page', pageErrors.join('; '));
+  } finally {
+    await browser.close();
+  }
+}
+
+const started = Date.now();
+main().catch((e) => {
+  if (!(e instanceof Stop)) { failures++; console.log('  FAIL  ' + (e && e.stack || e)); }
+}).finally(() => {
+  killNode();
+  console.log((failures ? failures + ' failed, ' : 'all passed, ') + passed + ' checks, ' + ((Date.now() - started) / 1000).toFixed(1) + ' s; screenshots in ' + opt.artifacts);
+  process.exit(failures ? 1 : 0);
+});
