@@ -66,6 +66,21 @@ def body(c: h.Checker, jchain: str) -> None:
     peers = validators[0].status()["peers"]
     c.check(len(peers) >= 3, f"status lists the peers ({len(peers)})")
 
+    c.section("each validator signs the checkpoint and gossips the line (docs/checkpoints.md)")
+    size = validators[0].status()["ledger_size"]
+
+    def signed_by_all(v):
+        cp = v.rpc("get_checkpoint", {"size": size})
+        return cp if len(cp["validators"]) == 4 else None
+
+    ok = h.wait_until(lambda: all(signed_by_all(v) for v in validators), 15)
+    c.check(bool(ok), f"every validator holds all four signatures on the checkpoint at size {size}")
+    if ok:
+        notes = {signed_by_all(v)["note"] for v in validators}
+        c.check(len(notes) == 1, "and serves the same signed note")
+        status, raw = h.http_get(validators[1].url, "/checkpoint")
+        c.check(status == 200 and raw.decode() in notes, "GET /checkpoint serves it")
+
     c.section("one validator killed: the other three go on; restarted, it catches up")
     validators[3].kill()
     more = submit(validators[0], key, chain_id, 5, "one-down")
@@ -114,6 +129,11 @@ def body(c: h.Checker, jchain: str) -> None:
     late = submit(observer, key, chain_id, 2, "via-observer")
     ok = h.wait_until(lambda: all(committed(v, rid) for v in validators for rid in late), 30)
     c.check(bool(ok), "records submitted to the observer reach the validators and commit")
+
+    size = validators[0].status()["ledger_size"]
+    ok = h.wait_until(lambda: observer.rpc("get_checkpoint")["size"] == size and
+                      observer.rpc("get_checkpoint")["quorum"], 15)
+    c.check(bool(ok), f"the observer collected the validators' signatures on the latest checkpoint (size {size})")
 
     for n in nodes:
         c.check(n.stop() == 0, f"{n.name} stops cleanly on SIGTERM")
