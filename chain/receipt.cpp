@@ -9,46 +9,6 @@ namespace json = boost::json;
 
 namespace jchain::chain {
 
-json::value make_receipt(const ReceiptParts& p) {
-    const Bytes record_bytes = record_signed_bytes(p.record);
-    const Bytes head_bytes = header_bytes(p.header);
-    json::array path;
-    for (const auto& h : p.inclusion_path) path.push_back(json::string(to_hex(h)));
-    return json::object{
-        {"format", receipt_format},
-        {"chain_id", p.header.chain_id},
-        {"record_id", to_hex(crypto::sha256(record_bytes))},
-        {"record", record_to_json(p.record)},
-        {"record_signature", signature_evidence(record_bytes, p.record.signature, p.record.submitter)},
-        {"leaf_index", p.leaf_index},
-        {"inclusion_proof",
-         {{"leaf_hash", to_hex(merkle_leaf_hash(crypto::sha256(record_bytes)))},
-          {"tree_size", p.header.ledger_size},
-          {"root", to_hex(p.header.ledger_root)},
-          {"path", std::move(path)}}},
-        {"block",
-         {{"header", header_to_json(p.header)},
-          {"header_bytes", to_hex(head_bytes)},
-          {"hash", to_hex(crypto::sha256(head_bytes))}}},
-        {"commit", certificate_to_json(p.header.chain_id, p.certificate)},
-        {"validator_set", validator_set_to_json(p.validators)},
-        {"state", state_view_to_json(p.state)},
-        {"validator_changes", [&] {
-             json::array steps;
-             for (const auto& s : p.validator_changes) {
-                 const Bytes hb = header_bytes(s.header);
-                 steps.push_back({{"height", s.header.height},
-                                  {"header", header_to_json(s.header)},
-                                  {"header_bytes", to_hex(hb)},
-                                  {"hash", to_hex(crypto::sha256(hb))},
-                                  {"commit", certificate_to_json(s.header.chain_id, s.certificate)},
-                                  {"next_validator_set", validator_set_to_json(s.next)}});
-             }
-             return steps;
-         }()},
-    };
-}
-
 namespace {
 
 class Checker {
@@ -90,7 +50,96 @@ std::optional<std::string> check_validator_step(const Genesis& genesis, const Va
     return std::nullopt;
 }
 
-ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis, const std::optional<Hash>& file_hash) {
+namespace {
+
+// Follows the steps in `steps` (receipt JSON, canonical) from `current`: heights above
+// `after` and below `below`, each checked by check_validator_step. Returns what broke,
+// or "" with `current` the set reached.
+std::string walk_validator_changes(const json::value* steps, const std::string& field, const Genesis& genesis,
+                                   std::uint64_t after, std::uint64_t below, ValidatorSet& current) {
+    if (!steps || !steps->is_array()) return field + " is missing";
+    std::uint64_t last_height = after;
+    for (std::size_t i = 0; i < steps->as_array().size(); ++i) {
+        const json::value& step = steps->as_array()[i];
+        const std::string at_step = field + "[" + std::to_string(i) + "]: ";
+        const json::value* hj = at(step, "header");
+        auto h = hj ? header_from_json(*hj) : Result<BlockHeader>(Status::error("header is missing"));
+        const json::value* cj = at(step, "commit");
+        auto cert = cj ? certificate_from_json(*cj) : Result<CommitCertificate>(Status::error("commit is missing"));
+        const json::value* nj = at(step, "next_validator_set");
+        auto next = nj ? validator_set_from_json(*nj) : Result<ValidatorSet>(Status::error("next_validator_set is missing"));
+        if (!h || !cert || !next) return at_step + (!h ? h.message() : !cert ? cert.message() : next.message());
+        const Bytes sb = header_bytes(*h);
+        const Hash sh = crypto::sha256(sb);
+        auto step_height = uint_from_json(at(step, "height"), "height");
+        if (header_to_json(*h) != *hj || hex_at(&step, "header_bytes") != to_hex(sb) || hex_at(&step, "hash") != to_hex(sh))
+            return at_step + "header, header_bytes and hash disagree";
+        if (h->height >= below || !step_height || *step_height != h->height)
+            return at_step + "heights must rise and stay below block " + std::to_string(below);
+        if (certificate_to_json(genesis.chain_id, *cert) != *cj || validator_set_to_json(*next) != *nj)
+            return at_step + "commit or next_validator_set is not in canonical form";
+        if (auto problem = check_validator_step(genesis, current, last_height, {*h, *cert, *next})) return at_step + *problem;
+        last_height = h->height;
+        current = std::move(*next);
+    }
+    return "";
+}
+
+json::array steps_to_json(const std::vector<ValidatorStep>& steps) {
+    json::array out;
+    for (const auto& s : steps) {
+        const Bytes hb = header_bytes(s.header);
+        out.push_back({{"height", s.header.height},
+                       {"header", header_to_json(s.header)},
+                       {"header_bytes", to_hex(hb)},
+                       {"hash", to_hex(crypto::sha256(hb))},
+                       {"commit", certificate_to_json(s.header.chain_id, s.certificate)},
+                       {"next_validator_set", validator_set_to_json(s.next)}});
+    }
+    return out;
+}
+
+}  // namespace
+
+json::value make_receipt(const ReceiptParts& p) {
+    const Bytes record_bytes = record_signed_bytes(p.record);
+    const Bytes head_bytes = header_bytes(p.header);
+    json::array path;
+    for (const auto& h : p.inclusion_path) path.push_back(json::string(to_hex(h)));
+    json::value receipt = json::object{
+        {"format", receipt_format},
+        {"chain_id", p.header.chain_id},
+        {"record_id", to_hex(crypto::sha256(record_bytes))},
+        {"record", record_to_json(p.record)},
+        {"record_signature", signature_evidence(record_bytes, p.record.signature, p.record.submitter)},
+        {"leaf_index", p.leaf_index},
+        {"inclusion_proof",
+         {{"leaf_hash", to_hex(merkle_leaf_hash(crypto::sha256(record_bytes)))},
+          {"tree_size", p.header.ledger_size},
+          {"root", to_hex(p.header.ledger_root)},
+          {"path", std::move(path)}}},
+        {"block",
+         {{"header", header_to_json(p.header)},
+          {"header_bytes", to_hex(head_bytes)},
+          {"hash", to_hex(crypto::sha256(head_bytes))}}},
+        {"commit", certificate_to_json(p.header.chain_id, p.certificate)},
+        {"validator_set", validator_set_to_json(p.validators)},
+        {"state", state_view_to_json(p.state)},
+        {"validator_changes", steps_to_json(p.validator_changes)},
+    };
+    if (p.checkpoint) {
+        json::array path;
+        for (const auto& h : p.checkpoint->consistency_path) path.push_back(json::string(to_hex(h)));
+        receipt.as_object()["checkpoint"] = {{"note", p.checkpoint->note},
+                                             {"height", p.checkpoint->height},
+                                             {"consistency_path", std::move(path)},
+                                             {"validator_changes", steps_to_json(p.checkpoint->validator_changes)}};
+    }
+    return receipt;
+}
+
+ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis, const std::optional<Hash>& file_hash,
+                              const std::vector<Witness>& witnesses) {
     ReceiptVerdict verdict;
     Checker c(verdict);
     auto finish = [&] {
@@ -193,36 +242,7 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     // before it, and its header names the next set (a light client's walk).
     ValidatorSet current = genesis.validators;
     const json::value* steps = at(receipt, "validator_changes");
-    std::string steps_problem;
-    std::uint64_t last_height = 0;
-    if (!steps || !steps->is_array()) steps_problem = "validator_changes is missing";
-    for (std::size_t i = 0; steps_problem.empty() && i < steps->as_array().size(); ++i) {
-        const json::value& step = steps->as_array()[i];
-        const std::string at_step = "validator_changes[" + std::to_string(i) + "]: ";
-        const json::value* hj = at(step, "header");
-        auto h = hj ? header_from_json(*hj) : Result<BlockHeader>(Status::error("header is missing"));
-        const json::value* cj = at(step, "commit");
-        auto cert = cj ? certificate_from_json(*cj) : Result<CommitCertificate>(Status::error("commit is missing"));
-        const json::value* nj = at(step, "next_validator_set");
-        auto next = nj ? validator_set_from_json(*nj) : Result<ValidatorSet>(Status::error("next_validator_set is missing"));
-        if (!h || !cert || !next) {
-            steps_problem = at_step + (!h ? h.message() : !cert ? cert.message() : next.message());
-            break;
-        }
-        const Bytes sb = header_bytes(*h);
-        const Hash sh = crypto::sha256(sb);
-        auto step_height = uint_from_json(at(step, "height"), "height");
-        if (header_to_json(*h) != *hj || hex_at(&step, "header_bytes") != to_hex(sb) || hex_at(&step, "hash") != to_hex(sh))
-            steps_problem = at_step + "header, header_bytes and hash disagree";
-        else if (h->height >= header->height || !step_height || *step_height != h->height)
-            steps_problem = at_step + "heights must rise and stay below the receipt's block";
-        else if (validator_set_to_json(*next) != *nj)
-            steps_problem = at_step + "next_validator_set is not in canonical form";
-        else if (auto problem = check_validator_step(genesis, current, last_height, {*h, *cert, *next}))
-            steps_problem = at_step + *problem;
-        last_height = h->height;
-        current = std::move(*next);
-    }
+    const std::string steps_problem = walk_validator_changes(steps, "validator_changes", genesis, 0, header->height, current);
     const std::size_t step_count = steps && steps->is_array() ? steps->as_array().size() : 0;
     c.check("validator changes", steps_problem.empty(),
             steps_problem.empty() ? std::to_string(step_count) + " certified change(s) followed from the genesis set"
@@ -257,6 +277,44 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
                                         " validators precommitted this block"
                                   : "a signature's signed_bytes, der or pem is not the certificate's, or the "
                                     "certificate is not in canonical form");
+
+    // A checkpoint, when the receipt carries one: the block's ledger is a prefix of it.
+    if (const json::value* cpj = at(receipt, "checkpoint")) {
+        ValidatorSet cp_set = current;
+        const json::value* note = at(*cpj, "note");
+        auto cp_height = uint_from_json(at(*cpj, "height"), "checkpoint.height");
+        std::string problem;
+        std::vector<Hash> path;
+        if (!note || !note->is_string() || !cp_height || *cp_height < header->height)
+            problem = "checkpoint needs a note and a height at or above the block's";
+        else
+            problem = walk_validator_changes(at(*cpj, "validator_changes"), "checkpoint.validator_changes", genesis,
+                                             header->height - 1, *cp_height, cp_set);
+        const json::value* pj = at(*cpj, "consistency_path");
+        if (problem.empty() && (!pj || !pj->is_array())) problem = "checkpoint.consistency_path is missing";
+        for (std::size_t i = 0; problem.empty() && i < pj->as_array().size(); ++i) {
+            const json::value& e = pj->as_array()[i];
+            auto h = hash_from_json(&e, "consistency_path");
+            if (!h || to_hex(*h) != e.as_string()) problem = "checkpoint.consistency_path[" + std::to_string(i) + "] is not lower-case hex";
+            else path.push_back(*h);
+        }
+        CheckpointVerdict v;
+        if (problem.empty()) {
+            v = verify_checkpoint(std::string_view(note->as_string()), checkpoint_origin(genesis), cp_set, witnesses);
+            if (!v.ok()) problem = "checkpoint: " + v.summary();
+            else if (v.checkpoint.size < header->ledger_size ||
+                     !verify_consistency(header->ledger_size, v.checkpoint.size, header->ledger_root, v.checkpoint.root, path))
+                problem = "the block's ledger (size " + std::to_string(header->ledger_size) +
+                          ") is not a prefix of the checkpoint's (size " + std::to_string(v.checkpoint.size) +
+                          "): the consistency proof fails";
+        }
+        std::string detail = problem;
+        if (problem.empty()) {
+            detail = "the block's ledger is a prefix of checkpoint size " + std::to_string(v.checkpoint.size) + ", " + v.summary();
+            for (const auto& w : v.witnesses) detail += "; witness " + w.name + " cosigned at " + std::to_string(w.timestamp);
+        }
+        c.check("checkpoint", problem.empty(), detail);
+    }
 
     // The members, policy and parameters in force at the block, and the submitter's right
     // to write this kind there.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "chain/checkpoint.h"
 #include "chain/genesis.h"
 #include "chain/state.h"
 
@@ -30,6 +31,16 @@ struct ValidatorStep {
 std::optional<std::string> check_validator_step(const Genesis& genesis, const ValidatorSet& current,
                                                 std::uint64_t last_height, const ValidatorStep& step);
 
+// A signed checkpoint at or after the receipt's block (docs/checkpoints.md, "In a
+// receipt"): proves the block's ledger is a prefix of a log the validators signed and
+// witnesses cosigned, so the receipt's holder was not shown a split view.
+struct ReceiptCheckpoint {
+    std::string note;                              // the signed note, with witnesses' lines
+    std::uint64_t height = 0;                      // the block that reached its size
+    std::vector<Hash> consistency_path;            // RFC 6962, from the block's ledger size to it
+    std::vector<ValidatorStep> validator_changes;  // after the receipt's block, below `height`
+};
+
 struct ReceiptParts {
     Record record;
     std::uint64_t leaf_index = 0;
@@ -39,6 +50,7 @@ struct ReceiptParts {
     ValidatorSet validators;                   // the set that certified the block
     StateView state;                           // members, policy, params in force at the block
     std::vector<ValidatorStep> validator_changes;  // every change from genesis up to the block
+    std::optional<ReceiptCheckpoint> checkpoint;   // optional
 };
 
 boost::json::value make_receipt(const ReceiptParts& parts);
@@ -64,7 +76,11 @@ struct ReceiptVerdict {
 // and the commit certificate (>2/3 of that set). Every JSON part must be in canonical
 // form (lower-case hex, signatures sorted), as docs/receipt.md says. A malformed or tampered receipt yields ok == false with the
 // failing check named; it never throws.
+// A receipt with a `checkpoint` also gets its check: signed by more than 2/3 of the
+// validator set at its block (walked on from the receipt's block), no bad signature by a
+// known key, and a consistency proof from the block's ledger to it. `witnesses` are the
+// ones the reader trusts: their cosignatures are named in the check's detail.
 ReceiptVerdict verify_receipt(const boost::json::value& receipt, const Genesis& genesis,
-                              const std::optional<Hash>& file_hash);
+                              const std::optional<Hash>& file_hash, const std::vector<Witness>& witnesses = {});
 
 }  // namespace jchain::chain

@@ -194,13 +194,16 @@ int run(int argc, char** argv) {
     verify->add_option("--hash", v_hash, "SHA-256 of the content, hex");
     verify->add_option("--receipt", v_receipt, "offline: receipt file to check");
     verify->add_option("--genesis", v_genesis, "offline: the chain's genesis.json");
+    std::vector<std::string> v_witnesses;
+    verify->add_option("--witness", v_witnesses,
+                       "offline: a witness verifier key whose cosignature on the receipt's checkpoint to check (repeatable)");
     verify->add_option("--rpc", v_rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
     verify->callback([&] {
         action = [&] {
             if (!v_receipt.empty()) {
                 if (v_genesis.empty()) fail(exit_bad, "--receipt needs --genesis");
                 if (!v_hash.empty()) fail(exit_bad, "with --receipt, give --file (or nothing), not --hash");
-                return cmd_verify_receipt(v_receipt, v_genesis, v_file, as_json);
+                return cmd_verify_receipt(v_receipt, v_genesis, v_file, as_json, v_witnesses);
             }
             if (v_file.empty() == v_hash.empty()) fail(exit_bad, "give --file or --hash (or --receipt with --genesis)");
             return cmd_verify_online(v_file, v_hash, v_rpc, as_json);
@@ -364,6 +367,16 @@ int run(int argc, char** argv) {
     glist->add_option("--rpc", ga.rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
     glist->add_option("--state", ga.state, "only pending, approved, expired or in_force");
     glist->callback([&] { action = [&] { return cmd_governance_list(ga, as_json); }; });
+
+    auto* receipt = app.add_subcommand("receipt", "fetch a committed record's receipt (docs/receipt.md)");
+    std::string r_id, r_out, r_rpc = default_rpc();
+    bool r_checkpoint = false;
+    receipt->add_option("--id", r_id, "the record id")->required();
+    receipt->add_option("--out", r_out, "receipt file to write")->required();
+    receipt->add_flag("--checkpoint", r_checkpoint,
+                      "carry a signed checkpoint (with witnesses' cosignatures) that covers the record");
+    receipt->add_option("--rpc", r_rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    receipt->callback([&] { action = [&] { return cmd_receipt(r_rpc, r_id, r_out, r_checkpoint, as_json); }; });
 
     // monitor and witness (docs/checkpoints.md)
     auto* monitor = app.add_subcommand("monitor", "follow nodes' signed checkpoints; alarm (exit 1) on a split view or a "

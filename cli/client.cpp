@@ -122,13 +122,19 @@ int cmd_verify_online(const std::string& file, const std::string& hash, const st
 }
 
 int cmd_verify_receipt(const std::string& receipt_file, const std::string& genesis_file, const std::string& file,
-                       bool as_json) {
+                       bool as_json, const std::vector<std::string>& witness_vkeys) {
     auto receipt = read_json_file(receipt_file);
     auto genesis = chain::read_genesis_file(genesis_file);
     if (!genesis) fail(exit_bad, genesis.message());
     std::optional<chain::Hash> file_hash;
     if (!file.empty()) file_hash = content_hash_of(file, "");
-    auto verdict = chain::verify_receipt(receipt, *genesis, file_hash);
+    std::vector<chain::Witness> witnesses;
+    for (const auto& vkey : witness_vkeys) {
+        auto w = chain::parse_witness_vkey(vkey);
+        if (!w) fail(exit_bad, "--witness: " + w.message());
+        witnesses.push_back(*w);
+    }
+    auto verdict = chain::verify_receipt(receipt, *genesis, file_hash, witnesses);
     if (as_json) {
         json::array checks;
         for (const auto& c : verdict.checks) checks.push_back({{"check", c.name}, {"ok", c.ok}, {"detail", c.detail}});

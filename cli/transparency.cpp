@@ -395,6 +395,17 @@ int cmd_monitor(const MonitorArgs& a) {
     }
 }
 
+int cmd_receipt(const std::string& rpc, const std::string& id, const std::string& out, bool checkpoint, bool as_json) {
+    json::object params{{"id", id}};
+    if (checkpoint) params["checkpoint"] = true;
+    auto r = rpc_call(rpc, "get_receipt", params);
+    if (!r.result) fail(r.error_reason == "not_found" ? exit_no : exit_bad, "get_receipt: " + r.error_message);
+    write_file(out, chain::pretty_json(*r.result));
+    if (as_json) print_json(json::object{{"file", out}, {"checkpoint", r.result->as_object().contains("checkpoint")}});
+    else std::cout << "wrote " << out << (checkpoint ? " (with a signed checkpoint)" : "") << "\n";
+    return exit_ok;
+}
+
 int cmd_witness_keygen(const std::string& name, const std::string& out, bool as_json) {
     auto pair = crypto::ed25519_generate();
     chain::Witness w{name, pair.public_key};

@@ -22,6 +22,8 @@ struct MonitorArgs {
 };
 
 int cmd_monitor(const MonitorArgs& a);
+// Fetches a record's receipt into `out`, optionally with a checkpoint.
+int cmd_receipt(const std::string& rpc, const std::string& id, const std::string& out, bool checkpoint, bool as_json);
 int cmd_witness_keygen(const std::string& name, const std::string& out, bool as_json);
 
 }  // namespace jchain::cli

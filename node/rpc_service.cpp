@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <algorithm>
+#include <limits>
 #include <sstream>
 
 #include "chain/json_codec.h"
@@ -191,8 +192,44 @@ struct Service {
             steps.push_back({b->header, *q, c.next});
         }
         chain::StateView view{in_force.members_at(stored->height), in_force.policy, in_force.params};
-        return chain::make_receipt({stored->record, stored->leaf_index, *path, block->header, *cert,
-                                    in_force.validators, std::move(view), std::move(steps)});
+        chain::ReceiptParts parts{stored->record, stored->leaf_index, *path, block->header, *cert,
+                                  in_force.validators, std::move(view), std::move(steps), std::nullopt};
+        if (const json::value* want = param(params, "checkpoint"); want && want->is_bool() && want->as_bool()) {
+            auto cp = receipt_checkpoint(block->header);
+            if (!cp) return not_found("no checkpoint signed by more than 2/3 of the validators covers block " +
+                                      std::to_string(stored->height) + " yet; ask again after the next block");
+            parts.checkpoint = std::move(*cp);
+        }
+        return chain::make_receipt(parts);
+    }
+
+    // The checkpoint a receipt of `block` carries: among the latest signed ones at or past
+    // its ledger size, the newest with a witness's cosignature, else the newest.
+    std::optional<chain::ReceiptCheckpoint> receipt_checkpoint(const chain::BlockHeader& block) const {
+        const auto& cps = node.checkpoints();
+        std::optional<Checkpoints::Signed> chosen;
+        for (std::uint64_t size : node.store().checkpoint_sizes(std::numeric_limits<std::uint64_t>::max(), 64)) {
+            if (size < block.ledger_size) break;
+            auto c = cps.at(size);
+            if (!c || !c->verdict.ok()) continue;
+            if (!chosen) chosen = c;
+            if (!c->verdict.witnesses.empty()) {
+                chosen = c;
+                break;
+            }
+        }
+        if (!chosen) return std::nullopt;
+        auto path = chain::consistency_proof(node.store(), block.ledger_size, chosen->checkpoint.size);
+        if (!path) return std::nullopt;
+        chain::ReceiptCheckpoint out{chosen->note, chosen->height, std::move(*path), {}};
+        for (const auto& c : node.state()->validator_changes) {
+            if (c.height < block.height || c.height >= chosen->height) continue;
+            auto b = node.store().block(c.height);
+            auto q = node.store().certificate(c.height);
+            if (!b || !q) return std::nullopt;
+            out.validator_changes.push_back({b->header, *q, c.next});
+        }
+        return out;
     }
 
     MethodResult verify_hash(const json::value& params) const {

@@ -58,12 +58,13 @@ def openssl_ok(args: list[str], work: str) -> bool:
     return r.returncode == 0 and ("Verified OK" in r.stdout or "Signature Verified Successfully" in r.stdout)
 
 
-def submit(c: h.Checker, jchain: str, env: dict, node: h.Node, key: str, tag: str) -> None:
+def submit(c: h.Checker, jchain: str, env: dict, node: h.Node, key: str, tag: str) -> str:
     f = os.path.join(env["HOME"], f"{tag}.txt")
     open(f, "w").write(f"evidence {tag}\n")
     r = h.cli(jchain, ["submit", "--rpc", node.url, "--key", key, "--kind", "evidence", "--file", f, "--wait",
                        "--case", "(2026)京0105民初7号"], env=env)
     c.require(r.rc == 0, f"record '{tag}' committed", r.err)
+    return r.out.split("committed ")[1].split()[0]
 
 
 def monitor(jchain: str, env: dict, args: list[str]) -> tuple[int, list[dict], str]:
@@ -80,7 +81,7 @@ def body(c: h.Checker, jchain: str) -> None:
     a.start()
     member_key = os.path.join(home, "config", "demo_member_key.json")
     genesis = os.path.join(home, "config", "genesis.json")
-    submit(c, jchain, env, a, member_key, "one")
+    first_id = submit(c, jchain, env, a, member_key, "one")
     submit(c, jchain, env, a, member_key, "two")
 
     c.section("GET /checkpoint, checked without JChain")
@@ -160,6 +161,29 @@ def body(c: h.Checker, jchain: str) -> None:
             c.check(False, f"add_cosignature refuses a bad note ({expect})")
         except h.RpcError as e:
             c.check(expect in str(e), f"add_cosignature refuses a bad note: '{expect}'", str(e))
+
+    c.section("a receipt that carries the cosigned checkpoint")
+    rfile = os.path.join(work, "receipt.json")
+    r = h.cli(jchain, ["receipt", "--rpc", a.url, "--id", first_id, "--checkpoint", "--out", rfile], env=env)
+    c.require(r.rc == 0, "jchain receipt --checkpoint", r.err)
+    receipt = json.load(open(rfile))
+    c.check(receipt["checkpoint"]["note"] == raw.decode() and receipt["block"]["header"]["ledger_size"] == 1,
+            "the record of block 1 carries the witnessed checkpoint of size 2, with a consistency proof")
+    r = h.cli(jchain, ["verify", "--receipt", rfile, "--genesis", genesis, "--witness", vkey], env=env)
+    c.check(r.rc == 0 and "witness witness.example/court-b cosigned" in r.out,
+            "jchain verify --witness: VALID, naming the witness that cosigned", r.out + r.err)
+    tampered = json.loads(json.dumps(receipt))
+    tampered["checkpoint"]["consistency_path"][0] = h.flip_hex_digit(tampered["checkpoint"]["consistency_path"][0])
+    json.dump(tampered, open(rfile + ".t1", "w"))
+    r = h.cli(jchain, ["verify", "--receipt", rfile + ".t1", "--genesis", genesis], env=env)
+    c.check(r.rc == 1 and "FAIL  checkpoint" in r.out and "consistency proof fails" in r.out,
+            "a changed consistency path: INVALID at 'checkpoint'", r.out)
+    tampered = json.loads(json.dumps(receipt))
+    tampered["checkpoint"]["note"] = tampered["checkpoint"]["note"].replace("\n2\n", "\n1\n", 1)
+    json.dump(tampered, open(rfile + ".t2", "w"))
+    r = h.cli(jchain, ["verify", "--receipt", rfile + ".t2", "--genesis", genesis], env=env)
+    c.check(r.rc == 1 and "FAIL  checkpoint" in r.out and "BAD signature" in r.out,
+            "a checkpoint whose size was changed: its signatures fail", r.out)
 
     c.section("an honest chain: the monitor says nothing")
     submit(c, jchain, env, a, member_key, "three")
