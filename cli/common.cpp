@@ -91,6 +91,14 @@ std::string read_file(const std::string& path) {
 }
 
 json::value read_json_file(const std::string& path) {
+    // Receipts, genesis files, keys and reports are far smaller; a larger file is refused
+    // before it is read, not parsed into memory for minutes.
+    constexpr std::uintmax_t json_file_bytes_max = 64u << 20;
+    std::error_code ec;
+    const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+    if (!ec && bytes > json_file_bytes_max)
+        fail(exit_bad, path + " is " + std::to_string(bytes) + " bytes; a JSON file jchain reads is at most " +
+                           std::to_string(json_file_bytes_max >> 20) + " MiB");
     auto v = parse_json(read_file(path));
     if (!v) fail(exit_bad, path + " is not valid JSON: " + v.message());
     return *v;

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "chain/checkpoint.h"
 #include "chain/cereal_codec.h"
 #include "chain/json_codec.h"
 #include "chain/receipt.h"
@@ -311,6 +312,20 @@ void backup_seeds(const Fixture& f) {
     put(t, "block-1", std::string_view(exported(1, 1)));
 }
 
+// Signed checkpoints by fuzz_checkpoint's validator (scalar 1) and witness (seed 7...).
+void checkpoint_seeds() {
+    const std::string t = "fuzz_checkpoint";
+    const std::string origin = "jchain.log/fuzz/00";
+    const chain::Witness witness{"witness.example/w", crypto::ed25519_from_seed({{7}}).public_key};
+    const std::string body = chain::checkpoint_body({origin, 5, crypto::sha256(as_bytes(std::string_view("root")))});
+    chain::Note note{body, {chain::sign_checkpoint(test::key_from_scalar(1), origin, body)}};
+    put(t, "validator", std::string_view(chain::format_note(note)));
+    note.signatures.push_back(chain::cosign_checkpoint(witness, {{7}}, body, 1'700'000'000));
+    put(t, "witnessed", std::string_view(chain::format_note(note)));
+    put(t, "vkey", std::string_view(witness.vkey()));
+    put(t, "body", std::string_view(body));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -329,6 +344,7 @@ int main(int argc, char** argv) {
     receipt_seeds(f);
     stored_seeds(f);
     backup_seeds(f);
+    checkpoint_seeds();
     std::cout << "make_corpus: wrote " << written << " seeds under " << out_dir.string() << "\n";
     return 0;
 }

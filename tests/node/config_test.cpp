@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "chain/checkpoint.h"
 #include "node/config.h"
 #include "tests/support/test_chain.h"
 
@@ -103,4 +104,27 @@ TEST_CASE("an integer setting written as a float is refused, however large") {
     auto ok = load("[mempool]\nrecords_max = 3\n");
     REQUIRE(ok);
     CHECK(ok->mempool_records_max == 3);
+}
+
+TEST_CASE("checkpoints.witnesses takes C2SP verifier keys, checked at load, and writes back") {
+    const chain::Witness w{"witness.example/court-b", crypto::ed25519_from_seed({{3}}).public_key};
+    auto ok = load("[checkpoints]\nwitnesses = [\"" + w.vkey() + "\"]\n");
+    REQUIRE_MESSAGE(ok, ok.message());
+    CHECK(ok->checkpoint_witnesses == std::vector<std::string>{w.vkey()});
+    auto again = node::parse_config(node::config_to_toml(*ok));
+    REQUIRE(again);
+    CHECK(again->checkpoint_witnesses == ok->checkpoint_witnesses);
+
+    std::string wrong_id = w.vkey();
+    wrong_id[wrong_id.find('+') + 1] = wrong_id[wrong_id.find('+') + 1] == 'a' ? 'b' : 'a';
+    for (auto [toml, expect] : std::vector<std::pair<std::string, std::string>>{
+             {"[checkpoints]\nwitnesses = \"" + w.vkey() + "\"\n", "must be an array"},
+             {"[checkpoints]\nwitnesses = [1]\n", "must be strings"},
+             {"[checkpoints]\nwitnesses = [\"court-b\"]\n", "name+keyid+base64key"},
+             {"[checkpoints]\nwitnesses = [\"" + wrong_id + "\"]\n", "key id"},
+             {"[checkpoints]\nwitness = []\n", "unknown setting checkpoints.witness"}}) {
+        auto bad = load(toml);
+        REQUIRE_FALSE(bad);
+        CHECK_MESSAGE(bad.message().find(expect) != std::string::npos, bad.message());
+    }
 }
