@@ -28,6 +28,8 @@ std::optional<std::uint64_t> Checkpoints::height_at_size(std::uint64_t size) con
     // `size` is the one that reached it, if any block ended exactly there.
     std::uint64_t lo = 1, hi = store_.height();
     if (hi == 0) return std::nullopt;
+    // Most lookups are of the newest checkpoint: the tip's, if it added records.
+    if (auto tip = store_.block(hi); tip && tip->header.ledger_size == size && tip->header.record_count > 0) return hi;
     while (lo < hi) {
         const std::uint64_t mid = lo + (hi - lo) / 2;
         auto b = store_.block(mid);
