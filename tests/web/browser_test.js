@@ -4,6 +4,11 @@
 // a file and finds it, checks its receipt (every check passed, signatures included),
 // uploads tampered receipts (each INVALID, naming the check that failed), opens the
 // #case= and #record= links, asks for a certificate, and looks at the page 390 px wide.
+// A witness (jchain witness keygen, named in node.toml, the node restarted) cosigns the
+// checkpoint through jchain monitor; the receipt with that checkpoint (jchain receipt
+// --checkpoint) checks out in the page with the witness's key pasted, "Checkpoint" ✓
+// naming the witness, and fails at "Checkpoint" with a changed consistency path, as
+// jchain verify says of both.
 // Screenshots go to the artifacts folder. The node is killed at exit whatever happens.
 //
 // usage: node browser_test.js --jchain BIN --page BUILT_PAGE --modules NODE_MODULES --artifacts DIR
@@ -18,7 +23,7 @@ const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
 const { loadPage } = require('./page_script');
 
-const TEST_TIME_MAX_MS = 90000;   // ctest allows 120 s; a healthy run takes ~15 s
+const TEST_TIME_MAX_MS = 90000;   // ctest allows 120 s; a healthy run takes ~20 s
 const NODE_START_MS_MAX = 30000;
 const UI_WAIT_MS = 15000;
 
@@ -78,10 +83,12 @@ function request(url, { method = 'GET', body = null, headers = {} } = {}) {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function startNode() {
-  const port = await freePort();
+// Starts the devnet (again, on the same port, when `port` is given: a devnet resumes).
+async function startNode(port) {
+  const again = !!port;
+  port = port || await freePort();
   const home = path.join(work, 'home');
-  const log = fs.openSync(path.join(opt.artifacts, 'node.log'), 'w');
+  const log = fs.openSync(path.join(opt.artifacts, 'node.log'), again ? 'a' : 'w');
   const args = ['devnet', '--home', home, '--rpc-listen', '127.0.0.1:' + port];
   // setpriv --pdeathsig: the node dies with this script even if ctest SIGKILLs it.
   const setpriv = fs.existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
@@ -91,10 +98,53 @@ async function startNode() {
   const deadline = Date.now() + NODE_START_MS_MAX;
   while (Date.now() < deadline) {
     if (nodeProc.exitCode !== null) break;
-    try { if ((await request(base + '/health')).status === 200) return { base, home }; } catch (e) { /* not up yet */ }
+    try { if ((await request(base + '/health')).status === 200) return { base, home, port }; } catch (e) { /* not up yet */ }
     await sleep(100);
   }
   throw new Stop('jchain devnet did not answer /health on port ' + port + ' (log: ' + path.join(opt.artifacts, 'node.log') + ')');
+}
+// Stops the node (SIGTERM, as an operator would) and starts it again: node.toml is read at start.
+async function restartNode(port) {
+  const proc = nodeProc;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  if (proc.exitCode === null && proc.signalCode === null) {
+    proc.kill('SIGTERM');
+    if (await Promise.race([exited.then(() => true), sleep(NODE_START_MS_MAX).then(() => false)]) === false) { proc.kill('SIGKILL'); await exited; }
+  }
+  return startNode(port);
+}
+function cli(args, what) {
+  const r = spawnSync(opt.jchain, args, { encoding: 'utf8', timeout: 30000 });
+  require_(r.status === 0, what, (r.stdout || '') + (r.stderr || ''));
+  return r.stdout;
+}
+// A witness cosigns the devnet's checkpoint (docs/checkpoints.md): `jchain witness keygen`,
+// the node told of it in node.toml [checkpoints] witnesses (restarted), `jchain monitor
+// --once --witness-key` checks the checkpoint and cosigns it; then `jchain receipt
+// --checkpoint` of the first record carries that cosigned checkpoint. Returns
+// {vkey, receipt, receiptFile, genesis}.
+async function witnessedReceipt(base, home, port, record) {
+  const keyFile = path.join(work, 'witness.json');
+  const vkey = cli(['witness', 'keygen', '--name', 'witness.example/court-b', '--out', keyFile], 'jchain witness keygen').trim();
+  const toml = path.join(home, 'config', 'node.toml');
+  const text = fs.readFileSync(toml, 'utf8');
+  require_(/^witnesses = \[\]$/m.test(text), 'node.toml has [checkpoints] witnesses = []');
+  fs.writeFileSync(toml, text.replace(/^witnesses = \[\]$/m, 'witnesses = [\'' + vkey + '\']'));
+  const restarted = await restartNode(port);
+  require_(restarted.base === base, 'the devnet restarts with the witness in node.toml, on the same address');
+  const genesis = path.join(home, 'config', 'genesis.json');
+  const events = cli(['monitor', '--once', '--rpc', base + '/rpc', '--state', path.join(work, 'monitor.json'), '--genesis', genesis,
+    '--witness-key', keyFile], 'jchain monitor --once --witness-key').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const cos = events.find((e) => e.event === 'cosigned');
+  require_(!!cos && JSON.stringify(cos.answer.accepted) === JSON.stringify(['witness.example/court-b']),
+    'the monitor checked the checkpoint and cosigned it; the node accepted the cosignature', JSON.stringify(events));
+  const receiptFile = path.join(work, 'witnessed-receipt.json');
+  cli(['receipt', '--rpc', base + '/rpc', '--id', record.record_id, '--checkpoint', '--out', receiptFile], 'jchain receipt --checkpoint');
+  const receipt = JSON.parse(fs.readFileSync(receiptFile, 'utf8'));
+  require_(receipt.checkpoint && receipt.checkpoint.consistency_path.length > 0 && receipt.checkpoint.note.includes('\u2014 witness.example/court-b '),
+    'the receipt carries the cosigned checkpoint and a consistency proof from its block (' +
+      (receipt.checkpoint ? receipt.checkpoint.consistency_path.length + ' hash(es)' : 'no checkpoint') + ')');
+  return { vkey, receipt, receiptFile, genesis };
 }
 function submit(home, base, file, caseId) {
   const receipt = file + '.receipt.json';
@@ -133,7 +183,7 @@ const reportChecks = (page, box) => page.$$eval(box + ' .receipt-report ul.check
   state: li.className, en: li.children[1].firstChild.nextSibling.textContent.trim(), detail: li.querySelector('.detail').textContent })));
 
 async function main() {
-  const { base, home } = await startNode();
+  const { base, home, port } = await startNode();
   check(true, 'jchain devnet answers /health at ' + base);
   const caseId = '(2026)京0105民初' + (100 + Math.floor(Math.random() * 800)) + '号';
   const fileA = path.join(work, 'contract.pdf'), fileB = path.join(work, 'chat-log.txt');
@@ -142,6 +192,19 @@ async function main() {
   const recA = submit(home, base, fileA, caseId);
   const recB = submit(home, base, fileB, caseId);
   require_(recB.inclusion_proof.path.length > 0, 'the second record\'s receipt has a Merkle path (' + recB.inclusion_proof.path.length + ' hashes)');
+  const witnessed = await witnessedReceipt(base, home, port, recA);
+  // The command line's verdicts, for the page to agree with.
+  const verify = (file) => spawnSync(opt.jchain, ['verify', '--receipt', file, '--genesis', witnessed.genesis, '--witness', witnessed.vkey],
+    { encoding: 'utf8', timeout: 30000 });
+  const cliGood = verify(witnessed.receiptFile);
+  check(cliGood.status === 0 && /ok +checkpoint: .*witness witness\.example\/court-b cosigned/.test(cliGood.stdout),
+    'jchain verify --witness: the witnessed receipt is VALID, naming the witness', cliGood.stdout + cliGood.stderr);
+  const bentPath = copy(witnessed.receipt);
+  bentPath.checkpoint.consistency_path[0] = flipHexByte(bentPath.checkpoint.consistency_path[0], 31);
+  fs.writeFileSync(witnessed.receiptFile + '.bent', JSON.stringify(bentPath));
+  const cliBent = verify(witnessed.receiptFile + '.bent');
+  check(cliBent.status === 1 && /FAIL +checkpoint: .*consistency proof fails/.test(cliBent.stdout),
+    'jchain verify: the same with a changed consistency path is INVALID at "checkpoint"', cliBent.stdout + cliBent.stderr);
 
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
   try {
@@ -155,6 +218,12 @@ async function main() {
     await waitText(page, '#pill', /jchain-devnet · height/, 'the status pill shows the node');
     check(await page.evaluate(() => !!(globalThis.JChainCrypto && JChainCrypto.secp256k1 && JChainCrypto.ed25519)),
       'the page carries its own secp256k1 and ed25519 (JChainCrypto)');
+    // The witness's verifier key, pasted before any receipt is chosen (so that no re-check
+    // runs behind the uploads below); a line that is not a key is said at once.
+    await page.fill('#witness-keys', 'witness.example/court-b+00000000+AAAA');
+    await waitText(page, '#witness-keys-out', /Witness keys: line 1: witness key: the key is not base64 of 0x04/, 'a pasted line that is not a verifier key is named at once');
+    await page.fill('#witness-keys', witnessed.vkey);
+    await page.waitForFunction(() => document.getElementById('witness-keys-out').textContent === '', null, { timeout: UI_WAIT_MS });
 
     // Hash a file in the browser, find it, check its receipt.
     await page.setInputFiles('#verify-file', fileB);
@@ -221,6 +290,27 @@ async function main() {
       check(!/Certificate/.test(text), what + ': no certificate button on an invalid receipt');
     }
     await page.screenshot({ path: path.join(opt.artifacts, 'tampered-header.png'), fullPage: true });
+
+    // A receipt with a checkpoint cosigned by a witness: with the witness's key pasted,
+    // "Checkpoint" ✓ names it; with a changed consistency path, INVALID at "Checkpoint"
+    // (as jchain verify said above: the two verifiers agree).
+    await upload('witnessed-receipt.json', witnessed.receipt);
+    if (await waitText(page, '#receipt-out', /PROOF VALID|RECEIPT INVALID|could not/, 'the witnessed receipt is checked')) {
+      const checks = await reportChecks(page, '#receipt-out');
+      const row = checks.find((c) => c.en === 'Checkpoint');
+      check(/PROOF VALID/.test(await page.$eval('#receipt-out', (e) => e.innerText)) && checks.every((c) => c.state === 'ok') &&
+        !!row && /witness witness\.example\/court-b cosigned at \d+/.test(row.detail),
+      'the witnessed receipt: PROOF VALID, "Checkpoint" ✓ naming the witness (' + (row ? row.detail.slice(0, 160) : 'no Checkpoint row') + '…)',
+      checks.filter((c) => c.state !== 'ok' || c.en === 'Checkpoint').map((c) => c.state + ' ' + c.en + ': ' + c.detail).join('; '));
+      await page.locator('#receipt-out .receipt-report').screenshot({ path: path.join(opt.artifacts, 'checkpoint-witnessed.png') });
+    }
+    await upload('bent-path.json', bentPath);
+    if (await waitText(page, '#receipt-out', /PROOF VALID|RECEIPT INVALID|could not/, 'the receipt with a changed consistency path is checked')) {
+      const text = await page.$eval('#receipt-out', (e) => e.innerText);
+      const bad = (await reportChecks(page, '#receipt-out')).filter((c) => c.state === 'bad');
+      check(/RECEIPT INVALID/.test(text) && /Failed: Checkpoint\./.test(text) && bad.length === 1 && /consistency proof fails/.test(bad[0].detail),
+        'a changed consistency path: RECEIPT INVALID, naming "Checkpoint" (' + (bad[0] ? bad[0].detail : '') + ')', text.slice(0, 400));
+    }
 
     // #case= link: the case history.
     await page.goto(base + '/#case=' + encodeURIComponent(caseId));

@@ -11,7 +11,7 @@ function loadPage(builtPage) {
   const html = fs.readFileSync(builtPage, 'utf8');
   const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
   if (scripts.length !== 2) throw new Error(builtPage + ' holds ' + scripts.length + ' inline scripts, expected 2 (the crypto bundle and the page)');
-  const sandbox = { module: { exports: {} }, TextEncoder, TextDecoder, atob, crypto: globalThis.crypto, console };
+  const sandbox = { module: { exports: {} }, TextEncoder, TextDecoder, atob, btoa, crypto: globalThis.crypto, console };
   vm.createContext(sandbox);
   for (const s of scripts) vm.runInContext(s, sandbox);
   const lib = sandbox.JChainCrypto;

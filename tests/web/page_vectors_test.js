@@ -11,7 +11,7 @@ const { loadPage } = require('./page_script');
 
 const repo = process.argv[2] || path.join(__dirname, '..', '..');
 const builtPage = process.argv[3] || path.join(repo, 'build', 'web', 'index.html');
-const { page, curve } = loadPage(builtPage);
+const { page, curve, ed25519 } = loadPage(builtPage);
 
 let failures = 0;
 function check(ok, what) {
@@ -331,6 +331,192 @@ function check(ok, what) {
   r = await page.checkReceipt(await receiptFor(block2, 0, { set: setB, steps: [stepSwapped] }), withGenesis);
   check(failedOnly(r, ['validator changes']) && /validator change at height 1, signature 3 \(validator-6\): the ECDSA signature does not verify/.test(find(r, 'validator changes').detail),
     'a swapped signature in a validator change fails "validator changes", naming the change\'s height and the signature (' + find(r, 'validator changes').detail + ')');
+
+  // ---- Signed checkpoints (docs/checkpoints.md, docs/receipt.md "checkpoint"): built here
+  // from the spec with node's own SHA-256 and RFC 6962, signed with the vector keys
+  // (secp256k1) and a witness key made here (Ed25519), then checked by the page.
+  // (Plain Uint8Arrays, not Buffers: the bundled library checks what it is given.)
+  const H = (...parts) => Uint8Array.from(require('crypto').createHash('sha256').update(Buffer.concat(parts.map((p) => Buffer.from(p)))).digest());
+  const split = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };  // the largest power of two below n
+  const mth = (leaves) => leaves.length === 0 ? H() : leaves.length === 1 ? leaves[0]
+    : H([1], mth(leaves.slice(0, split(leaves.length))), mth(leaves.slice(split(leaves.length))));
+  const subproof = (m, leaves, whole) => {  // RFC 6962 2.1.2 SUBPROOF
+    const n = leaves.length;
+    if (m === n) return whole ? [] : [mth(leaves)];
+    const k = split(n);
+    return m <= k ? [...subproof(m, leaves.slice(0, k), whole), mth(leaves.slice(k))]
+      : [...subproof(m - k, leaves.slice(k), false), mth(leaves.slice(0, k))];
+  };
+  const consistency = (m, leaves) => (m === 0 || m === leaves.length ? [] : subproof(m, leaves, true));
+  const someLeaves = [...Array(9).keys()].map((i) => H([0], Buffer.from('leaf ' + i)));
+  let proofsOk = true, tamperedRefused = true, proofsTried = 0;
+  for (let n = 1; n <= 9; n++) {
+    for (let m = 1; m <= n; m++) {
+      const path = consistency(m, someLeaves.slice(0, n));
+      const r1 = mth(someLeaves.slice(0, m)), r2 = mth(someLeaves.slice(0, n));
+      proofsOk = proofsOk && await page.consistencyOk(BigInt(m), BigInt(n), r1, r2, path);
+      proofsTried++;
+      if (path.length) {
+        const bent = path.map((p, i) => (i === path.length - 1 ? H(p) : p));
+        tamperedRefused = tamperedRefused && !await page.consistencyOk(BigInt(m), BigInt(n), r1, r2, bent) &&
+          !await page.consistencyOk(BigInt(m), BigInt(n), r1, H(r2), path) && !await page.consistencyOk(BigInt(m), BigInt(n), H(r1), r2, path);
+      }
+    }
+  }
+  check(proofsOk, 'the page accepts the RFC 6962 consistency proofs of every (m, n), 1 <= m <= n <= 9 (' + proofsTried + ' proofs)');
+  check(tamperedRefused, '... and refuses each one with a changed path hash, another first root, or another second root');
+
+  // The checkpoint: block 1's ledger (the two record vectors) grown to 5 leaves.
+  const b64 = (b) => Buffer.from(b).toString('base64');
+  const chainLeaves = [page.hexToBytes(await leafHex(recVec.record_id)), page.hexToBytes(await leafHex(otherVec.record_id)),
+    ...someLeaves.slice(0, 3)];
+  check(page.bytesToHex(mth(chainLeaves.slice(0, 2))) === hv.header.ledger_root, 'this test\'s RFC 6962 root of the two records is the header\'s ledger root');
+  const origin = 'jchain.log/' + vec.genesis.chain_id + '/' + vec.genesis_hash;  // docs/checkpoints.md: the chain id holds only [A-Za-z0-9._-]
+  check(page.checkpointOrigin(vec.genesis.chain_id, vec.genesis_hash) === origin && page.checkpointOrigin('京 court', 'ab') === 'jchain.log/chain/ab',
+    'the page writes the origin jchain.log/<chain id>/<genesis hash>, "chain" for an id with other characters');
+  const bodyAt = (size, root) => origin + '\n' + size + '\n' + b64(root) + '\n';
+  const body5 = bodyAt(5, mth(chainLeaves));
+  const u32b = (n) => { const b = Buffer.alloc(4); b.writeUInt32BE(n >>> 0); return b; };
+  const validatorLine = (body, key) => {  // key: the validator's compressed key (hex), signing with its vector scalar
+    const id = H(origin, '\n', [0xff], 'jchain-ecdsa-secp256k1-sha256', Buffer.from(key, 'hex')).subarray(0, 4);
+    const der = curve.sign(H(body), page.hexToBytes(privateOf.get(key)), { prehash: false, format: 'der' });
+    return '\u2014 ' + origin + ' ' + b64(Buffer.concat([id, Buffer.from(der)])) + '\n';
+  };
+  // A witness whose verifier key has a '+' in its base64: the page must split on the first two '+' only.
+  const makeWitness = (name, from) => {
+    for (let i = from; ; i++) {
+      const seed = H('witness seed ' + i);
+      const pub = ed25519.getPublicKey(seed);
+      const id = H(name, '\n', [0x04], pub).subarray(0, 4);
+      const vkey = name + '+' + page.bytesToHex(id) + '+' + b64(Buffer.concat([Buffer.from([0x04]), pub]));
+      if (vkey.split('+').length > 3) return { name, seed, id, vkey };
+    }
+  };
+  const witness = makeWitness('witness.example/court-b', 0), stranger = makeWitness('notary.example/w', 100);
+  const witnessLine = (w, body, time) => {
+    const t = Buffer.alloc(8); t.writeBigUInt64BE(BigInt(time));
+    const sig = ed25519.sign(Uint8Array.from(Buffer.from('cosignature/v1\ntime ' + time + '\n' + body)), w.seed);
+    return '\u2014 ' + w.name + ' ' + b64(Buffer.concat([w.id, t, Buffer.from(sig)])) + '\n';
+  };
+  const T = 1764553200;
+  const v6key = genesisSet.find((v) => v.name === 'validator-6').public_key, v1key = genesisSet.find((v) => v.name === 'validator-1').public_key;
+  const note5 = body5 + '\n' + genesisSet.map((v) => validatorLine(body5, v.public_key)).join('') + witnessLine(witness, body5, T);
+  const cpOf = (over = {}) => ({ note: note5, height: 3, consistency_path: consistency(2, chainLeaves).map(page.bytesToHex), validator_changes: [], ...over });
+  const withCp = (cp) => ({ ...good, checkpoint: cp });
+  const withWitness = { ...withGenesis, witnessKeys: '\n  ' + witness.vkey + '  \n' };
+  const cpRow = (rr) => find(rr, 'checkpoint');
+  check(page.parseWitnessKey(witness.vkey).name === witness.name && /\+.*\+.*\+/.test(witness.vkey),
+    'a verifier key whose base64 holds \'+\' parses (split on the first two \'+\' only)');
+
+  r = await page.checkReceipt(withCp(cpOf()), withWitness);
+  check(r.ok === true && cpRow(r).ok === true && cpRow(r).en === 'Checkpoint' && /prefix of the checkpoint's \(size 5/.test(cpRow(r).detail) &&
+    /signed by 3 validator\(s\) holding 13 of 13 power/.test(cpRow(r).detail) &&
+    cpRow(r).detail.includes('witness witness.example/court-b cosigned at ' + T + ' (2025-12-01 01:40:00 UTC)'),
+  'a receipt with a checkpoint signed by the validators and cosigned by the given witness: "Checkpoint" ✓, naming the witness and its time (' + cpRow(r).detail + ')');
+  check(r.checks.filter((c) => c.id === 'checkpoint').length === 1 && !(await page.checkReceipt(good, withWitness)).checks.some((c) => c.id === 'checkpoint'),
+    'one "Checkpoint" row, and none for a receipt without a checkpoint');
+  r = await page.checkReceipt(withCp(cpOf()), withGenesis);
+  check(r.ok === true && /ignored .*: witness\.example\/court-b/.test(cpRow(r).detail) && !/cosigned at/.test(cpRow(r).detail),
+    'without the witness key its line is ignored, reported in the detail, and the receipt is still valid');
+  r = await page.checkReceipt(withCp(cpOf({ note: note5 + witnessLine(stranger, body5, T) })), { ...withGenesis, witnessKeys: witness.vkey });
+  check(r.ok === true && /ignored .*: notary\.example\/w/.test(cpRow(r).detail) && /court-b cosigned/.test(cpRow(r).detail),
+    'a line by an unknown witness is ignored and reported; still valid (' + cpRow(r).detail.slice(-80) + ')');
+  r = await page.checkReceipt(withCp(cpOf()), { witnessKeys: witness.vkey });
+  check(r.ok === true && cpRow(r).ok === true, 'without a genesis: the origin from the header\'s genesis hash, the set from the receipt; "Checkpoint" ✓');
+
+  // Each kind of tampering fails "Checkpoint", and only it.
+  const flipLast = (hex) => hex.slice(0, -1) + (hex.slice(-1) === '0' ? '1' : '0');
+  const path5 = cpOf().consistency_path;
+  r = await page.checkReceipt(withCp(cpOf({ consistency_path: [...path5.slice(0, -1), flipLast(path5[path5.length - 1])] })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /not a prefix .*consistency proof fails/.test(cpRow(r).detail),
+    'a changed consistency path fails "Checkpoint" (' + cpRow(r).detail + ')');
+  const note4 = note5.replace('\n5\n', '\n4\n');
+  r = await page.checkReceipt(withCp(cpOf({ note: note4 })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /BAD signature by validator /.test(cpRow(r).detail),
+    'a checkpoint whose size was changed in the note: its signatures fail, "Checkpoint" names a validator (' + cpRow(r).detail + ')');
+  r = await page.checkReceipt(withCp(cpOf({ note: note5 + validatorLine(bodyAt(4, mth(chainLeaves.slice(0, 4))), v1key) })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /holding 13 of 13 power, .*BAD signature by validator validator-1$/.test(cpRow(r).detail),
+    'a quorum signed, and one more line by validator-1 whose signature fails: "Checkpoint" fails, naming validator-1 (' + cpRow(r).detail + ')');
+  const retime = (line, time) => {  // the same signature, another time in the line
+    const [dash, name, sig] = line.trimEnd().split(' ');
+    const raw = Buffer.from(sig, 'base64');
+    raw.writeBigUInt64BE(BigInt(time), 4);
+    return [dash, name, raw.toString('base64')].join(' ') + '\n';
+  };
+  const badTime = note5.replace(witnessLine(witness, body5, T), retime(witnessLine(witness, body5, T), T + 1));
+  check(badTime !== note5 && badTime.length === note5.length, 'the tampered witness line differs only in its time (' + T + ' → ' + (T + 1) + ')');
+  r = await page.checkReceipt(withCp(cpOf({ note: badTime })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /BAD signature by witness witness\.example\/court-b/.test(cpRow(r).detail),
+    'a witness line with a tampered timestamp fails "Checkpoint", naming the witness (' + cpRow(r).detail + ')');
+  r = await page.checkReceipt(withCp(cpOf({ note: badTime })), withGenesis);
+  check(r.ok === true, '... the same line by a witness not given is ignored (the reader decides whom to trust)');
+  const weak = body5 + '\n' + validatorLine(body5, v1key) + validatorLine(body5, genesisSet[0].public_key) + validatorLine(body5, v1key);
+  r = await page.checkReceipt(withCp(cpOf({ note: weak })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /2 validator\(s\) holding 3 of 13 power \(not more than 2\/3\)/.test(cpRow(r).detail),
+    'signed by 3 of 13 power (a repeated line counted once) fails "Checkpoint" (' + cpRow(r).detail + ')');
+  r = await page.checkReceipt(withCp(cpOf({ note: note5.split(vec.genesis_hash).join('00'.repeat(32)) })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /origin .* is not this chain's/.test(cpRow(r).detail), 'a note of another origin fails "Checkpoint"');
+  r = await page.checkReceipt(withCp(cpOf({ note: note5, consistency_path: [] })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /consistency proof fails/.test(cpRow(r).detail), 'an empty consistency path to a larger size fails');
+  const body1 = bodyAt(1, mth(chainLeaves.slice(0, 1)));
+  r = await page.checkReceipt(withCp(cpOf({ note: body1 + '\n' + validatorLine(body1, v6key), consistency_path: [] })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /\(size 2\) is not a prefix of the checkpoint's \(size 1\)/.test(cpRow(r).detail), 'a checkpoint smaller than the block\'s ledger fails');
+
+  // Malformed checkpoints: one clear message in the row, nothing thrown, nothing else failing.
+  const big = body5 + '\n' + validatorLine(body5, v6key) + ('\u2014 x ' + 'A'.repeat(100) + '\n').repeat(2700);
+  const malformed = [
+    ['not an object', 'a string', /must be an object \{note, height, consistency_path, validator_changes\}/],
+    ['null', null, /must be an object/],
+    ['no note', cpOf({ note: undefined }), /needs a note and a height/],
+    ['a height below the block', cpOf({ height: 0 }), /needs a note and a height at or above the block's \(1\)/],
+    ['a path entry of 31 bytes', cpOf({ consistency_path: [path5[0].slice(2)] }), /consistency_path\[0\] is not lower-case hex/],
+    ['an upper-case path entry', cpOf({ consistency_path: [path5[0].toUpperCase()] }), /consistency_path\[0\] is not lower-case hex/],
+    ['no consistency_path', cpOf({ consistency_path: 'ab' }), /consistency_path is missing/],
+    ['no validator_changes', cpOf({ validator_changes: undefined }), /checkpoint\.validator_changes is missing/],
+    ['a note without final newline', cpOf({ note: 'hello' }), /^checkpoint: note: must end with a newline$/],
+    ['a note with no blank line', cpOf({ note: body5 }), /no blank line between the text and its signatures/],
+    ['a note with no signature line', cpOf({ note: body5 + '\n' }), /no signature line/],
+    ['a signature line without an em dash', cpOf({ note: note5.replace('\u2014 ' + origin, '- ' + origin) }), /signature line 5 does not start with an em dash/],
+    ['unpadded base64', cpOf({ note: note5.replace(/==\n$/, '\n') }), /signature line 8: the signature is not base64/],
+    ['a root that is not base64 of 32 bytes', cpOf({ note: note5.replace(/=\n/, '\n') }), /^checkpoint: the root line is not base64 of 32 bytes$/],
+    ['a control character', cpOf({ note: note5.replace('\n5\n', '\n5\t\n') }), /line 2 is not UTF-8 text without control characters/],
+    ['an extension line', cpOf({ note: note5.replace('\n\n', '\nextension\n\n') }), /extension lines are not used/],
+    ['a size with a leading zero', cpOf({ note: note5.replace('\n5\n', '\n05\n') }), /size line is not a decimal number/],
+    ['a note over 256 KiB', cpOf({ note: big }), /note: larger than 262144 bytes/],
+    ['a bad witness key given', [cpOf(), { ...withGenesis, witnessKeys: witness.vkey + '\nnotary.example/w+00000000+' + witness.vkey.split('+').slice(2).join('+') }],
+      /witness keys given .*line 2: witness key: the key id does not match/],
+  ];
+  for (const [what, cp, re] of malformed) {
+    const [c, o] = Array.isArray(cp) ? cp : [cp, withWitness];
+    let thrown = null;
+    try { r = await page.checkReceipt(withCp(c), o); } catch (e) { thrown = e; }
+    check(!thrown && failedOnly(r, ['checkpoint']) && re.test(cpRow(r).detail),
+      'a malformed checkpoint (' + what + '): one clear message in "Checkpoint": ' + (thrown ? 'THREW ' + thrown.message : cpRow(r).detail.slice(0, 100)));
+  }
+  check(big.length > 262144, 'the oversized note is over 256 KiB (' + big.length + ' bytes)');
+
+  // Validator changes between the block and the checkpoint: block 2 adds validator X
+  // (power 100), so the checkpoint at height 3 is signed by the set block 2 leads to.
+  const xKey = [...privateOf.keys()].find((k) => !genesisSet.some((v) => v.public_key === k));
+  const setC = [...genesisSet, { name: 'validator-x', public_key: xKey, power: 100 }].sort((a, b) => (a.public_key < b.public_key ? -1 : 1));
+  const change2Header = { ...hv.header, height: 2, time_ms: hv.header.time_ms + 1000, prev_hash: good.block.hash, record_count: 0,
+    next_validator_set_hash: setHash(setC) };
+  const change2Bytes = headerHex(change2Header), change2Hash = await hashHex(change2Bytes);
+  const change2 = { height: 2, header: change2Header, header_bytes: change2Bytes, hash: change2Hash, commit: commitFor(2, change2Hash, genesisSet), next_validator_set: setJson(setC) };
+  const noteX = body5 + '\n' + validatorLine(body5, xKey);
+  r = await page.checkReceipt(withCp(cpOf({ note: noteX, validator_changes: [change2] })), withWitness);
+  check(r.ok === true && /after 1 validator change\(s\) \(block 2\).*signed by 1 validator\(s\) holding 100 of 113 power/.test(cpRow(r).detail),
+    'a checkpoint signed by a validator block 2 added, with that change in checkpoint.validator_changes: ✓ (' + cpRow(r).detail.slice(0, 150) + '…)');
+  r = await page.checkReceipt(withCp(cpOf({ note: noteX })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /0 validator\(s\) holding 0 of 13 power/.test(cpRow(r).detail),
+    'the same without the change: the new validator\'s line is ignored and the quorum fails');
+  const change2Swapped = JSON.parse(JSON.stringify(change2));
+  change2Swapped.commit.signatures[2].der = signHex(change2Swapped.commit.signatures[2].validator, voteRound1);
+  r = await page.checkReceipt(withCp(cpOf({ note: noteX, validator_changes: [change2Swapped] })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /^checkpoint\.validator_changes\[0\]: validator change at height 2, signature 3 \(validator-6\): the ECDSA signature does not verify/.test(cpRow(r).detail),
+    'a swapped signature on that change fails "Checkpoint", naming the change and the signature (' + cpRow(r).detail.slice(0, 110) + '…)');
+  r = await page.checkReceipt(withCp(cpOf({ note: noteX, height: 2, validator_changes: [change2] })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /stay below the checkpoint's block 2/.test(cpRow(r).detail), 'a change at or above the checkpoint\'s height fails');
 
   console.log(failures ? failures + ' failed' : 'all passed');
   process.exit(failures ? 1 : 0);
