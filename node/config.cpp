@@ -7,6 +7,7 @@
 #include "base/address.h"
 #include "chain/limits.h"
 #include "chain/params_table.h"
+#include "report/certificate.h"
 
 namespace jchain::node {
 
@@ -96,7 +97,7 @@ namespace {
 
 Result<NodeConfig> config_from_table(const toml::table& root, const std::string& path) {
     NodeConfig c;
-    Status s = only_keys(root, {"moniker", "role", "log_level", "rpc", "p2p", "consensus", "mempool", "admission", "sync"}, "");
+    Status s = only_keys(root, {"moniker", "role", "log_level", "rpc", "p2p", "consensus", "mempool", "admission", "sync", "web"}, "");
     if (s) s = read(root, "moniker", c.moniker, "");
     if (s) s = read(root, "role", c.role, "");
     if (s) s = read(root, "log_level", c.log_level, "");
@@ -147,6 +148,13 @@ Result<NodeConfig> config_from_table(const toml::table& root, const std::string&
         if (s && c.sync_verify_records != "all" && c.sync_verify_records != "recent" && c.sync_verify_records != "none")
             s = Status::error("sync.verify_records must be \"all\", \"recent\" or \"none\"");
     }
+    if (auto* web = root["web"].as_table(); s && web) {
+        s = only_keys(*web, {"verify_url"}, "web.");
+        if (s) s = read(*web, "verify_url", c.web_verify_url, "web.");
+        if (s && web->contains("verify_url"))
+            if (Status t = report::check_verify_url_template(c.web_verify_url); !t)
+                s = Status::error("web.verify_url: " + t.message());
+    }
     if (s) {
         if (auto a = split_host_port(c.rpc_listen); !a) s = Status::error("rpc.listen: " + a.message());
     }
@@ -155,6 +163,15 @@ Result<NodeConfig> config_from_table(const toml::table& root, const std::string&
 }
 
 }  // namespace
+
+std::string verify_url_template(const NodeConfig& config, std::uint16_t rpc_port) {
+    if (!config.web_verify_url.empty()) return config.web_verify_url;
+    auto hp = split_host_port(config.rpc_listen);  // checked when the config was read
+    std::string host = hp ? hp->first : "127.0.0.1";
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";  // IPv6
+    return "http://" + host + ":" + std::to_string(rpc_port) + "/#record=" +
+           std::string(report::record_id_placeholder);
+}
 
 std::string config_to_toml(const NodeConfig& c) {
     std::ostringstream o;
@@ -191,7 +208,12 @@ std::string config_to_toml(const NodeConfig& c) {
       << "# \"recent\" (blocks newer than recent_ms; older ones on their commit certificates),\n"
       << "# \"none\" (certificates only). Certificates and every other rule are always checked.\n"
       << "verify_records = " << quoted(c.sync_verify_records) << "\n"
-      << "recent_ms = " << c.sync_recent_ms << "\n";
+      << "recent_ms = " << c.sync_recent_ms << "\n\n"
+      << "[web]\n"
+      << "# the page a deposit certificate's QR code opens, an http(s) URL with {record_id};\n"
+      << "# unset: this node's own page, http://RPC-LISTEN/#record={record_id}\n"
+      << (c.web_verify_url.empty() ? "# verify_url = \"https://court.example/jchain/#record={record_id}\"\n"
+                                   : "verify_url = " + quoted(c.web_verify_url) + "\n");
     return o.str();
 }
 
