@@ -1,7 +1,9 @@
 #include "report/certificate.h"
 
+#include <algorithm>
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <cstdio>
 #include <ctime>
 #include <glib.h>
 #include <memory>
@@ -399,12 +401,13 @@ Result<std::string> render_certificate_pdf(const VerifiedReceipt& receipt, const
         if (!have_family(fonts, family))
             return Status::error(std::string("font '") + family + "' is not installed (Debian: apt-get install fonts-wqy-microhei)");
 
-    // The page is drawn once onto a recording surface, to learn its height, then painted
-    // onto the PDF page: at full size, or scaled down to fit when long names and a long
-    // URL would run past the bottom, so nothing is ever cut off. Text stays text.
-    SurfacePtr recording(cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, nullptr));
+    // The page is laid out once on a recording surface, to learn its height, then drawn
+    // on the PDF page: at full size, or scaled down to fit when long names and a long
+    // URL would run past the bottom, so nothing is ever cut off. (Drawing it twice costs
+    // a few ms; painting the recording onto the PDF leaks in cairo 1.16.)
     double height = 0;
     {
+        SurfacePtr recording(cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, nullptr));
         CairoPtr cr(cairo_create(recording.get()));
         Page page(cr.get());
         draw(page, receipt, options, url, *code);
@@ -427,8 +430,8 @@ Result<std::string> render_certificate_pdf(const VerifiedReceipt& receipt, const
             cairo_translate(cr.get(), page_w * (1 - scale) / 2, 0);
             cairo_scale(cr.get(), scale, scale);
         }
-        cairo_set_source_surface(cr.get(), recording.get(), 0, 0);
-        cairo_paint(cr.get());
+        Page page(cr.get());  // after the scale: pango lays out under the final matrix
+        draw(page, receipt, options, url, *code);
         cairo_show_page(cr.get());
         if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS)
             return Status::error(std::string("cairo: ") + cairo_status_to_string(cairo_status(cr.get())));
