@@ -25,6 +25,7 @@
 #include "node/node.h"
 #include "rpc/http_client.h"
 
+#include "cli/certificate.h"
 #include "cli/client.h"
 #include "cli/common.h"
 #include "cli/governance.h"
@@ -209,6 +210,23 @@ int run(int argc, char** argv) {
             return cmd_verify_online(v_file, v_hash, v_rpc, as_json);
         };
     });
+
+    // certificate
+    auto* certificate = app.add_subcommand(
+        "certificate",
+        "a printable deposit certificate (存证证明): verifies the receipt offline as `verify --receipt` does, then "
+        "writes a one-page A4 PDF in Chinese and English with a QR code to the verification page. The certificate "
+        "is a rendering of the receipt; the receipt is the proof (docs/certificate.md). Exit 1 (nothing written) "
+        "when the receipt does not verify");
+    CertificateArgs ca;
+    certificate->add_option("--receipt", ca.receipt, "receipt file (from submit --receipt-out or get_receipt)")->required();
+    certificate->add_option("--genesis", ca.genesis, "the chain's genesis.json")->required();
+    certificate->add_option("--file", ca.file, "the notarized file: its SHA-256 must be the record's content hash");
+    certificate->add_option("--out", ca.out, "PDF file to write")->required();
+    certificate->add_option("--verify-url", ca.verify_url,
+                            "the QR code's URL, an http(s) template with {record_id} (default: the node's page, "
+                            "$JCHAIN_RPC or http://127.0.0.1:26657, as http://HOST:PORT/#record={record_id})");
+    certificate->callback([&] { action = [&] { return cmd_certificate(ca, as_json); }; });
 
     // audit
     auto* audit = app.add_subcommand("audit", "replay the chain from genesis and check every hash, signature, certificate, permission");

@@ -8,6 +8,7 @@
 #include "chain/checkpoint.h"
 #include "chain/limits.h"
 #include "chain/params_table.h"
+#include "report/certificate.h"
 
 namespace jchain::node {
 
@@ -98,7 +99,7 @@ namespace {
 Result<NodeConfig> config_from_table(const toml::table& root, const std::string& path) {
     NodeConfig c;
     Status s = only_keys(root, {"moniker", "role", "log_level", "rpc", "p2p", "consensus", "mempool", "admission", "sync",
-                                    "checkpoints"}, "");
+                                "checkpoints", "web"}, "");
     if (s) s = read(root, "moniker", c.moniker, "");
     if (s) s = read(root, "role", c.role, "");
     if (s) s = read(root, "log_level", c.log_level, "");
@@ -164,6 +165,13 @@ Result<NodeConfig> config_from_table(const toml::table& root, const std::string&
                 c.checkpoint_witnesses.push_back(*v);
             }
     }
+    if (auto* web = root["web"].as_table(); s && web) {
+        s = only_keys(*web, {"verify_url"}, "web.");
+        if (s) s = read(*web, "verify_url", c.web_verify_url, "web.");
+        if (s && web->contains("verify_url"))
+            if (Status t = report::check_verify_url_template(c.web_verify_url); !t)
+                s = Status::error("web.verify_url: " + t.message());
+    }
     if (s) {
         if (auto a = split_host_port(c.rpc_listen); !a) s = Status::error("rpc.listen: " + a.message());
     }
@@ -172,6 +180,15 @@ Result<NodeConfig> config_from_table(const toml::table& root, const std::string&
 }
 
 }  // namespace
+
+std::string verify_url_template(const NodeConfig& config, std::uint16_t rpc_port) {
+    if (!config.web_verify_url.empty()) return config.web_verify_url;
+    auto hp = split_host_port(config.rpc_listen);  // checked when the config was read
+    std::string host = hp ? hp->first : "127.0.0.1";
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";  // IPv6
+    return "http://" + host + ":" + std::to_string(rpc_port) + "/#record=" +
+           std::string(report::record_id_placeholder);
+}
 
 std::string config_to_toml(const NodeConfig& c) {
     std::ostringstream o;
@@ -214,7 +231,12 @@ std::string config_to_toml(const NodeConfig& c) {
       << "[checkpoints]\n"
       << "# witnesses whose cosignatures this node keeps, as C2SP verifier keys\n"
       << "# \"name+keyid+base64key\" (`jchain witness keygen` prints one; docs/checkpoints.md)\n"
-      << "witnesses = [" << witnesses << "]\n";
+      << "witnesses = [" << witnesses << "]\n\n"
+      << "[web]\n"
+      << "# the page a deposit certificate's QR code opens, an http(s) URL with {record_id};\n"
+      << "# unset: this node's own page, http://RPC-LISTEN/#record={record_id}\n"
+      << (c.web_verify_url.empty() ? "# verify_url = \"https://court.example/jchain/#record={record_id}\"\n"
+                                   : "verify_url = " + quoted(c.web_verify_url) + "\n");
     return o.str();
 }
 

@@ -43,7 +43,15 @@ struct NodeConfig {
     // Outside witnesses whose cosignatures on checkpoints this node keeps and serves, as
     // C2SP verifier keys "name+keyid+base64key" (docs/checkpoints.md). Others are ignored.
     std::vector<std::string> checkpoint_witnesses;
+
+    // The page a certificate's QR code opens (docs/certificate.md): an http(s) URL with
+    // {record_id}. Empty: this node's own page, verify_url_template() below.
+    std::string web_verify_url;
 };
+
+// web_verify_url, or when unset http://HOST:PORT/#record={record_id} with rpc_listen's
+// host and the port the RPC server is bound to (rpc_listen's may be 0).
+std::string verify_url_template(const NodeConfig& config, std::uint16_t rpc_port);
 
 Result<NodeConfig> load_config(const std::string& path);
 // The same from node.toml text; `source` names it in errors, as the path does above.

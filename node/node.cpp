@@ -9,6 +9,11 @@
 
 namespace jchain::node {
 
+namespace {
+// Certificate requests waiting while one renders (~10 ms each); more get HTTP 503.
+constexpr std::size_t certificates_waiting_max = 4;
+}  // namespace
+
 std::uint64_t now_ms() {
     using namespace std::chrono;
     return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
@@ -63,7 +68,8 @@ Node::Node(NodeConfig config, chain::Genesis genesis, crypto::KeyPair key, std::
       state_(store_->state_after(store_->height())),
       mempool_(config_.mempool_records_max),
       verify_pool_(config_.verify_threads),
-      frontier_(frontier) {
+      frontier_(frontier),
+      certificate_queue_(certificates_waiting_max) {
     admission_ = std::make_unique<Admission>(state_, *store_, mempool_, verify_pool_);
     std::vector<chain::Witness> witnesses;
     for (const auto& vkey : config_.checkpoint_witnesses) witnesses.push_back(*chain::parse_witness_vkey(vkey));  // checked by load_config
@@ -79,6 +85,12 @@ Node::Node(NodeConfig config, chain::Genesis genesis, crypto::KeyPair key, std::
 }
 
 Node::~Node() { stop(); }
+
+std::string Node::verify_url_template() const {
+    const std::uint16_t bound = rpc_port_.load();
+    auto listen = split_host_port(config_.rpc_listen);
+    return node::verify_url_template(config_, bound ? bound : listen ? listen->second : 0);
+}
 
 TipInfo Node::tip() const {
     std::lock_guard lock(tip_mutex_);
@@ -105,9 +117,10 @@ Status Node::start() {
     options.threads = config_.rpc_threads;
     options.body_bytes_max = config_.rpc_request_bytes_max;
     options.connections_max = config_.rpc_connections_max;
-    auto server = rpc::HttpServer::start(options, make_http_handler(*this));
+    auto server = rpc::HttpServer::start_async(options, make_http_handler(*this));
     if (!server) return server.status();
     server_ = std::move(*server);
+    rpc_port_ = server_->port();
     spdlog::info("node '{}' ({}) serving chain '{}' at height {}; RPC on http://{}:{}/rpc, P2P on port {}",
                  config_.moniker, config_.role, genesis_.chain_id, tip().height, listen->first, server_->port(),
                  driver_->p2p_port());
@@ -115,7 +128,8 @@ Status Node::start() {
 }
 
 void Node::stop() {
-    if (server_) server_->stop();
+    if (server_) server_->stop();  // waits for certificates being rendered for it
+    certificate_queue_.stop();
     if (driver_) driver_->stop();
 }
 

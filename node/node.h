@@ -18,6 +18,7 @@
 #include "node/checkpoints.h"
 #include "node/consensus_driver.h"
 #include "node/config.h"
+#include "node/work_queue.h"
 #include "rpc/http_server.h"
 #include "storage/block_store.h"
 
@@ -68,6 +69,10 @@ public:
     NodeMetrics& metrics() { return metrics_; }
     TipInfo tip() const;
     std::uint16_t rpc_port() const { return server_ ? server_->port() : 0; }
+    // The page a certificate's QR code opens (node.toml web.verify_url, or this node's).
+    std::string verify_url_template() const;
+    // Where certificates are rendered, one at a time, off the RPC I/O threads.
+    WorkQueue& certificate_queue() { return certificate_queue_; }
     std::uint16_t p2p_port() const { return driver_ ? driver_->p2p_port() : 0; }
     std::vector<p2p::PeerInfo> peers() const { return driver_ ? driver_->peers() : std::vector<p2p::PeerInfo>{}; }
     SyncStatus sync_status() const { return driver_ ? driver_->sync_status() : SyncStatus{}; }
@@ -95,6 +100,9 @@ private:
     TipInfo tip_;
 
     std::unique_ptr<ConsensusDriver> driver_;
+    // Before server_: the server's stop() waits for answers owed by jobs of this queue.
+    WorkQueue certificate_queue_;
+    std::atomic<std::uint16_t> rpc_port_{0};  // the bound port, once the server listens
     std::unique_ptr<rpc::HttpServer> server_;
 };
 

@@ -2,12 +2,16 @@
 
 #include <boost/json.hpp>
 #include <algorithm>
+#include <chrono>
 #include <limits>
+#include <spdlog/spdlog.h>
 #include <sstream>
 
+#include "base/json.h"
 #include "chain/json_codec.h"
 #include "chain/receipt.h"
 #include "node/node.h"
+#include "report/certificate.h"
 #include "rpc/json_rpc.h"
 
 namespace json = boost::json;
@@ -536,7 +540,80 @@ struct Service {
 
 }  // namespace
 
-rpc::HttpHandler make_http_handler(Node& node) {
+namespace {
+
+rpc::HttpResponse json_error(int status, const std::string& message) {
+    return {status, "application/json", json::serialize(json::object{{"error", message}})};
+}
+
+// The value of `name` in the target's query string ("/certificate?record=ab..").
+std::optional<std::string> query_param(const std::string& target, std::string_view name) {
+    const auto q = target.find('?');
+    if (q == std::string::npos) return std::nullopt;
+    std::string_view rest = std::string_view(target).substr(q + 1);
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        if (pair.substr(0, pair.find('=')) == name && pair.find('=') != std::string_view::npos)
+            return std::string(pair.substr(pair.find('=') + 1));
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
+// GET /certificate?record=ID and POST /certificate (docs/rpc.md, docs/certificate.md).
+// The request is checked here; the receipt is built, verified against this node's
+// genesis and rendered on the node's certificate queue, never on an I/O thread.
+void serve_certificate(Service& service, const rpc::HttpRequest& req, rpc::HttpRespond respond) {
+    std::optional<chain::Hash> id;  // GET: the record, its receipt built from the store
+    std::shared_ptr<json::value> posted;  // POST: the receipt sent
+    if (req.method == "GET") {
+        const auto record = query_param(req.target, "record");
+        if (!record) return respond(json_error(400, "give the record id: /certificate?record=<64 hex>"));
+        id = from_hex_fixed<32>(*record);
+        if (!id) return respond(json_error(400, "record must be 64 hex characters"));
+    } else if (req.method == "POST") {
+        auto body = parse_json(req.body);
+        if (!body) return respond(json_error(400, "the body is not a receipt: " + body.message()));
+        if (!body->is_object()) return respond(json_error(400, "the body is not a receipt: a JSON object was expected"));
+        posted = std::make_shared<json::value>(std::move(*body));
+    } else {
+        return respond(json_error(405, "use GET /certificate?record=<id> or POST /certificate with a receipt"));
+    }
+    Node& node = service.node;
+    auto job = [&service, &node, id, posted, respond]() {
+        try {
+            json::value receipt;
+            if (id) {
+                const MethodResult built = service.get_receipt(json::object{{"id", to_hex(*id)}});
+                if (const auto* e = std::get_if<RpcError>(&built))
+                    return respond(json_error(e->reason == "not_found" ? 404 : 500, e->message));
+                receipt = std::get<json::value>(built);
+            } else {
+                receipt = *posted;
+            }
+            auto verified = report::VerifiedReceipt::verify(receipt, node.genesis(), std::nullopt);
+            if (!verified)  // a receipt this node built that does not verify would be a bug
+                return respond(json_error(id ? 500 : 400, verified.message()));
+            const auto started = std::chrono::steady_clock::now();
+            auto pdf = report::render_certificate_pdf(*verified, {node.verify_url_template(), now_ms()});
+            if (!pdf) return respond(json_error(500, "cannot render the certificate: " + pdf.message()));
+            spdlog::debug("certificate of record {} rendered in {} us ({} bytes)", to_hex(verified->record_id()),
+                          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count(),
+                          pdf->size());
+            respond({200, "application/pdf", std::move(*pdf)});
+        } catch (const std::exception& e) {
+            respond(json_error(500, std::string("internal error: ") + e.what()));
+        }
+    };
+    if (!node.certificate_queue().post(job))
+        respond(json_error(503, "too many certificates are being rendered; try again shortly"));
+}
+
+}  // namespace
+
+rpc::AsyncHttpHandler make_http_handler(Node& node) {
     auto service = std::make_shared<Service>(Service{node});
     auto dispatcher = std::make_shared<rpc::JsonRpcDispatcher>();
     auto& d = *dispatcher;
@@ -558,8 +635,7 @@ rpc::HttpHandler make_http_handler(Node& node) {
         return chain::genesis_to_json(service->node.genesis());
     });
 
-    return [service, dispatcher](const rpc::HttpRequest& req) -> rpc::HttpResponse {
-        service->node.metrics().rpc_requests++;
+    auto handle = [service, dispatcher](const rpc::HttpRequest& req) -> rpc::HttpResponse {
         const std::string path = req.target.substr(0, req.target.find('?'));
         if (path == "/rpc" || (path == "/" && req.method == "POST")) {
             if (req.method != "POST") return {405, "application/json", R"({"error":"use POST for JSON-RPC"})"};
@@ -584,6 +660,12 @@ rpc::HttpHandler make_http_handler(Node& node) {
         }
         if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", web_index_html};
         return {404, "text/plain", "not found\n"};
+    };
+    return [service, handle](const rpc::HttpRequest& req, rpc::HttpRespond respond) {
+        service->node.metrics().rpc_requests++;
+        if (req.target.substr(0, req.target.find('?')) == "/certificate")
+            return serve_certificate(*service, req, std::move(respond));
+        respond(handle(req));
     };
 }
 

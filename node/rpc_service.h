@@ -1,5 +1,7 @@
 // The node's HTTP surface: JSON-RPC methods of the contract on POST /rpc, GET /health,
-// GET /metrics (Prometheus text) and GET / (the verification web page). docs/rpc.md.
+// GET /metrics (Prometheus text), GET / (the verification web page) and GET/POST
+// /certificate (a deposit certificate PDF, rendered on the node's certificate queue).
+// docs/rpc.md.
 #pragma once
 
 #include "rpc/http_server.h"
@@ -8,8 +10,8 @@ namespace jchain::node {
 
 class Node;
 
-// Handler for the node's HttpServer; safe to call concurrently.
-rpc::HttpHandler make_http_handler(Node& node);
+// Handler for the node's HttpServer (start_async); safe to call concurrently.
+rpc::AsyncHttpHandler make_http_handler(Node& node);
 
 // The verification page (web/index.html, compiled in).
 extern const char* const web_index_html;

@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <list>
 #include <map>
@@ -51,18 +52,24 @@ class Session;
 
 // What the server and its sessions share; sessions keep it alive while they exist.
 struct Shared {
-    Shared(HttpServerOptions o, HttpHandler h)
+    Shared(HttpServerOptions o, AsyncHttpHandler h)
         : options(std::move(o)), handler(std::move(h)),
           client_connections_max(options.client_connections_max ? options.client_connections_max
                                                                 : std::max<std::size_t>(16, options.connections_max / 4)) {}
     const HttpServerOptions options;
-    const HttpHandler handler;
+    const AsyncHttpHandler handler;
     const std::size_t client_connections_max;
 
     // Every live session, oldest first, and how many each client address holds.
     std::mutex mutex;
     std::list<std::weak_ptr<Session>> sessions;
     std::map<std::string, std::size_t> per_client;
+
+    // Answers an AsyncHttpHandler still owes; stop() waits for them before it stops the
+    // io_context their sessions use.
+    std::mutex owed_mutex;
+    std::condition_variable owed_done;
+    std::size_t owed = 0;
 };
 
 // One connection. All its work runs on the strand its socket was created with, so the
@@ -159,14 +166,45 @@ private:
         request.content_type = std::string(message[http::field::content_type]);
         request.body = std::move(message.body());
 
-        HttpResponse reply;
+        auto owed = std::make_shared<Owed>(shared_from_this(), message.version(), message.keep_alive());
         try {
-            reply = shared_->handler(request);
+            shared_->handler(request, [owed](HttpResponse reply) { owed->answer(std::move(reply)); });
         } catch (...) {
-            reply = HttpResponse{500, "application/json", error_body(-32603, "internal error", "internal")};
+            owed->answer(HttpResponse{500, "application/json", error_body(-32603, "internal error", "internal")});
         }
-        send(std::move(reply), message.version(), message.keep_alive());
     }
+
+    // The answer one request is owed: sent on the session's strand by the first call of
+    // answer(); a 500 if every copy of the respond function is dropped without one.
+    class Owed {
+    public:
+        Owed(std::shared_ptr<Session> session, unsigned version, bool keep_alive)
+            : session_(std::move(session)), version_(version), keep_alive_(keep_alive) {
+            std::lock_guard lock(session_->shared_->owed_mutex);
+            ++session_->shared_->owed;
+        }
+        ~Owed() {
+            answer(HttpResponse{500, "application/json", error_body(-32603, "no answer", "internal")});
+            std::shared_ptr<Shared> shared = session_->shared_;
+            session_.reset();
+            std::lock_guard lock(shared->owed_mutex);
+            if (--shared->owed == 0) shared->owed_done.notify_all();
+        }
+        void answer(HttpResponse reply) {
+            if (answered_.exchange(true)) return;
+            // dispatch: inline when already on the strand (a handler that answered at once).
+            asio::dispatch(session_->stream_.get_executor(),
+                           [s = session_, reply = std::move(reply), v = version_, k = keep_alive_]() mutable {
+                               s->send(std::move(reply), v, k);
+                           });
+        }
+
+    private:
+        std::shared_ptr<Session> session_;
+        const unsigned version_;
+        const bool keep_alive_;
+        std::atomic<bool> answered_{false};
+    };
 
     void send(HttpResponse reply, unsigned version, bool keep_alive) {
         if (reply.status < 100 || reply.status > 599) {
@@ -261,7 +299,7 @@ bool make_room(Shared& shared, const std::string& client, std::vector<std::share
 
 class BeastHttpServer final : public HttpServer {
 public:
-    BeastHttpServer(const HttpServerOptions& options, HttpHandler handler)
+    BeastHttpServer(const HttpServerOptions& options, AsyncHttpHandler handler)
         : shared_(std::make_shared<Shared>(options, std::move(handler))) {}
 
     ~BeastHttpServer() override { stop(); }
@@ -321,6 +359,10 @@ public:
     void stop() override {
         std::lock_guard lock(stop_mutex_);
         if (!io_) return;
+        {  // answers still owed are sent on this io_context, so it runs until they are
+            std::unique_lock owed(shared_->owed_mutex);
+            shared_->owed_done.wait(owed, [this] { return shared_->owed == 0; });
+        }
         io_->stop();
         for (auto& thread : threads_) thread.join();
         threads_.clear();
@@ -376,6 +418,12 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options, HttpHandler handler) {
+    return start_async(options, [handler = std::move(handler)](const HttpRequest& request, HttpRespond respond) {
+        respond(handler(request));
+    });
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start_async(const HttpServerOptions& options, AsyncHttpHandler handler) {
     auto server = std::make_unique<BeastHttpServer>(options, std::move(handler));
     if (Status status = server->listen(); !status) return status;
     server->run();

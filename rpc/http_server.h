@@ -2,7 +2,8 @@
 //
 // It owns its io_context and worker threads. Each request is handed to one
 // HttpHandler call on a worker thread; handlers may run concurrently and must be
-// thread-safe. Keep-alive is supported; a request body over body_bytes_max is answered
+// thread-safe. Work too slow for an I/O thread (rendering a PDF) goes through an
+// AsyncHttpHandler, which may answer later from a thread of its own. Keep-alive is supported; a request body over body_bytes_max is answered
 // 413 without calling the handler; a connection idle past idle_timeout_ms is closed;
 // at most connections_max connections are open at once, and at most
 // client_connections_max from one address: past either, the connection that has waited
@@ -34,6 +35,11 @@ struct HttpResponse {
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Sends the answer to one request. Call it exactly once, from any thread; a copy of it
+// keeps the connection waiting, and the last copy dropped without a call answers 500.
+using HttpRespond = std::function<void(HttpResponse)>;
+// Answers by calling `respond`, before returning or later from another thread.
+using AsyncHttpHandler = std::function<void(const HttpRequest&, HttpRespond respond)>;
 
 struct HttpServerOptions {
     std::string address = "127.0.0.1";
@@ -49,10 +55,13 @@ class HttpServer {
 public:
     // Binds and starts serving; an error names the address when it cannot bind.
     static Result<std::unique_ptr<HttpServer>> start(const HttpServerOptions& options, HttpHandler handler);
+    static Result<std::unique_ptr<HttpServer>> start_async(const HttpServerOptions& options, AsyncHttpHandler handler);
     virtual ~HttpServer() = default;
     // The bound port (the real one when options.port was 0).
     virtual std::uint16_t port() const = 0;
-    // Stops accepting, closes connections and joins the threads. Idempotent.
+    // Waits until every answer an AsyncHttpHandler owes has been given (or dropped), so
+    // the threads giving them must keep running until this returns; then stops
+    // accepting, closes connections and joins the threads. Idempotent.
     virtual void stop() = 0;
 };
 

@@ -21,8 +21,9 @@ ALLOWED = {
     "consensus": {"base", "crypto", "chain"},
     "rpc": {"base"},
     "p2p": {"base", "crypto", "chain"},
-    "node": {"base", "crypto", "chain", "storage", "consensus", "rpc", "p2p"},
-    "cli": {"base", "crypto", "chain", "storage", "consensus", "rpc", "p2p", "node"},
+    "report": {"base", "crypto", "chain"},
+    "node": {"base", "crypto", "chain", "storage", "consensus", "rpc", "p2p", "report"},
+    "cli": {"base", "crypto", "chain", "storage", "consensus", "rpc", "p2p", "report", "node"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z0-9_]+)/')
 

@@ -7,7 +7,8 @@ packages=(
   libsecp256k1-dev libleveldb-dev libsnappy-dev libssl-dev openssl
   libboost1.81-dev libboost-json1.81-dev libcereal-dev doctest-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  python3 nodejs faketime
+  libcairo2-dev libpango1.0-dev libqrencode-dev fonts-wqy-microhei
+  python3 nodejs faketime poppler-utils zbar-tools
   chromium  # tests/web/browser_test.js drives it (headless) with playwright-core
   "$@"
 )

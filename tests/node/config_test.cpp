@@ -128,3 +128,29 @@ TEST_CASE("checkpoints.witnesses takes C2SP verifier keys, checked at load, and 
         CHECK_MESSAGE(bad.message().find(expect) != std::string::npos, bad.message());
     }
 }
+
+TEST_CASE("web.verify_url must be an http(s) URL with {record_id}; unset, it is the node's own page") {
+    auto set = load("[web]\nverify_url = \"https://court.example/jchain/#record={record_id}\"\n");
+    REQUIRE_MESSAGE(set.is_ok(), (set ? std::string() : set.message()));
+    CHECK(node::verify_url_template(*set, 1) == "https://court.example/jchain/#record={record_id}");
+    auto back = load(node::config_to_toml(*set));
+    REQUIRE(back);
+    CHECK(back->web_verify_url == set->web_verify_url);
+
+    for (const char* bad : {"https://court.example/jchain/", "ftp://court.example/{record_id}", "{record_id}", ""}) {
+        auto refused = load(std::string("[web]\nverify_url = \"") + bad + "\"\n");
+        REQUIRE_FALSE(refused);
+        CHECK(refused.message().find("web.verify_url: ") != std::string::npos);
+    }
+    CHECK(load("[web]\nverify_url = \"https://court.example/jchain/{record_id}\"\nfrobnicate = 1\n").message().find(
+              "unknown setting web.frobnicate") != std::string::npos);
+
+    node::NodeConfig c;
+    c.rpc_listen = "0.0.0.0:26657";
+    CHECK(node::verify_url_template(c, 26657) == "http://0.0.0.0:26657/#record={record_id}");
+    c.rpc_listen = "[::1]:0";
+    CHECK(node::verify_url_template(c, 40001) == "http://[::1]:40001/#record={record_id}");
+    auto defaults = load(node::config_to_toml(node::NodeConfig{}));
+    REQUIRE(defaults);
+    CHECK(defaults->web_verify_url.empty());
+}

@@ -118,6 +118,11 @@ def http_cases(port: int):
         "malformed request": lambda: b"\x01\x02 garbage \x03\r\n\r\n",
         "JSON-RPC by GET": lambda: b"GET /rpc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         "unknown path": lambda: b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "certificate of an unknown record": lambda: (b"GET /certificate?record=" + b"0" * 64 +
+                                                     b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        "certificate id not hex": lambda: b"GET /certificate?record=zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "certificate body not a receipt": lambda: (b"POST /certificate HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                                   b"Content-Type: application/json\r\nContent-Length: 1\r\n\r\n{"),
     }
 
 

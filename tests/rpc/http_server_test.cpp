@@ -8,6 +8,7 @@
 #include <future>
 #include <string>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -171,6 +172,72 @@ TEST_CASE("a slow handler on one connection does not hold up another") {
     CHECK(slow_reply->body == "slow");
     CHECK(fast_position == 1);
     CHECK(slow_position == 2);
+}
+
+TEST_CASE("an async handler answers later from its own thread, and the one I/O thread serves others meanwhile") {
+    // One I/O thread: the slow request's answer is owed by a worker thread, which sends
+    // it only after the fast request (on the same single I/O thread) has been answered.
+    HttpServerOptions options;
+    options.threads = 1;
+    options.port = 0;
+    std::promise<void> fast_done;
+    std::shared_future<void> fast_done_future = fast_done.get_future().share();
+    std::vector<std::thread> workers;
+    std::mutex workers_mutex;
+    auto started = HttpServer::start_async(options, [&](const HttpRequest& request, HttpRespond respond) {
+        if (request.body != "slow") return respond(HttpResponse{200, "text/plain", request.body});
+        std::lock_guard lock(workers_mutex);
+        workers.emplace_back([respond, fast_done_future] {
+            fast_done_future.wait_for(10s);
+            respond(HttpResponse{201, "text/plain", "slow"});
+            respond(HttpResponse{500, "text/plain", "a second answer is ignored"});
+        });
+    });
+    REQUIRE_MESSAGE(started.is_ok(), started.message());
+    auto server = std::move(started).value();
+    auto slow = std::async(std::launch::async, [&] { return http_request("POST", url(*server), "slow", 20000); });
+    while (true) {  // until the worker holds the slow request
+        std::lock_guard lock(workers_mutex);
+        if (!workers.empty()) break;
+    }
+    auto fast = http_request("POST", url(*server), "fast", 5000);
+    REQUIRE_MESSAGE(fast.is_ok(), fast.message());
+    CHECK(fast->body == "fast");
+    fast_done.set_value();
+    auto slow_reply = slow.get();
+    REQUIRE_MESSAGE(slow_reply.is_ok(), slow_reply.message());
+    CHECK(slow_reply->status == 201);
+    CHECK(slow_reply->body == "slow");
+    for (auto& w : workers) w.join();
+}
+
+TEST_CASE("an async answer dropped without a call is a 500, and stop waits for answers still owed") {
+    HttpServerOptions options;
+    options.port = 0;
+    std::thread worker;
+    std::promise<void> worker_started;
+    std::atomic<bool> answered{false};
+    auto started = HttpServer::start_async(options, [&](const HttpRequest& request, HttpRespond respond) {
+        if (request.body == "drop") return;  // respond is dropped uncalled
+        worker = std::thread([respond, &answered] {
+            std::this_thread::sleep_for(300ms);
+            answered = true;
+            respond(HttpResponse{200, "text/plain", "late"});
+        });
+        worker_started.set_value();
+    });
+    REQUIRE_MESSAGE(started.is_ok(), started.message());
+    auto server = std::move(started).value();
+    auto dropped = http_request("POST", url(*server), "drop", 5000);
+    REQUIRE_MESSAGE(dropped.is_ok(), dropped.message());
+    CHECK(dropped->status == 500);
+
+    auto late = std::async(std::launch::async, [&] { return http_request("POST", url(*server), "late", 5000); });
+    worker_started.get_future().wait();
+    server->stop();  // returns only once the worker has handed over its answer
+    CHECK(answered);
+    worker.join();
+    late.wait();
 }
 
 TEST_CASE("a kept-alive connection serves several requests and 204 has no body") {
