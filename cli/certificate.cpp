@@ -50,8 +50,12 @@ int cmd_certificate(const CertificateArgs& a, bool as_json) {
     if (Status s = report::check_verify_url_template(tmpl); !s) fail(exit_bad, "--verify-url: " + s.message());
     const json::value receipt = read_json_file(a.receipt);
     if (!receipt.is_object()) fail(exit_bad, a.receipt + " is not a receipt: a JSON object was expected");
-    auto genesis = chain::read_genesis_file(a.genesis);
+    auto genesis = a.genesis.empty() ? chain::genesis_from_json(rpc_result(a.rpc, "get_genesis"))
+                                     : chain::read_genesis_file(a.genesis);
     if (!genesis) fail(exit_bad, genesis.message());
+    if (a.genesis.empty())
+        std::cerr << "jchain: checking against the genesis of the node at " << a.rpc
+                  << " (give --genesis FILE to check against your own copy)\n";
     std::optional<chain::Hash> file_hash;
     if (!a.file.empty()) file_hash = content_hash_of(a.file, "");
 

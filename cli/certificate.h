@@ -4,10 +4,13 @@
 
 #include <string>
 
+#include "cli/common.h"
+
 namespace jchain::cli {
 
 struct CertificateArgs {
-    std::string receipt, genesis, file, out;
+    std::string receipt, genesis, file, out;  // genesis empty: the node's at rpc (get_genesis)
+    std::string rpc = default_rpc();
     std::string verify_url;  // empty: the default node's page (default_verify_url)
 };
 

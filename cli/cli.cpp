@@ -220,7 +220,10 @@ int run(int argc, char** argv) {
         "when the receipt does not verify");
     CertificateArgs ca;
     certificate->add_option("--receipt", ca.receipt, "receipt file (from submit --receipt-out or get_receipt)")->required();
-    certificate->add_option("--genesis", ca.genesis, "the chain's genesis.json")->required();
+    certificate->add_option("--genesis", ca.genesis,
+                            "the chain's genesis.json (default: ask the node at --rpc for it, and say so)");
+    certificate->add_option("--rpc", ca.rpc, "node RPC URL, for the genesis when --genesis is not given")
+        ->capture_default_str();
     certificate->add_option("--file", ca.file, "the notarized file: its SHA-256 must be the record's content hash");
     certificate->add_option("--out", ca.out, "PDF file to write")->required();
     certificate->add_option("--verify-url", ca.verify_url,
@@ -402,7 +405,9 @@ int run(int argc, char** argv) {
     MonitorArgs ma;
     monitor->add_option("--rpc", ma.rpcs, "a node's RPC URL (repeat for several nodes)")->required();
     monitor->add_option("--state", ma.state_file, "file where the monitor keeps what it saw, across restarts")->required();
-    monitor->add_option("--genesis", ma.genesis_file, "the chain's genesis.json (the validators to trust)")->required();
+    monitor->add_option("--genesis", ma.genesis_file,
+                        "the chain's genesis.json (the validators to trust); default: the one the state file "
+                        "pinned, else the first node's, pinned from then on");
     monitor->add_option("--witness", ma.witnesses, "a witness verifier key whose cosignatures to check (repeatable)");
     monitor->add_option("--witness-key", ma.witness_key_file,
                         "cosign each checkpoint found consistent with this witness key (jchain witness keygen) "

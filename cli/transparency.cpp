@@ -73,9 +73,7 @@ WitnessKey read_witness_key(const std::string& path) {
 class Monitor {
 public:
     Monitor(const MonitorArgs& a) : args_(a) {
-        auto g = chain::read_genesis_file(a.genesis_file);
-        if (!g) fail(exit_bad, g.message());
-        genesis_ = std::move(*g);
+        genesis_ = pinned_genesis(a);
         origin_ = chain::checkpoint_origin(genesis_);
         for (const auto& vkey : a.witnesses) {
             auto w = chain::parse_witness_vkey(vkey);
@@ -91,6 +89,31 @@ public:
         }
         watch_cases_.insert(a.watch_cases.begin(), a.watch_cases.end());
         load_state();
+    }
+
+    // The genesis to trust: --genesis, else the one the state file pinned, else the first
+    // node's (trust on first use, said on stderr and as an event, then pinned).
+    static chain::Genesis pinned_genesis(const MonitorArgs& a) {
+        if (!a.genesis_file.empty()) {
+            auto g = chain::read_genesis_file(a.genesis_file);
+            if (!g) fail(exit_bad, g.message());
+            return std::move(*g);
+        }
+        std::error_code ec;
+        if (std::filesystem::exists(a.state_file, ec)) {
+            const json::value v = read_json_file(a.state_file);
+            if (const auto* g = v.is_object() ? v.as_object().if_contains("genesis") : nullptr) {
+                auto parsed = chain::genesis_from_json(*g);
+                if (!parsed) fail(exit_bad, a.state_file + ": the pinned genesis is damaged: " + parsed.message());
+                return std::move(*parsed);
+            }
+        }
+        auto g = chain::genesis_from_json(rpc_result(a.rpcs.front(), "get_genesis"));
+        if (!g) fail(exit_bad, a.rpcs.front() + " sent a genesis that does not parse: " + g.message());
+        std::cerr << "jchain monitor: trusting the genesis of " << a.rpcs.front() << " (hash "
+                  << to_hex(chain::genesis_hash(*g)) << ") from now on; give --genesis FILE to check it yourself\n";
+        emit({{"event", "genesis_pinned"}, {"node", a.rpcs.front()}, {"genesis_hash", to_hex(chain::genesis_hash(*g))}});
+        return std::move(*g);
     }
 
     // One pass over every node. Returns the alarms it raised.
@@ -349,7 +372,10 @@ private:
     }
 
     void save_state(const std::vector<Alarm>& alarms) {
-        json::object o{{"format", monitor_format}, {"origin", origin_}, {"scanned_height", scanned_height_}};
+        json::object o{{"format", monitor_format},
+                       {"origin", origin_},
+                       {"genesis", chain::genesis_to_json(genesis_)},
+                       {"scanned_height", scanned_height_}};
         if (latest_)
             o["latest"] = {{"size", latest_->size}, {"root", to_hex(latest_->root)}, {"height", latest_height_}};
         json::object nodes;

@@ -197,8 +197,10 @@ def body(c: h.Checker, jchain: str) -> None:
     res = run(["certificate", "--receipt", receipt_file, "--genesis", genesis, "--out", refused,
                "--verify-url", "https://court.example/jchain/"])
     c.check(res.rc == 2 and "{record_id}" in res.err, "a --verify-url without {record_id}: exit 2", repr(res))
-    res = run(["certificate", "--receipt", receipt_file, "--out", refused])
-    c.check(res.rc == 2 and "--genesis" in res.err, "without --genesis: exit 2 (bad usage)", repr(res))
+    from_node = refused + ".from-node.pdf"
+    res = run(["certificate", "--receipt", receipt_file, "--out", from_node, "--rpc", node.url])
+    c.check(res.rc == 0 and "genesis of the node at" in res.err and os.path.exists(from_node),
+            "without --genesis: checked against the node's genesis, and it says so", repr(res))
 
     c.section("the node: GET and POST /certificate")
     node_qr = f"{node.url}/#record={facts['record_id']}"

@@ -199,6 +199,15 @@ def body(c: h.Checker, jchain: str) -> None:
     c.check(rc == 0 and len(watched) == 3 and all(e["submitter"] == member_pub for e in watched),
             "--watch-member reports the member's three records", h.short(events))
 
+    s_tofu = os.path.join(work, "m-tofu.json")
+    rc, events, err = monitor(jchain, env, ["--rpc", a.url, "--state", s_tofu])
+    c.check(rc == 0 and any(e["event"] == "genesis_pinned" for e in events) and "trusting the genesis" in err,
+            "without --genesis the monitor pins the first node's, and says so", h.short(events) + err)
+    rc, events, err = monitor(jchain, env, ["--rpc", a.url, "--state", s_tofu])
+    c.check(rc == 0 and not any(e["event"] == "genesis_pinned" for e in events) and
+            json.load(open(s_tofu))["genesis"]["chain_id"] == "jchain-devnet",
+            "and uses the pinned one on the next run", h.short(events))
+
     c.section("a rewound node")
     a.stop()
     old_home = os.path.join(work, "old")
