@@ -235,6 +235,8 @@ async function main() {
         const checks = await reportChecks(page, '#verify-out');
         check(checks.length >= 14 && checks.every((c) => c.state === 'ok'), 'all ' + checks.length + ' checks ✓ (genesis from the node)',
           checks.filter((c) => c.state !== 'ok').map((c) => c.state + ' ' + c.en + ': ' + c.detail).join('\n          '));
+        check(checks.some((c) => c.en === 'Checkpoint' && c.state === 'ok'),
+          'the node\'s receipt carries the signed checkpoint that covers it, checked ✓');
         const sigs = checks.filter((c) => /signature/i.test(c.en)).map((c) => c.en);
         check(sigs.includes('Record signature (ECDSA secp256k1)') && sigs.includes('Validators\' signatures on the block'),
           'the signature checks are among them: ' + sigs.join(', '));
