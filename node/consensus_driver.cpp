@@ -399,8 +399,9 @@ void ConsensusDriver::take_checkpoint_line(const crypto::PublicKey& peer, std::u
     }
 }
 
-void ConsensusDriver::sign_checkpoint(const chain::BlockHeader& header, const chain::ValidatorSet& certified_by) {
-    if (auto line = ctx_.checkpoints.sign_committed(header, certified_by)) {
+void ConsensusDriver::sign_checkpoint(const chain::BlockHeader& header, const chain::ValidatorSet& certified_by,
+                                      bool sign) {
+    if (auto line = sign ? ctx_.checkpoints.sign_committed(header, certified_by) : std::nullopt) {
         ByteWriter w;
         w.u64(header.ledger_size);
         w.str(*line);
@@ -602,7 +603,10 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
         halt("cannot store block " + std::to_string(b.header.height) + ": " + s.message(), Resume::when_writable);
         return false;
     }
-    sign_checkpoint(built.block.header, state_->validators);  // the set that certified it
+    // The set that certified it. A node catching up does not sign the history it fetches:
+    // the validators signed it when it was new, and a line per old block would only load
+    // every peer with checks of checkpoints nobody asks for.
+    sign_checkpoint(built.block.header, state_->validators, !sync_.behind(b.header.height));
     frontier_ = built.frontier;
     tip_height_ = b.header.height;
     tip_hash_ = value->hash();

@@ -120,7 +120,8 @@ private:
     void make_engine();
     void allow_peers();
     // Checkpoint lines: this node's after a commit, and peers' (docs/checkpoints.md).
-    void sign_checkpoint(const chain::BlockHeader& header, const chain::ValidatorSet& certified_by);
+    // `sign`: false while catching up (peers' waiting lines are still taken).
+    void sign_checkpoint(const chain::BlockHeader& header, const chain::ValidatorSet& certified_by, bool sign);
     void take_checkpoint_line(const crypto::PublicKey& peer, std::uint64_t size, std::string line);
 
     Context ctx_;
