@@ -38,16 +38,26 @@ std::string bio_text(BIO* bio) {
 
 // A digest-sign or -verify context for SM2 with SM3 and the signer ID set, as SM2(7)
 // describes: the ID must be on the key context before the digest context is started.
-Owned<EVP_MD_CTX> sm2_context(EVP_PKEY* key, std::string_view id, bool signing) {
-    Owned<EVP_PKEY_CTX> pctx(EVP_PKEY_CTX_new(key, nullptr));
-    Owned<EVP_MD_CTX> mctx(EVP_MD_CTX_new());
-    if (!pctx || !mctx || EVP_PKEY_CTX_set1_id(pctx.get(), id.data(), id.size()) != 1) return nullptr;
-    EVP_MD_CTX_set_pkey_ctx(mctx.get(), pctx.get());
-    const int ok = signing ? EVP_DigestSignInit(mctx.get(), nullptr, EVP_sm3(), nullptr, key)
-                           : EVP_DigestVerifyInit(mctx.get(), nullptr, EVP_sm3(), nullptr, key);
-    if (ok != 1) return nullptr;
-    (void)pctx.release();  // owned by mctx now, freed with it
-    return mctx;
+// EVP_MD_CTX_set_pkey_ctx does not hand the key context over (EVP_MD_CTX_free leaves it),
+// so both live here; members are destroyed in reverse order, the digest context first.
+struct Sm2Context {
+    Owned<EVP_PKEY_CTX> pctx;
+    Owned<EVP_MD_CTX> mctx;
+    EVP_MD_CTX* get() const { return mctx.get(); }
+    explicit operator bool() const { return mctx != nullptr; }
+};
+
+Sm2Context sm2_context(EVP_PKEY* key, std::string_view id, bool signing) {
+    Sm2Context c{Owned<EVP_PKEY_CTX>(EVP_PKEY_CTX_new(key, nullptr)), Owned<EVP_MD_CTX>(EVP_MD_CTX_new())};
+    if (!c.pctx || !c.mctx || EVP_PKEY_CTX_set1_id(c.pctx.get(), id.data(), id.size()) != 1) {
+        c.mctx.reset();
+        return c;
+    }
+    EVP_MD_CTX_set_pkey_ctx(c.mctx.get(), c.pctx.get());
+    const int ok = signing ? EVP_DigestSignInit(c.mctx.get(), nullptr, EVP_sm3(), nullptr, key)
+                           : EVP_DigestVerifyInit(c.mctx.get(), nullptr, EVP_sm3(), nullptr, key);
+    if (ok != 1) c.mctx.reset();
+    return c;
 }
 
 }  // namespace
