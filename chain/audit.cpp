@@ -18,7 +18,7 @@ ChainAuditor::ChainAuditor(Genesis genesis, const History* history)
 std::vector<AuditProblem> ChainAuditor::check_block(const Block& block, const CommitCertificate& cert,
                                                     const std::vector<Record>& records, bool verify_signatures) {
     if (verify_signatures) {
-        SerialVerifier verifier;
+        SerialVerifier verifier(state_.suite);
         return check_block(block, cert, records, verifier, true);
     }
     TrustingVerifier verifier;
@@ -36,9 +36,9 @@ std::vector<AuditProblem> ChainAuditor::check_block(const Block& block, const Co
         if (f.record && *f.record < block.record_ids.size()) id = to_hex(block.record_ids[*f.record]);
         problems.push_back({height, id, std::string(rule_name(f.rule)) + ": " + f.detail});
     }
-    const Hash hash = block_hash(block.header);
+    const Hash hash = block_hash(state_.suite, block.header);
     if (check_certificate)
-        if (auto p = chain::check_certificate(state_.chain_id, height, hash, cert, state_.validators))
+        if (auto p = chain::check_certificate(state_.suite, state_.chain_id, height, hash, cert, state_.validators))
             problems.push_back({height, "", "commit certificate: " + *p});
 
     records_checked_ += std::min(records.size(), block.record_ids.size());

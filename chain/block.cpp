@@ -31,7 +31,7 @@ Bytes header_bytes(const BlockHeader& h) {
     return std::move(w).take();
 }
 
-Hash block_hash(const BlockHeader& header) { return crypto::sha256(header_bytes(header)); }
+Hash block_hash(const crypto::Suite& suite, const BlockHeader& header) { return suite.hash(header_bytes(header)); }
 
 Bytes vote_signed_bytes(const Vote& v) {
     ByteWriter w;
@@ -72,13 +72,15 @@ Bytes validator_set_bytes(const ValidatorSet& set) {
     return std::move(w).take();
 }
 
-Hash validator_set_hash(const ValidatorSet& set) { return crypto::sha256(validator_set_bytes(set)); }
+Hash validator_set_hash(const crypto::Suite& suite, const ValidatorSet& set) {
+    return suite.hash(validator_set_bytes(set));
+}
 
-std::optional<std::string> check_certificate(const std::string& chain_id, std::uint64_t height, const Hash& hash,
+std::optional<std::string> check_certificate(const crypto::Suite& suite, const std::string& chain_id, std::uint64_t height, const Hash& hash,
                                              const CommitCertificate& cert, const ValidatorSet& set) {
     if (cert.height != height) return "certificate is for height " + std::to_string(cert.height);
     if (cert.block_hash != hash) return "certificate is for another block hash";
-    const Hash digest = crypto::sha256(vote_signed_bytes(certificate_vote(chain_id, cert)));
+    const Hash digest = suite.hash(vote_signed_bytes(certificate_vote(chain_id, cert)));
     std::uint64_t power = 0;
     for (std::size_t i = 0; i < cert.signatures.size(); ++i) {
         const auto& s = cert.signatures[i];
@@ -87,7 +89,7 @@ std::optional<std::string> check_certificate(const std::string& chain_id, std::u
         // One canonical form: sorted by key, so no signer repeats and every encoder agrees.
         if (i > 0 && !(cert.signatures[i - 1].validator < s.validator))
             return "certificate signatures are not sorted by validator key (or repeat " + to_hex(s.validator.bytes) + ")";
-        if (!crypto::verify(s.validator, digest, s.signature))
+        if (!suite.verify(s.validator, digest, s.signature))
             return "certificate signature of " + to_hex(s.validator.bytes) + " is invalid";
         power += v->power;
     }

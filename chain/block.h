@@ -32,7 +32,7 @@ struct BlockHeader {
 };
 
 Bytes header_bytes(const BlockHeader& header);
-Hash block_hash(const BlockHeader& header);
+Hash block_hash(const crypto::Suite& suite, const BlockHeader& header);
 
 struct Block {
     BlockHeader header;
@@ -83,12 +83,12 @@ struct ValidatorSet {
 };
 
 Bytes validator_set_bytes(const ValidatorSet& set);
-Hash validator_set_hash(const ValidatorSet& set);
+Hash validator_set_hash(const crypto::Suite& suite, const ValidatorSet& set);
 
 // Checks that `cert` makes the block with `hash` final under `set`: same height and
 // block hash, signers distinct members of the set, signatures valid, quorum reached.
 // nullopt when it does, otherwise why not.
-std::optional<std::string> check_certificate(const std::string& chain_id, std::uint64_t height, const Hash& hash,
+std::optional<std::string> check_certificate(const crypto::Suite& suite, const std::string& chain_id, std::uint64_t height, const Hash& hash,
                                              const CommitCertificate& cert, const ValidatorSet& set);
 
 }  // namespace jchain::chain

@@ -7,7 +7,7 @@ BuiltBlock build_block(const HeaderBasis& basis, std::uint64_t prev_height, cons
                        const PublicKey& proposer) {
     BuiltBlock out{{}, {}, frontier};
     for (const auto& id : ids) {
-        auto written = out.frontier.append(merkle_leaf_hash(id));
+        auto written = out.frontier.append(merkle_leaf_hash(basis.suite, id));
         out.nodes.insert(out.nodes.end(), written.begin(), written.end());
     }
     out.block.record_ids = ids;
@@ -28,10 +28,10 @@ BuiltBlock build_block(const HeaderBasis& basis, std::uint64_t prev_height, cons
     return out;
 }
 
-CommitSignature sign_precommit(const std::string& chain_id, std::uint64_t height, std::uint32_t round,
+CommitSignature sign_precommit(const crypto::Suite& suite, const std::string& chain_id, std::uint64_t height, std::uint32_t round,
                                const Hash& block_hash, const crypto::KeyPair& key) {
     const Vote vote{VoteType::precommit, chain_id, height, round, block_hash};
-    return {key.public_key, crypto::sign(key.private_key, crypto::sha256(vote_signed_bytes(vote)))};
+    return {key.public_key, suite.sign(key, suite.hash(vote_signed_bytes(vote)))};
 }
 
 }  // namespace jchain::chain

@@ -18,6 +18,7 @@ struct BuiltBlock {
 // What a header says of the chain and its state rather than of its own records
 // (chain/state.h header_basis computes it from the state in force).
 struct HeaderBasis {
+    crypto::Suite suite;  // hashes the ledger tree's leaves
     std::string chain_id;
     Hash genesis_hash{};
     Hash validator_set_hash{};
@@ -32,7 +33,7 @@ BuiltBlock build_block(const HeaderBasis& basis, std::uint64_t prev_height, cons
                        const PublicKey& proposer);
 
 // A validator's signature on the precommit for `block_hash` at (height, round).
-CommitSignature sign_precommit(const std::string& chain_id, std::uint64_t height, std::uint32_t round,
+CommitSignature sign_precommit(const crypto::Suite& suite, const std::string& chain_id, std::uint64_t height, std::uint32_t round,
                                const Hash& block_hash, const crypto::KeyPair& key);
 
 }  // namespace jchain::chain

@@ -48,10 +48,10 @@ std::uint32_t key_id_of(std::string_view name, ByteSpan type_and_key) {
     return std::uint32_t{h[0]} << 24 | std::uint32_t{h[1]} << 16 | std::uint32_t{h[2]} << 8 | h[3];
 }
 
-Bytes validator_type_and_key(const PublicKey& key) {
+Bytes validator_type_and_key(const crypto::Suite& suite, const PublicKey& key) {
     ByteWriter w;
     w.u8(type_extension);
-    w.raw(as_bytes(validator_signature_type));
+    w.raw(as_bytes(validator_signature_type_of(suite)));
     w.fixed(key.bytes);
     return std::move(w).take();
 }
@@ -159,13 +159,18 @@ std::string format_note(const Note& note) {
     return out;
 }
 
-std::uint32_t validator_key_id(std::string_view origin, const PublicKey& key) {
-    return key_id_of(origin, validator_type_and_key(key));
+std::string_view validator_signature_type_of(const crypto::Suite& suite) {
+    return suite.is_sm2() ? validator_signature_type_sm2 : validator_signature_type;
 }
 
-NoteSignature sign_checkpoint(const crypto::KeyPair& key, std::string_view origin, std::string_view body) {
-    const crypto::Signature sig = crypto::sign(key.private_key, crypto::sha256(as_bytes(body)));
-    return {std::string(origin), validator_key_id(origin, key.public_key), crypto::signature_to_der(sig)};
+std::uint32_t validator_key_id(const crypto::Suite& suite, std::string_view origin, const PublicKey& key) {
+    return key_id_of(origin, validator_type_and_key(suite, key));
+}
+
+NoteSignature sign_checkpoint(const crypto::Suite& suite, const crypto::KeyPair& key, std::string_view origin,
+                              std::string_view body) {
+    const crypto::Signature sig = suite.sign(key, suite.hash(as_bytes(body)));
+    return {std::string(origin), validator_key_id(suite, origin, key.public_key), suite.signature_to_der(sig)};
 }
 
 std::uint32_t Witness::key_id() const {
@@ -231,7 +236,7 @@ std::string CheckpointVerdict::summary() const {
     return s;
 }
 
-CheckpointVerdict verify_checkpoint(std::string_view text, std::string_view origin, const ValidatorSet& validators,
+CheckpointVerdict verify_checkpoint(const crypto::Suite& suite, std::string_view text, std::string_view origin, const ValidatorSet& validators,
                                     const std::vector<Witness>& witnesses) {
     CheckpointVerdict v;
     v.total_power = validators.total_power();
@@ -250,17 +255,17 @@ CheckpointVerdict verify_checkpoint(std::string_view text, std::string_view orig
         v.error = "checkpoint: origin '" + c->origin + "' is not this chain's ('" + std::string(origin) + "')";
         return v;
     }
-    const Hash digest = crypto::sha256(as_bytes(note->body));
+    const Hash digest = suite.hash(as_bytes(note->body));
     std::set<PublicKey> counted;
     std::set<std::string> cosigned;
     for (const auto& s : note->signatures) {
         const Validator* signer = nullptr;
         if (s.name == origin)
             for (const auto& val : validators.validators)
-                if (validator_key_id(origin, val.key) == s.key_id) signer = &val;
+                if (validator_key_id(suite, origin, val.key) == s.key_id) signer = &val;
         if (signer) {
-            auto sig = crypto::signature_from_der(s.signature);
-            if (!sig || !crypto::verify(signer->key, digest, *sig)) {
+            auto sig = suite.signature_from_der(s.signature);
+            if (!sig || !suite.verify(signer->key, digest, *sig)) {
                 v.invalid.push_back("validator " + signer->name);
             } else if (counted.insert(signer->key).second) {
                 v.power += signer->power;

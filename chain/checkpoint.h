@@ -69,13 +69,17 @@ std::string format_note(const Note& note);
 // One signature line, with its newline: "— name base64(key id || signature)\n".
 std::string signature_line(const NoteSignature& s);
 
-// Validator signatures: key name = the origin; type 0xff followed by the identifier
-// below; key id = SHA-256(origin || 0x0A || 0xff || identifier || 33-byte key)[:4];
-// the signature is the strict DER of a low-S secp256k1 ECDSA signature of
-// SHA-256(note text), so `openssl dgst -sha256 -verify` checks it.
+// Validator signatures: key name = the origin; type 0xff followed by the suite's
+// identifier below; key id = SHA-256(origin || 0x0A || 0xff || identifier || 33-byte
+// key)[:4] (SHA-256 in both suites: C2SP fixes key ids); the signature is the strict DER
+// of the suite's signature of H(note text): low-S ECDSA secp256k1 of SHA-256, which
+// `openssl dgst -sha256 -verify` checks, or SM2 of M = SM3(note text).
 inline constexpr std::string_view validator_signature_type = "jchain-ecdsa-secp256k1-sha256";
-std::uint32_t validator_key_id(std::string_view origin, const PublicKey& key);
-NoteSignature sign_checkpoint(const crypto::KeyPair& key, std::string_view origin, std::string_view body);
+inline constexpr std::string_view validator_signature_type_sm2 = "jchain-sm2-sm3";
+std::string_view validator_signature_type_of(const crypto::Suite& suite);
+std::uint32_t validator_key_id(const crypto::Suite& suite, std::string_view origin, const PublicKey& key);
+NoteSignature sign_checkpoint(const crypto::Suite& suite, const crypto::KeyPair& key, std::string_view origin,
+                              std::string_view body);
 
 // An outside witness: a name (a schema-less URL, no spaces or '+') and an Ed25519 key,
 // written as a C2SP verifier key "name+keyid+base64(0x04 || key)".
@@ -113,7 +117,7 @@ struct CheckpointVerdict {
 
 // Checks a signed checkpoint against the chain's origin, the validator set that
 // certified the block that reached its size, and the witnesses the reader trusts.
-CheckpointVerdict verify_checkpoint(std::string_view note, std::string_view origin, const ValidatorSet& validators,
+CheckpointVerdict verify_checkpoint(const crypto::Suite& suite, std::string_view note, std::string_view origin, const ValidatorSet& validators,
                                     const std::vector<Witness>& witnesses);
 
 }  // namespace jchain::chain

@@ -16,15 +16,18 @@ namespace jchain::chain {
 namespace {
 
 constexpr std::string_view genesis_tag = "jchain/genesis/v2";
+constexpr std::string_view genesis_tag_v3 = "jchain/genesis/v3";  // v2 + the suite
 constexpr std::string_view known_roles[] = {"court", "procuratorate", "police", "notary", "auditor"};
 
-Result<PublicKey> key_field(const json::object& o, std::string_view field) {
+Result<PublicKey> key_field(const crypto::Suite& suite, const json::object& o, std::string_view field) {
     auto* v = o.if_contains(field);
     if (!v || !v->is_string()) return Status::error(std::string(field) + " must be a hex public key");
     auto bytes = from_hex(v->as_string());
     if (!bytes) return Status::error(std::string(field) + " is not hex");
-    auto key = crypto::parse_public_key(*bytes);
-    if (!key) return Status::error(std::string(field) + " is not a secp256k1 public key");
+    auto key = suite.parse_public_key(*bytes);
+    if (!key)
+        return Status::error(std::string(field) + " is not a " + std::string(suite.key_type()) +
+                             " public key (wrong_suite? this genesis's suite is " + std::string(suite.name()) + ")");
     return *key;
 }
 
@@ -94,12 +97,19 @@ std::map<Kind, std::set<std::string>> default_policy() {
 
 Bytes genesis_bytes(const Genesis& g) {
     ByteWriter w;
-    w.str(genesis_tag);
+    // v2 knew one suite, so a secp256k1-sha256 genesis keeps v2's bytes and hash; any
+    // other suite takes v3, which names it (docs/encoding.md "Genesis").
+    const bool v3 = g.suite != crypto::Suite::secp256k1_sha256();
+    w.str(v3 ? genesis_tag_v3 : genesis_tag);
     w.str(g.chain_id);
     w.u64(g.genesis_time_ms);
     w.raw(validator_set_bytes(g.validators));
     write_members(w, g.members);
     write_policy_and_params(w, g.policy, g.params);
+    if (v3) {
+        w.str(g.suite.name());
+        w.str(g.suite.sm2_user_id());
+    }
     return std::move(w).take();
 }
 
@@ -118,7 +128,7 @@ void write_policy_and_params(ByteWriter& w, const std::map<Kind, std::set<std::s
     }
 }
 
-Hash genesis_hash(const Genesis& genesis) { return crypto::sha256(genesis_bytes(genesis)); }
+Hash genesis_hash(const Genesis& genesis) { return genesis.suite.hash(genesis_bytes(genesis)); }
 
 json::value genesis_to_json(const Genesis& g) {
     json::array validators;
@@ -130,12 +140,15 @@ json::value genesis_to_json(const Genesis& g) {
                            {"public_key", to_hex(m.key.bytes)},
                            {"role", m.role},
                            {"since_height", m.since_height}});
-    return json::object{{"chain_id", g.chain_id},
-                        {"genesis_time_ms", g.genesis_time_ms},
-                        {"validators", std::move(validators)},
-                        {"members", std::move(members)},
-                        {"policy", policy_to_json(g.policy)},
-                        {"params", params_to_json(g.params)}};
+    json::object out{{"chain_id", g.chain_id},
+                     {"genesis_time_ms", g.genesis_time_ms},
+                     {"suite", g.suite.name()},
+                     {"validators", std::move(validators)},
+                     {"members", std::move(members)},
+                     {"policy", policy_to_json(g.policy)},
+                     {"params", params_to_json(g.params)}};
+    if (g.suite.is_sm2()) out["sm2_user_id"] = g.suite.sm2_user_id();
+    return out;
 }
 
 json::value policy_to_json(const std::map<Kind, std::set<std::string>>& policy) {
@@ -158,8 +171,8 @@ Result<Genesis> genesis_from_json(const json::value& value) {
     if (!value.is_object()) return Status::error("genesis must be a JSON object");
     const auto& o = value.as_object();
     for (const auto& [name, _] : o) {
-        static constexpr std::string_view known[] = {"chain_id", "genesis_time_ms", "validators",
-                                                     "members",  "policy",          "params"};
+        static constexpr std::string_view known[] = {"chain_id", "genesis_time_ms", "validators", "members",
+                                                     "policy",   "params",          "suite",      "sm2_user_id"};
         if (std::find(std::begin(known), std::end(known), name) != std::end(known)) continue;
         const auto& fields = param_fields();
         if (std::any_of(fields.begin(), fields.end(), [&key = name](const ParamField& f) { return f.name == key; }))
@@ -167,6 +180,16 @@ Result<Genesis> genesis_from_json(const json::value& value) {
         return Status::error("unknown genesis field " + std::string(name));
     }
     Genesis g;
+    {
+        const json::value* suite = o.if_contains("suite");
+        const json::value* user_id = o.if_contains("sm2_user_id");
+        if (suite && !suite->is_string()) return Status::error("suite must be a string: secp256k1-sha256 or sm2-sm3");
+        if (user_id && !user_id->is_string()) return Status::error("sm2_user_id must be a string");
+        auto chosen = crypto::Suite::from_name(suite ? std::string_view(suite->as_string()) : "secp256k1-sha256",
+                                               user_id ? std::optional<std::string>(user_id->as_string()) : std::nullopt);
+        if (!chosen) return Status::error("suite: " + chosen.message());
+        g.suite = *chosen;
+    }
     auto chain_id = string_field(o, "chain_id");
     if (!chain_id) return chain_id.status();
     g.chain_id = *chain_id;
@@ -181,7 +204,7 @@ Result<Genesis> genesis_from_json(const json::value& value) {
         return Status::error("validators must be a non-empty array");
     for (const auto& item : validators->as_array()) {
         if (!item.is_object()) return Status::error("each validator must be an object");
-        auto key = key_field(item.as_object(), "public_key");
+        auto key = key_field(g.suite, item.as_object(), "public_key");
         if (!key) return Status::error("validator: " + key.message());
         auto name = string_field(item.as_object(), "name", false);
         if (!name) return Status::error("validator: " + name.message());
@@ -201,7 +224,7 @@ Result<Genesis> genesis_from_json(const json::value& value) {
         for (const auto& item : members->as_array()) {
             if (!item.is_object()) return Status::error("each member must be an object");
             const auto& mo = item.as_object();
-            auto key = key_field(mo, "public_key");
+            auto key = key_field(g.suite, mo, "public_key");
             if (!key) return Status::error("member: " + key.message());
             auto name = string_field(mo, "name", false);
             auto role = string_field(mo, "role");

@@ -35,6 +35,7 @@ struct Genesis {
     std::vector<Member> members;                       // sorted by key, keys unique
     std::map<Kind, std::set<std::string>> policy;      // kind -> roles that may write it
     ChainParams params;                                // limits that decide block validity
+    crypto::Suite suite;                               // every hash and signature (crypto/suite.h)
 
 
     const Member* find_member(const PublicKey& key) const;

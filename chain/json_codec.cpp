@@ -20,13 +20,15 @@ Result<std::string> string_from_json(const json::value* v, std::string_view fiel
     return std::string(v->as_string());
 }
 
-Result<Signature> signature_from_json(const json::value* v, std::string_view field) {
+Result<Signature> signature_from_json(const crypto::Suite& suite, const json::value* v, std::string_view field) {
     if (!v || !v->is_string()) return field_error(field, "must be a hex DER signature");
     if (v->as_string().size() > 2 * 80) return field_error(field, "is too long for a DER signature");
     auto der = from_hex(v->as_string());
     if (!der) return field_error(field, "is not hex");
-    auto sig = crypto::signature_from_der(*der);
-    if (!sig) return field_error(field, "is not a strict-DER low-S secp256k1 signature");
+    auto sig = suite.signature_from_der(*der);
+    if (!sig)
+        return field_error(field, suite.is_sm2() ? "is not a strict-DER SM2 signature"
+                                                 : "is not a strict-DER low-S secp256k1 signature");
     return *sig;
 }
 
@@ -39,12 +41,12 @@ Result<Hash> hash_from_json(const json::value* v, std::string_view field) {
     return *h;
 }
 
-Result<PublicKey> public_key_from_json(const json::value* v, std::string_view field) {
+Result<PublicKey> public_key_from_json(const crypto::Suite& suite, const json::value* v, std::string_view field) {
     if (!v || !v->is_string() || v->as_string().size() > 130) return field_error(field, "must be a hex public key");
     auto bytes = from_hex(v->as_string());
     if (!bytes) return field_error(field, "is not hex");
-    auto key = crypto::parse_public_key(*bytes);
-    if (!key) return field_error(field, "is not a valid secp256k1 public key");
+    auto key = suite.parse_public_key(*bytes);
+    if (!key) return field_error(field, "is not a valid " + std::string(suite.key_type()) + " public key");
     return *key;
 }
 
@@ -54,7 +56,7 @@ Result<std::uint64_t> uint_from_json(const json::value* v, std::string_view fiel
     return field_error(field, "must be a non-negative integer");
 }
 
-json::value record_to_json(const Record& r) {
+json::value record_to_json(const crypto::Suite& suite, const Record& r) {
     json::object metadata;
     for (const auto& [k, v] : r.metadata) metadata[k] = v;
     json::array refs;
@@ -68,10 +70,10 @@ json::value record_to_json(const Record& r) {
                         {"submitter", to_hex(r.submitter.bytes)},
                         {"client_time_ms", r.client_time_ms},
                         {"nonce", r.nonce},
-                        {"signature", to_hex(crypto::signature_to_der(r.signature))}};
+                        {"signature", to_hex(suite.signature_to_der(r.signature))}};
 }
 
-Result<Record> record_from_json(const json::value& value) {
+Result<Record> record_from_json(const crypto::Suite& suite, const json::value& value) {
     if (!value.is_object()) return Status::error("record must be a JSON object");
     const auto& o = value.as_object();
     static constexpr std::string_view known[] = {"chain_id", "kind",     "content_hash",   "case_id", "metadata",
@@ -116,7 +118,7 @@ Result<Record> record_from_json(const json::value& value) {
             r.refs.push_back(*h);
         }
     }
-    auto submitter = public_key_from_json(o.if_contains("submitter"), "submitter");
+    auto submitter = public_key_from_json(suite, o.if_contains("submitter"), "submitter");
     if (!submitter) return submitter.status();
     r.submitter = *submitter;
     auto time = uint_from_json(o.if_contains("client_time_ms"), "client_time_ms");
@@ -125,7 +127,7 @@ Result<Record> record_from_json(const json::value& value) {
     auto nonce = uint_from_json(o.if_contains("nonce"), "nonce");
     if (!nonce) return nonce.status();
     r.nonce = *nonce;
-    auto sig = signature_from_json(o.if_contains("signature"), "signature");
+    auto sig = signature_from_json(suite, o.if_contains("signature"), "signature");
     if (!sig) return sig.status();
     r.signature = *sig;
     if (auto problem = check_record_shape(r)) return Status::error(*problem);
@@ -147,7 +149,7 @@ json::value header_to_json(const BlockHeader& h) {
                         {"proposer", to_hex(h.proposer.bytes)}};
 }
 
-Result<BlockHeader> header_from_json(const json::value& value) {
+Result<BlockHeader> header_from_json(const crypto::Suite& suite, const json::value& value) {
     if (!value.is_object()) return Status::error("header must be an object");
     const auto& o = value.as_object();
     BlockHeader h;
@@ -162,7 +164,7 @@ Result<BlockHeader> header_from_json(const json::value& value) {
     auto vset = hash_from_json(o.if_contains("validator_set_hash"), "header.validator_set_hash");
     auto next_vset = hash_from_json(o.if_contains("next_validator_set_hash"), "header.next_validator_set_hash");
     auto state = hash_from_json(o.if_contains("state_hash"), "header.state_hash");
-    auto proposer = public_key_from_json(o.if_contains("proposer"), "header.proposer");
+    auto proposer = public_key_from_json(suite, o.if_contains("proposer"), "header.proposer");
     if (!chain_id) return chain_id.status();
     if (!height) return height.status();
     if (!time) return time.status();
@@ -190,17 +192,17 @@ Result<BlockHeader> header_from_json(const json::value& value) {
     return h;
 }
 
-json::value signature_evidence(ByteSpan signed_bytes, const Signature& sig, const PublicKey& key) {
+json::value signature_evidence(const crypto::Suite& suite, ByteSpan signed_bytes, const Signature& sig, const PublicKey& key) {
     return json::object{{"signed_bytes", to_hex(signed_bytes)},
-                        {"der", to_hex(crypto::signature_to_der(sig))},
-                        {"pem", crypto::public_key_to_pem(key)}};
+                        {"der", to_hex(suite.signature_to_der(sig))},
+                        {"pem", suite.public_key_to_pem(key)}};
 }
 
-json::value certificate_to_json(const std::string& chain_id, const CommitCertificate& cert) {
+json::value certificate_to_json(const crypto::Suite& suite, const std::string& chain_id, const CommitCertificate& cert) {
     const Bytes vote = vote_signed_bytes(certificate_vote(chain_id, cert));
     json::array sigs;
     for (const auto& s : cert.signatures) {
-        json::object entry = signature_evidence(vote, s.signature, s.validator).as_object();
+        json::object entry = signature_evidence(suite, vote, s.signature, s.validator).as_object();
         entry["validator"] = to_hex(s.validator.bytes);
         sigs.push_back(std::move(entry));
     }
@@ -210,7 +212,7 @@ json::value certificate_to_json(const std::string& chain_id, const CommitCertifi
                         {"signatures", std::move(sigs)}};
 }
 
-Result<CommitCertificate> certificate_from_json(const json::value& value) {
+Result<CommitCertificate> certificate_from_json(const crypto::Suite& suite, const json::value& value) {
     if (!value.is_object()) return Status::error("commit must be an object");
     const auto& o = value.as_object();
     CommitCertificate c;
@@ -228,8 +230,8 @@ Result<CommitCertificate> certificate_from_json(const json::value& value) {
         return Status::error("commit.signatures must be an array");
     for (const auto& s : sigs->as_array()) {
         if (!s.is_object()) return Status::error("commit.signatures[] must be objects");
-        auto key = public_key_from_json(s.as_object().if_contains("validator"), "commit.signatures[].validator");
-        auto sig = signature_from_json(s.as_object().if_contains("der"), "commit.signatures[].der");
+        auto key = public_key_from_json(suite, s.as_object().if_contains("validator"), "commit.signatures[].validator");
+        auto sig = signature_from_json(suite, s.as_object().if_contains("der"), "commit.signatures[].der");
         if (!key) return key.status();
         if (!sig) return sig.status();
         c.signatures.push_back({*key, *sig});
@@ -237,14 +239,14 @@ Result<CommitCertificate> certificate_from_json(const json::value& value) {
     return c;
 }
 
-json::value validator_set_to_json(const ValidatorSet& set) {
+json::value validator_set_to_json(const crypto::Suite& suite, const ValidatorSet& set) {
     json::array vs;
     for (const auto& v : set.validators)
         vs.push_back({{"name", v.name}, {"public_key", to_hex(v.key.bytes)}, {"power", v.power}});
-    return json::object{{"validators", std::move(vs)}, {"hash", to_hex(validator_set_hash(set))}};
+    return json::object{{"validators", std::move(vs)}, {"hash", to_hex(validator_set_hash(suite, set))}};
 }
 
-Result<ValidatorSet> validator_set_from_json(const json::value& value) {
+Result<ValidatorSet> validator_set_from_json(const crypto::Suite& suite, const json::value& value) {
     if (!value.is_object()) return Status::error("validator_set must be an object");
     auto* vs = value.as_object().if_contains("validators");
     if (!vs || !vs->is_array() || vs->as_array().size() > 1000)
@@ -253,7 +255,7 @@ Result<ValidatorSet> validator_set_from_json(const json::value& value) {
     for (const auto& v : vs->as_array()) {
         if (!v.is_object()) return Status::error("validator_set.validators[] must be objects");
         const auto& o = v.as_object();
-        auto key = public_key_from_json(o.if_contains("public_key"), "validator.public_key");
+        auto key = public_key_from_json(suite, o.if_contains("public_key"), "validator.public_key");
         auto power = uint_from_json(o.if_contains("power"), "validator.power");
         auto name = string_from_json(o.if_contains("name"), "validator.name", 256);
         if (!key) return key.status();

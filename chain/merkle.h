@@ -1,9 +1,11 @@
 // The ledger tree: an RFC 6962 (Certificate Transparency) Merkle tree over every
 // committed record id, in commit order. Leaf input = the 32-byte record id.
 //
-//   leaf hash  = SHA-256(0x00 || leaf input)
-//   node hash  = SHA-256(0x01 || left || right)
-//   empty tree = SHA-256("")
+//   leaf hash  = H(0x00 || leaf input)
+//   node hash  = H(0x01 || left || right)
+//   empty tree = H("")
+//
+// with H the chain suite's hash: SHA-256 as in RFC 6962, or SM3.
 //
 // Storage model: only nodes of complete subtrees are stored, addressed by (level,
 // index): the node at level L, index i covers leaves [i * 2^L, (i + 1) * 2^L). Every
@@ -18,25 +20,28 @@
 
 #include "base/result.h"
 #include "crypto/hash.h"
+#include "crypto/suite.h"
 
 namespace jchain::chain {
 
 using crypto::Hash;
 
-Hash merkle_leaf_hash(ByteSpan leaf_input);
-Hash merkle_node_hash(const Hash& left, const Hash& right);
-Hash merkle_empty_root();
+using crypto::Suite;
+
+Hash merkle_leaf_hash(const Suite& suite, ByteSpan leaf_input);
+Hash merkle_node_hash(const Suite& suite, const Hash& left, const Hash& right);
+Hash merkle_empty_root(const Suite& suite);
 
 // MTH(D[n]) straight from RFC 6962's definition; the reference for tests and
 // `jchain proof root`.
-Hash merkle_root_of_leaves(const std::vector<Bytes>& leaf_inputs);
+Hash merkle_root_of_leaves(const Suite& suite, const std::vector<Bytes>& leaf_inputs);
 
 // RFC 9162 section 2.1.3.2. False for index >= size or any altered input.
-bool verify_inclusion(const Hash& leaf_hash, std::uint64_t index, std::uint64_t size,
+bool verify_inclusion(const Suite& suite, const Hash& leaf_hash, std::uint64_t index, std::uint64_t size,
                       const std::vector<Hash>& path, const Hash& root);
 // RFC 9162 section 2.1.4.2, extended: size1 == size2 needs an empty path and equal
 // roots; size1 == 0 needs an empty path and root1 the empty root.
-bool verify_consistency(std::uint64_t size1, std::uint64_t size2, const Hash& root1, const Hash& root2,
+bool verify_consistency(const Suite& suite, std::uint64_t size1, std::uint64_t size2, const Hash& root1, const Hash& root2,
                         const std::vector<Hash>& path);
 
 struct MerkleNode {
@@ -54,18 +59,22 @@ public:
 
 // Root of the first `size` leaves, and RFC 6962 proofs, read from a node source that
 // holds at least `size` leaves. Errors name the missing node.
-Result<Hash> merkle_root_at(const MerkleNodeSource& source, std::uint64_t size);
-Result<std::vector<Hash>> inclusion_proof(const MerkleNodeSource& source, std::uint64_t index, std::uint64_t size);
-Result<std::vector<Hash>> consistency_proof(const MerkleNodeSource& source, std::uint64_t size1,
+Result<Hash> merkle_root_at(const Suite& suite, const MerkleNodeSource& source, std::uint64_t size);
+Result<std::vector<Hash>> inclusion_proof(const Suite& suite, const MerkleNodeSource& source, std::uint64_t index, std::uint64_t size);
+Result<std::vector<Hash>> consistency_proof(const Suite& suite, const MerkleNodeSource& source, std::uint64_t size1,
                                             std::uint64_t size2);
 
 // The right edge of the tree: the roots of its maximal complete subtrees (one per set
 // bit of size). Appending needs nothing else, so commit does no reads.
 class MerkleFrontier {
 public:
+    // A placeholder to assign a real frontier to: appending to it or asking its root
+    // aborts, so a tree can never silently hash with a suite the chain did not choose.
     MerkleFrontier() = default;
+    // An empty tree hashing with `suite`'s hash.
+    explicit MerkleFrontier(const Suite& suite) : suite_(suite) {}
     // Rebuilds the frontier of a stored tree of `size` leaves.
-    static Result<MerkleFrontier> load(const MerkleNodeSource& source, std::uint64_t size);
+    static Result<MerkleFrontier> load(const Suite& suite, const MerkleNodeSource& source, std::uint64_t size);
 
     // Appends a leaf hash; returns the nodes that became complete (to be stored).
     std::vector<MerkleNode> append(const Hash& leaf_hash);
@@ -73,6 +82,8 @@ public:
     Hash root() const;
 
 private:
+    const Suite& suite() const;  // aborts on a placeholder
+    std::optional<Suite> suite_;
     std::uint64_t size_ = 0;
     Hash peaks_[64]{};  // peaks_[L] is valid when bit L of size_ is set
 };

@@ -40,12 +40,13 @@ std::optional<std::string> check_validator_step(const Genesis& genesis, const Va
     const BlockHeader& h = step.header;
     const std::string block = "block " + std::to_string(h.height);
     if (h.height <= last_height) return "heights must rise";
+    const crypto::Suite& suite = genesis.suite;
     if (h.genesis_hash != genesis_hash(genesis) || h.chain_id != genesis.chain_id) return block + " is not of this genesis";
-    if (h.validator_set_hash != validator_set_hash(current))
+    if (h.validator_set_hash != validator_set_hash(suite, current))
         return block + " names a validator set the walk does not hold (a change is missing)";
-    if (auto problem = check_certificate(genesis.chain_id, h.height, block_hash(h), step.certificate, current))
+    if (auto problem = check_certificate(suite, genesis.chain_id, h.height, block_hash(suite, h), step.certificate, current))
         return block + ": " + *problem;
-    if (h.next_validator_set_hash != validator_set_hash(step.next)) return "next_validator_set is not the set " + block + " names";
+    if (h.next_validator_set_hash != validator_set_hash(suite, step.next)) return "next_validator_set is not the set " + block + " names";
     if (h.next_validator_set_hash == h.validator_set_hash) return block + " changes no validator";
     return std::nullopt;
 }
@@ -58,25 +59,26 @@ namespace {
 std::string walk_validator_changes(const json::value* steps, const std::string& field, const Genesis& genesis,
                                    std::uint64_t after, std::uint64_t below, ValidatorSet& current) {
     if (!steps || !steps->is_array()) return field + " is missing";
+    const crypto::Suite& suite = genesis.suite;
     std::uint64_t last_height = after;
     for (std::size_t i = 0; i < steps->as_array().size(); ++i) {
         const json::value& step = steps->as_array()[i];
         const std::string at_step = field + "[" + std::to_string(i) + "]: ";
         const json::value* hj = at(step, "header");
-        auto h = hj ? header_from_json(*hj) : Result<BlockHeader>(Status::error("header is missing"));
+        auto h = hj ? header_from_json(suite, *hj) : Result<BlockHeader>(Status::error("header is missing"));
         const json::value* cj = at(step, "commit");
-        auto cert = cj ? certificate_from_json(*cj) : Result<CommitCertificate>(Status::error("commit is missing"));
+        auto cert = cj ? certificate_from_json(suite, *cj) : Result<CommitCertificate>(Status::error("commit is missing"));
         const json::value* nj = at(step, "next_validator_set");
-        auto next = nj ? validator_set_from_json(*nj) : Result<ValidatorSet>(Status::error("next_validator_set is missing"));
+        auto next = nj ? validator_set_from_json(suite, *nj) : Result<ValidatorSet>(Status::error("next_validator_set is missing"));
         if (!h || !cert || !next) return at_step + (!h ? h.message() : !cert ? cert.message() : next.message());
         const Bytes sb = header_bytes(*h);
-        const Hash sh = crypto::sha256(sb);
+        const Hash sh = suite.hash(sb);
         auto step_height = uint_from_json(at(step, "height"), "height");
         if (header_to_json(*h) != *hj || hex_at(&step, "header_bytes") != to_hex(sb) || hex_at(&step, "hash") != to_hex(sh))
             return at_step + "header, header_bytes and hash disagree";
         if (h->height >= below || !step_height || *step_height != h->height)
             return at_step + "heights must rise and stay below block " + std::to_string(below);
-        if (certificate_to_json(genesis.chain_id, *cert) != *cj || validator_set_to_json(*next) != *nj)
+        if (certificate_to_json(suite, genesis.chain_id, *cert) != *cj || validator_set_to_json(suite, *next) != *nj)
             return at_step + "commit or next_validator_set is not in canonical form";
         if (auto problem = check_validator_step(genesis, current, last_height, {*h, *cert, *next})) return at_step + *problem;
         last_height = h->height;
@@ -85,16 +87,16 @@ std::string walk_validator_changes(const json::value* steps, const std::string& 
     return "";
 }
 
-json::array steps_to_json(const std::vector<ValidatorStep>& steps) {
+json::array steps_to_json(const crypto::Suite& suite, const std::vector<ValidatorStep>& steps) {
     json::array out;
     for (const auto& s : steps) {
         const Bytes hb = header_bytes(s.header);
         out.push_back({{"height", s.header.height},
                        {"header", header_to_json(s.header)},
                        {"header_bytes", to_hex(hb)},
-                       {"hash", to_hex(crypto::sha256(hb))},
-                       {"commit", certificate_to_json(s.header.chain_id, s.certificate)},
-                       {"next_validator_set", validator_set_to_json(s.next)}});
+                       {"hash", to_hex(suite.hash(hb))},
+                       {"commit", certificate_to_json(suite, s.header.chain_id, s.certificate)},
+                       {"next_validator_set", validator_set_to_json(suite, s.next)}});
     }
     return out;
 }
@@ -102,38 +104,41 @@ json::array steps_to_json(const std::vector<ValidatorStep>& steps) {
 }  // namespace
 
 json::value make_receipt(const ReceiptParts& p) {
+    const crypto::Suite& suite = p.suite;
     const Bytes record_bytes = record_signed_bytes(p.record);
     const Bytes head_bytes = header_bytes(p.header);
     json::array path;
     for (const auto& h : p.inclusion_path) path.push_back(json::string(to_hex(h)));
     json::value receipt = json::object{
         {"format", receipt_format},
+        {"suite", suite.name()},
         {"chain_id", p.header.chain_id},
-        {"record_id", to_hex(crypto::sha256(record_bytes))},
-        {"record", record_to_json(p.record)},
-        {"record_signature", signature_evidence(record_bytes, p.record.signature, p.record.submitter)},
+        {"record_id", to_hex(suite.hash(record_bytes))},
+        {"record", record_to_json(suite, p.record)},
+        {"record_signature", signature_evidence(suite, record_bytes, p.record.signature, p.record.submitter)},
         {"leaf_index", p.leaf_index},
         {"inclusion_proof",
-         {{"leaf_hash", to_hex(merkle_leaf_hash(crypto::sha256(record_bytes)))},
+         {{"leaf_hash", to_hex(merkle_leaf_hash(suite, suite.hash(record_bytes)))},
           {"tree_size", p.header.ledger_size},
           {"root", to_hex(p.header.ledger_root)},
           {"path", std::move(path)}}},
         {"block",
          {{"header", header_to_json(p.header)},
           {"header_bytes", to_hex(head_bytes)},
-          {"hash", to_hex(crypto::sha256(head_bytes))}}},
-        {"commit", certificate_to_json(p.header.chain_id, p.certificate)},
-        {"validator_set", validator_set_to_json(p.validators)},
+          {"hash", to_hex(suite.hash(head_bytes))}}},
+        {"commit", certificate_to_json(suite, p.header.chain_id, p.certificate)},
+        {"validator_set", validator_set_to_json(suite, p.validators)},
         {"state", state_view_to_json(p.state)},
-        {"validator_changes", steps_to_json(p.validator_changes)},
+        {"validator_changes", steps_to_json(suite, p.validator_changes)},
     };
+    if (suite.is_sm2()) receipt.as_object()["sm2_user_id"] = suite.sm2_user_id();
     if (p.checkpoint) {
         json::array path;
         for (const auto& h : p.checkpoint->consistency_path) path.push_back(json::string(to_hex(h)));
         receipt.as_object()["checkpoint"] = {{"note", p.checkpoint->note},
                                              {"height", p.checkpoint->height},
                                              {"consistency_path", std::move(path)},
-                                             {"validator_changes", steps_to_json(p.checkpoint->validator_changes)}};
+                                             {"validator_changes", steps_to_json(suite, p.checkpoint->validator_changes)}};
     }
     return receipt;
 }
@@ -152,13 +157,34 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     if (!c.check("format", format && format->is_string() && format->as_string() == receipt_format,
                  "expected " + std::string(receipt_format)))
         return finish();
+    // The suite: a receipt written before suites existed names none and is secp256k1-sha256.
+    const crypto::Suite& suite = genesis.suite;
+    {
+        const json::value* name = at(receipt, "suite");
+        const json::value* user_id = at(receipt, "sm2_user_id");
+        Result<crypto::Suite> stated =
+            (name && !name->is_string()) || (user_id && !user_id->is_string())
+                ? Result<crypto::Suite>(Status::error("suite and sm2_user_id must be strings"))
+                : crypto::Suite::from_name(name ? std::string_view(name->as_string()) : crypto::Suite::secp256k1_sha256_name,
+                                           user_id ? std::optional<std::string>(user_id->as_string()) : std::nullopt);
+        const bool same = stated && *stated == suite;
+        if (!c.check("suite", same,
+                     same ? std::string(suite.name()) + (suite.is_sm2() ? ", SM2 user ID " + suite.sm2_user_id() : "")
+                          : "wrong_suite: the receipt is " +
+                                (stated ? std::string(stated->name()) +
+                                              (stated->is_sm2() ? " (SM2 user ID " + stated->sm2_user_id() + ")" : "")
+                                        : stated.message()) +
+                                ", the genesis " + std::string(suite.name()) +
+                                (suite.is_sm2() ? " (SM2 user ID " + suite.sm2_user_id() + ")" : "")))
+            return finish();
+    }
     const json::value* chain_id = at(receipt, "chain_id");
     c.check("chain id", chain_id && chain_id->is_string() && chain_id->as_string() == genesis.chain_id,
             "genesis chain id is " + genesis.chain_id);
 
     // The record, its bytes, id and signature.
     const json::value* record_json = at(receipt, "record");
-    auto record = record_json ? record_from_json(*record_json) : Result<Record>(Status::error("record is missing"));
+    auto record = record_json ? record_from_json(suite, *record_json) : Result<Record>(Status::error("record is missing"));
     if (!record) {
         c.fail("record", record.message());
         return finish();
@@ -166,25 +192,26 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     verdict.record = *record;
     c.check("record chain id", record->chain_id == genesis.chain_id, record->chain_id);
     const Bytes record_bytes = record_signed_bytes(*record);
-    const Hash id = crypto::sha256(record_bytes);
+    const Hash id = suite.hash(record_bytes);
     const json::value* sig_ev = at(receipt, "record_signature");
     c.check("record signed bytes", hex_at(sig_ev, "signed_bytes") == to_hex(record_bytes),
             "record_signature.signed_bytes equals the record's canonical bytes");
-    c.check("record id", hex_at(&receipt, "record_id") == to_hex(id), "SHA-256 of the signed bytes is " + to_hex(id));
-    c.check("record signature", verify_record_signature(*record) &&
-                                    hex_at(sig_ev, "der") == to_hex(crypto::signature_to_der(record->signature)) &&
-                                    hex_at(sig_ev, "pem") == crypto::public_key_to_pem(record->submitter),
-            "ECDSA secp256k1 by " + to_hex(record->submitter.bytes));
+    c.check("record id", hex_at(&receipt, "record_id") == to_hex(id), std::string(suite.hash_name()) + " of the signed bytes is " + to_hex(id));
+    c.check("record signature", verify_record_signature(suite, *record) &&
+                                    hex_at(sig_ev, "der") == to_hex(suite.signature_to_der(record->signature)) &&
+                                    hex_at(sig_ev, "pem") == suite.public_key_to_pem(record->submitter),
+            std::string(suite.signature_name()) + " by " + to_hex(record->submitter.bytes) +
+                (suite.is_sm2() ? " (SM2 user ID " + suite.sm2_user_id() + ")" : ""));
     if (file_hash)
         c.check("file content", *file_hash == record->content_hash,
-                "file SHA-256 " + to_hex(*file_hash) + ", record content hash " + to_hex(record->content_hash));
-    c.check("canonical record", record_json && record_to_json(*record) == *record_json,
+                "file " + std::string(suite.hash_name()) + " " + to_hex(*file_hash) + ", record content hash " + to_hex(record->content_hash));
+    c.check("canonical record", record_json && record_to_json(suite, *record) == *record_json,
             "the record JSON is in canonical form (lower-case hex, no other fields)");
 
     // The block header and its hash.
     const json::value* block = at(receipt, "block");
     const json::value* header_json = block ? at(*block, "header") : nullptr;
-    auto header = header_json ? header_from_json(*header_json) : Result<BlockHeader>(Status::error("block.header is missing"));
+    auto header = header_json ? header_from_json(suite, *header_json) : Result<BlockHeader>(Status::error("block.header is missing"));
     if (!header) {
         c.fail("block header", header.message());
         return finish();
@@ -192,10 +219,10 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     verdict.header = *header;
     c.check("canonical header", header_to_json(*header) == *header_json, "block.header is in canonical form");
     const Bytes head_bytes = header_bytes(*header);
-    const Hash hash = crypto::sha256(head_bytes);
+    const Hash hash = suite.hash(head_bytes);
     c.check("header bytes", hex_at(block, "header_bytes") == to_hex(head_bytes),
             "block.header_bytes equals the header's canonical bytes");
-    c.check("block hash", hex_at(block, "hash") == to_hex(hash), "SHA-256 of the header bytes is " + to_hex(hash));
+    c.check("block hash", hex_at(block, "hash") == to_hex(hash), std::string(suite.hash_name()) + " of the header bytes is " + to_hex(hash));
     c.check("header chain id", header->chain_id == genesis.chain_id, header->chain_id);
     const Hash ghash = genesis_hash(genesis);
     // Every header names its genesis, so a chain relaunched with the same chain id and
@@ -217,12 +244,12 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
         }
     // The proof's own summary fields must match what the proof is checked against, or a
     // reader checking it by hand (jchain proof inclusion) would see another proof.
-    const Hash leaf = merkle_leaf_hash(id);
+    const Hash leaf = merkle_leaf_hash(suite, id);
     auto stated_size = proof ? uint_from_json(at(*proof, "tree_size"), "tree_size") : Result<std::uint64_t>(Status::error("missing"));
     c.check("inclusion proof fields",
             proof && hex_at(proof, "leaf_hash") == to_hex(leaf) && hex_at(proof, "root") == to_hex(header->ledger_root) &&
                 stated_size && *stated_size == header->ledger_size,
-            "leaf_hash is SHA-256(0x00 || record id), root and tree_size are the header's ledger root and size");
+            "leaf_hash is " + std::string(suite.hash_name()) + "(0x00 || record id), root and tree_size are the header's ledger root and size");
     // The block added leaves [ledger_size - record_count, ledger_size): a proof of an
     // earlier leaf under a later header would claim the wrong height.
     const std::uint64_t first_leaf = header->ledger_size - std::min(header->record_count, header->ledger_size);
@@ -234,7 +261,7 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
                 " added, from " + std::to_string(first_leaf));
     c.check("inclusion proof",
             path_ok && leaf_index &&
-                verify_inclusion(merkle_leaf_hash(id), *leaf_index, header->ledger_size, path, header->ledger_root),
+                verify_inclusion(suite, merkle_leaf_hash(suite, id), *leaf_index, header->ledger_size, path, header->ledger_root),
             "leaf " + (leaf_index ? std::to_string(*leaf_index) : std::string("?")) + " of " +
                 std::to_string(header->ledger_size) + " under ledger root " + to_hex(header->ledger_root));
 
@@ -250,26 +277,26 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
 
     // The validator set and the commit certificate.
     const json::value* vset_json = at(receipt, "validator_set");
-    auto vset = vset_json ? validator_set_from_json(*vset_json) : Result<ValidatorSet>(Status::error("validator_set is missing"));
+    auto vset = vset_json ? validator_set_from_json(suite, *vset_json) : Result<ValidatorSet>(Status::error("validator_set is missing"));
     if (!vset) {
         c.fail("validator set", vset.message());
         return finish();
     }
-    const Hash vset_hash = validator_set_hash(*vset);
+    const Hash vset_hash = validator_set_hash(suite, *vset);
     c.check("validator set",
             vset_hash == header->validator_set_hash && hex_at(vset_json, "hash") == to_hex(vset_hash) &&
-                vset_hash == validator_set_hash(current) && validator_set_to_json(*vset) == *vset_json,
+                vset_hash == validator_set_hash(suite, current) && validator_set_to_json(suite, *vset) == *vset_json,
             "hash " + to_hex(vset_hash) + " matches the header and the set the genesis and the changes lead to");
     const json::value* commit_json = at(receipt, "commit");
-    auto cert = commit_json ? certificate_from_json(*commit_json) : Result<CommitCertificate>(Status::error("commit is missing"));
+    auto cert = commit_json ? certificate_from_json(suite, *commit_json) : Result<CommitCertificate>(Status::error("commit is missing"));
     if (!cert) {
         c.fail("commit certificate", cert.message());
         return finish();
     }
     // The certificate's JSON (with each signature's openssl evidence) must be exactly the
     // canonical form of the certificate: the very vote, key and signature it holds.
-    const bool evidence_ok = certificate_to_json(genesis.chain_id, *cert) == *commit_json;
-    auto problem = check_certificate(genesis.chain_id, header->height, hash, *cert, current);
+    const bool evidence_ok = certificate_to_json(suite, genesis.chain_id, *cert) == *commit_json;
+    auto problem = check_certificate(suite, genesis.chain_id, header->height, hash, *cert, current);
     c.check("commit certificate", !problem && evidence_ok,
             problem ? *problem
                     : evidence_ok ? std::to_string(cert->signatures.size()) + " of " +
@@ -300,10 +327,10 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
         }
         CheckpointVerdict v;
         if (problem.empty()) {
-            v = verify_checkpoint(std::string_view(note->as_string()), checkpoint_origin(genesis), cp_set, witnesses);
+            v = verify_checkpoint(suite, std::string_view(note->as_string()), checkpoint_origin(genesis), cp_set, witnesses);
             if (!v.ok()) problem = "checkpoint: " + v.summary();
             else if (v.checkpoint.size < header->ledger_size ||
-                     !verify_consistency(header->ledger_size, v.checkpoint.size, header->ledger_root, v.checkpoint.root, path))
+                     !verify_consistency(suite, header->ledger_size, v.checkpoint.size, header->ledger_root, v.checkpoint.root, path))
                 problem = "the block's ledger (size " + std::to_string(header->ledger_size) +
                           ") is not a prefix of the checkpoint's (size " + std::to_string(v.checkpoint.size) +
                           "): the consistency proof fails";
@@ -319,19 +346,19 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     // The members, policy and parameters in force at the block, and the submitter's right
     // to write this kind there.
     const json::value* state_json = at(receipt, "state");
-    auto view = state_json ? state_view_from_json(*state_json) : Result<StateView>(Status::error("state is missing"));
+    auto view = state_json ? state_view_from_json(suite, *state_json) : Result<StateView>(Status::error("state is missing"));
     if (!view) {
         c.fail("state", view.message());
         return finish();
     }
-    const Hash shash = crypto::sha256(state_view_bytes(*view));
+    const Hash shash = suite.hash(state_view_bytes(*view));
     c.check("state", shash == header->state_hash && state_view_to_json(*view) == *state_json,
-            "SHA-256 of the state bytes is the header's state_hash " + to_hex(header->state_hash));
+            std::string(suite.hash_name()) + " of the state bytes is the header's state_hash " + to_hex(header->state_hash));
     const MemberTerm* term = nullptr;
     for (const auto& m : view->members)
         if (m.key == record->submitter) term = &m;
     if (record->kind == Kind::governance) {
-        auto g = parse_governance(*record);
+        auto g = parse_governance(suite, *record);
         const bool self_rotation = g && !g->approve && g->action.op == GovOp::rotate_key && g->action.key == record->submitter;
         c.check("submitter", current.find(record->submitter) || (self_rotation && term),
                 current.find(record->submitter) ? "validator " + current.find(record->submitter)->name + " in force"

@@ -42,6 +42,7 @@ struct ReceiptCheckpoint {
 };
 
 struct ReceiptParts {
+    crypto::Suite suite;  // the chain's: names the receipt's hashes and signatures
     Record record;
     std::uint64_t leaf_index = 0;
     std::vector<Hash> inclusion_path;  // to header.ledger_root at header.ledger_size

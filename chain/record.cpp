@@ -73,7 +73,7 @@ Bytes record_signed_bytes(const Record& r) {
     return std::move(w).take();
 }
 
-Hash record_id(const Record& record) { return crypto::sha256(record_signed_bytes(record)); }
+Hash record_id(const crypto::Suite& suite, const Record& record) { return suite.hash(record_signed_bytes(record)); }
 
 std::optional<std::string> check_record_shape(const Record& r) {
     if (r.chain_id.empty() || r.chain_id.size() > chain_id_bytes_max)
@@ -101,13 +101,13 @@ std::optional<std::string> check_record_shape(const Record& r) {
     return std::nullopt;
 }
 
-void sign_record(Record& record, const crypto::KeyPair& key) {
+void sign_record(const crypto::Suite& suite, Record& record, const crypto::KeyPair& key) {
     record.submitter = key.public_key;
-    record.signature = crypto::sign(key.private_key, record_id(record));
+    record.signature = suite.sign(key, record_id(suite, record));
 }
 
-bool verify_record_signature(const Record& record) {
-    return crypto::verify(record.submitter, record_id(record), record.signature);
+bool verify_record_signature(const crypto::Suite& suite, const Record& record) {
+    return suite.verify(record.submitter, record_id(suite, record), record.signature);
 }
 
 std::optional<CorrectionAction> correction_action(const Record& record) {

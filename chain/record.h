@@ -15,6 +15,7 @@
 #include "chain/limits.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
+#include "crypto/suite.h"
 
 namespace jchain::chain {
 
@@ -60,17 +61,17 @@ inline constexpr std::size_t record_signed_bytes_max = limits::record_signed_byt
 
 // The canonical bytes that are hashed and signed (docs/encoding.md, "Record").
 Bytes record_signed_bytes(const Record& record);
-// SHA-256 of record_signed_bytes: the record id, and the signed digest.
-Hash record_id(const Record& record);
+// The suite's hash of record_signed_bytes: the record id, and the signed digest.
+Hash record_id(const crypto::Suite& suite, const Record& record);
 
 // Field checks that need no state: lengths, characters, key syntax, ref count.
 // nullopt when the shape is valid, otherwise a one-line reason for the user.
 std::optional<std::string> check_record_shape(const Record& record);
 
 // Signs `record` in place with `key` (setting submitter to its public key).
-void sign_record(Record& record, const crypto::KeyPair& key);
-// True when the signature is a valid low-S signature by record.submitter.
-bool verify_record_signature(const Record& record);
+void sign_record(const crypto::Suite& suite, Record& record, const crypto::KeyPair& key);
+// True when the signature is a valid signature by record.submitter under the suite.
+bool verify_record_signature(const crypto::Suite& suite, const Record& record);
 
 // A correction's action, from metadata "action": "amend" (default) or "revoke".
 enum class CorrectionAction { amend, revoke };

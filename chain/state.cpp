@@ -37,10 +37,10 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
     return v;
 }
 
-std::optional<PublicKey> parse_key(std::string_view hex) {
+std::optional<PublicKey> parse_key(const crypto::Suite& suite, std::string_view hex) {
     auto bytes = from_hex_fixed<33>(hex);
     if (!bytes || to_hex(*bytes) != hex) return std::nullopt;  // lower-case only
-    return crypto::parse_public_key(*bytes);
+    return suite.parse_public_key(*bytes);
 }
 
 std::set<std::string> split_roles(std::string_view text) {
@@ -124,7 +124,7 @@ std::string GovAction::describe() const {
 
 // ---- Records
 
-Result<GovRecord> parse_governance(const Record& r) {
+Result<GovRecord> parse_governance(const crypto::Suite& suite, const Record& r) {
     const auto& md = r.metadata;
     auto get = [&](const std::string& k) -> std::optional<std::string> {
         auto it = md.find(k);
@@ -149,8 +149,9 @@ Result<GovRecord> parse_governance(const Record& r) {
     a.op = *parsed;
     auto need_key = [&](const std::string& field, PublicKey& out) -> Status {
         const auto hex = get(field);
-        auto key = hex ? parse_key(*hex) : std::nullopt;
-        if (!key) return Status::error("metadata '" + field + "' must be a compressed secp256k1 public key (66 lower-case hex)");
+        auto key = hex ? parse_key(suite, *hex) : std::nullopt;
+        if (!key) return Status::error("metadata '" + field + "' must be a compressed " + std::string(suite.key_type()) +
+                                         " public key (66 lower-case hex)");
         out = *key;
         return Status::ok();
     };
@@ -282,6 +283,7 @@ ChainState ChainState::from_genesis(const Genesis& g) {
     ChainState s;
     s.chain_id = g.chain_id;
     s.genesis_hash = chain::genesis_hash(g);
+    s.suite = g.suite;
     s.validators = g.validators;
     for (const auto& m : g.members) s.members.push_back({m.name, m.key, m.role, std::max<std::uint64_t>(1, m.since_height), 0});
     s.policy = g.policy;
@@ -312,9 +314,9 @@ ValidatorSet ChainState::validators_at(std::uint64_t h) const {
 }
 
 HeaderBasis header_basis(const ChainState& in_force, std::uint64_t height, const ChainState* next) {
-    const Hash vset = validator_set_hash(in_force.validators);
-    return HeaderBasis{in_force.chain_id, in_force.genesis_hash, vset,
-                       next ? validator_set_hash(next->validators) : vset, state_hash(in_force, height)};
+    const Hash vset = validator_set_hash(in_force.suite, in_force.validators);
+    return HeaderBasis{in_force.suite, in_force.chain_id, in_force.genesis_hash, vset,
+                       next ? validator_set_hash(in_force.suite, next->validators) : vset, state_hash(in_force, height)};
 }
 
 Bytes state_view_bytes(const StateView& v) {
@@ -329,7 +331,7 @@ Bytes state_bytes(const ChainState& s, std::uint64_t height) {
     return state_view_bytes(StateView{s.members_at(height), s.policy, s.params});
 }
 
-Hash state_hash(const ChainState& s, std::uint64_t height) { return crypto::sha256(state_bytes(s, height)); }
+Hash state_hash(const ChainState& s, std::uint64_t height) { return s.suite.hash(state_bytes(s, height)); }
 
 namespace {
 
@@ -345,13 +347,13 @@ Result<std::string> text_at(const json::object& o, std::string_view field, std::
     return std::string(v->as_string());
 }
 
-Result<MemberTerm> term_from_json(const json::value& v, bool with_until) {
+Result<MemberTerm> term_from_json(const crypto::Suite& suite, const json::value& v, bool with_until) {
     if (!v.is_object()) return Status::error("member must be an object");
     const auto& o = v.as_object();
     MemberTerm m;
     auto name = text_at(o, "name", 256);
     auto role = text_at(o, "role", 32);
-    auto key = public_key_from_json(o.if_contains("public_key"), "member.public_key");
+    auto key = public_key_from_json(suite, o.if_contains("public_key"), "member.public_key");
     auto since = uint_from_json(o.if_contains("since_height"), "member.since_height");
     if (!name) return name.status();
     if (!role) return role.status();
@@ -425,14 +427,14 @@ json::value state_view_to_json(const StateView& v) {
     return json::object{{"members", std::move(members)}, {"policy", policy_to_json(v.policy)}, {"params", params_to_json(v.params)}};
 }
 
-Result<StateView> state_view_from_json(const json::value& v) {
+Result<StateView> state_view_from_json(const crypto::Suite& suite, const json::value& v) {
     if (!v.is_object()) return Status::error("state must be an object");
     const auto& o = v.as_object();
     StateView view;
     const json::value* members = o.if_contains("members");
     if (!members || !members->is_array()) return Status::error("state.members must be an array");
     for (const auto& m : members->as_array()) {
-        auto term = term_from_json(m, false);
+        auto term = term_from_json(suite, m, false);
         if (!term) return term.status();
         if (!view.members.empty() && !(view.members.back().key < term->key))
             return Status::error("state.members must be sorted by public key, without repeats");
@@ -462,11 +464,14 @@ json::value state_to_json(const ChainState& s) {
     json::object p2p;
     for (const auto& [k, addr] : s.validator_p2p) p2p[to_hex(k.bytes)] = addr;
     json::array changes;
-    for (const auto& c : s.validator_changes) changes.push_back({{"height", c.height}, {"next", validator_set_to_json(c.next)}});
+    for (const auto& c : s.validator_changes) changes.push_back({{"height", c.height}, {"next", validator_set_to_json(s.suite, c.next)}});
+    json::object suite{{"name", s.suite.name()}};
+    if (s.suite.is_sm2()) suite["sm2_user_id"] = s.suite.sm2_user_id();
     return json::object{{"chain_id", s.chain_id},
                         {"genesis_hash", to_hex(s.genesis_hash)},
+                        {"suite", std::move(suite)},
                         {"height", s.height},
-                        {"validators", validator_set_to_json(s.validators)},
+                        {"validators", validator_set_to_json(s.suite, s.validators)},
                         {"members", std::move(members)},
                         {"policy", policy_to_json(s.policy)},
                         {"params", params_to_json(s.params)},
@@ -486,14 +491,23 @@ Result<ChainState> state_from_json(const json::value& v) {
     if (!genesis) return genesis.status();
     if (!height) return height.status();
     s.chain_id = *chain_id, s.genesis_hash = *genesis, s.height = *height;
+    // A state stored before suites existed has none: it is secp256k1-sha256.
+    if (const json::value* suite = o.if_contains("suite")) {
+        const json::value* name = suite->is_object() ? suite->as_object().if_contains("name") : nullptr;
+        const json::value* id = suite->is_object() ? suite->as_object().if_contains("sm2_user_id") : nullptr;
+        if (!name || !name->is_string() || (id && !id->is_string())) return Status::error("suite must be {name, sm2_user_id?}");
+        auto chosen = crypto::Suite::from_name(name->as_string(), id ? std::optional<std::string>(id->as_string()) : std::nullopt);
+        if (!chosen) return chosen.status();
+        s.suite = *chosen;
+    }
     const json::value* vset = o.if_contains("validators");
-    auto validators = vset ? validator_set_from_json(*vset) : Result<ValidatorSet>(Status::error("validators missing"));
+    auto validators = vset ? validator_set_from_json(s.suite, *vset) : Result<ValidatorSet>(Status::error("validators missing"));
     if (!validators) return validators.status();
     s.validators = std::move(*validators);
     const json::value* members = o.if_contains("members");
     if (!members || !members->is_array()) return Status::error("members must be an array");
     for (const auto& m : members->as_array()) {
-        auto term = term_from_json(m, true);
+        auto term = term_from_json(s.suite, m, true);
         if (!term) return term.status();
         s.members.push_back(std::move(*term));
     }
@@ -506,7 +520,7 @@ Result<ChainState> state_from_json(const json::value& v) {
         Proposal p;
         auto id = hash_from_json(po.if_contains("id"), "proposal.id");
         auto h = uint_from_json(po.if_contains("height"), "proposal.height");
-        auto proposer = public_key_from_json(po.if_contains("proposer"), "proposal.proposer");
+        auto proposer = public_key_from_json(s.suite, po.if_contains("proposer"), "proposal.proposer");
         auto expires = uint_from_json(po.if_contains("expires_height"), "proposal.expires_height");
         auto effective = uint_from_json(po.if_contains("effective_height"), "proposal.effective_height");
         if (!id || !h || !proposer || !expires || !effective) return Status::error("a proposal has a bad field");
@@ -517,14 +531,14 @@ Result<ChainState> state_from_json(const json::value& v) {
             if (!val.is_string()) return Status::error("proposal.metadata values are strings");
             carrier.metadata[std::string(k)] = std::string(val.as_string());
         }
-        auto parsed = parse_governance(carrier);
+        auto parsed = parse_governance(s.suite, carrier);
         if (!parsed || parsed->approve) return Status::error("proposal metadata: " + (parsed ? std::string("an approval") : parsed.message()));
         p.id = *id, p.height = *h, p.proposer = *proposer, p.expires_height = *expires, p.effective_height = *effective;
         p.action = parsed->action;
         const json::value* approvals = po.if_contains("approvals");
         if (!approvals || !approvals->is_array()) return Status::error("proposal.approvals must be an array");
         for (const auto& a : approvals->as_array()) {
-            auto k = public_key_from_json(&a, "approval");
+            auto k = public_key_from_json(s.suite, &a, "approval");
             if (!k) return k.status();
             p.approvals.insert(*k);
         }
@@ -533,7 +547,7 @@ Result<ChainState> state_from_json(const json::value& v) {
     const json::value* p2p = o.if_contains("validator_p2p");
     if (!p2p || !p2p->is_object()) return Status::error("validator_p2p must be an object");
     for (const auto& [k, addr] : p2p->as_object()) {
-        auto key = parse_key(k);
+        auto key = parse_key(s.suite, k);
         if (!key || !addr.is_string()) return Status::error("validator_p2p has a bad entry");
         s.validator_p2p[*key] = std::string(addr.as_string());
     }
@@ -543,7 +557,7 @@ Result<ChainState> state_from_json(const json::value& v) {
         if (!c.is_object()) return Status::error("validator change must be an object");
         auto h = uint_from_json(c.as_object().if_contains("height"), "validator_change.height");
         const json::value* next = c.as_object().if_contains("next");
-        auto set = next ? validator_set_from_json(*next) : Result<ValidatorSet>(Status::error("next missing"));
+        auto set = next ? validator_set_from_json(s.suite, *next) : Result<ValidatorSet>(Status::error("next missing"));
         if (!h) return h.status();
         if (!set) return set.status();
         s.validator_changes.push_back({*h, std::move(*set)});
@@ -556,7 +570,7 @@ Result<ChainState> state_from_json(const json::value& v) {
 bool governance_submitter(const ChainState& s, std::uint64_t height, const Record& r) {
     if (s.validators.find(r.submitter)) return true;
     // A member rotating its own key: the only governance record a member writes.
-    auto g = parse_governance(r);
+    auto g = parse_governance(s.suite, r);
     return g && !g->approve && g->action.op == GovOp::rotate_key && g->action.key == r.submitter &&
            s.member_at(r.submitter, height) != nullptr;
 }
@@ -581,7 +595,7 @@ GovernanceBlock::GovernanceBlock(const ChainState& in_force, std::uint64_t heigh
     : in_force_(in_force), height_(height), next_(in_force) {}
 
 std::optional<GovFault> GovernanceBlock::check(const Record& r, const Hash& id) const {
-    auto g = parse_governance(r);
+    auto g = parse_governance(in_force_.suite, r);
     if (!g) return fault(RejectReason::invalid_record, "bad_action", g.message());
     const bool validator = in_force_.validators.find(r.submitter) != nullptr;
     if (!g->approve && g->action.op == GovOp::rotate_key && g->action.key == r.submitter && !validator) {
@@ -702,7 +716,7 @@ std::optional<GovFault> GovernanceBlock::check_effect(const GovAction& a) const 
 }
 
 void GovernanceBlock::apply(const Record& r, const Hash& id) {
-    auto g = parse_governance(r);
+    auto g = parse_governance(in_force_.suite, r);
     const bool validator = in_force_.validators.find(r.submitter) != nullptr;
     if (!g->approve && g->action.op == GovOp::rotate_key && g->action.key == r.submitter && !validator) {
         Proposal p{id, height_, r.submitter, g->action, height_, {}, 0};
@@ -792,7 +806,7 @@ std::optional<ChainState> state_after_block(const ChainState& in_force, std::uin
 
 ChainState GovernanceBlock::finish() && {
     next_.height = height_;
-    if (validator_set_hash(next_.validators) != validator_set_hash(in_force_.validators))
+    if (validator_set_hash(next_.suite, next_.validators) != validator_set_hash(in_force_.suite, in_force_.validators))
         next_.validator_changes.push_back({height_, next_.validators});
     return std::move(next_);
 }

@@ -69,7 +69,7 @@ struct GovRecord {
     GovAction action;         // propose
     std::uint64_t expires_after = 0;
 };
-Result<GovRecord> parse_governance(const Record& record);
+Result<GovRecord> parse_governance(const crypto::Suite& suite, const Record& record);
 // The metadata of a proposal or approval, for clients building the record.
 std::map<std::string, std::string> governance_metadata(const GovAction& action, std::uint64_t expires_after);
 
@@ -98,6 +98,7 @@ struct ValidatorChange {
 struct ChainState {
     std::string chain_id;
     Hash genesis_hash{};
+    crypto::Suite suite;       // the genesis suite: hashes every id, checks every signature
     std::uint64_t height = 0;  // the last block applied; 0: the genesis state
     ValidatorSet validators;   // in force at height + 1
     std::vector<MemberTerm> members;  // every term ever, in order of creation
@@ -131,7 +132,7 @@ struct StateView {
     std::map<Kind, std::set<std::string>> policy;
     ChainParams params;
 };
-Result<StateView> state_view_from_json(const boost::json::value& json);
+Result<StateView> state_view_from_json(const crypto::Suite& suite, const boost::json::value& json);
 boost::json::value state_view_to_json(const StateView& view);
 Bytes state_view_bytes(const StateView& view);
 

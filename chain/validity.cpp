@@ -14,12 +14,14 @@ std::string short_hex(const Hash& h) { return to_hex(h).substr(0, 16); }
 
 }  // namespace
 
-ChainTip ChainTip::genesis(const Genesis& g) { return ChainTip{0, genesis_hash(g), g.genesis_time_ms, {}}; }
+ChainTip ChainTip::genesis(const Genesis& g) {
+    return ChainTip{0, genesis_hash(g), g.genesis_time_ms, MerkleFrontier(g.suite)};
+}
 
 std::vector<bool> SerialVerifier::verify(std::span<const Record> records, std::span<const Hash> ids) {
     std::vector<bool> ok(records.size());
     for (std::size_t i = 0; i < records.size(); ++i)
-        ok[i] = crypto::verify(records[i].submitter, ids[i], records[i].signature);
+        ok[i] = suite_.verify(records[i].submitter, ids[i], records[i].signature);
     return ok;
 }
 
@@ -87,7 +89,7 @@ BlockCheck check_block(const ChainState& state, const ChainTip& parent, const Hi
         fault(BlockRule::time, "block time " + std::to_string(h.time_ms) + " is not after the parent's " + std::to_string(parent.time_ms));
     if (h.genesis_hash != state.genesis_hash) fault(BlockRule::genesis, "genesis_hash is not this chain's genesis");
     const ValidatorSet& validators = state.validators;
-    if (h.validator_set_hash != validator_set_hash(validators))
+    if (h.validator_set_hash != validator_set_hash(state.suite, validators))
         fault(BlockRule::validator_set, "validator set hash is not the set in force");
     if (h.state_hash != state_hash(state, height))
         fault(BlockRule::state, "state_hash is not the members, policy and parameters in force at height " + std::to_string(height));
@@ -117,7 +119,7 @@ BlockCheck check_block(const ChainState& state, const ChainTip& parent, const Hi
     for (std::size_t i = 0; i < records.size(); ++i) {
         const Record& r = records[i];
         const Bytes signed_bytes = record_signed_bytes(r);
-        ids[i] = crypto::sha256(signed_bytes);
+        ids[i] = state.suite.hash(signed_bytes);
         wire_bytes += limits::length_prefix_bytes + signed_bytes.size() + limits::signature_bytes;
         if (i >= n) continue;
         const Hash& id = block.record_ids[i];

@@ -59,7 +59,11 @@ public:
 // Verifies each signature on the calling thread.
 class SerialVerifier final : public RecordVerifier {
 public:
+    explicit SerialVerifier(const crypto::Suite& suite) : suite_(suite) {}
     std::vector<bool> verify(std::span<const Record> records, std::span<const Hash> ids) override;
+
+private:
+    crypto::Suite suite_;
 };
 
 // Verifies nothing: the caller trusts a commit certificate for the records' content.

@@ -13,13 +13,11 @@
 #include <exception>
 #include <system_error>
 
-#include <boost/json.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <secp256k1.h>
 
-#include "base/json.h"
 
 namespace jchain::crypto {
 namespace {
@@ -110,44 +108,9 @@ Status write_all(int fd, std::string_view data) {
     return Status::ok();
 }
 
-std::string key_file_text(const KeyPair& key) {
-    boost::json::object obj;
-    obj["type"] = "secp256k1";
-    obj["private_key"] = to_hex(key.private_key.bytes);
-    obj["public_key"] = to_hex(key.public_key.bytes);
-    return boost::json::serialize(obj) + "\n";
-}
-
-Result<KeyPair> parse_key_file(const std::string& path, std::string_view text) {
-    auto doc = parse_json(text);
-    if (!doc) return Status::error(path + ": not valid JSON (" + doc.message() + ")");
-    const boost::json::object* obj = doc->if_object();
-    if (obj == nullptr) return Status::error(path + ": not a JSON object");
-
-    const boost::json::value* type = obj->if_contains("type");
-    if (type == nullptr || !type->is_string() || type->get_string() != "secp256k1")
-        return Status::error(path + ": \"type\" must be \"secp256k1\"");
-
-    const boost::json::value* priv_hex = obj->if_contains("private_key");
-    std::optional<std::array<std::uint8_t, 32>> priv;
-    if (priv_hex != nullptr && priv_hex->is_string())
-        priv = from_hex_fixed<32>(std::string_view{priv_hex->get_string()});
-    if (!priv) return Status::error(path + ": \"private_key\" must be 64 hex digits");
-    std::optional<KeyPair> pair = key_pair_from_private(PrivateKey{*priv});
-    OPENSSL_cleanse(priv->data(), priv->size());
-    if (!pair) return Status::error(path + ": \"private_key\" is not a valid secp256k1 private key");
-
-    if (const boost::json::value* pub_hex = obj->if_contains("public_key")) {
-        std::optional<std::array<std::uint8_t, 33>> pub;
-        if (pub_hex->is_string()) pub = from_hex_fixed<33>(std::string_view{pub_hex->get_string()});
-        if (!pub) return Status::error(path + ": \"public_key\" must be 66 hex digits");
-        if (*pub != pair->public_key.bytes)
-            return Status::error(path + ": \"public_key\" does not match \"private_key\"");
-    }
-    return *pair;
-}
-
 }  // namespace
+
+namespace secp256k1 {
 
 KeyPair generate_key() {
     PrivateKey key;
@@ -291,18 +254,12 @@ std::string public_key_to_pem(const PublicKey& key) {
     return out;
 }
 
-Status write_key_file(const std::string& path, const KeyPair& key) {
-    std::string text;
-    try {
-        text = key_file_text(key);
-    } catch (const std::exception& e) {
-        return Status::error("cannot write " + path + ": " + e.what());
-    }
+}  // namespace secp256k1
 
+Status write_secret_file(const std::string& path, std::string_view text) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         int err = errno;
-        OPENSSL_cleanse(text.data(), text.size());
         if (err == EEXIST) return Status::error("refusing to overwrite " + path);
         return Status::error("cannot create " + path + ": " + errno_text(err));
     }
@@ -312,7 +269,6 @@ Status write_key_file(const std::string& path, const KeyPair& key) {
     if (st) st = write_all(fd, text);
     if (st && ::fsync(fd) != 0) st = Status::error(errno_text(errno));
     if (::close(fd) != 0 && st) st = Status::error(errno_text(errno));
-    OPENSSL_cleanse(text.data(), text.size());
     if (!st) {
         ::unlink(path.c_str());  // a partial key file is worse than none
         return Status::error("cannot write " + path + ": " + st.message());
@@ -320,7 +276,7 @@ Status write_key_file(const std::string& path, const KeyPair& key) {
     return Status::ok();
 }
 
-Result<KeyPair> read_key_file(const std::string& path) {
+Result<std::string> read_secret_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Status::error("cannot open " + path + ": " + errno_text(errno));
 
@@ -360,14 +316,8 @@ Result<KeyPair> read_key_file(const std::string& path) {
                              " bytes; not a key file");
     }
 
-    Result<KeyPair> result = Status::error(path + ": unreadable key file");
-    try {
-        result = parse_key_file(path, std::string_view{text.data(), used});
-    } catch (const std::exception& e) {
-        result = Status::error(path + ": " + e.what());
-    }
-    OPENSSL_cleanse(text.data(), text.size());
-    return result;
+    text.resize(used);  // shrinking keeps the buffer, so the caller's cleanse covers it
+    return text;
 }
 
 }  // namespace jchain::crypto

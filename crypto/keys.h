@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/hex.h"
 #include "base/result.h"
@@ -38,6 +39,14 @@ struct KeyPair {
     PrivateKey private_key;
     PublicKey public_key;
 };
+
+// Files that hold secrets: created with mode 0600, never overwriting (write); refused
+// when group or others may read or write them, naming the fix (read). At most 4096 bytes.
+Status write_secret_file(const std::string& path, std::string_view text);
+Result<std::string> read_secret_file(const std::string& path);
+
+// secp256k1 itself. Chain code goes through crypto::Suite (crypto/suite.h), never here.
+namespace secp256k1 {
 
 // A fresh key from the OS random source (getrandom via OpenSSL RAND_bytes).
 KeyPair generate_key();
@@ -82,10 +91,5 @@ std::optional<Signature> signature_from_compact(ByteSpan compact);
 Bytes public_key_to_spki_der(const PublicKey& key);
 std::string public_key_to_pem(const PublicKey& key);
 
-// Key files: JSON {"type":"secp256k1","private_key":HEX,"public_key":HEX}.
-// Written with mode 0600; never overwrites an existing file.
-Status write_key_file(const std::string& path, const KeyPair& key);
-// Refuses a file that group or others may read or write, naming the fix (chmod 600).
-Result<KeyPair> read_key_file(const std::string& path);
-
+}  // namespace secp256k1
 }  // namespace jchain::crypto

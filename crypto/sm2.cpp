@@ -1,12 +1,20 @@
 #include "crypto/sm2.h"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+#include <openssl/rand.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace jchain::crypto {
@@ -19,6 +27,9 @@ struct Free {
     void operator()(BIO* p) const { BIO_free(p); }
     void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
     void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+    void operator()(BIGNUM* p) const { BN_clear_free(p); }
+    void operator()(BN_CTX* p) const { BN_CTX_free(p); }
+    void operator()(EC_POINT* p) const { EC_POINT_free(p); }
 };
 template <class T>
 using Owned = std::unique_ptr<T, Free>;
@@ -60,16 +71,167 @@ Sm2Context sm2_context(EVP_PKEY* key, std::string_view id, bool signing) {
     return c;
 }
 
-}  // namespace
+[[noreturn]] void fatal(const char* what) {
+    std::fprintf(stderr, "fatal: %s\n", what);
+    std::abort();
+}
 
-Hash sm3(ByteSpan data) {
-    Hash out{};
-    unsigned int len = 0;
-    const int ok = EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sm3(), nullptr);
-    assert(ok == 1 && len == out.size());
-    (void)ok;
+// The SM2 curve, built once and never freed (used from any thread, read-only).
+const EC_GROUP* group() {
+    static const EC_GROUP* g = [] {
+        EC_GROUP* made = EC_GROUP_new_by_curve_name(NID_sm2);
+        if (made == nullptr) fatal("OpenSSL has no SM2 curve");
+        return made;
+    }();
+    return g;
+}
+
+const BIGNUM* order() { return EC_GROUP_get0_order(group()); }
+
+Owned<BIGNUM> bn(ByteSpan big_endian) {
+    return Owned<BIGNUM>(BN_bin2bn(big_endian.data(), static_cast<int>(big_endian.size()), nullptr));
+}
+
+// The point as OpenSSL holds it, or null when the bytes are not a point of the curve.
+Owned<EC_POINT> to_point(ByteSpan sec1) {
+    if (!((sec1.size() == 33 && (sec1[0] == 0x02 || sec1[0] == 0x03)) || (sec1.size() == 65 && sec1[0] == 0x04)))
+        return nullptr;
+    Owned<EC_POINT> p(EC_POINT_new(group()));
+    if (!p || EC_POINT_oct2point(group(), p.get(), sec1.data(), sec1.size(), nullptr) != 1 ||
+        EC_POINT_is_at_infinity(group(), p.get()) || EC_POINT_is_on_curve(group(), p.get(), nullptr) != 1)
+        return nullptr;
+    return p;
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> encode(const EC_POINT* p) {
+    std::array<std::uint8_t, N> out{};
+    const auto form = N == 33 ? POINT_CONVERSION_COMPRESSED : POINT_CONVERSION_UNCOMPRESSED;
+    if (EC_POINT_point2oct(group(), p, form, out.data(), out.size(), nullptr) != N) fatal("SM2 point encoding");
     return out;
 }
+
+// An OpenSSL SM2 key from raw parts: the public point, and the private scalar if given.
+Owned<EVP_PKEY> make_key(ByteSpan point, const std::array<std::uint8_t, 32>* d) {
+    Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
+    Owned<BIGNUM> priv = d ? bn(*d) : nullptr;
+    if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "SM2", 0) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1 ||
+        (d && (!priv || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, priv.get()) != 1)))
+        return nullptr;
+    Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
+    Owned<EVP_PKEY_CTX> fctx(EVP_PKEY_CTX_new_from_name(nullptr, "SM2", nullptr));
+    EVP_PKEY* raw = nullptr;
+    if (!params || !fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
+        EVP_PKEY_fromdata(fctx.get(), &raw, d ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
+        return nullptr;
+    return Owned<EVP_PKEY>(raw);
+}
+
+// DER SEQUENCE { INTEGER r, INTEGER s } -> r || s, for OpenSSL's strict parser output;
+// the chain's own strict parser is in suite.cpp.
+std::optional<std::array<std::uint8_t, 64>> der_to_compact(ByteSpan der) {
+    std::size_t i = 0;
+    auto byte = [&]() -> int { return i < der.size() ? der[i++] : -1; };
+    if (byte() != 0x30) return std::nullopt;
+    const int total = byte();
+    if (total < 0 || total >= 0x80 || static_cast<std::size_t>(total) + 2 != der.size()) return std::nullopt;
+    std::array<std::uint8_t, 64> out{};
+    for (int part = 0; part < 2; ++part) {
+        if (byte() != 0x02) return std::nullopt;
+        int len = byte();
+        if (len <= 0 || len > 33 || i + static_cast<std::size_t>(len) > der.size()) return std::nullopt;
+        std::size_t start = i;
+        i += static_cast<std::size_t>(len);
+        while (len > 32 || (len > 1 && der[start] == 0)) {
+            if (der[start] != 0) return std::nullopt;
+            ++start;
+            --len;
+        }
+        std::copy(der.begin() + static_cast<std::ptrdiff_t>(start), der.begin() + static_cast<std::ptrdiff_t>(i),
+                  out.begin() + part * 32 + (32 - len));
+    }
+    if (i != der.size()) return std::nullopt;
+    return out;
+}
+
+}  // namespace
+
+namespace sm2 {
+
+bool in_order_range(ByteSpan x) {
+    Owned<BIGNUM> v = bn(x);
+    return v && !BN_is_zero(v.get()) && BN_cmp(v.get(), order()) < 0;
+}
+
+std::optional<std::array<std::uint8_t, 33>> public_from_private(const std::array<std::uint8_t, 32>& d) {
+    Owned<BIGNUM> scalar = bn(d);
+    Owned<BIGNUM> limit(BN_dup(order()));
+    if (!scalar || !limit || BN_sub_word(limit.get(), 1) != 1) fatal("SM2 bignum");
+    // d in [1, n-2]: d < n - 1.
+    if (BN_is_zero(scalar.get()) || BN_cmp(scalar.get(), limit.get()) >= 0) return std::nullopt;
+    Owned<EC_POINT> p(EC_POINT_new(group()));
+    if (!p || EC_POINT_mul(group(), p.get(), scalar.get(), nullptr, nullptr, nullptr) != 1) fatal("SM2 d*G");
+    return encode<33>(p.get());
+}
+
+std::optional<std::array<std::uint8_t, 33>> compress(ByteSpan sec1) {
+    Owned<EC_POINT> p = to_point(sec1);
+    if (!p) return std::nullopt;
+    return encode<33>(p.get());
+}
+
+std::array<std::uint8_t, 65> decompress(const std::array<std::uint8_t, 33>& point) {
+    Owned<EC_POINT> p = to_point(point);
+    if (!p) fatal("decompress: not an SM2 point");
+    return encode<65>(p.get());
+}
+
+std::array<std::uint8_t, 32> generate_private() {
+    std::array<std::uint8_t, 32> d{};
+    do {
+        if (RAND_bytes(d.data(), static_cast<int>(d.size())) != 1) fatal("RAND_bytes failed");
+    } while (!public_from_private(d));
+    return d;
+}
+
+std::array<std::uint8_t, 64> sign(const std::array<std::uint8_t, 32>& d, const std::array<std::uint8_t, 33>& point,
+                                  ByteSpan message, std::string_view id) {
+    Owned<EVP_PKEY> key = make_key(point, &d);
+    if (!key) fatal("SM2 signing key refused: a KeyPair that is not one is a bug");
+    auto ctx = sm2_context(key.get(), id, true);
+    if (!ctx) fatal("SM2 signing context");
+    std::array<std::uint8_t, 80> der{};
+    std::size_t len = der.size();
+    if (EVP_DigestSign(ctx.get(), der.data(), &len, message.data(), message.size()) != 1) fatal("SM2 signing failed");
+    auto compact = der_to_compact(ByteSpan(der.data(), len));
+    if (!compact) fatal("OpenSSL wrote an SM2 signature that is not DER");
+    return *compact;
+}
+
+struct Verifier::Impl {
+    Owned<EVP_PKEY> key;
+};
+
+Verifier::Verifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Verifier::~Verifier() = default;
+Verifier::Verifier(Verifier&&) noexcept = default;
+Verifier& Verifier::operator=(Verifier&&) noexcept = default;
+
+std::optional<Verifier> Verifier::from(const std::array<std::uint8_t, 33>& point) {
+    if (!to_point(point)) return std::nullopt;
+    auto impl = std::make_unique<Impl>();
+    impl->key = make_key(point, nullptr);
+    if (!impl->key) return std::nullopt;
+    return Verifier(std::move(impl));
+}
+
+bool Verifier::verify(ByteSpan message, ByteSpan der, std::string_view id) const {
+    auto ctx = sm2_context(impl_->key.get(), id, false);
+    return ctx && EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(), message.size()) == 1;
+}
+
+}  // namespace sm2
 
 struct Sm2Key::Impl {
     Owned<EVP_PKEY> key;

@@ -12,6 +12,8 @@
 // All functions are thread-safe.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,9 +24,44 @@
 
 namespace jchain::crypto {
 
-Hash sm3(ByteSpan data);
-
 inline constexpr std::string_view sm2_default_id = "1234567812345678";
+
+// The raw forms the sm2-sm3 suite keeps (crypto/suite.h): a 32-byte private scalar d in
+// [1, n-2] (GB/T 32918.1: 1 + d must be invertible), a 33-byte compressed point, and a
+// signature as 64 bytes r || s.
+namespace sm2 {
+
+// d·G compressed; nullopt when d is not in [1, n-2].
+std::optional<std::array<std::uint8_t, 33>> public_from_private(const std::array<std::uint8_t, 32>& d);
+// A 33- or 65-byte SEC1 point on the SM2 curve (not infinity), compressed; else nullopt.
+std::optional<std::array<std::uint8_t, 33>> compress(ByteSpan sec1);
+// The 65-byte uncompressed form of a valid compressed point.
+std::array<std::uint8_t, 65> decompress(const std::array<std::uint8_t, 33>& point);
+// True when 1 <= x <= n-1 (x 32 bytes big-endian).
+bool in_order_range(ByteSpan x);
+// A random key pair from the OS random source.
+std::array<std::uint8_t, 32> generate_private();
+
+// SM2 signature of `message` (ZA over `id` and the public key), r || s.
+std::array<std::uint8_t, 64> sign(const std::array<std::uint8_t, 32>& d, const std::array<std::uint8_t, 33>& point,
+                                  ByteSpan message, std::string_view id);
+
+// A public key parsed once (OpenSSL's form), for many verifications.
+class Verifier {
+public:
+    static std::optional<Verifier> from(const std::array<std::uint8_t, 33>& point);
+    ~Verifier();
+    Verifier(Verifier&&) noexcept;
+    Verifier& operator=(Verifier&&) noexcept;
+    bool verify(ByteSpan message, ByteSpan der, std::string_view id) const;
+
+private:
+    struct Impl;
+    explicit Verifier(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sm2
 
 // An SM2 private key (with its public key), held by OpenSSL.
 class Sm2Key {
