@@ -21,6 +21,7 @@ enum class RejectReason {
     mempool_full,       // -32009: try again later
     not_supported,      // -32010
     node_halted,        // -32011: the node cannot write (disk full, I/O error); retry later
+    wrong_suite,        // -32012: signed or keyed for another crypto suite (or SM2 user ID) than the chain's
 };
 
 struct Reject {
@@ -44,6 +45,7 @@ constexpr std::string_view reason_word(RejectReason r) {
         case RejectReason::mempool_full: return "mempool_full";
         case RejectReason::not_supported: return "not_supported";
         case RejectReason::node_halted: return "node_halted";
+        case RejectReason::wrong_suite: return "wrong_suite";
     }
     return "internal";
 }

@@ -46,12 +46,12 @@ BlockSource store_source(const storage::BlockStore& store) {
             }};
 }
 
-BlockSource rpc_source(const std::string& url) {
+BlockSource rpc_source(const std::string& url, const crypto::Suite& suite) {
     return {[url] { return u64(rpc_result(url, "status").at("height")); },
-            [url](std::uint64_t h, chain::Block& b, chain::CommitCertificate& c, std::vector<chain::Record>& rs) {
+            [url, suite](std::uint64_t h, chain::Block& b, chain::CommitCertificate& c, std::vector<chain::Record>& rs) {
                 auto got = rpc_result(url, "get_block", json::object{{"height", h}});
-                auto header = chain::header_from_json(got.at("header"));
-                auto cert = chain::certificate_from_json(got.at("commit"));
+                auto header = chain::header_from_json(suite, got.at("header"));
+                auto cert = chain::certificate_from_json(suite, got.at("commit"));
                 if (!header || !cert) return false;
                 b.header = *header;
                 c = *cert;
@@ -88,8 +88,8 @@ BlockSource rpc_source(const std::string& url) {
                         if (k < i || k - i >= ordered.size()) continue;
                         const auto* record = result->as_object().if_contains("record");
                         if (!record) continue;
-                        auto r = chain::record_from_json(*record);
-                        if (r && chain::record_id(*r) == b.record_ids[k]) ordered[k - i] = *r;
+                        auto r = chain::record_from_json(suite, *record);
+                        if (r && chain::record_id(suite, *r) == b.record_ids[k]) ordered[k - i] = *r;
                     }
                     for (auto& r : ordered)
                         if (r) rs.push_back(std::move(*r));

@@ -20,6 +20,6 @@ struct BlockSource {
 };
 
 BlockSource store_source(const storage::BlockStore& store);
-BlockSource rpc_source(const std::string& url);
+BlockSource rpc_source(const std::string& url, const crypto::Suite& suite);
 
 }  // namespace jchain::cli

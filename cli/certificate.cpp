@@ -57,7 +57,7 @@ int cmd_certificate(const CertificateArgs& a, bool as_json) {
         std::cerr << "jchain: checking against the genesis of the node at " << a.rpc
                   << " (give --genesis FILE to check against your own copy)\n";
     std::optional<chain::Hash> file_hash;
-    if (!a.file.empty()) file_hash = content_hash_of(a.file, "");
+    if (!a.file.empty()) file_hash = content_hash_of(genesis->suite, a.file, "");
 
     auto verified = report::VerifiedReceipt::verify(receipt, *genesis, file_hash);
     if (!verified) {

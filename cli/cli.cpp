@@ -51,13 +51,16 @@ int run(int argc, char** argv) {
     std::function<int()> action;
 
     // keygen
-    auto* keygen = app.add_subcommand("keygen", "new secp256k1 key pair in a file readable only by its owner");
-    std::string keygen_out;
+    auto* keygen = app.add_subcommand("keygen", "new key pair (secp256k1, or SM2 with --suite sm2) in a file readable only by its owner");
+    std::string keygen_out, keygen_suite = "secp256k1";
     keygen->add_option("--out", keygen_out, "key file to create (never overwritten)")->required();
+    keygen->add_option("--suite", keygen_suite, "the chain's crypto suite: secp256k1 (secp256k1-sha256) or sm2 (sm2-sm3)")
+        ->capture_default_str();
     keygen->callback([&] {
         action = [&] {
-            const auto key = crypto::generate_key();
-            if (auto s = crypto::write_key_file(keygen_out, key); !s) fail(exit_bad, s.message());
+            const crypto::Suite suite = suite_arg(keygen_suite, "");
+            const auto key = suite.generate_key();
+            if (auto s = suite.write_key_file(keygen_out, key); !s) fail(exit_bad, s.message());
             if (as_json) print_json(json::object{{"public_key", to_hex(key.public_key.bytes)}, {"file", keygen_out}});
             else std::cout << to_hex(key.public_key.bytes) << "\n";
             return exit_ok;
@@ -76,8 +79,13 @@ int run(int argc, char** argv) {
     init->add_option("--member-role", init_opts.member_role, "the node's member role in genesis")->capture_default_str();
     std::vector<std::string> init_params;
     init->add_option("--param", init_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
+    std::string init_suite = "secp256k1-sha256", init_user_id;
+    init->add_option("--suite", init_suite, "crypto suite of the new chain: secp256k1-sha256 or sm2-sm3 (国密)")
+        ->capture_default_str();
+    init->add_option("--sm2-user-id", init_user_id, "sm2-sm3: the SM2 signer ID every signature uses (default 1234567812345678)");
     init->callback([&] {
         action = [&] {
+            init_opts.suite = suite_arg(init_suite, init_user_id);
             for (const auto& p : init_params)
                 if (auto s = apply_param(init_opts.params, p); !s) fail(exit_bad, s.message());
             if (auto s = init_home(init_opts); !s) fail(exit_bad, s.message());
@@ -93,6 +101,9 @@ int run(int argc, char** argv) {
     std::string devnet_rpc = "127.0.0.1:26657";
     devnet->add_option("--home", devnet_home, "devnet home")->capture_default_str();
     devnet->add_option("--rpc-listen", devnet_rpc, "RPC listen address for a new devnet")->capture_default_str();
+    std::string devnet_suite = "secp256k1-sha256";
+    devnet->add_option("--suite", devnet_suite, "crypto suite of a new devnet: secp256k1-sha256 or sm2-sm3 (国密)")
+        ->capture_default_str();
     devnet->callback([&] {
         action = [&] {
             if (!home_exists(devnet_home)) {
@@ -104,6 +115,7 @@ int run(int argc, char** argv) {
                 o.rpc_listen = devnet_rpc;
                 o.p2p_listen = "127.0.0.1:0";  // one validator, no peers: any free port
                 o.demo_member = true;
+                o.suite = suite_arg(devnet_suite, "");
                 if (auto s = init_home(o); !s) fail(exit_bad, s.message());
             }
             HomePaths paths{devnet_home};
@@ -129,8 +141,12 @@ int run(int argc, char** argv) {
     testnet->add_option("--chain-id", tn.chain_id, "chain id")->capture_default_str();
     std::vector<std::string> testnet_params;
     testnet->add_option("--param", testnet_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
+    std::string testnet_suite = "secp256k1-sha256", testnet_user_id;
+    testnet->add_option("--suite", testnet_suite, "crypto suite: secp256k1-sha256 or sm2-sm3 (国密)")->capture_default_str();
+    testnet->add_option("--sm2-user-id", testnet_user_id, "sm2-sm3: the SM2 signer ID (default 1234567812345678)");
     testnet->callback([&] {
         action = [&] {
+            tn.suite = suite_arg(testnet_suite, testnet_user_id);
             for (const auto& p : testnet_params)
                 if (auto s = apply_param(tn.params, p); !s) fail(exit_bad, s.message());
             auto nodes = init_testnet(tn);
@@ -276,14 +292,15 @@ int run(int argc, char** argv) {
     auto* inclusion = proof->add_subcommand("inclusion", "check an inclusion proof");
     std::string pi_leaf, pi_root, pi_path;
     std::uint64_t pi_index = 0, pi_size = 0;
-    inclusion->add_option("--leaf-hash", pi_leaf, "leaf hash (SHA-256(0x00 || leaf input))")->required();
+    std::string proof_suite = "secp256k1-sha256";
+    inclusion->add_option("--leaf-hash", pi_leaf, "leaf hash (H(0x00 || leaf input), H the suite's hash)")->required();
     inclusion->add_option("--index", pi_index, "leaf index")->required();
     inclusion->add_option("--size", pi_size, "tree size")->required();
     inclusion->add_option("--root", pi_root, "tree root")->required();
     inclusion->add_option("--path", pi_path, "comma-separated hashes, leaf to root")->default_str("");
     inclusion->callback([&] {
         action = [&] {
-            bool ok = chain::verify_inclusion(parse_hash_arg(pi_leaf, "--leaf-hash"), pi_index, pi_size,
+            bool ok = chain::verify_inclusion(suite_arg(proof_suite, ""), parse_hash_arg(pi_leaf, "--leaf-hash"), pi_index, pi_size,
                                               parse_hash_list(pi_path, "--path"), parse_hash_arg(pi_root, "--root"));
             return report(ok, as_json, "inclusion proof");
         };
@@ -298,7 +315,7 @@ int run(int argc, char** argv) {
     consistency->add_option("--path", pc_path, "comma-separated hashes")->default_str("");
     consistency->callback([&] {
         action = [&] {
-            bool ok = chain::verify_consistency(pc_size1, pc_size2, parse_hash_arg(pc_root1, "--root1"),
+            bool ok = chain::verify_consistency(suite_arg(proof_suite, ""), pc_size1, pc_size2, parse_hash_arg(pc_root1, "--root1"),
                                                 parse_hash_arg(pc_root2, "--root2"), parse_hash_list(pc_path, "--path"));
             return report(ok, as_json, "consistency proof");
         };
@@ -306,6 +323,9 @@ int run(int argc, char** argv) {
     auto* root = proof->add_subcommand("root", "RFC 6962 root of leaves (leaf input bytes, hex, comma-separated)");
     std::string pr_leaves;
     root->add_option("--leaf-data", pr_leaves, "leaf inputs, hex, comma-separated")->required();
+    for (auto* sub : {inclusion, consistency, root})
+        sub->add_option("--suite", proof_suite, "the chain's crypto suite: secp256k1-sha256 (SHA-256) or sm2-sm3 (SM3)")
+            ->capture_default_str();
     root->callback([&] {
         action = [&] {
             std::vector<Bytes> leaves;
@@ -316,7 +336,7 @@ int run(int argc, char** argv) {
                 if (!b) fail(exit_bad, "--leaf-data item '" + item + "' is not hex");
                 leaves.push_back(*b);
             }
-            const std::string r = to_hex(chain::merkle_root_of_leaves(leaves));
+            const std::string r = to_hex(chain::merkle_root_of_leaves(suite_arg(proof_suite, ""), leaves));
             if (as_json) print_json(json::object{{"root", r}, {"size", leaves.size()}});
             else std::cout << r << "\n";
             return exit_ok;

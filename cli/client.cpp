@@ -35,14 +35,17 @@ using namespace jchain::node;
 // ---- client commands --------------------------------------------------------------
 
 int cmd_submit(const SubmitArgs& a, bool as_json) {
-    auto key = crypto::read_key_file(a.key_file);
+    // The node names the chain and its suite, which decides the key type and the hash.
+    auto status = rpc_result(a.rpc, "status", json::object{});
+    const crypto::Suite suite = suite_of_status(status);
+    auto key = suite.read_key_file(a.key_file);
     if (!key) fail(exit_bad, key.message());
     auto kind = chain::parse_kind(a.kind);
     if (!kind) fail(exit_bad, "--kind '" + a.kind + "' is not one of evidence, service, notice, judgment, order, "
                               "operation, handover, correction, governance");
     chain::Record r;
     r.kind = *kind;
-    r.content_hash = content_hash_of(a.file, a.hash);
+    r.content_hash = content_hash_of(suite, a.file, a.hash);
     r.case_id = a.case_id;
     for (const auto& kv : a.meta) {
         auto eq = kv.find('=');
@@ -51,15 +54,14 @@ int cmd_submit(const SubmitArgs& a, bool as_json) {
             fail(exit_bad, "--meta key '" + kv.substr(0, eq) + "' given twice");
     }
     for (const auto& ref : a.refs) r.refs.push_back(parse_hash_arg(ref, "--ref"));
-    auto status = rpc_result(a.rpc, "status", json::object{});
     r.chain_id = std::string(status.at("chain_id").as_string());
     r.client_time_ms = now_ms();
     std::random_device rd;
     r.nonce = (static_cast<std::uint64_t>(rd()) << 32 | rd()) & ((1ull << 53) - 1);  // exact in JSON numbers everywhere
     if (auto problem = chain::check_record_shape(r)) fail(exit_bad, *problem);
-    chain::sign_record(r, *key);
+    chain::sign_record(suite, r, *key);
 
-    auto out = rpc_call(a.rpc, "submit_record", json::object{{"record", chain::record_to_json(r)}});
+    auto out = rpc_call(a.rpc, "submit_record", json::object{{"record", chain::record_to_json(suite, r)}});
     if (!out.result) fail(exit_bad, "refused: " + out.error_message + " (" + out.error_reason + ")");
     const std::string id = std::string(out.result->at("id").as_string());
     if (!a.wait) {
@@ -97,7 +99,7 @@ int cmd_submit(const SubmitArgs& a, bool as_json) {
 }
 
 int cmd_verify_online(const std::string& file, const std::string& hash, const std::string& rpc, bool as_json) {
-    const chain::Hash content = content_hash_of(file, hash);
+    const chain::Hash content = content_hash_of(suite_of_status(rpc_result(rpc, "status")), file, hash);
     auto result = rpc_result(rpc, "verify_hash", json::object{{"content_hash", to_hex(content)}});
     bool valid = false;
     for (const auto& r : result.at("records").as_array()) valid = valid || !r.at("revoked").as_bool();
@@ -127,7 +129,7 @@ int cmd_verify_receipt(const std::string& receipt_file, const std::string& genes
     auto genesis = chain::read_genesis_file(genesis_file);
     if (!genesis) fail(exit_bad, genesis.message());
     std::optional<chain::Hash> file_hash;
-    if (!file.empty()) file_hash = content_hash_of(file, "");
+    if (!file.empty()) file_hash = content_hash_of(genesis->suite, file, "");
     std::vector<chain::Witness> witnesses;
     for (const auto& vkey : witness_vkeys) {
         auto w = chain::parse_witness_vkey(vkey);
@@ -200,7 +202,7 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
         store = std::move(*opened);
         source = store_source(*store);
     } else {
-        source = rpc_source(a.rpc);
+        source = rpc_source(a.rpc, genesis->suite);
     }
     const std::uint64_t tip = source.height();
     const std::uint64_t to = a.to == 0 ? tip : std::min(a.to, tip);
@@ -212,7 +214,7 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
     if (store) history.emplace(*store, 1);
     chain::ChainAuditor auditor(*genesis, history ? &*history : nullptr);
     VerifyPool pool(0);  // every core verifies signatures
-    PoolVerifier verifier(pool);
+    PoolVerifier verifier(pool, genesis->suite);
     chain::TrustingVerifier before_from;
     std::vector<chain::AuditProblem> problems;
     const bool tty = stderr_is_terminal();

@@ -111,15 +111,34 @@ void write_file(const std::string& path, const std::string& text) {
     if (!out) fail(exit_bad, "cannot write " + path);
 }
 
-chain::Hash content_hash_of(const std::string& file, const std::string& hex) {
+chain::Hash content_hash_of(const crypto::Suite& suite, const std::string& file, const std::string& hex) {
     if (!file.empty()) {
-        auto h = crypto::sha256_file(file);
+        auto h = suite.hash_file(file);
         if (!h) fail(exit_bad, h.message());
         return *h;
     }
     auto h = from_hex_fixed<32>(hex);
-    if (!h) fail(exit_bad, "--hash must be 64 hex characters (a SHA-256)");
+    if (!h) fail(exit_bad, "--hash must be 64 hex characters (the file's " + std::string(suite.hash_name()) + ")");
     return *h;
+}
+
+crypto::Suite suite_arg(const std::string& name, const std::string& sm2_user_id) {
+    const std::string full = name == "sm2" ? "sm2-sm3" : name == "secp256k1" ? "secp256k1-sha256" : name;
+    auto suite = crypto::Suite::from_name(full, sm2_user_id.empty() ? std::nullopt : std::optional(sm2_user_id));
+    if (!suite) fail(exit_bad, "--suite: " + suite.message());
+    return *suite;
+}
+
+crypto::Suite suite_of_status(const json::value& status) {
+    const json::object* o = status.if_object();
+    const json::value* name = o ? o->if_contains("suite") : nullptr;
+    const json::value* id = o ? o->if_contains("sm2_user_id") : nullptr;
+    if (!name) return crypto::Suite::secp256k1_sha256();
+    auto suite = name->is_string() && (!id || id->is_string())
+                     ? crypto::Suite::from_name(name->as_string(), id ? std::optional<std::string>(id->as_string()) : std::nullopt)
+                     : Result<crypto::Suite>(Status::error("suite is not a string"));
+    if (!suite) fail(exit_bad, "the node names a crypto suite this jchain does not know: " + suite.message());
+    return *suite;
 }
 
 chain::Hash parse_hash_arg(const std::string& text, const std::string& what) {

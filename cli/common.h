@@ -53,7 +53,13 @@ json::value read_json_file(const std::string& path);  // strict (base/json.h)
 void write_file(const std::string& path, const std::string& text);
 
 // SHA-256 of `file`, or the hash given in hex (exactly one of them).
-chain::Hash content_hash_of(const std::string& file, const std::string& hex);
+// The content hash: the chain suite's hash of the file (SHA-256 or SM3), or --hash.
+chain::Hash content_hash_of(const crypto::Suite& suite, const std::string& file, const std::string& hex);
+// --suite NAME (secp256k1-sha256 or sm2-sm3; "secp256k1" and "sm2" name them too) and
+// --sm2-user-id ID (sm2-sm3 only; empty: the default 1234567812345678). Fails on others.
+crypto::Suite suite_arg(const std::string& name, const std::string& sm2_user_id);
+// The chain's suite, from a node's `status` (a node older than suites names none).
+crypto::Suite suite_of_status(const json::value& status);
 chain::Hash parse_hash_arg(const std::string& text, const std::string& what);
 std::vector<chain::Hash> parse_hash_list(const std::string& text, const std::string& what);
 // A JSON integer as u64 (Boost.JSON parses small non-negative numbers as int64).

@@ -17,18 +17,24 @@ std::uint64_t now_ms() {
     return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-crypto::PublicKey parse_key_arg(const std::string& hex, const std::string& what) {
+crypto::PublicKey parse_key_arg(const crypto::Suite& suite, const std::string& hex, const std::string& what) {
     auto bytes = from_hex_fixed<33>(hex);
-    auto key = bytes && to_hex(*bytes) == hex ? crypto::parse_public_key(*bytes) : std::nullopt;
-    if (!key) fail(exit_bad, what + " must be a compressed secp256k1 public key: 66 lower-case hex digits");
+    auto key = bytes && to_hex(*bytes) == hex ? suite.parse_public_key(*bytes) : std::nullopt;
+    if (!key)
+        fail(exit_bad, what + " must be a compressed " + std::string(suite.key_type()) +
+                           " public key (this chain's suite is " + std::string(suite.name()) + "): 66 lower-case hex digits");
     return *key;
 }
+
+// The chain's suite, as the node at --rpc names it.
+crypto::Suite chain_suite(const GovernanceArgs& a) { return suite_of_status(rpc_result(a.rpc, "status")); }
 
 // Signs and submits a governance record; with --wait, waits until it is committed.
 // Returns the record id.
 std::string submit(const GovernanceArgs& a, std::map<std::string, std::string> metadata, std::vector<chain::Hash> refs,
                    const chain::Hash& content) {
-    auto key = crypto::read_key_file(a.key_file);
+    const crypto::Suite suite = chain_suite(a);
+    auto key = suite.read_key_file(a.key_file);
     if (!key) fail(exit_bad, key.message());
     chain::Record r;
     r.kind = chain::Kind::governance;
@@ -40,8 +46,8 @@ std::string submit(const GovernanceArgs& a, std::map<std::string, std::string> m
     std::random_device rd;
     r.nonce = (static_cast<std::uint64_t>(rd()) << 32 | rd()) & ((1ull << 53) - 1);
     if (auto problem = chain::check_record_shape(r)) fail(exit_bad, *problem);
-    chain::sign_record(r, *key);
-    auto out = rpc_call(a.rpc, "submit_record", json::object{{"record", chain::record_to_json(r)}});
+    chain::sign_record(suite, r, *key);
+    auto out = rpc_call(a.rpc, "submit_record", json::object{{"record", chain::record_to_json(suite, r)}});
     if (!out.result) fail(exit_bad, "refused: " + out.error_message + " (" + out.error_reason + ")");
     const std::string id = std::string(out.result->at("id").as_string());
     if (!a.wait) return id;
@@ -97,8 +103,9 @@ int cmd_governance_propose(GovernanceArgs a, bool as_json) {
     using chain::GovOp;
     chain::GovAction& act = a.action;
     const bool needs_key = act.op != GovOp::set_policy && act.op != GovOp::set_param;
-    if (needs_key) act.key = parse_key_arg(a.public_key, "--public-key");
-    if (act.op == GovOp::rotate_key) act.new_key = parse_key_arg(a.new_public_key, "--new-public-key");
+    const crypto::Suite suite = chain_suite(a);
+    if (needs_key) act.key = parse_key_arg(suite, a.public_key, "--public-key");
+    if (act.op == GovOp::rotate_key) act.new_key = parse_key_arg(suite, a.new_public_key, "--new-public-key");
     if (act.op == GovOp::set_policy) {
         auto kind = chain::parse_kind(a.kind);
         if (!kind) fail(exit_bad, "--kind '" + a.kind + "' is not a record kind");
@@ -115,10 +122,10 @@ int cmd_governance_propose(GovernanceArgs a, bool as_json) {
     // printed proposal say the same.
     chain::Record carrier;
     carrier.metadata = metadata;
-    if (auto parsed = chain::parse_governance(carrier); !parsed) fail(exit_bad, parsed.message());
+    if (auto parsed = chain::parse_governance(suite, carrier); !parsed) fail(exit_bad, parsed.message());
     json::object md;
     for (const auto& [k, v] : metadata) md[k] = v;
-    const std::string id = submit(a, metadata, {}, crypto::sha256(as_bytes(json::serialize(md))));
+    const std::string id = submit(a, metadata, {}, suite.hash(as_bytes(json::serialize(md))));
     return report_proposal(a, id, "proposal", as_json);
 }
 

@@ -115,7 +115,7 @@ int cmd_export(const ExportArgs& a, bool as_json) {
         auto g = chain::genesis_from_json(rpc_result(a.rpc, "get_genesis"));
         if (!g) fail(exit_bad, "node's genesis: " + g.message());
         genesis = *g;
-        source = std::make_unique<RpcCertifiedSource>(rpc_source(a.rpc));
+        source = std::make_unique<RpcCertifiedSource>(rpc_source(a.rpc, genesis->suite));
     }
     // Written beside the target and renamed when complete: an earlier backup of the same
     // name survives a failed export.
@@ -162,7 +162,7 @@ int cmd_import(const std::string& home, const std::string& in_file, bool as_json
     auto store = storage::BlockStore::open(paths.data_dir(), *genesis);
     if (!store) fail(exit_bad, busy_store_hint(store.message(), "stop it first"));
     VerifyPool pool(0);  // every core verifies signatures
-    PoolVerifier verifier(pool);
+    PoolVerifier verifier(pool, genesis->suite);
     ImportOptions options;
     bool shown = false;
     std::error_code ec;

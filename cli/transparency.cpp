@@ -83,7 +83,7 @@ public:
         if (!a.witness_key_file.empty()) witness_key_ = read_witness_key(a.witness_key_file);
         for (const auto& m : a.watch_members) {
             auto k = from_hex_fixed<33>(m);
-            auto key = k ? crypto::parse_public_key(*k) : std::nullopt;
+            auto key = k ? genesis_.suite.parse_public_key(*k) : std::nullopt;
             if (!key) fail(exit_bad, "--watch-member: '" + m + "' is not a 66-hex public key");
             watch_members_.insert(to_hex(key->bytes));
         }
@@ -194,7 +194,7 @@ private:
             alarms.push_back({"bad_checkpoint", url + ": " + set.message(), {{"node", url}}});
             return std::nullopt;
         }
-        auto v = chain::verify_checkpoint(s.note, origin_, *set, witnesses_);
+        auto v = chain::verify_checkpoint(genesis_.suite, s.note, origin_, *set, witnesses_);
         if (!v.ok()) {
             alarms.push_back({"bad_checkpoint", url + ": the checkpoint does not verify: " + v.summary(),
                               {{"node", url}, {"note", s.note}}});
@@ -204,9 +204,9 @@ private:
         // The block the node names must be certified and hold this size and root.
         auto block = rpc_call_quiet(url, "get_block", json::object{{"height", s.height}});
         const auto* bo = block ? block->if_object() : nullptr;
-        auto header = bo && bo->if_contains("header") ? chain::header_from_json(bo->at("header"))
+        auto header = bo && bo->if_contains("header") ? chain::header_from_json(genesis_.suite, bo->at("header"))
                                                       : Result<chain::BlockHeader>(Status::error("no header"));
-        auto cert = bo && bo->if_contains("commit") ? chain::certificate_from_json(bo->at("commit"))
+        auto cert = bo && bo->if_contains("commit") ? chain::certificate_from_json(genesis_.suite, bo->at("commit"))
                                                     : Result<chain::CommitCertificate>(Status::error("no commit"));
         std::optional<std::string> problem;
         if (!header || !cert) problem = "get_block " + std::to_string(s.height) + " is malformed";
@@ -215,7 +215,7 @@ private:
         else if (header->genesis_hash != chain::genesis_hash(genesis_))
             problem = "block " + std::to_string(s.height) + " is of another genesis";
         else
-            problem = chain::check_certificate(genesis_.chain_id, s.height, chain::block_hash(*header), *cert, *set);
+            problem = chain::check_certificate(genesis_.suite, genesis_.chain_id, s.height, chain::block_hash(genesis_.suite, *header), *cert, *set);
         if (problem) {
             alarms.push_back({"bad_checkpoint", url + ": " + *problem, {{"node", url}, {"note", s.note}}});
             return std::nullopt;
@@ -241,9 +241,9 @@ private:
             const auto* co = c.if_object();
             if (!co || !co->if_contains("header") || !co->if_contains("commit") || !co->if_contains("next_validator_set"))
                 return Status::error("get_validator_changes: a change lacks header, commit or next_validator_set");
-            auto h = chain::header_from_json(co->at("header"));
-            auto cert = chain::certificate_from_json(co->at("commit"));
-            auto next = chain::validator_set_from_json(co->at("next_validator_set"));
+            auto h = chain::header_from_json(genesis_.suite, co->at("header"));
+            auto cert = chain::certificate_from_json(genesis_.suite, co->at("commit"));
+            auto next = chain::validator_set_from_json(genesis_.suite, co->at("next_validator_set"));
             if (!h || !cert || !next) return Status::error("get_validator_changes: a change does not parse");
             if (h->height >= height) break;
             if (auto why = chain::check_validator_step(genesis_, current, last, {*h, *cert, *next}))
@@ -269,7 +269,7 @@ private:
                 if (!h) parsed = false;
                 else path.push_back(*h);
             }
-        if (parsed && chain::verify_consistency(size, top.checkpoint.size, root, top.checkpoint.root, path)) return;
+        if (parsed && chain::verify_consistency(genesis_.suite, size, top.checkpoint.size, root, top.checkpoint.root, path)) return;
         alarms.push_back({"split_view",
                           who + " (size " + std::to_string(size) + ", root " + to_hex(root).substr(0, 16) +
                               "…) is not a prefix of " + top.url + "'s log (size " + std::to_string(top.checkpoint.size) +

@@ -12,7 +12,7 @@ namespace {
 
 const Hash nil{};
 
-Hash vote_digest(const chain::Vote& v) { return crypto::sha256(chain::vote_signed_bytes(v)); }
+Hash vote_digest(const crypto::Suite& suite, const chain::Vote& v) { return suite.hash(chain::vote_signed_bytes(v)); }
 
 }  // namespace
 
@@ -47,8 +47,8 @@ std::optional<Fault> check_message(const EngineConfig& config, const Verifier& v
             return Fault::bad_value;
         const chain::BlockHeader& h = p->value->block.header;
         if (h.chain_id != config.chain_id) return Fault::wrong_chain;
-        if (h.height != p->height || p->value->hash() != p->block_hash) return Fault::bad_value;
-        if (!verifier.verify(p->proposer, crypto::sha256(proposal_signed_bytes(config.chain_id, *p)), p->signature))
+        if (h.height != p->height || p->value->hash(config.suite) != p->block_hash) return Fault::bad_value;
+        if (!verifier.verify(p->proposer, config.suite.hash(proposal_signed_bytes(config.chain_id, *p)), p->signature))
             return Fault::bad_signature;
         if (p->pol_round == no_round) return p->pol_votes.empty() ? std::nullopt : std::optional(Fault::bad_proof_of_lock);
         if (p->pol_votes.size() > set.validators.size()) return Fault::bad_proof_of_lock;
@@ -59,7 +59,7 @@ std::optional<Fault> check_message(const EngineConfig& config, const Verifier& v
             if (!val || !signers.insert(v.validator).second || v.vote.type != chain::VoteType::prevote ||
                 v.vote.chain_id != config.chain_id || v.vote.height != p->height ||
                 v.vote.round != static_cast<std::uint32_t>(p->pol_round) || v.vote.block_hash != p->block_hash ||
-                !verifier.verify(v.validator, vote_digest(v.vote), v.signature))
+                !verifier.verify(v.validator, vote_digest(config.suite, v.vote), v.signature))
                 return Fault::bad_proof_of_lock;
             power += val->power;
         }
@@ -70,7 +70,7 @@ std::optional<Fault> check_message(const EngineConfig& config, const Verifier& v
     if (v.vote.chain_id != config.chain_id) return Fault::wrong_chain;
     if (v.vote.type != chain::VoteType::prevote && v.vote.type != chain::VoteType::precommit) return Fault::bad_value;
     if (!set.find(v.validator)) return Fault::not_validator;
-    if (!verifier.verify(v.validator, vote_digest(v.vote), v.signature)) return Fault::bad_signature;
+    if (!verifier.verify(v.validator, vote_digest(config.suite, v.vote), v.signature)) return Fault::bad_signature;
     return std::nullopt;
 }
 
@@ -132,7 +132,7 @@ Actions Engine::start(std::uint64_t height, std::span<const WalEntry> wal) {
             locked_round_ = valid_round_ = l->round;
             locked_value_ = valid_value_ = l->value;
             valid_pol_votes_ = l->pol_votes;
-            values_[l->value->hash()] = {l->value, Check::valid, true};
+            values_[l->value->hash(config_.suite)] = {l->value, Check::valid, true};
         } else if (const auto* p = std::get_if<Proposal>(&e)) {
             own_proposals_[p->round] = *p;
             round_state(p->round).proposal = *p;
@@ -197,7 +197,7 @@ Actions Engine::on_value_built(std::uint64_t height, std::uint32_t round, Value 
     if (height != height_ || round != round_ || !proposing_ || step_ != Step::propose) return out;
     proposing_ = false;
     auto ptr = std::make_shared<const Value>(std::move(value));
-    values_[ptr->hash()] = {ptr, Check::valid, true};
+    values_[ptr->hash(config_.suite)] = {ptr, Check::valid, true};
     propose(ptr, no_round, out);
     apply_rules(out);
     return out;
@@ -270,13 +270,13 @@ Actions Engine::on_timeout(const Timeout& t) {
 Actions Engine::on_certified(ValuePtr value, const chain::CommitCertificate& cert) {
     Actions out;
     if (!value || value->block.header.height != height_) return out;
-    if (chain::check_certificate(config_.chain_id, height_, value->hash(), cert, config_.validators)) return out;
+    if (chain::check_certificate(config_.suite, config_.chain_id, height_, value->hash(config_.suite), cert, config_.validators)) return out;
     commit(std::move(value), cert, out);
     return out;
 }
 
 void Engine::add_value(ValuePtr value, Actions& out) {
-    auto [it, inserted] = values_.try_emplace(value->hash(), ValueState{value, Check::pending, false});
+    auto [it, inserted] = values_.try_emplace(value->hash(config_.suite), ValueState{value, Check::pending, false});
     if (inserted) out.push_back(VerifyValue{std::move(value)});
 }
 
@@ -335,7 +335,7 @@ bool Engine::try_prevote_on_proposal(Actions& out) {
     const ValueState* vs = value_state(p.block_hash);
     if (!vs || vs->check == Check::pending) return false;
     const bool valid = vs->check == Check::valid;
-    const bool locked_on_it = locked_value_ && locked_value_->hash() == p.block_hash;
+    const bool locked_on_it = locked_value_ && locked_value_->hash(config_.suite) == p.block_hash;
     bool accept;
     if (p.pol_round == no_round) {
         accept = valid && vs->timely && (locked_round_ == no_round || locked_on_it);
@@ -363,9 +363,9 @@ bool Engine::try_commit(Actions& out) {
 }
 
 void Engine::propose(ValuePtr value, std::int64_t pol_round, Actions& out) {
-    Proposal p{height_, round_, pol_round, value->hash(), value, {}, signer_->public_key(), {}};
+    Proposal p{height_, round_, pol_round, value->hash(config_.suite), value, {}, signer_->public_key(), {}};
     if (pol_round != no_round) p.pol_votes = valid_pol_votes_;
-    p.signature = signer_->sign(crypto::sha256(proposal_signed_bytes(config_.chain_id, p)));
+    p.signature = signer_->sign(config_.suite.hash(proposal_signed_bytes(config_.chain_id, p)));
     own_proposals_[round_] = p;
     out.push_back(Persist{p});
     out.push_back(Broadcast{p});
@@ -380,7 +380,7 @@ void Engine::cast(chain::VoteType type, const Hash& block_hash, Actions& out) {
         return;
     }
     SignedVote v{{type, config_.chain_id, height_, round_, block_hash}, signer_->public_key(), {}};
-    v.signature = signer_->sign(vote_digest(v.vote));
+    v.signature = signer_->sign(vote_digest(config_.suite, v.vote));
     own_votes_[{round_, type}] = v;
     out.push_back(Persist{v});
     out.push_back(Broadcast{v});
@@ -396,7 +396,7 @@ void Engine::count_vote(const SignedVote& v) {
 void Engine::lock(std::uint32_t round, ValuePtr value, Actions& out) {
     locked_round_ = round;
     locked_value_ = value;
-    const Hash h = value->hash();
+    const Hash h = value->hash(config_.suite);
     out.push_back(Persist{WalLock{height_, round, std::move(value), round_state(round).prevotes.votes_for(h)}});
 }
 

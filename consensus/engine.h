@@ -85,6 +85,7 @@ struct Validity {
 };
 
 struct EngineConfig {
+    crypto::Suite suite;  // the chain's: block hashes and vote digests
     std::string chain_id;
     chain::ValidatorSet validators;
     TimeoutConfig timeouts;

@@ -26,7 +26,7 @@ struct Value {
     chain::Block block;
     std::vector<chain::Record> records;
 
-    Hash hash() const { return chain::block_hash(block.header); }
+    Hash hash(const crypto::Suite& suite) const { return chain::block_hash(suite, block.header); }
 };
 using ValuePtr = std::shared_ptr<const Value>;
 
@@ -63,8 +63,8 @@ std::uint64_t message_height(const Message& m);
 std::uint32_t message_round(const Message& m);
 const PublicKey& message_sender(const Message& m);
 
-// Signing and verifying, as the engine sees them. The node implements them with
-// libsecp256k1; the simulator with the same, plus Byzantine signers.
+// Signing and verifying, as the engine sees them. The node implements them with the
+// chain's suite; the simulator with the same, plus Byzantine signers.
 class Signer {
 public:
     virtual ~Signer() = default;
@@ -78,22 +78,27 @@ public:
     virtual bool verify(const PublicKey& key, const Hash& digest, const Signature& sig) const = 0;
 };
 
-// The plain libsecp256k1 implementations.
+// The plain implementations, with the chain's suite.
 class KeySigner final : public Signer {
 public:
-    explicit KeySigner(crypto::KeyPair key) : key_(key) {}
+    KeySigner(crypto::Suite suite, crypto::KeyPair key) : suite_(std::move(suite)), key_(key) {}
     const PublicKey& public_key() const override { return key_.public_key; }
-    Signature sign(const Hash& digest) override { return crypto::sign(key_.private_key, digest); }
+    Signature sign(const Hash& digest) override { return suite_.sign(key_, digest); }
 
 private:
+    crypto::Suite suite_;
     crypto::KeyPair key_;
 };
 
 class KeyVerifier final : public Verifier {
 public:
+    explicit KeyVerifier(crypto::Suite suite) : suite_(std::move(suite)) {}
     bool verify(const PublicKey& key, const Hash& digest, const Signature& sig) const override {
-        return crypto::verify(key, digest, sig);
+        return suite_.verify(key, digest, sig);
     }
+
+private:
+    crypto::Suite suite_;
 };
 
 }  // namespace jchain::consensus

@@ -10,7 +10,11 @@ Admission::Admission(const CurrentState& state, const storage::BlockStore& store
 
 const crypto::PreparedKey* Admission::prepared(const crypto::PublicKey& key) {
     auto it = prepared_keys_.find(key);
-    if (it == prepared_keys_.end()) it = prepared_keys_.emplace(key, *crypto::PreparedKey::from(key)).first;
+    if (it == prepared_keys_.end()) {
+        auto parsed = crypto::PreparedKey::from(state_.get()->suite, key);
+        if (!parsed) return nullptr;  // not a point of the suite's curve: cannot verify
+        it = prepared_keys_.emplace(key, std::move(*parsed)).first;
+    }
     return &it->second;  // std::map nodes stay put
 }
 
@@ -41,10 +45,32 @@ std::optional<Reject> Admission::check_policy(const chain::ChainState& state, co
     if (auto denied = chain::check_permission(state, height, r, submitter_of)) return Reject{denied->reason, denied->message};
     if (r.kind == chain::Kind::governance) {
         chain::GovernanceBlock governance(state, height);
-        if (auto bad = governance.check(r, chain::record_id(r)))
+        if (auto bad = governance.check(r, chain::record_id(state.suite, r)))
             return Reject{bad->reason, bad->message, bad->word};
     }
     return std::nullopt;
+}
+
+Reject signature_reject(const crypto::Suite& suite, const chain::Record& r, const chain::Hash& id) {
+    const std::string submitter = to_hex(r.submitter.bytes);
+    // Only on failure, so it costs nothing on the good path: is it a good signature of
+    // the same bytes under another suite, or under SM2 with the default user ID?
+    const crypto::Suite secp256k1 = crypto::Suite::secp256k1_sha256();
+    const crypto::Suite sm2_default = crypto::Suite::sm2_sm3();
+    if (suite.is_sm2()) {
+        if (suite != sm2_default && sm2_default.verify(r.submitter, id, r.signature))
+            return Reject{RejectReason::wrong_suite,
+                          "the SM2 signature was made with user ID " + std::string(crypto::Suite::sm2_default_user_id) +
+                              "; this chain's SM2 user ID is " + suite.sm2_user_id()};
+        if (secp256k1.verify(r.submitter, secp256k1.hash(chain::record_signed_bytes(r)), r.signature))
+            return Reject{RejectReason::wrong_suite,
+                          "the record is signed with secp256k1-sha256; this chain's suite is sm2-sm3"};
+        return Reject{RejectReason::bad_signature, "SM2 signature does not verify for submitter " + submitter +
+                                                       " under SM2 user ID " + suite.sm2_user_id()};
+    }
+    if (sm2_default.verify(r.submitter, sm2_default.hash(chain::record_signed_bytes(r)), r.signature))
+        return Reject{RejectReason::wrong_suite, "the record is signed with sm2-sm3; this chain's suite is secp256k1-sha256"};
+    return Reject{RejectReason::bad_signature, "signature does not verify for submitter " + submitter};
 }
 
 std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, std::uint64_t now_ms) {
@@ -59,7 +85,7 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
             results[i] = std::move(*reject);
             continue;
         }
-        ids[i] = crypto::sha256(bytes);
+        ids[i] = state->suite.hash(bytes);
         // A pending duplicate is cheap to spot here; a committed one costs a store read,
         // which Mempool::add does anyway, under its lock, after verification.
         if (mempool_.contains(ids[i])) {
@@ -78,8 +104,7 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
     for (std::size_t k = 0; k < positions.size(); ++k) {
         const std::size_t i = positions[k];
         if (!ok[k]) {
-            results[i] = Reject{RejectReason::bad_signature, "signature does not verify for submitter " +
-                                                                 to_hex(records[i].submitter.bytes)};
+            results[i] = signature_reject(state->suite, records[i], ids[i]);
             continue;
         }
         if (auto reject = mempool_.add({ids[i], std::move(records[i]), now_ms}, committed))

@@ -76,7 +76,7 @@ Bytes header_bytes(const std::string& chain_id, const chain::Hash& genesis_hash,
 }
 
 // Why a block from the source cannot go into a backup; nullopt when it can.
-std::optional<std::string> incomplete(const consensus::CertifiedBlock& b, std::uint64_t height) {
+std::optional<std::string> incomplete(const crypto::Suite& suite, const consensus::CertifiedBlock& b, std::uint64_t height) {
     const chain::Block& block = b.value->block;
     if (block.header.height != height) return "it is block " + std::to_string(block.header.height);
     if (b.certificate.height != height) return "its certificate is for height " + std::to_string(b.certificate.height);
@@ -84,7 +84,7 @@ std::optional<std::string> incomplete(const consensus::CertifiedBlock& b, std::u
         return "it lists " + std::to_string(block.record_ids.size()) + " records, the source gave " +
                std::to_string(b.value->records.size());
     for (std::size_t i = 0; i < block.record_ids.size(); ++i)
-        if (chain::record_id(b.value->records[i]) != block.record_ids[i])
+        if (chain::record_id(suite, b.value->records[i]) != block.record_ids[i])
             return "record " + std::to_string(i) + " does not hash to the listed id " + to_hex(block.record_ids[i]);
     return std::nullopt;
 }
@@ -158,9 +158,9 @@ Result<chain::ChainTip> tip_of(const storage::BlockStore& store, const chain::Ge
     if (h == 0) return chain::ChainTip::genesis(genesis);
     auto block = store.block(h);
     if (!block) return Status::error("the store has no block at its tip height " + std::to_string(h));
-    auto ledger = chain::MerkleFrontier::load(store, block->header.ledger_size);
+    auto ledger = chain::MerkleFrontier::load(genesis.suite, store, block->header.ledger_size);
     if (!ledger) return ledger.status();
-    return chain::ChainTip{h, chain::block_hash(block->header), block->header.time_ms, std::move(*ledger)};
+    return chain::ChainTip{h, chain::block_hash(genesis.suite, block->header), block->header.time_ms, std::move(*ledger)};
 }
 
 std::string kept(const chain::ChainTip& tip) {
@@ -193,7 +193,7 @@ Result<ExportSummary> export_chain(CertifiedBlockSource& source, const chain::Ge
     for (std::uint64_t h = s.from_height; h <= s.to_height; ++h) {
         auto block = source.load(h);
         if (!block) return Status::error("cannot read block " + std::to_string(h) + ": " + block.message());
-        if (auto why = incomplete(*block, h))
+        if (auto why = incomplete(genesis.suite, *block, h))
             return Status::error("cannot export block " + std::to_string(h) + ": " + *why);
         const Bytes frame = consensus::encode_certified(*block->value, block->certificate);
         if (frame.empty() || frame.size() > chain::limits::certified_block_bytes_max)
@@ -347,7 +347,7 @@ Result<ImportSummary> import_chain(storage::BlockStore& store, const chain::Gene
         for (auto& e : window) {
             if (e.height <= tip.height) continue;
             for (const auto& rec : e.block.value->records) {
-                e.ids.push_back(chain::record_id(rec));
+                e.ids.push_back(chain::record_id(genesis.suite, rec));
                 batch.push_back(rec);
                 batch_ids.push_back(e.ids.back());
             }
@@ -363,15 +363,15 @@ Result<ImportSummary> import_chain(storage::BlockStore& store, const chain::Gene
 
         for (auto& e : window) {
             const consensus::Value& v = *e.block.value;
-            const chain::Hash hash = v.hash();
+            const chain::Hash hash = v.hash(genesis.suite);
             ++s.blocks_read;
             if (e.height <= tip.height) {  // the store holds this height: the same block, or the file is not for it
                 auto held = store.block(e.height);
                 if (!held) return Status::error("the store has no block at height " + std::to_string(e.height));
-                if (chain::block_hash(held->header) != hash)
+                if (chain::block_hash(genesis.suite, held->header) != hash)
                     return finish(ImportProblem{
                         ImportFault::not_prefix, e.height,
-                        "the store's block " + std::to_string(e.height) + " (" + short_hex(chain::block_hash(held->header)) +
+                        "the store's block " + std::to_string(e.height) + " (" + short_hex(chain::block_hash(genesis.suite, held->header)) +
                             ") differs from the backup's (" + short_hex(hash) +
                             "): the store is not a prefix of this chain; nothing was imported"});
                 ++s.already_held;
@@ -384,7 +384,7 @@ Result<ImportSummary> import_chain(storage::BlockStore& store, const chain::Gene
                 return finish(ImportProblem{ImportFault::block, e.height,
                                             "block " + std::to_string(e.height) + " breaks rule " +
                                                 check.faults.front().describe() + "; " + kept(tip)});
-            if (auto why = chain::check_certificate(genesis.chain_id, e.height, hash, e.block.certificate,
+            if (auto why = chain::check_certificate(genesis.suite, genesis.chain_id, e.height, hash, e.block.certificate,
                                                     state.validators))
                 return finish(ImportProblem{ImportFault::certificate, e.height,
                                             "block " + std::to_string(e.height) + " has a bad commit certificate: " +

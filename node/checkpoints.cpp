@@ -20,7 +20,7 @@ constexpr std::size_t latest_lookback = 64;
 
 Checkpoints::Checkpoints(storage::BlockStore& store, const chain::Genesis& genesis,
                          std::vector<chain::Witness> witnesses, std::optional<crypto::KeyPair> key)
-    : store_(store), origin_(chain::checkpoint_origin(genesis)), witnesses_(std::move(witnesses)), key_(key) {}
+        : store_(store), suite_(genesis.suite), origin_(chain::checkpoint_origin(genesis)), witnesses_(std::move(witnesses)), key_(key) {}
 
 std::optional<std::uint64_t> Checkpoints::height_at_size(std::uint64_t size) const {
     if (size == 0) return std::nullopt;
@@ -49,7 +49,7 @@ std::optional<std::string> Checkpoints::sign_committed(const chain::BlockHeader&
                                                        const chain::ValidatorSet& certified_by) {
     if (header.record_count == 0 || !key_ || !certified_by.find(key_->public_key)) return std::nullopt;
     const std::string body = chain::checkpoint_body({origin_, header.ledger_size, header.ledger_root});
-    const chain::NoteSignature sig = chain::sign_checkpoint(*key_, origin_, body);
+    const chain::NoteSignature sig = chain::sign_checkpoint(suite_, *key_, origin_, body);
     const std::string line = chain::signature_line(sig);
     (void)store_.add_checkpoint_signature(header.ledger_size, signer_of(sig), line);  // a failed write: gossip still carries it
     std::lock_guard lock(mutex_);
@@ -72,7 +72,7 @@ Checkpoints::Outcome Checkpoints::add_validator_line(std::uint64_t size, std::st
     const std::string body = chain::checkpoint_body({origin_, size, b->header.ledger_root});
     auto note = chain::parse_note(body + "\n" + std::string(line));
     if (!note || note->signatures.size() != 1) return Outcome::invalid;
-    auto verdict = chain::verify_checkpoint(chain::format_note(*note), origin_, validators_at(*height), {});
+    auto verdict = chain::verify_checkpoint(suite_, chain::format_note(*note), origin_, validators_at(*height), {});
     if (!verdict.error.empty() || !verdict.invalid.empty() || verdict.validators.size() != 1) return Outcome::invalid;
     auto stored = store_.add_checkpoint_signature(size, signer_of(note->signatures[0]), chain::signature_line(note->signatures[0]));
     return stored && *stored ? Outcome::stored : Outcome::known;
@@ -107,7 +107,7 @@ Checkpoints::CosignResult Checkpoints::add_cosignatures(std::string_view text) {
     for (const auto& s : note->signatures) {
         if (s.name == origin_) continue;  // the validators' own lines, echoed back
         chain::Note one{note->body, {s}};
-        auto v = chain::verify_checkpoint(chain::format_note(one), origin_, {}, witnesses_);
+        auto v = chain::verify_checkpoint(suite_, chain::format_note(one), origin_, {}, witnesses_);
         if (!v.invalid.empty()) r.refused.push_back(s.name);
         else if (v.witnesses.empty()) r.ignored.push_back(s.name);
         else {
@@ -127,7 +127,7 @@ std::optional<Checkpoints::Signed> Checkpoints::build(std::uint64_t size, std::u
     s.height = height;
     s.note = chain::checkpoint_body(s.checkpoint) + "\n";
     for (const auto& line : store_.checkpoint_signatures(size)) s.note += line;
-    s.verdict = chain::verify_checkpoint(s.note, origin_, validators_at(height), witnesses_);
+    s.verdict = chain::verify_checkpoint(suite_, s.note, origin_, validators_at(height), witnesses_);
     return s;
 }
 

@@ -70,6 +70,7 @@ private:
     std::optional<Signed> build(std::uint64_t size, std::uint64_t height) const;
 
     storage::BlockStore& store_;
+    const crypto::Suite suite_;
     const std::string origin_;
     const std::vector<chain::Witness> witnesses_;
     const std::optional<crypto::KeyPair> key_;

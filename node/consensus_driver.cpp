@@ -80,6 +80,7 @@ struct ConsensusDriver::Event {
 
 ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier)
     : ctx_(std::move(context)),
+      verifier_(ctx_.genesis.suite),
       frontier_(frontier),
       sync_(BlockSync::Link{[this](const crypto::PublicKey& peer, std::uint8_t type, Bytes payload) {
                                 return network_->send(peer, type, share(std::move(payload)));
@@ -89,14 +90,15 @@ ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier
                             },
                             frame_sync_request, frame_sync_block},
             ctx_.store) {
-    record_verifier_ = std::make_unique<PoolVerifier>(ctx_.pool);
-    if (ctx_.validator) signer_ = std::make_unique<consensus::KeySigner>(ctx_.key);
+    record_verifier_ = std::make_unique<PoolVerifier>(ctx_.pool, ctx_.genesis.suite);
+    if (ctx_.validator) signer_ = std::make_unique<consensus::KeySigner>(ctx_.genesis.suite, ctx_.key);
     load_tip();
     make_engine();
     status_.height = tip_height_;
 }
 
 void ConsensusDriver::make_engine() {
+    engine_config_.suite = state_->suite;
     engine_config_.chain_id = state_->chain_id;
     engine_config_.validators = state_->validators;
     engine_config_.timeouts = timeouts_of(state_->params);
@@ -124,7 +126,7 @@ void ConsensusDriver::load_tip() {
     tip_hash_ = chain::genesis_hash(ctx_.genesis);
     tip_time_ms_ = ctx_.genesis.genesis_time_ms;
     if (auto b = ctx_.store.block(tip_height_)) {
-        tip_hash_ = chain::block_hash(b->header);
+        tip_hash_ = chain::block_hash(ctx_.genesis.suite, b->header);
         tip_time_ms_ = b->header.time_ms;
     }
     state_ = std::make_shared<const chain::ChainState>(ctx_.store.state_after(tip_height_));
@@ -160,6 +162,7 @@ Status ConsensusDriver::start(const std::string& wal_path) {
     p2p::P2pConfig net_config;
     net_config.listen = ctx_.config.p2p_listen;
     net_config.peers = ctx_.config.p2p_peers;
+    net_config.suite = ctx_.genesis.suite;
     net_config.chain_id = ctx_.genesis.chain_id;
     network_ = std::make_unique<p2p::PeerNetwork>(
         net_config, ctx_.key, std::set<crypto::PublicKey>{},
@@ -235,7 +238,7 @@ void ConsensusDriver::try_resume() {
     const std::uint64_t before = tip_height_;
     load_tip();
     auto b = ctx_.store.block(tip_height_);
-    auto frontier = chain::MerkleFrontier::load(ctx_.store, b ? b->header.ledger_size : 0);
+    auto frontier = chain::MerkleFrontier::load(ctx_.genesis.suite, ctx_.store, b ? b->header.ledger_size : 0);
     if (!frontier) return halt("after reopening the store: " + frontier.message(), Resume::never);
     frontier_ = *frontier;
     for (std::uint64_t h = before + 1; h <= tip_height_; ++h)  // a failed commit that landed after all
@@ -444,7 +447,7 @@ void ConsensusDriver::apply_fetched() {
         run(engine_->on_certified(f->block.value, f->block.certificate));  // checks the certificate
         if (tip_height_ == before) {
             if (halted_ || engine_->height() != before + 1) return;
-            auto why = chain::check_certificate(ctx_.genesis.chain_id, before + 1, v.hash(), f->block.certificate,
+            auto why = chain::check_certificate(ctx_.genesis.suite, ctx_.genesis.chain_id, before + 1, v.hash(ctx_.genesis.suite), f->block.certificate,
                                                 state_->validators);
             return sync_.invalid(f->peer, before + 1,
                                  "sent block " + std::to_string(before + 1) + " with a bad commit certificate: " +
@@ -593,7 +596,7 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
     auto built = chain::build_block(chain::header_basis(*state_, b.header.height, next ? &*next : nullptr),
                                     tip_height_, tip_hash_, b.header.time_ms, frontier_, b.record_ids,
                                     b.header.proposer);
-    if (chain::block_hash(built.block.header) != value->hash()) {
+    if (chain::block_hash(ctx_.genesis.suite, built.block.header) != value->hash(ctx_.genesis.suite)) {
         halt("certified block " + std::to_string(b.header.height) + " does not extend this node's ledger",
              Resume::never);
         return false;
@@ -609,13 +612,14 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
     sign_checkpoint(built.block.header, state_->validators, !sync_.behind(b.header.height));
     frontier_ = built.frontier;
     tip_height_ = b.header.height;
-    tip_hash_ = value->hash();
+    tip_hash_ = value->hash(ctx_.genesis.suite);
     tip_time_ms_ = b.header.time_ms;
     last_commit_ms_ = now_ms();
     records_signalled_ = false;
     ctx_.mempool.remove(b.record_ids);
     if (next) {
-        validators_changed_ = chain::validator_set_hash(next->validators) != chain::validator_set_hash(state_->validators);
+        validators_changed_ = chain::validator_set_hash(ctx_.genesis.suite, next->validators) !=
+                              chain::validator_set_hash(ctx_.genesis.suite, state_->validators);
         for (const auto& [id, p] : next->proposals)
             if (p.effective_height == tip_height_ + 1)  // approved by this block
                 spdlog::info("governance: {} (proposal {}), in force from height {}", p.action.describe(),
@@ -677,7 +681,7 @@ void ConsensusDriver::run(consensus::Actions first) {
             more(engine_->on_value_built(bv->height, bv->round, build_value()));
         } else if (auto* vv = std::get_if<consensus::VerifyValue>(&a)) {
             if (vv->value->block.header.height == tip_height_ + 1)
-                more(engine_->on_value_verified(vv->value->hash(), check_value(*vv->value, true)));
+                more(engine_->on_value_verified(vv->value->hash(ctx_.genesis.suite), check_value(*vv->value, true)));
         } else if (auto* c = std::get_if<consensus::Commit>(&a)) {
             if (!commit(c->value, c->certificate)) return;
             if (validators_changed_) {

@@ -56,23 +56,24 @@ Status init_home(const InitOptions& o) {
     std::filesystem::create_directories(paths.data_dir(), ec);
     if (ec) return Status::error("cannot create " + paths.data_dir() + ": " + ec.message());
 
-    const crypto::KeyPair node_key = crypto::generate_key();
-    if (auto s = crypto::write_key_file(paths.node_key_file(), node_key); !s) return s;
+    const crypto::KeyPair node_key = o.suite.generate_key();
+    if (auto s = o.suite.write_key_file(paths.node_key_file(), node_key); !s) return s;
 
     if (auto problem = chain::check_params(o.params)) return Status::error(*problem);
     chain::Genesis g;
     g.chain_id = o.chain_id;
     g.genesis_time_ms = now_ms();
     g.params = o.params;
+    g.suite = o.suite;
     // The node key votes; records are signed by a member key of their own, so a stolen
     // node key cannot sign court records (and a member key never sits in consensus).
-    const crypto::KeyPair member_key = crypto::generate_key();
-    if (auto s = crypto::write_key_file(paths.member_key_file(), member_key); !s) return s;
+    const crypto::KeyPair member_key = o.suite.generate_key();
+    if (auto s = o.suite.write_key_file(paths.member_key_file(), member_key); !s) return s;
     g.validators.validators.push_back({o.moniker, node_key.public_key, 1});
     g.members.push_back({o.member_name, member_key.public_key, o.member_role, 0});
     if (o.demo_member) {
-        const crypto::KeyPair demo = crypto::generate_key();
-        if (auto s = crypto::write_key_file(paths.demo_member_key_file(), demo); !s) return s;
+        const crypto::KeyPair demo = o.suite.generate_key();
+        if (auto s = o.suite.write_key_file(paths.demo_member_key_file(), demo); !s) return s;
         g.members.push_back({"Demo People's Court", demo.public_key, "court", 0});
     }
     g.policy = chain::default_policy();
@@ -101,6 +102,7 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
     g.chain_id = o.chain_id;
     g.genesis_time_ms = now_ms();
     g.params = o.params;
+    g.suite = o.suite;
     for (int i = 0; i < n; ++i) {
         const bool validator = i < o.validators;
         const std::string home = o.out + "/node" + std::to_string(i);
@@ -108,11 +110,11 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
         nodes.push_back({home, validator ? "validator" : "observer",
                          "http://127.0.0.1:" + std::to_string(o.base_port + 2 * i + 1) + "/rpc",
                          "127.0.0.1:" + std::to_string(o.base_port + 2 * i)});
-        keys.push_back(crypto::generate_key());
+        keys.push_back(o.suite.generate_key());
         if (validator) {
             // A validator node votes with its node key; its court signs with a member key.
             const std::string name = "Validator Court " + std::to_string(i);
-            member_keys.push_back(crypto::generate_key());
+            member_keys.push_back(o.suite.generate_key());
             g.validators.validators.push_back({name, keys.back().public_key, 1});
             g.members.push_back({name, member_keys.back().public_key, "court", 0});
         } else {
@@ -122,7 +124,7 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
             g.members.push_back({"Observer " + std::to_string(i), keys.back().public_key, "auditor", 0});
         }
     }
-    const crypto::KeyPair demo = crypto::generate_key();
+    const crypto::KeyPair demo = o.suite.generate_key();
     g.members.push_back({"Demo People's Court", demo.public_key, "court", 0});
     g.policy = chain::default_policy();
     auto parsed = chain::genesis_from_json(chain::genesis_to_json(g));  // sorts, checks
@@ -132,16 +134,16 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
     if (ec) return Status::error("cannot create " + o.out + ": " + ec.message());
-    if (auto s = crypto::write_key_file(o.out + "/demo_member_key.json", demo); !s) return s;
+    if (auto s = o.suite.write_key_file(o.out + "/demo_member_key.json", demo); !s) return s;
     for (int i = 0; i < n; ++i) {
         HomePaths paths{nodes[i].home};
         for (const auto& dir : {paths.config_dir(), paths.data_dir()}) {
             std::filesystem::create_directories(dir, ec);
             if (ec) return Status::error("cannot create " + dir + ": " + ec.message());
         }
-        if (auto s = crypto::write_key_file(paths.node_key_file(), keys[i]); !s) return s;
+        if (auto s = o.suite.write_key_file(paths.node_key_file(), keys[i]); !s) return s;
         if (i < o.validators)
-            if (auto s = crypto::write_key_file(paths.member_key_file(), member_keys[i]); !s) return s;
+            if (auto s = o.suite.write_key_file(paths.member_key_file(), member_keys[i]); !s) return s;
         if (auto s = write_text(paths.genesis_file(), genesis_text); !s) return s;
         NodeConfig config;
         config.moniker = "node" + std::to_string(i);

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "crypto/suite.h"
+
 #include <map>
 
 #include "base/result.h"
@@ -13,6 +15,7 @@ namespace jchain::node {
 
 struct InitOptions {
     std::string home;
+    crypto::Suite suite;  // the chain's crypto suite (docs/encoding.md "Suites")
     std::string chain_id = "jchain-local";
     std::string moniker = "node0";
     std::string member_name = "Local Court";  // the node key's member entry in genesis
@@ -35,6 +38,7 @@ bool home_exists(const std::string& home);
 
 struct TestnetOptions {
     std::string out;  // DIR: homes DIR/node0 ... and DIR/demo_member_key.json
+    crypto::Suite suite;
     std::string chain_id = "jchain-testnet";
     int validators = 4;
     int observers = 0;

@@ -29,7 +29,7 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
     if (!config) return config.status();
     auto genesis = chain::read_genesis_file(paths.genesis_file());
     if (!genesis) return genesis.status();
-    auto key = crypto::read_key_file(paths.node_key_file());
+    auto key = genesis->suite.read_key_file(paths.node_key_file());
     if (!key) return key.status();
     if (config->role != "validator" && config->role != "observer")
         return Status::error("role must be \"validator\" or \"observer\", not \"" + config->role + "\"");
@@ -51,7 +51,7 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
                      to_hex(key->public_key.bytes), (*store)->height() + 1);
     std::uint64_t ledger_size = 0;
     if (auto b = (*store)->block((*store)->height())) ledger_size = b->header.ledger_size;
-    auto frontier = chain::MerkleFrontier::load(**store, ledger_size);
+    auto frontier = chain::MerkleFrontier::load(genesis->suite, **store, ledger_size);
     if (!frontier) return frontier.status();
     auto node = std::unique_ptr<Node>(
         new Node(std::move(*config), std::move(*genesis), *key, std::move(*store), std::move(*frontier)));
@@ -79,7 +79,7 @@ Node::Node(NodeConfig config, chain::Genesis genesis, crypto::KeyPair key, std::
     tip_.ledger_root = frontier_.root();
     if (auto b = store_->block(store_->height())) {
         tip_.height = b->header.height;
-        tip_.block_hash = chain::block_hash(b->header);
+        tip_.block_hash = chain::block_hash(genesis_.suite, b->header);
         tip_.time_ms = b->header.time_ms;
     }
 }

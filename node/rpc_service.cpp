@@ -81,7 +81,8 @@ struct Service {
                              {"outbound", p.outbound}});
         }
         const SyncStatus sync = node.sync_status();
-        return json::value{{"chain_id", node.genesis().chain_id},
+        json::value out{{"chain_id", node.genesis().chain_id},
+                           {"suite", node.genesis().suite.name()},
                            {"moniker", node.config().moniker},
                            {"role", node.config().role},
                            {"height", tip.height},
@@ -98,9 +99,11 @@ struct Service {
                            {"halted", sync.halted.empty() ? json::value(nullptr) : json::value(sync.halted)},
                            {"clock_offset_ms", sync.clock_offset_ms ? json::value(*sync.clock_offset_ms) : json::value(nullptr)},
                            {"genesis_hash", hex(chain::genesis_hash(node.genesis()))},
-                           {"validator_set_hash", hex(chain::validator_set_hash(state->validators))},
+                           {"validator_set_hash", hex(chain::validator_set_hash(node.genesis().suite, state->validators))},
                            {"state_hash", hex(chain::state_hash(*state, tip.height + 1))},
                            {"proposals_pending", pending_proposals(*state, tip.height + 1)}};
+        if (node.genesis().suite.is_sm2()) out.as_object()["sm2_user_id"] = node.genesis().suite.sm2_user_id();
+        return out;
     }
 
     // All submit_record calls of one request body: decoded one by one, admitted together
@@ -115,7 +118,7 @@ struct Service {
                 results[i] = rpc::invalid_params("params.record is required");
                 continue;
             }
-            auto record = chain::record_from_json(*rec);
+            auto record = chain::record_from_json(node.genesis().suite, *rec);
             if (!record) {
                 results[i] = RpcError{-32602, record.message(), "invalid_record"};
                 continue;
@@ -157,7 +160,7 @@ struct Service {
         if (!id) return rpc::invalid_params(id.message());
         if (auto stored = node.store().record(*id)) {
             return json::value{{"id", hex(*id)},
-                               {"record", chain::record_to_json(stored->record)},
+                               {"record", chain::record_to_json(node.genesis().suite, stored->record)},
                                {"status", "committed"},
                                {"height", stored->height},
                                {"time", block_time(stored->height)},
@@ -166,10 +169,10 @@ struct Service {
                                {"revoked", revoked(*id)}};
         }
         if (auto pending = node.mempool().find(*id))
-            return json::value{{"id", hex(*id)}, {"record", chain::record_to_json(*pending)}, {"status", "pending"}};
+            return json::value{{"id", hex(*id)}, {"record", chain::record_to_json(node.genesis().suite, *pending)}, {"status", "pending"}};
         if (auto expired = node.mempool().expired(*id))
             return json::value{{"id", hex(*id)},
-                               {"record", chain::record_to_json(expired->record)},
+                               {"record", chain::record_to_json(node.genesis().suite, expired->record)},
                                {"status", "expired"},
                                {"reason", expired->reason}};
         return not_found("no record " + hex(*id));
@@ -183,7 +186,7 @@ struct Service {
         auto block = node.store().block(stored->height);
         auto cert = node.store().certificate(stored->height);
         if (!block || !cert) return RpcError{-32603, "block " + std::to_string(stored->height) + " missing", "internal"};
-        auto path = chain::inclusion_proof(node.store(), stored->leaf_index, block->header.ledger_size);
+        auto path = chain::inclusion_proof(node.genesis().suite, node.store(), stored->leaf_index, block->header.ledger_size);
         if (!path) return RpcError{-32603, path.message(), "internal"};
         // The state the block's records obeyed, and the validator-set changes before it.
         const chain::ChainState in_force = node.store().state_after(stored->height - 1);
@@ -196,7 +199,7 @@ struct Service {
             steps.push_back({b->header, *q, c.next});
         }
         chain::StateView view{in_force.members_at(stored->height), in_force.policy, in_force.params};
-        chain::ReceiptParts parts{stored->record, stored->leaf_index, *path, block->header, *cert,
+        chain::ReceiptParts parts{node.genesis().suite, stored->record, stored->leaf_index, *path, block->header, *cert,
                                   in_force.validators, std::move(view), std::move(steps), std::nullopt};
         if (const json::value* want = param(params, "checkpoint"); want && want->is_bool() && want->as_bool()) {
             auto cp = receipt_checkpoint(block->header);
@@ -223,7 +226,7 @@ struct Service {
             }
         }
         if (!chosen) return std::nullopt;
-        auto path = chain::consistency_proof(node.store(), block.ledger_size, chosen->checkpoint.size);
+        auto path = chain::consistency_proof(node.genesis().suite, node.store(), block.ledger_size, chosen->checkpoint.size);
         if (!path) return std::nullopt;
         chain::ReceiptCheckpoint out{chosen->note, chosen->height, std::move(*path), {}};
         for (const auto& c : node.state()->validator_changes) {
@@ -320,10 +323,10 @@ struct Service {
         json::array ids;
         for (const auto& id : block->record_ids) ids.push_back(json::string(hex(id)));
         return json::value{{"header", chain::header_to_json(block->header)},
-                           {"hash", hex(chain::block_hash(block->header))},
+                           {"hash", hex(chain::block_hash(node.genesis().suite, block->header))},
                            {"header_bytes", to_hex(chain::header_bytes(block->header))},
                            {"record_ids", std::move(ids)},
-                           {"commit", chain::certificate_to_json(node.genesis().chain_id, *cert)}};
+                           {"commit", chain::certificate_to_json(node.genesis().suite, node.genesis().chain_id, *cert)}};
     }
 
     MethodResult get_consistency_proof(const json::value& params) const {
@@ -334,9 +337,9 @@ struct Service {
         const std::uint64_t ledger = node.tip().ledger_size;
         if (*size1 > *size2 || *size2 > ledger)
             return rpc::invalid_params("need size1 <= size2 <= ledger size " + std::to_string(ledger));
-        auto path = chain::consistency_proof(node.store(), *size1, *size2);
-        auto root1 = chain::merkle_root_at(node.store(), *size1);
-        auto root2 = chain::merkle_root_at(node.store(), *size2);
+        auto path = chain::consistency_proof(node.genesis().suite, node.store(), *size1, *size2);
+        auto root1 = chain::merkle_root_at(node.genesis().suite, node.store(), *size1);
+        auto root2 = chain::merkle_root_at(node.genesis().suite, node.store(), *size2);
         if (!path || !root1 || !root2) return RpcError{-32603, "ledger tree read failed", "internal"};
         json::array p;
         for (const auto& h : *path) p.push_back(json::string(hex(h)));
@@ -399,7 +402,7 @@ struct Service {
     // present power) has been in force since and its announced P2P address.
     MethodResult list_validators() const {
         const auto state = node.state();
-        json::value out = chain::validator_set_to_json(state->validators);
+        json::value out = chain::validator_set_to_json(node.genesis().suite, state->validators);
         auto& list = out.as_object()["validators"].as_array();  // in the set's order
         for (std::size_t i = 0; i < list.size(); ++i) {
             const chain::Validator& v = state->validators.validators[i];
@@ -503,10 +506,10 @@ struct Service {
             if (!block || !cert) return RpcError{-32603, "block " + std::to_string(c.height) + " missing", "internal"};
             changes.push_back({{"height", c.height},
                                {"header", chain::header_to_json(block->header)},
-                               {"commit", chain::certificate_to_json(state->chain_id, *cert)},
-                               {"next_validator_set", chain::validator_set_to_json(c.next)}});
+                               {"commit", chain::certificate_to_json(node.genesis().suite, state->chain_id, *cert)},
+                               {"next_validator_set", chain::validator_set_to_json(node.genesis().suite, c.next)}});
         }
-        return json::value{{"genesis_validator_set", chain::validator_set_to_json(state->validator_changes.front().next)},
+        return json::value{{"genesis_validator_set", chain::validator_set_to_json(node.genesis().suite, state->validator_changes.front().next)},
                            {"changes", std::move(changes)},
                            {"height", tip}};
     }

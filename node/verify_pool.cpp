@@ -46,7 +46,7 @@ std::vector<bool> VerifyPool::verify(const std::vector<Job>& jobs) {
             std::size_t begin = cursor->fetch_add(chunk);
             if (begin >= n) return;
             for (std::size_t i = begin; i < std::min(n, begin + chunk); ++i)
-                ok[i] = jobs[i].key->verify(*jobs[i].digest, *jobs[i].signature) ? 1 : 0;
+                ok[i] = jobs[i].key && jobs[i].key->verify(*jobs[i].digest, *jobs[i].signature) ? 1 : 0;
         }
     };
     const std::size_t helpers = n <= chunk ? 0 : std::min(workers_.size(), (n + chunk - 1) / chunk);
@@ -76,7 +76,7 @@ std::vector<bool> PoolVerifier::verify(std::span<const chain::Record> records, s
         }
         auto key = keys_.find(records[i].submitter);
         if (key == keys_.end()) {
-            auto prepared = crypto::PreparedKey::from(records[i].submitter);
+            auto prepared = crypto::PreparedKey::from(suite_, records[i].submitter);
             if (!prepared) continue;  // not a curve point: the signature cannot verify
             key = keys_.emplace(records[i].submitter, *prepared).first;
         }

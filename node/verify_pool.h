@@ -30,7 +30,7 @@ public:
         const crypto::Hash* digest;
         const crypto::Signature* signature;
     };
-    // ok[i] is true when jobs[i] is a valid low-S signature. Small batches run on the
+    // ok[i] is true when jobs[i] is a valid signature (a null key never is). Small batches run on the
     // calling thread alone: waking a worker costs more than one verification.
     std::vector<bool> verify(const std::vector<Job>& jobs);
 
@@ -50,12 +50,13 @@ private:
 // verified, e.g. at admission; they count as valid without a second check.
 class PoolVerifier final : public chain::RecordVerifier {
 public:
-    explicit PoolVerifier(VerifyPool& pool) : pool_(pool) {}
+    PoolVerifier(VerifyPool& pool, crypto::Suite suite) : pool_(pool), suite_(std::move(suite)) {}
     void set_skip(std::function<bool(const chain::Record&, const chain::Hash&)> skip) { skip_ = std::move(skip); }
     std::vector<bool> verify(std::span<const chain::Record> records, std::span<const chain::Hash> ids) override;
 
 private:
     VerifyPool& pool_;
+    crypto::Suite suite_;
     std::map<crypto::PublicKey, crypto::PreparedKey> keys_;  // parsed once per submitter
     std::function<bool(const chain::Record&, const chain::Hash&)> skip_;
 };

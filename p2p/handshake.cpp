@@ -26,7 +26,7 @@ Bytes hello_payload(std::string_view chain_id, const crypto::PublicKey& key, con
     return std::move(hello).take();
 }
 
-Result<Hello> parse_hello(ByteSpan payload, std::string_view chain_id) {
+Result<Hello> parse_hello(const crypto::Suite& suite, ByteSpan payload, std::string_view chain_id) {
     ByteReader r(payload);
     const auto magic = r.u32();
     const auto version = r.u16();
@@ -37,20 +37,22 @@ Result<Hello> parse_hello(ByteSpan payload, std::string_view chain_id) {
     const auto ephemeral_bytes = r.fixed<33>();
     if (!their_chain_id || !key_bytes || !ephemeral_bytes || !r.done()) return Status::error("malformed hello");
     if (*their_chain_id != chain_id) return Status::error("other chain id");
-    const auto key = crypto::parse_public_key(*key_bytes);
-    if (!key || key->bytes != *key_bytes) return Status::error("invalid public key");
-    const auto ephemeral = crypto::parse_public_key(*ephemeral_bytes);
+    const auto key = suite.parse_public_key(*key_bytes);
+    if (!key || key->bytes != *key_bytes)
+        return Status::error("wrong_suite: the node key is not a " + std::string(suite.key_type()) + " key");
+    // The ephemeral key agreement is secp256k1 ECDH in every suite (docs/p2p.md).
+    const auto ephemeral = crypto::secp256k1::parse_public_key(*ephemeral_bytes);
     if (!ephemeral || ephemeral->bytes != *ephemeral_bytes) return Status::error("invalid ephemeral key");
     return Hello{std::move(*their_chain_id), *key, *ephemeral};
 }
 
-crypto::Hash transcript_hash(std::string_view chain_id, ByteSpan initiator_hello, ByteSpan responder_hello) {
+crypto::Hash transcript_hash(const crypto::Suite& suite, std::string_view chain_id, ByteSpan initiator_hello, ByteSpan responder_hello) {
     ByteWriter w;
     w.str(transcript_domain);
     w.str(chain_id);
     w.var(initiator_hello);
     w.var(responder_hello);
-    return crypto::sha256(w.bytes());
+    return suite.hash(w.bytes());
 }
 
 Result<SessionKeys> session_keys(const crypto::SharedSecret& secret, const crypto::Hash& transcript) {
@@ -63,19 +65,19 @@ Result<SessionKeys> session_keys(const crypto::SharedSecret& secret, const crypt
     return keys;
 }
 
-crypto::Hash auth_digest(const crypto::Hash& transcript, std::uint8_t role) {
+crypto::Hash auth_digest(const crypto::Suite& suite, const crypto::Hash& transcript, std::uint8_t role) {
     ByteWriter w;
     w.str(auth_domain);
     w.fixed(transcript);
     w.u8(role);
-    return crypto::sha256(w.bytes());
+    return suite.hash(w.bytes());
 }
 
-Status check_auth(ByteSpan payload, const crypto::PublicKey& peer_key, const crypto::Hash& transcript,
+Status check_auth(const crypto::Suite& suite, ByteSpan payload, const crypto::PublicKey& peer_key, const crypto::Hash& transcript,
                   std::uint8_t peer_role) {
-    const auto sig = crypto::signature_from_compact(payload);
+    const auto sig = suite.signature_from_compact(payload);
     if (!sig) return Status::error("malformed signature");
-    if (!crypto::verify(peer_key, auth_digest(transcript, peer_role), *sig))
+    if (!suite.verify(peer_key, auth_digest(suite, transcript, peer_role), *sig))
         return Status::error("bad handshake signature");
     return Status::ok();
 }

@@ -20,6 +20,7 @@
 #include "crypto/ecdh.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
+#include "crypto/suite.h"
 
 namespace jchain::p2p {
 
@@ -59,12 +60,12 @@ Bytes hello_payload(std::string_view chain_id, const crypto::PublicKey& key, con
 // A peer's hello payload, checked for what needs no state: magic and version, nothing
 // after the ephemeral key, the chain id equal to `chain_id`, both keys valid compressed
 // points. Who the keys belong to (ourselves, allowed, banned) is the caller's to check.
-Result<Hello> parse_hello(ByteSpan payload, std::string_view chain_id);
+Result<Hello> parse_hello(const crypto::Suite& suite, ByteSpan payload, std::string_view chain_id);
 
 // ---- Key schedule and auth ----
 
 // th: binds the chain, both hellos (both static and both ephemeral keys) and who dialled.
-crypto::Hash transcript_hash(std::string_view chain_id, ByteSpan initiator_hello, ByteSpan responder_hello);
+crypto::Hash transcript_hash(const crypto::Suite& suite, std::string_view chain_id, ByteSpan initiator_hello, ByteSpan responder_hello);
 
 struct SessionKeys {
     crypto::AeadKey initiator_to_responder{}, responder_to_initiator{};
@@ -74,11 +75,11 @@ struct SessionKeys {
 Result<SessionKeys> session_keys(const crypto::SharedSecret& secret, const crypto::Hash& transcript);
 
 // The digest the end in `role` signs with its static key.
-crypto::Hash auth_digest(const crypto::Hash& transcript, std::uint8_t role);
+crypto::Hash auth_digest(const crypto::Suite& suite, const crypto::Hash& transcript, std::uint8_t role);
 
 // An auth payload from the peer whose static key is `peer_key` and whose role is
 // `peer_role`: a compact low-S signature of auth_digest(transcript, peer_role).
-Status check_auth(ByteSpan payload, const crypto::PublicKey& peer_key, const crypto::Hash& transcript,
+Status check_auth(const crypto::Suite& suite, ByteSpan payload, const crypto::PublicKey& peer_key, const crypto::Hash& transcript,
                   std::uint8_t peer_role);
 
 // ---- Frames ----

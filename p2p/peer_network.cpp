@@ -563,7 +563,7 @@ void PeerNetwork::Impl::start_link(const LinkPtr& link) {
     ++handshaking_;
     error_code ignored;
     link->socket.set_option(tcp::no_delay(true), ignored);
-    link->ephemeral = crypto::generate_key();  // fresh for every link, from OpenSSL RAND
+    link->ephemeral = crypto::secp256k1::generate_key();  // fresh for every link, from OpenSSL RAND
     ephemeral_keys_.push_back(link->ephemeral.public_key);
     if (ephemeral_keys_.size() > ephemeral_keys_kept) ephemeral_keys_.pop_front();
 
@@ -653,7 +653,7 @@ void PeerNetwork::Impl::on_handshake_frame(const LinkPtr& link) {
     const std::uint8_t peer_role = link->outbound ? role_responder : role_initiator;
     if (!link->hello_received) {
         if (link->type != frame_hello) return close(link, "expected a hello");
-        const auto hello = parse_hello(link->payload, config_.chain_id);
+        const auto hello = parse_hello(config_.suite, link->payload, config_.chain_id);
         if (!hello) return close(link, hello.message());
         const crypto::PublicKey* key = &hello->key;
         const crypto::PublicKey* ephemeral = &hello->ephemeral;
@@ -683,7 +683,7 @@ void PeerNetwork::Impl::on_handshake_frame(const LinkPtr& link) {
         if (!secret) return close(link, "key agreement failed: " + secret.message());
         const ByteSpan ours = *link->hello_sent, theirs = link->payload;
         link->transcript =
-            transcript_hash(config_.chain_id, link->outbound ? ours : theirs, link->outbound ? theirs : ours);
+            transcript_hash(config_.suite, config_.chain_id, link->outbound ? ours : theirs, link->outbound ? theirs : ours);
         link->hello_sent.reset();
         auto keys = session_keys(*secret, link->transcript);
         OPENSSL_cleanse(secret->data(), secret->size());
@@ -695,12 +695,12 @@ void PeerNetwork::Impl::on_handshake_frame(const LinkPtr& link) {
         link->peer_key = *key;
 
         // Our auth, the first sealed frame: our static key signs th and our role.
-        const auto sig = crypto::sign(key_.private_key, auth_digest(link->transcript, own_role));
+        const auto sig = config_.suite.sign(key_, auth_digest(config_.suite, link->transcript, own_role));
         enqueue(link, frame_auth, std::make_shared<const Bytes>(sig.bytes.begin(), sig.bytes.end()), 0);
         return;
     }
     if (link->type != frame_auth) return close(link, "expected a signature");
-    if (Status s = check_auth(link->payload, link->peer_key, link->transcript, peer_role); !s)
+    if (Status s = check_auth(config_.suite, link->payload, link->peer_key, link->transcript, peer_role); !s)
         return close(link, s.message());
     establish(link);
 }

@@ -27,12 +27,14 @@
 #include "base/result.h"
 #include "chain/limits.h"
 #include "crypto/keys.h"
+#include "crypto/suite.h"
 
 namespace jchain::p2p {
 
 struct P2pConfig {
     std::string listen = "127.0.0.1:26656";  // "host:port"; port 0 picks a free port
     std::vector<std::string> peers;          // "host:port" to dial
+    crypto::Suite suite;                     // the chain's: node keys and handshake signatures
     std::string chain_id;                    // both ends must agree
     // Type byte and payload, before sealing; at most 2^32 - 17. The largest valid block fits.
     std::size_t frame_bytes_max = chain::limits::frame_bytes_max;

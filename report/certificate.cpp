@@ -30,16 +30,18 @@ Result<VerifiedReceipt> VerifiedReceipt::verify(const json::value& receipt, cons
     // Every part below was checked by verify_receipt; decoding it again cannot fail.
     assert(verdict.record && verdict.header);
     const json::object& r = receipt.as_object();
-    auto set = chain::validator_set_from_json(r.at("validator_set"));
-    auto cert = chain::certificate_from_json(r.at("commit"));
-    auto state = chain::state_view_from_json(r.at("state"));
+    const crypto::Suite& suite = genesis.suite;
+    auto set = chain::validator_set_from_json(suite, r.at("validator_set"));
+    auto cert = chain::certificate_from_json(suite, r.at("commit"));
+    auto state = chain::state_view_from_json(suite, r.at("state"));
     assert(set && cert && state);
 
     VerifiedReceipt v;
     v.record_ = *verdict.record;
-    v.record_id_ = chain::record_id(v.record_);
+    v.suite_ = suite;
+    v.record_id_ = chain::record_id(suite, v.record_);
     v.header_ = *verdict.header;
-    v.block_hash_ = chain::block_hash(v.header_);
+    v.block_hash_ = chain::block_hash(suite, v.header_);
     v.genesis_hash_ = chain::genesis_hash(genesis);
     v.file_checked_ = file_hash.has_value();
     for (const auto& m : state->members)
@@ -325,7 +327,7 @@ void draw(Page& p, const VerifiedReceipt& v, const CertificateOptions& o, const 
     p.row("提交机构", "Submitting agency (member)",
           (v.submitter_name().empty() ? std::string("—") : esc(v.submitter_name())) + role + "\n" +
               small("公钥 public key") + "  " + mono(to_hex(rec.submitter.bytes)));
-    p.row("内容哈希", "Content hash (SHA-256)",
+    p.row("内容哈希", "Content hash (" + std::string(v.suite().hash_name()) + ")",
           mono(to_hex(rec.content_hash)) +
               (v.file_checked() ? "\n" + small("已与所附文件核对一致 · checked against the file given") : std::string()));
 
@@ -350,7 +352,10 @@ void draw(Page& p, const VerifiedReceipt& v, const CertificateOptions& o, const 
                std::to_string(v.total_power()) + " (more than 2/3 required)");
     p.row("签署验证节点", "Validators who signed", signers);
     p.row("链", "Chain", "链标识 chain id: " + esc(v.chain_id()) + "\n" + small("创世哈希 genesis hash") + "  " +
-                            mono(to_hex(v.genesis_hash())));
+                            mono(to_hex(v.genesis_hash())) + "\n" + small("密码套件 crypto suite") + "  " +
+                            esc(std::string(v.suite().name())) +
+                            (v.suite().is_sm2() ? "（国密 SM2/SM3，用户标识 user ID " + esc(v.suite().sm2_user_id()) + "）"
+                                                : std::string()));
 
     // How to verify, beside the QR code.
     p.y += 4;

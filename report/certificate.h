@@ -59,6 +59,7 @@ public:
     std::uint64_t signed_power() const { return signed_power_; }
     std::uint64_t total_power() const { return total_power_; }
     const chain::Hash& genesis_hash() const { return genesis_hash_; }
+    const crypto::Suite& suite() const { return suite_; }  // the chain's, named on the certificate
     const std::string& chain_id() const { return header_.chain_id; }
     bool file_checked() const { return file_checked_; }  // the content hash was checked against a file
 
@@ -72,6 +73,7 @@ private:
     std::vector<Signer> signers_;
     std::uint64_t signed_power_ = 0, total_power_ = 0;
     chain::Hash genesis_hash_{};
+    crypto::Suite suite_;
     bool file_checked_ = false;
 };
 

@@ -174,11 +174,11 @@ public:
         if (b->header.height != h) return Status::error(at + " holds a header of height " + std::to_string(b->header.height));
         auto cert = certificate(h);
         if (!cert) return Status::error("the commit certificate of " + at + " is missing or unreadable");
-        const Hash hash = chain::block_hash(b->header);
-        if (auto problem = chain::check_certificate(genesis_.chain_id, h, hash, *cert, state_after(h - 1).validators))
+        const Hash hash = chain::block_hash(genesis_.suite, b->header);
+        if (auto problem = chain::check_certificate(genesis_.suite, genesis_.chain_id, h, hash, *cert, state_after(h - 1).validators))
             return Status::error("the commit certificate of " + at + " is invalid: " + *problem);
         if (height_of(hash) != h) return Status::error("the hash index does not point at " + at);
-        auto frontier = chain::MerkleFrontier::load(*this, b->header.ledger_size);
+        auto frontier = chain::MerkleFrontier::load(genesis_.suite, *this, b->header.ledger_size);
         if (!frontier) return Status::error(frontier.message());
         if (frontier->root() != b->header.ledger_root)
             return Status::error("the ledger tree root at size " + std::to_string(b->header.ledger_size) +
@@ -225,7 +225,7 @@ public:
         auto r = chain::from_cereal<Stored>(*v);
         const std::string what = "record " + to_hex(id);
         if (!r) fatal_damage(what, "the stored value does not decode");
-        if (chain::record_id(r->record) != id) fatal_damage(what, "the stored record hashes to another id");
+        if (chain::record_id(genesis_.suite, r->record) != id) fatal_damage(what, "the stored record hashes to another id");
         // +1: a reader may see a block's records just before the tip moves to it.
         if (r->height == 0 || r->height > height_.load() + 1)
             fatal_damage(what, "stored at height " + std::to_string(r->height) + ", beyond the chain");
@@ -280,7 +280,7 @@ public:
         assert(h == height_.load() + 1);
         assert(records.size() == block.record_ids.size());
         leveldb::WriteBatch batch;
-        const Hash hash = chain::block_hash(block.header);
+        const Hash hash = chain::block_hash(genesis_.suite, block.header);
         batch.Put(key('b', be64(h)), chain::to_cereal(block));
         batch.Put(key('q', be64(h)), chain::to_cereal(certificate));
         auto hb = be64(h);
