@@ -23,6 +23,7 @@
 
 #include "bench/bench_util.h"
 #include "chain/json_codec.h"
+#include "tests/support/suite.h"
 
 namespace json = boost::json;
 namespace beast = boost::beast;
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
         config.mempool_records_max = records + 1;
         std::ofstream(paths.config_file()) << node::config_to_toml(config);
     }
-    auto member = crypto::read_key_file(paths.demo_member_key_file());
+    auto member = default_suite.read_key_file(paths.demo_member_key_file());
 
     std::printf("signing %zu records ...\n", records);
     std::vector<std::string> bodies;
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
                     r.metadata["source"] = "bench";
                     r.client_time_ms = now;
                     r.nonce = i;
-                    chain::sign_record(r, *member);
+                    chain::sign_record(default_suite, r, *member);
                 }
             });
         for (auto& t : signers) t.join();
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
                 requests.push_back({{"jsonrpc", "2.0"},
                                     {"id", j},
                                     {"method", "submit_record"},
-                                    {"params", {{"record", chain::record_to_json(signed_records[j])}}}});
+                                    {"params", {{"record", chain::record_to_json(default_suite, signed_records[j])}}}});
             bodies.push_back(json::serialize(requests));
         }
     }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "bench/bench_util.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using namespace jchain::bench;
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
         r.submitter = member.public_key;
         r.client_time_ms = now;
         r.nonce = i;
-        payload[i].id = chain::record_id(r);
+        payload[i].id = chain::record_id(default_suite, r);
     }
 
     auto nodes = net.start();

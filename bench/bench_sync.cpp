@@ -36,6 +36,7 @@
 #include "bench/chain_builder.h"
 #include "consensus/codec.h"
 #include "node/verify_pool.h"
+#include "tests/support/suite.h"
 
 extern char** environ;
 
@@ -144,7 +145,7 @@ Stages replay(const SyncHomes& homes, const std::string& scratch_dir) {
     const chain::Genesis& g = homes.genesis();
     const chain::ChainState state = chain::ChainState::from_genesis(g);  // generated chains have no governance
     node::VerifyPool pool(0);
-    node::PoolVerifier verifier(pool);
+    node::PoolVerifier verifier(pool, default_suite);
     chain::TrustingVerifier trusting;
     const storage::StoreHistory history(**dst);
     struct NoHistory final : chain::History {
@@ -178,12 +179,12 @@ Stages replay(const SyncHomes& homes, const std::string& scratch_dir) {
         if (!checked.valid()) die("block " + std::to_string(h) + " breaks " + checked.faults.front().describe());
         timed(s.check_no_store, [&] { chain::check_block(state, tip, no_history, value.block, value.records, trusting); });
         timed(s.certificate, [&] {
-            if (chain::check_certificate(g.chain_id, h, value.hash(), got->certificate, g.validators))
+            if (chain::check_certificate(default_suite, g.chain_id, h, value.hash(default_suite), got->certificate, g.validators))
                 die("a certificate does not verify");
         });
         if (h % 10 == 1) {
             std::vector<chain::Hash> ids(value.records.size());
-            for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = chain::record_id(value.records[i]);
+            for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = chain::record_id(default_suite, value.records[i]);
             std::vector<bool> ok;
             timed(s.verify, [&] { ok = verifier.verify(value.records, ids); });
             s.verified += value.records.size();
@@ -199,7 +200,7 @@ Stages replay(const SyncHomes& homes, const std::string& scratch_dir) {
             if (Status st = (*dst)->commit_block(built.block, got->certificate, value.records, built.nodes); !st)
                 die(st.message());
         });
-        tip = {h, value.hash(), value.block.header.time_ms, built.frontier};
+        tip = {h, value.hash(default_suite), value.block.header.time_ms, built.frontier};
         s.records += value.records.size();
     }
     return s;

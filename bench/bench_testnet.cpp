@@ -24,6 +24,7 @@
 
 #include "bench/bench_util.h"
 #include "chain/json_codec.h"
+#include "tests/support/suite.h"
 
 namespace json = boost::json;
 namespace beast = boost::beast;
@@ -64,7 +65,7 @@ std::string batch_body(const std::vector<chain::Record>& records, std::size_t fr
         requests.push_back({{"jsonrpc", "2.0"},
                             {"id", j},
                             {"method", "submit_record"},
-                            {"params", {{"record", chain::record_to_json(records[j])}}}});
+                            {"params", {{"record", chain::record_to_json(default_suite, records[j])}}}});
     return json::serialize(requests);
 }
 
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
                     r.case_id = "(2026)bench-" + std::to_string(i % 100);
                     r.client_time_ms = now;
                     r.nonce = i;
-                    chain::sign_record(r, member);
+                    chain::sign_record(default_suite, r, member);
                 }
             });
         for (auto& t : signers) t.join();
@@ -119,7 +120,7 @@ int main(int argc, char** argv) {
         while (!stop) {
             const std::size_t i = next_probe++;
             if (i >= signed_records.size()) break;
-            const auto id = chain::record_id(signed_records[i]);
+            const auto id = chain::record_id(default_suite, signed_records[i]);
             const auto t0 = Clock::now();
             c.post(batch_body(signed_records, i, i + 1));
             while (!nodes[0]->store().has_record(id) && seconds_since(t0) < 30)
@@ -179,7 +180,7 @@ int main(int argc, char** argv) {
             extra[i].content_hash = crypto::sha256(as_bytes("phase2 " + std::to_string(i)));
             extra[i].client_time_ms = now;
             extra[i].nonce = i;
-            chain::sign_record(extra[i], member);
+            chain::sign_record(default_suite, extra[i], member);
         }
         while (sent < budget) {
             const double due = seconds_since(t0) * rate / 2;

@@ -12,6 +12,7 @@
 
 #include "node/home.h"
 #include "node/node.h"
+#include "tests/support/suite.h"
 
 namespace jchain::bench {
 
@@ -21,16 +22,16 @@ inline double seconds_since(Clock::time_point t) { return std::chrono::duration<
 
 // One core's raw libsecp256k1 verifications/s, measured for two seconds.
 inline double verifications_per_second() {
-    const auto key = crypto::generate_key();
+    const auto key = default_suite.generate_key();
     std::vector<std::pair<crypto::Hash, crypto::Signature>> sigs;
     for (int i = 0; i < 2000; ++i) {
         auto digest = crypto::sha256(as_bytes(std::to_string(i)));
-        sigs.emplace_back(digest, crypto::sign(key.private_key, digest));
+        sigs.emplace_back(digest, crypto::secp256k1::sign(key.private_key, digest));
     }
     const auto start = Clock::now();
     std::size_t done = 0;
     while (seconds_since(start) < 2.0)
-        for (const auto& [d, s] : sigs) done += crypto::verify(key.public_key, d, s) ? 1 : 0;
+        for (const auto& [d, s] : sigs) done += default_suite.verify(key.public_key, d, s) ? 1 : 0;
     return static_cast<double>(done) / seconds_since(start);
 }
 
@@ -83,7 +84,7 @@ struct LocalNet {
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
     }
-    crypto::KeyPair member() const { return crypto::read_key_file(options.out + "/demo_member_key.json").value(); }
+    crypto::KeyPair member() const { return default_suite.read_key_file(options.out + "/demo_member_key.json").value(); }
 
     // Opens and starts every node, then gives the peers a second to connect.
     std::vector<std::unique_ptr<node::Node>> start() const {

@@ -36,6 +36,7 @@
 #include "node/home.h"
 #include "node/node.h"
 #include "storage/block_store.h"
+#include "tests/support/suite.h"
 
 namespace jchain::bench {
 
@@ -132,8 +133,8 @@ inline Result<ChainStats> build_chain(storage::BlockStore& store, const chain::G
             r.client_time_ms = client_time;
             r.nonce = i;
             r.submitter = member.public_key;
-            s.ids[j] = chain::record_id(r);  // what chain::sign_record signs, computed once
-            r.signature = crypto::sign(member.private_key, s.ids[j]);
+            s.ids[j] = chain::record_id(default_suite, r);  // what chain::sign_record signs, computed once
+            r.signature = default_suite.sign(member, s.ids[j]);
             if (spec.forged_record == i) r.signature.bytes[7] ^= 0x01;
         }
         return s;
@@ -170,11 +171,11 @@ inline Result<ChainStats> build_chain(storage::BlockStore& store, const chain::G
         });
 
     ChainStats stats;
-    chain::MerkleFrontier frontier;
+    chain::MerkleFrontier frontier{default_suite};
     chain::Hash prev_hash = chain::genesis_hash(genesis);
     const chain::ChainState state = chain::ChainState::from_genesis(genesis);  // no governance in generated chains
     const storage::StoreHistory history(store);
-    chain::SerialVerifier verifier;
+    chain::SerialVerifier verifier(default_suite);
     for (std::uint64_t k = 0; k < blocks; ++k) {
         Signed s;
         {
@@ -187,9 +188,9 @@ inline Result<ChainStats> build_chain(storage::BlockStore& store, const chain::G
         const std::uint64_t time = block_time_of(spec, k + 1);
         auto built = chain::build_block(chain::header_basis(state, k + 1), k, prev_hash, time, frontier, s.ids,
                                         signers.front().public_key);
-        const chain::Hash hash = chain::block_hash(built.block.header);
+        const chain::Hash hash = chain::block_hash(default_suite, built.block.header);
         chain::CommitCertificate cert{k + 1, 0, hash, {}};
-        for (const auto& v : signers) cert.signatures.push_back(chain::sign_precommit(genesis.chain_id, k + 1, 0, hash, v));
+        for (const auto& v : signers) cert.signatures.push_back(chain::sign_precommit(default_suite, genesis.chain_id, k + 1, 0, hash, v));
         if (spec.check_blocks) {
             const chain::ChainTip parent{k, prev_hash, k == 0 ? genesis.genesis_time_ms : time - spec.block_interval_ms,
                                          frontier};
@@ -257,11 +258,11 @@ public:
             std::ofstream(node::HomePaths{home.home}.config_file(), std::ios::trunc) << node::config_to_toml(*c);
         }
         for (int i = 0; i < servers; ++i) {
-            auto k = crypto::read_key_file(node::HomePaths{h->homes_[i].home}.node_key_file());
+            auto k = default_suite.read_key_file(node::HomePaths{h->homes_[i].home}.node_key_file());
             if (!k) return k.status();
             h->validator_keys_.push_back(*k);
         }
-        auto m = crypto::read_key_file(o.out + "/demo_member_key.json");
+        auto m = default_suite.read_key_file(o.out + "/demo_member_key.json");
         if (!m) return m.status();
         h->member_ = *m;
         return h;

@@ -142,12 +142,15 @@ json::value genesis_to_json(const Genesis& g) {
                            {"since_height", m.since_height}});
     json::object out{{"chain_id", g.chain_id},
                      {"genesis_time_ms", g.genesis_time_ms},
-                     {"suite", g.suite.name()},
                      {"validators", std::move(validators)},
                      {"members", std::move(members)},
                      {"policy", policy_to_json(g.policy)},
                      {"params", params_to_json(g.params)}};
-    if (g.suite.is_sm2()) out["sm2_user_id"] = g.suite.sm2_user_id();
+    // A secp256k1-sha256 genesis leaves the suite out, as genesis files before suites did.
+    if (g.suite.is_sm2()) {
+        out["suite"] = g.suite.name();
+        out["sm2_user_id"] = g.suite.sm2_user_id();
+    }
     return out;
 }
 

@@ -165,6 +165,9 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
         Result<crypto::Suite> stated =
             (name && !name->is_string()) || (user_id && !user_id->is_string())
                 ? Result<crypto::Suite>(Status::error("suite and sm2_user_id must be strings"))
+            // An sm2-sm3 receipt always names its user ID, so no reader has to guess it.
+            : name && name->as_string() == crypto::Suite::sm2_sm3_name && !user_id
+                ? Result<crypto::Suite>(Status::error("an sm2-sm3 receipt without its sm2_user_id"))
                 : crypto::Suite::from_name(name ? std::string_view(name->as_string()) : crypto::Suite::secp256k1_sha256_name,
                                            user_id ? std::optional<std::string>(user_id->as_string()) : std::nullopt);
         const bool same = stated && *stated == suite;

@@ -187,7 +187,7 @@ int run(int argc, char** argv) {
     submit->add_option("--key", sa.key_file, "member key file")->required();
     submit->add_option("--kind", sa.kind, "record kind: evidence, service, notice, judgment, order, operation, handover, correction")->required();
     auto* sf = submit->add_option("--file", sa.file, "file to notarize (hashed locally; never sent)");
-    auto* sh = submit->add_option("--hash", sa.hash, "SHA-256 of the content, hex");
+    auto* sh = submit->add_option("--hash", sa.hash, "the content hash, hex: SHA-256 (or SM3 on an sm2-sm3 chain)");
     sf->excludes(sh);
     submit->add_option("--case", sa.case_id, "case id");
     submit->add_option("--meta", sa.meta, "metadata KEY=VALUE (no personal data)");
@@ -208,7 +208,7 @@ int run(int argc, char** argv) {
     auto* verify = app.add_subcommand("verify", "is this content notarized? online (--file/--hash) or offline (--receipt)");
     std::string v_file, v_hash, v_receipt, v_genesis, v_rpc = default_rpc();
     verify->add_option("--file", v_file, "file whose content to check");
-    verify->add_option("--hash", v_hash, "SHA-256 of the content, hex");
+    verify->add_option("--hash", v_hash, "the content hash, hex: SHA-256 (or SM3 on an sm2-sm3 chain)");
     verify->add_option("--receipt", v_receipt, "offline: receipt file to check");
     verify->add_option("--genesis", v_genesis, "offline: the chain's genesis.json");
     std::vector<std::string> v_witnesses;
@@ -240,7 +240,7 @@ int run(int argc, char** argv) {
                             "the chain's genesis.json (default: ask the node at --rpc for it, and say so)");
     certificate->add_option("--rpc", ca.rpc, "node RPC URL, for the genesis when --genesis is not given")
         ->capture_default_str();
-    certificate->add_option("--file", ca.file, "the notarized file: its SHA-256 must be the record's content hash");
+    certificate->add_option("--file", ca.file, "the notarized file: its hash (SHA-256, or SM3 on an sm2-sm3 chain) must be the record's content hash");
     certificate->add_option("--out", ca.out, "PDF file to write")->required();
     certificate->add_option("--verify-url", ca.verify_url,
                             "the QR code's URL, an http(s) template with {record_id} (default: the node's page, "

@@ -2,6 +2,7 @@
 
 #include "chain/audit.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -16,12 +17,12 @@ struct Chain {
 // Builds blocks of the given records, certified by the test validator.
 Chain make_chain(const test::TestChain& tc, const std::vector<std::vector<chain::Record>>& per_block) {
     Chain c;
-    chain::MerkleFrontier frontier;
+    chain::MerkleFrontier frontier{default_suite};
     chain::Hash prev{};
     for (const auto& records : per_block) {
         auto b = tc.block(c.blocks.size(), prev, frontier, records);
         frontier = b.built.frontier;
-        prev = chain::block_hash(b.built.block.header);
+        prev = chain::block_hash(default_suite, b.built.block.header);
         c.blocks.push_back(b.built.block);
         c.certs.push_back(b.cert);
         c.records.push_back(records);
@@ -78,8 +79,8 @@ TEST_CASE("the auditor names each kind of tampering") {
         CHECK(mentions(problems, "commit certificate"));  // the certificate signed the original header
     }
     SUBCASE("a certificate by a non-validator") {
-        const chain::Hash h = chain::block_hash(c.blocks[0].header);
-        c.certs[0].signatures = {chain::sign_precommit(tc.genesis.chain_id, 1, 0, h, tc.court)};
+        const chain::Hash h = chain::block_hash(default_suite, c.blocks[0].header);
+        c.certs[0].signatures = {chain::sign_precommit(default_suite, tc.genesis.chain_id, 1, 0, h, tc.court)};
         CHECK(mentions(audit(tc, c), "is not a validator"));
     }
 }
@@ -89,7 +90,7 @@ TEST_CASE("the auditor checks policy, references and duplicates as admission doe
     auto judgment_by_police = tc.record(1, tc.police, chain::Kind::judgment);
     auto dangling = tc.record(2, tc.court, chain::Kind::handover);
     dangling.refs = {crypto::sha256(as_bytes("nowhere"))};
-    chain::sign_record(dangling, tc.court);
+    chain::sign_record(default_suite, dangling, tc.court);
     auto first = tc.record(3, tc.court);
     auto c = make_chain(tc, {{judgment_by_police, dangling, first}, {first}});
     auto problems = audit(tc, c);

@@ -9,6 +9,7 @@
 #include "base/base64.h"
 #include "chain/checkpoint.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using chain::Checkpoint;
@@ -33,7 +34,7 @@ struct Fixture {
     }
     std::string note(std::size_t signers) const {
         chain::Note n{chain::checkpoint_body(cp), {}};
-        for (std::size_t i = 0; i < signers; ++i) n.signatures.push_back(chain::sign_checkpoint(keys[i], origin, n.body));
+        for (std::size_t i = 0; i < signers; ++i) n.signatures.push_back(chain::sign_checkpoint(default_suite, keys[i], origin, n.body));
         return chain::format_note(n);
     }
 };
@@ -116,18 +117,18 @@ TEST_CASE("the origin names the chain and its genesis") {
 
 TEST_CASE("validator signatures: more than 2/3 of the power, each counted once") {
     Fixture f;
-    auto v = chain::verify_checkpoint(f.note(3), f.origin, f.set, {});
+    auto v = chain::verify_checkpoint(default_suite, f.note(3), f.origin, f.set, {});
     CHECK_MESSAGE(v.ok(), v.summary());
     CHECK(v.power == 3);
     CHECK(v.validators.size() == 3);
-    auto two = chain::verify_checkpoint(f.note(2), f.origin, f.set, {});
+    auto two = chain::verify_checkpoint(default_suite, f.note(2), f.origin, f.set, {});
     CHECK(two.error.empty());
     CHECK_FALSE(two.quorum());
     CHECK_FALSE(two.ok());
     // The same signature line three times is one signer.
     std::string dup = f.note(2);
     const std::string line = dup.substr(dup.rfind("\xE2\x80\x94"));
-    auto repeated = chain::verify_checkpoint(dup + line + line, f.origin, f.set, {});
+    auto repeated = chain::verify_checkpoint(default_suite, dup + line + line, f.origin, f.set, {});
     CHECK(repeated.power == 2);
     CHECK_FALSE(repeated.ok());
 }
@@ -137,16 +138,16 @@ TEST_CASE("a changed size, root or origin breaks the validators' signatures") {
     const std::string good = f.note(4);
     std::string bigger = good;
     bigger.replace(bigger.find("\n42\n"), 4, "\n43\n");
-    auto v = chain::verify_checkpoint(bigger, f.origin, f.set, {});
+    auto v = chain::verify_checkpoint(default_suite, bigger, f.origin, f.set, {});
     CHECK(v.error.empty());
     CHECK(v.invalid.size() == 4);
     CHECK_FALSE(v.ok());
-    auto other = chain::verify_checkpoint(good, "jchain.log/other/00", f.set, {});
+    auto other = chain::verify_checkpoint(default_suite, good, "jchain.log/other/00", f.set, {});
     CHECK(other.error.find("origin") != std::string::npos);
     // A signature by a key outside the set is ignored, not counted.
     chain::Note n = *chain::parse_note(f.note(2));
-    n.signatures.push_back(chain::sign_checkpoint(test::key_from_scalar(9), f.origin, n.body));
-    auto outsider = chain::verify_checkpoint(chain::format_note(n), f.origin, f.set, {});
+    n.signatures.push_back(chain::sign_checkpoint(default_suite, test::key_from_scalar(9), f.origin, n.body));
+    auto outsider = chain::verify_checkpoint(default_suite, chain::format_note(n), f.origin, f.set, {});
     CHECK(outsider.ignored.size() == 1);
     CHECK(outsider.power == 2);
 }
@@ -171,17 +172,17 @@ TEST_CASE("witness cosignatures are C2SP cosignature/v1 and only known witnesses
         CHECK(back->key == w.key);
     }
 
-    auto v = chain::verify_checkpoint(text, f.origin, f.set, {f.witness});
+    auto v = chain::verify_checkpoint(default_suite, text, f.origin, f.set, {f.witness});
     CHECK_MESSAGE(v.ok(), v.summary());
     REQUIRE(v.witnesses.size() == 1);
     CHECK(v.witnesses[0].timestamp == 1'700'000'000);
     // Unknown to the reader: ignored and reported, the note still stands on the validators.
-    auto unknown = chain::verify_checkpoint(text, f.origin, f.set, {});
+    auto unknown = chain::verify_checkpoint(default_suite, text, f.origin, f.set, {});
     CHECK(unknown.ok());
     CHECK(unknown.ignored == std::vector<std::string>{"witness.example/court-b"});
     // A cosignature whose timestamp was changed no longer verifies.
     n.signatures.back().signature[7] ^= 1;
-    auto bad = chain::verify_checkpoint(chain::format_note(n), f.origin, f.set, {f.witness});
+    auto bad = chain::verify_checkpoint(default_suite, chain::format_note(n), f.origin, f.set, {f.witness});
     CHECK(bad.invalid == std::vector<std::string>{"witness witness.example/court-b"});
     CHECK_FALSE(bad.ok());
 }

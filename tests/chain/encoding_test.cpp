@@ -18,6 +18,7 @@
 #include "chain/params_table.h"
 #include "chain/record.h"
 #include "chain/state.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 namespace json = boost::json;
@@ -46,7 +47,7 @@ chain::Hash hash(const json::value& v, std::string_view key) { return hash(text(
 crypto::PublicKey public_key(std::string_view hex) {
     auto bytes = from_hex(hex);
     REQUIRE(bytes);
-    auto key = crypto::parse_public_key(*bytes);
+    auto key = default_suite.parse_public_key(*bytes);
     REQUIRE_MESSAGE(key, hex << " is not a public key");
     return *key;
 }
@@ -147,30 +148,30 @@ Bytes der_signature(const U256& r, const U256& s) {
 void check_signature(const Bytes& signed_bytes, const json::value& expected) {
     crypto::PrivateKey priv;
     priv.bytes = hash(expected, "private_key");
-    auto pair = crypto::key_pair_from_private(priv);
+    auto pair = default_suite.key_pair_from_private(priv);
     REQUIRE(pair);
     CHECK(to_hex(pair->public_key.bytes) == text(expected, "public_key"));
-    CHECK(crypto::public_key_to_pem(pair->public_key) == text(expected, "public_key_pem"));
+    CHECK(default_suite.public_key_to_pem(pair->public_key) == text(expected, "public_key_pem"));
     const crypto::PublicKey& pub = pair->public_key;
     const chain::Hash digest = crypto::sha256(signed_bytes);
 
     // RFC 6979: the same key and digest always give the frozen signature.
-    const crypto::Signature sig = crypto::sign(priv, digest);
+    const crypto::Signature sig = crypto::secp256k1::sign(priv, digest);
     CHECK(to_hex(sig.bytes) == text(expected, "compact"));
-    CHECK(to_hex(crypto::sign(priv, digest).bytes) == to_hex(sig.bytes));
-    CHECK(crypto::verify(pub, digest, sig));
-    auto prepared = crypto::PreparedKey::from(pub);
+    CHECK(to_hex(crypto::secp256k1::sign(priv, digest).bytes) == to_hex(sig.bytes));
+    CHECK(default_suite.verify(pub, digest, sig));
+    auto prepared = crypto::PreparedKey::from(default_suite, pub);
     REQUIRE(prepared);
     CHECK(prepared->verify(digest, sig));
 
     // DER: SEQUENCE { INTEGER r, INTEGER s }, minimal, as openssl writes it.
-    const Bytes der = crypto::signature_to_der(sig);
+    const Bytes der = default_suite.signature_to_der(sig);
     CHECK(to_hex(der) == text(expected, "der"));
     CHECK(der == der_signature(half(sig, 0), half(sig, 1)));
-    auto parsed = crypto::signature_from_der(der);
+    auto parsed = default_suite.signature_from_der(der);
     REQUIRE(parsed);
     CHECK(*parsed == sig);
-    auto compact = crypto::signature_from_compact(sig.bytes);
+    auto compact = default_suite.signature_from_compact(sig.bytes);
     REQUIRE(compact);
     CHECK(*compact == sig);
 
@@ -180,12 +181,12 @@ void check_signature(const Bytes& signed_bytes, const json::value& expected) {
     const U256 high_s = minus(curve_order, half(sig, 1));
     std::copy(high_s.begin(), high_s.end(), twin.bytes.begin() + 32);
     CHECK(half(twin, 1) > half_order);
-    CHECK_FALSE(crypto::verify(pub, digest, twin));
+    CHECK_FALSE(default_suite.verify(pub, digest, twin));
     CHECK_FALSE(prepared->verify(digest, twin));
-    CHECK_FALSE(crypto::signature_from_compact(twin.bytes));
+    CHECK_FALSE(default_suite.signature_from_compact(twin.bytes));
     const Bytes twin_der = der_signature(half(twin, 0), half(twin, 1));
-    CHECK_FALSE(crypto::signature_from_der(twin_der));
-    auto normalised = crypto::signature_from_der(twin_der, /*allow_high_s=*/true);
+    CHECK_FALSE(default_suite.signature_from_der(twin_der));
+    auto normalised = crypto::secp256k1::signature_from_der(twin_der, /*allow_high_s=*/true);
     REQUIRE(normalised);
     CHECK(*normalised == sig);
 
@@ -193,16 +194,16 @@ void check_signature(const Bytes& signed_bytes, const json::value& expected) {
     for (std::size_t i = 0; i < signed_bytes.size(); ++i) {
         Bytes tampered = signed_bytes;
         tampered[i] ^= static_cast<std::uint8_t>(1u << (i % 8));
-        if (crypto::verify(pub, crypto::sha256(tampered), sig)) FAIL_CHECK("signature still verifies with byte " << i << " altered");
+        if (default_suite.verify(pub, crypto::sha256(tampered), sig)) FAIL_CHECK("signature still verifies with byte " << i << " altered");
     }
     for (std::size_t i = 0; i < sig.bytes.size(); ++i) {
         crypto::Signature tampered = sig;
         tampered.bytes[i] ^= 0x01;
-        if (crypto::verify(pub, digest, tampered)) FAIL_CHECK("signature still verifies with its byte " << i << " altered");
+        if (default_suite.verify(pub, digest, tampered)) FAIL_CHECK("signature still verifies with its byte " << i << " altered");
     }
     crypto::PrivateKey other = priv;
     other.bytes[31] ^= 0x40;
-    CHECK_FALSE(crypto::verify(crypto::key_pair_from_private(other)->public_key, digest, sig));
+    CHECK_FALSE(default_suite.verify(default_suite.key_pair_from_private(other)->public_key, digest, sig));
 }
 
 // The record's JSON (RPC) form: the inputs plus the DER signature.
@@ -217,21 +218,21 @@ void check_record_vector(const json::value& vec) {
     const Bytes bytes = chain::record_signed_bytes(r);
     CHECK(to_hex(bytes) == text(vec, "signed_bytes"));
     CHECK(to_hex(crypto::sha256(bytes)) == text(vec, "record_id"));
-    CHECK(to_hex(chain::record_id(r)) == text(vec, "record_id"));
+    CHECK(to_hex(chain::record_id(default_suite, r)) == text(vec, "record_id"));
     CHECK_FALSE(chain::check_record_shape(r));
     check_signature(bytes, vec.at("signature"));
 
     // sign_record signs the record id with RFC 6979; the submitter is the key's.
     crypto::PrivateKey priv;
     priv.bytes = hash(vec.at("signature"), "private_key");
-    chain::sign_record(r, *crypto::key_pair_from_private(priv));
+    chain::sign_record(default_suite, r, *default_suite.key_pair_from_private(priv));
     CHECK(to_hex(r.submitter.bytes) == text(vec.at("record"), "submitter"));
     CHECK(to_hex(r.signature.bytes) == text(vec.at("signature"), "compact"));
-    CHECK(chain::verify_record_signature(r));
+    CHECK(chain::verify_record_signature(default_suite, r));
 
     // The JSON form carries exactly these fields, and decodes to the same bytes.
-    CHECK(chain::record_to_json(r) == record_json(vec));
-    auto decoded = chain::record_from_json(record_json(vec));
+    CHECK(chain::record_to_json(default_suite, r) == record_json(vec));
+    auto decoded = chain::record_from_json(default_suite, record_json(vec));
     REQUIRE_MESSAGE(decoded, (decoded ? "" : decoded.message()));
     CHECK(to_hex(chain::record_signed_bytes(*decoded)) == text(vec, "signed_bytes"));
     CHECK(decoded->signature == r.signature);
@@ -264,14 +265,14 @@ TEST_CASE("every record field is covered by the signature") {
     chain::Record signed_record = record_from_inputs(vec.at("record"));
     crypto::PrivateKey priv;
     priv.bytes = hash(vec.at("signature"), "private_key");
-    chain::sign_record(signed_record, *crypto::key_pair_from_private(priv));
-    REQUIRE(chain::verify_record_signature(signed_record));
-    const chain::Hash id = chain::record_id(signed_record);
+    chain::sign_record(default_suite, signed_record, *default_suite.key_pair_from_private(priv));
+    REQUIRE(chain::verify_record_signature(default_suite, signed_record));
+    const chain::Hash id = chain::record_id(default_suite, signed_record);
 
     auto changed = [&](auto&& change) {
         chain::Record r = signed_record;
         change(r);
-        return chain::record_id(r) != id && !chain::verify_record_signature(r);
+        return chain::record_id(default_suite, r) != id && !chain::verify_record_signature(default_suite, r);
     };
     CHECK(changed([](chain::Record& r) { r.chain_id += "x"; }));
     CHECK(changed([](chain::Record& r) { r.kind = chain::Kind::service; }));
@@ -288,7 +289,7 @@ TEST_CASE("every record field is covered by the signature") {
     // The signature itself is not part of the signed bytes.
     chain::Record other_sig = signed_record;
     other_sig.signature.bytes[0] ^= 1;
-    CHECK(chain::record_id(other_sig) == id);
+    CHECK(chain::record_id(default_suite, other_sig) == id);
 }
 
 TEST_CASE("length prefixes keep neighbouring text fields apart") {
@@ -313,11 +314,11 @@ TEST_CASE("the header vector: header bytes and block hash are frozen") {
     const chain::BlockHeader h = header_from_inputs(vec.at("header"));
     CHECK(to_hex(chain::header_bytes(h)) == text(vec, "header_bytes"));
     CHECK(to_hex(crypto::sha256(chain::header_bytes(h))) == text(vec, "block_hash"));
-    CHECK(to_hex(chain::block_hash(h)) == text(vec, "block_hash"));
+    CHECK(to_hex(chain::block_hash(default_suite, h)) == text(vec, "block_hash"));
 
     // The JSON form round-trips to the same bytes.
     CHECK(chain::header_to_json(h) == vec.at("header"));
-    auto decoded = chain::header_from_json(vec.at("header"));
+    auto decoded = chain::header_from_json(default_suite, vec.at("header"));
     REQUIRE(decoded);
     CHECK(chain::header_bytes(*decoded) == chain::header_bytes(h));
 
@@ -337,23 +338,23 @@ TEST_CASE("the header vector: header bytes and block hash are frozen") {
     REQUIRE(leaves.size() == 2);
     CHECK(leaves[0].as_string() == text(vector_file("record_evidence.json"), "record_id"));
     CHECK(leaves[1].as_string() == text(vector_file("record_correction.json"), "record_id"));
-    chain::MerkleFrontier ledger;
+    chain::MerkleFrontier ledger{default_suite};
     std::vector<Bytes> inputs;
     for (const auto& leaf : leaves) {
         const chain::Hash id = hash(leaf.as_string());
         inputs.emplace_back(id.begin(), id.end());
-        (void)ledger.append(chain::merkle_leaf_hash(id));
+        (void)ledger.append(chain::merkle_leaf_hash(default_suite, id));
     }
     CHECK(h.ledger_size == leaves.size());
     CHECK(ledger.root() == h.ledger_root);
-    CHECK(chain::merkle_root_of_leaves(inputs) == h.ledger_root);
-    CHECK(h.ledger_root == chain::merkle_node_hash(chain::merkle_leaf_hash(inputs[0]), chain::merkle_leaf_hash(inputs[1])));
+    CHECK(chain::merkle_root_of_leaves(default_suite, inputs) == h.ledger_root);
+    CHECK(h.ledger_root == chain::merkle_node_hash(default_suite, chain::merkle_leaf_hash(default_suite, inputs[0]), chain::merkle_leaf_hash(default_suite, inputs[1])));
 
     // Every field is hashed.
     auto changed = [&](auto&& change) {
         chain::BlockHeader x = h;
         change(x);
-        return chain::block_hash(x) != chain::block_hash(h);
+        return chain::block_hash(default_suite, x) != chain::block_hash(default_suite, h);
     };
     CHECK(changed([](chain::BlockHeader& x) { x.chain_id = "other"; }));
     CHECK(changed([](chain::BlockHeader& x) { x.height += 1; }));
@@ -410,23 +411,23 @@ TEST_CASE("the validator set vector: bytes and hash are frozen") {
                          [](const chain::Validator& a, const chain::Validator& b) { return a.key < b.key; }));
     CHECK(set.total_power() == 13);
     CHECK(to_hex(chain::validator_set_bytes(set)) == text(vec, "validator_set_bytes"));
-    CHECK(to_hex(chain::validator_set_hash(set)) == text(vec, "validator_set_hash"));
+    CHECK(to_hex(chain::validator_set_hash(default_suite, set)) == text(vec, "validator_set_hash"));
 
-    auto decoded = chain::validator_set_from_json(json::object{{"validators", vec.at("validator_set")}});
+    auto decoded = chain::validator_set_from_json(default_suite, json::object{{"validators", vec.at("validator_set")}});
     REQUIRE(decoded);
     CHECK(chain::validator_set_bytes(*decoded) == chain::validator_set_bytes(set));
-    CHECK(chain::validator_set_to_json(set).at("hash") == vec.at("validator_set_hash"));
+    CHECK(chain::validator_set_to_json(default_suite, set).at("hash") == vec.at("validator_set_hash"));
 
     // Names and powers are hashed, and so is the order.
     chain::ValidatorSet other = set;
     other.validators[1].power += 1;
-    CHECK(chain::validator_set_hash(other) != chain::validator_set_hash(set));
+    CHECK(chain::validator_set_hash(default_suite, other) != chain::validator_set_hash(default_suite, set));
     other = set;
     other.validators[0].name += " ";
-    CHECK(chain::validator_set_hash(other) != chain::validator_set_hash(set));
+    CHECK(chain::validator_set_hash(default_suite, other) != chain::validator_set_hash(default_suite, set));
     other = set;
     std::swap(other.validators[0], other.validators[2]);
-    CHECK(chain::validator_set_hash(other) != chain::validator_set_hash(set));
+    CHECK(chain::validator_set_hash(default_suite, other) != chain::validator_set_hash(default_suite, set));
 }
 
 TEST_CASE("the genesis vector: bytes and hash are frozen, and do not depend on JSON order") {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "chain/merkle.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using chain::Hash;
@@ -141,10 +142,10 @@ struct Tree {
 Tree build_tree(std::vector<Bytes> leaves) {
     Tree t;
     t.leaves = std::move(leaves);
-    chain::MerkleFrontier f;
+    chain::MerkleFrontier f{default_suite};
     t.at.push_back(f);
     for (const auto& leaf : t.leaves) {
-        t.source.store(f.append(chain::merkle_leaf_hash(leaf)));
+        t.source.store(f.append(chain::merkle_leaf_hash(default_suite, leaf)));
         t.at.push_back(f);
     }
     return t;
@@ -186,14 +187,14 @@ void check_inclusion(Tree& t, std::uint64_t m, std::uint64_t n) {
 
     t.source.limit(n);
     t.source.reset_reads();
-    auto path = chain::inclusion_proof(t.source, m, n);
+    auto path = chain::inclusion_proof(default_suite, t.source, m, n);
     REQUIRE_MESSAGE(path, (path ? "" : path.message()));
     CHECK(t.source.reads() <= static_cast<std::size_t>(2 * std::bit_width(n)));  // O(log n) node reads
     if (*path != expected) FAIL_CHECK("inclusion proof of leaf " << m << " in " << n << " differs from RFC 6962 PATH");
-    if (!chain::verify_inclusion(leaf, m, n, *path, root)) FAIL_CHECK("valid proof of " << m << " in " << n << " refused");
+    if (!chain::verify_inclusion(default_suite, leaf, m, n, *path, root)) FAIL_CHECK("valid proof of " << m << " in " << n << " refused");
 
     auto accepts = [&](const Hash& l, std::uint64_t index, std::uint64_t size, const std::vector<Hash>& p, const Hash& r) {
-        return chain::verify_inclusion(l, index, size, p, r);
+        return chain::verify_inclusion(default_suite, l, index, size, p, r);
     };
     // Any altered node.
     for (std::size_t i = 0; i < path->size(); ++i) {
@@ -206,7 +207,7 @@ void check_inclusion(Tree& t, std::uint64_t m, std::uint64_t n) {
     if (accepts(crypto::sha256(t.leaves[m]), m, n, *path, root))
         FAIL_CHECK("a leaf hash without the 0x00 prefix accepted");
     if (accepts(leaf, m, n, *path, flip(root, n))) FAIL_CHECK("altered root accepted (" << m << " in " << n << ")");
-    if (accepts(leaf, m, n, *path, chain::merkle_empty_root())) FAIL_CHECK("empty root accepted");
+    if (accepts(leaf, m, n, *path, chain::merkle_empty_root(default_suite))) FAIL_CHECK("empty root accepted");
     for (std::uint64_t index : {m - 1, m + 1, m ^ 2, n, n + 1, UINT64_MAX}) {
         if (index == m) continue;
         if (accepts(leaf, index, n, *path, root)) FAIL_CHECK("proof of " << m << " in " << n << " accepted as index " << index);
@@ -237,7 +238,7 @@ void check_inclusion(Tree& t, std::uint64_t m, std::uint64_t n) {
     longer.push_back(root);
     if (accepts(leaf, m, n, longer, root)) FAIL_CHECK("proof with a trailing node accepted");
     // ...even when the claimed root is what that trailing node would hash up to.
-    if (accepts(leaf, m, n, longer, chain::merkle_node_hash(root, root)))
+    if (accepts(leaf, m, n, longer, chain::merkle_node_hash(default_suite, root, root)))
         FAIL_CHECK("proof of " << m << " in " << n << " one node too long accepted against a matching root");
 }
 
@@ -249,14 +250,14 @@ void check_consistency(Tree& t, std::uint64_t m, std::uint64_t n) {
 
     t.source.limit(n);
     t.source.reset_reads();
-    auto proof = chain::consistency_proof(t.source, m, n);
+    auto proof = chain::consistency_proof(default_suite, t.source, m, n);
     REQUIRE_MESSAGE(proof, (proof ? "" : proof.message()));
     CHECK(t.source.reads() <= static_cast<std::size_t>(2 * std::bit_width(n)));
     if (*proof != expected) FAIL_CHECK("consistency proof " << m << " -> " << n << " differs from RFC 6962 PROOF");
-    if (!chain::verify_consistency(m, n, root1, root2, *proof)) FAIL_CHECK("valid proof " << m << " -> " << n << " refused");
+    if (!chain::verify_consistency(default_suite, m, n, root1, root2, *proof)) FAIL_CHECK("valid proof " << m << " -> " << n << " refused");
 
     auto accepts = [](std::uint64_t s1, std::uint64_t s2, const Hash& r1, const Hash& r2, const std::vector<Hash>& p) {
-        return chain::verify_consistency(s1, s2, r1, r2, p);
+        return chain::verify_consistency(default_suite, s1, s2, r1, r2, p);
     };
     for (std::size_t i = 0; i < proof->size(); ++i) {
         auto bad = *proof;
@@ -279,7 +280,7 @@ void check_consistency(Tree& t, std::uint64_t m, std::uint64_t n) {
         front.insert(front.begin(), extra);
         if (accepts(m, n, root1, root2, front)) FAIL_CHECK("proof with a preceding node accepted (" << m << " -> " << n << ")");
         // ...even when the claimed roots are what the trailing node would hash them up to.
-        if (accepts(m, n, chain::merkle_node_hash(extra, root1), chain::merkle_node_hash(extra, root2), longer))
+        if (accepts(m, n, chain::merkle_node_hash(default_suite, extra, root1), chain::merkle_node_hash(default_suite, extra, root2), longer))
             FAIL_CHECK("proof " << m << " -> " << n << " one node too long accepted against matching roots");
     }
     // Wrong sizes. With the true roots of the claimed sizes, a proof is accepted exactly
@@ -308,22 +309,22 @@ void check_consistency(Tree& t, std::uint64_t m, std::uint64_t n) {
 
 TEST_CASE("the hashing is RFC 6962's: leaf 0x00, node 0x01, empty tree SHA-256 of nothing") {
     const Bytes leaf = {0xde, 0xad};
-    CHECK(chain::merkle_leaf_hash(leaf) == sha256_of(0x00, leaf));
+    CHECK(chain::merkle_leaf_hash(default_suite, leaf) == sha256_of(0x00, leaf));
     const Hash a = crypto::sha256(as_bytes("a")), b = crypto::sha256(as_bytes("b"));
-    CHECK(chain::merkle_node_hash(a, b) == sha256_of(0x01, a, b));
-    CHECK(chain::merkle_node_hash(a, b) != chain::merkle_node_hash(b, a));
+    CHECK(chain::merkle_node_hash(default_suite, a, b) == sha256_of(0x01, a, b));
+    CHECK(chain::merkle_node_hash(default_suite, a, b) != chain::merkle_node_hash(default_suite, b, a));
 
     const Hash empty = hex_hash("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    CHECK(chain::merkle_empty_root() == empty);
-    CHECK(chain::merkle_root_of_leaves({}) == empty);
-    CHECK(chain::MerkleFrontier().root() == empty);
-    CHECK(chain::MerkleFrontier().size() == 0);
+    CHECK(chain::merkle_empty_root(default_suite) == empty);
+    CHECK(chain::merkle_root_of_leaves(default_suite, {}) == empty);
+    CHECK(chain::MerkleFrontier(default_suite).root() == empty);
+    CHECK(chain::MerkleFrontier(default_suite).size() == 0);
     MemorySource none;
-    auto root0 = chain::merkle_root_at(none, 0);
+    auto root0 = chain::merkle_root_at(default_suite, none, 0);
     REQUIRE(root0);
     CHECK(*root0 == empty);
     CHECK(none.reads() == 0);
-    auto loaded = chain::MerkleFrontier::load(none, 0);
+    auto loaded = chain::MerkleFrontier::load(default_suite, none, 0);
     REQUIRE(loaded);
     CHECK(loaded->root() == empty);
 }
@@ -379,10 +380,10 @@ TEST_CASE("the tree reproduces the Certificate Transparency reference vectors") 
     for (std::size_t n = 0; n <= 8; ++n) {
         CAPTURE(n);
         CHECK(t.at[n].root() == roots[n]);
-        CHECK(chain::merkle_root_of_leaves(std::vector<Bytes>(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(n))) == roots[n]);
+        CHECK(chain::merkle_root_of_leaves(default_suite, std::vector<Bytes>(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(n))) == roots[n]);
         CHECK(rfc_mth(Leaves(inputs.data(), n)) == roots[n]);
         t.source.limit(n);
-        auto r = chain::merkle_root_at(t.source, n);
+        auto r = chain::merkle_root_at(default_suite, t.source, n);
         REQUIRE(r);
         CHECK(*r == roots[n]);
     }
@@ -405,10 +406,10 @@ TEST_CASE("the tree reproduces the Certificate Transparency reference vectors") 
         CAPTURE(v.index);
         CAPTURE(v.size);
         t.source.limit(v.size);
-        auto p = chain::inclusion_proof(t.source, v.index, v.size);
+        auto p = chain::inclusion_proof(default_suite, t.source, v.index, v.size);
         REQUIRE(p);
         CHECK(*p == v.proof);
-        CHECK(chain::verify_inclusion(chain::merkle_leaf_hash(inputs[v.index]), v.index, v.size, v.proof, roots[v.size]));
+        CHECK(chain::verify_inclusion(default_suite, chain::merkle_leaf_hash(default_suite, inputs[v.index]), v.index, v.size, v.proof, roots[v.size]));
     }
 
     struct Consistency { std::uint64_t size1, size2; std::vector<Hash> proof; };
@@ -429,10 +430,10 @@ TEST_CASE("the tree reproduces the Certificate Transparency reference vectors") 
         CAPTURE(v.size1);
         CAPTURE(v.size2);
         t.source.limit(v.size2);
-        auto p = chain::consistency_proof(t.source, v.size1, v.size2);
+        auto p = chain::consistency_proof(default_suite, t.source, v.size1, v.size2);
         REQUIRE(p);
         CHECK(*p == v.proof);
-        CHECK(chain::verify_consistency(v.size1, v.size2, roots[v.size1], roots[v.size2], v.proof));
+        CHECK(chain::verify_consistency(default_suite, v.size1, v.size2, roots[v.size1], roots[v.size2], v.proof));
     }
 }
 
@@ -444,10 +445,10 @@ TEST_CASE("every size up to 64: roots, every inclusion proof and every consisten
         const Hash root = rfc_mth(d);
         CHECK(t.at[n].size() == n);
         CHECK(t.at[n].root() == root);
-        CHECK(chain::merkle_root_of_leaves(std::vector<Bytes>(d.begin(), d.end())) == root);
+        CHECK(chain::merkle_root_of_leaves(default_suite, std::vector<Bytes>(d.begin(), d.end())) == root);
         t.source.limit(n);
         t.source.reset_reads();
-        auto stored_root = chain::merkle_root_at(t.source, n);
+        auto stored_root = chain::merkle_root_at(default_suite, t.source, n);
         REQUIRE(stored_root);
         CHECK(*stored_root == root);
         CHECK(t.source.reads() == static_cast<std::size_t>(std::popcount(n)));  // one read per complete subtree
@@ -463,7 +464,7 @@ TEST_CASE("sizes 1000 and 1025: roots and proofs match RFC 6962") {
         const Hash root = rfc_mth(Leaves(t.leaves.data(), n));
         CHECK(t.at[n].root() == root);
         t.source.limit(n);
-        auto stored_root = chain::merkle_root_at(t.source, n);
+        auto stored_root = chain::merkle_root_at(default_suite, t.source, n);
         REQUIRE(stored_root);
         CHECK(*stored_root == root);
     }
@@ -491,13 +492,13 @@ TEST_CASE("the frontier stores exactly the complete subtrees and reloads from th
     for (std::uint64_t n = 0; n <= 100; ++n) {
         CAPTURE(n);
         t.source.limit(n);
-        auto loaded = chain::MerkleFrontier::load(t.source, n);
+        auto loaded = chain::MerkleFrontier::load(default_suite, t.source, n);
         REQUIRE(loaded);
         CHECK(loaded->size() == n);
         CHECK(loaded->root() == t.at[n].root());
         if (n < 100) {
             chain::MerkleFrontier a = *loaded, b = t.at[n];
-            const Hash next = chain::merkle_leaf_hash(t.leaves[n]);
+            const Hash next = chain::merkle_leaf_hash(default_suite, t.leaves[n]);
             const auto wa = a.append(next), wb = b.append(next);
             REQUIRE(wa.size() == wb.size());
             for (std::size_t i = 0; i < wa.size(); ++i) {
@@ -515,48 +516,48 @@ TEST_CASE("the frontier stores exactly the complete subtrees and reloads from th
 TEST_CASE("a missing stored node is an error that names it") {
     Tree t = build_tree(id_leaves(6));
     t.source.limit(5);  // hides every node that covers leaf 5: level 0 index 5, level 1 index 2
-    auto root = chain::merkle_root_at(t.source, 6);
+    auto root = chain::merkle_root_at(default_suite, t.source, 6);
     REQUIRE_FALSE(root);
     CHECK(root.message().find("level 1 index 2") != std::string::npos);
-    auto proof = chain::inclusion_proof(t.source, 0, 6);
+    auto proof = chain::inclusion_proof(default_suite, t.source, 0, 6);
     REQUIRE_FALSE(proof);
     CHECK(proof.message().find("level 1 index 2") != std::string::npos);
-    CHECK_FALSE(chain::consistency_proof(t.source, 2, 6));
-    auto loaded = chain::MerkleFrontier::load(t.source, 6);
+    CHECK_FALSE(chain::consistency_proof(default_suite, t.source, 2, 6));
+    auto loaded = chain::MerkleFrontier::load(default_suite, t.source, 6);
     REQUIRE_FALSE(loaded);
     CHECK(loaded.message().find("level 1 index 2") != std::string::npos);
 }
 
 TEST_CASE("degenerate proofs: empty trees, equal sizes, out-of-range indexes") {
     Tree t = build_tree(id_leaves(5));
-    const Hash empty = chain::merkle_empty_root();
+    const Hash empty = chain::merkle_empty_root(default_suite);
     const Hash root5 = t.at[5].root(), root3 = t.at[3].root();
-    const Hash leaf0 = chain::merkle_leaf_hash(t.leaves[0]);
+    const Hash leaf0 = chain::merkle_leaf_hash(default_suite, t.leaves[0]);
 
     // A one-leaf tree: the root is the leaf hash and the path is empty.
     CHECK(t.at[1].root() == leaf0);
-    CHECK(chain::verify_inclusion(leaf0, 0, 1, {}, leaf0));
-    CHECK_FALSE(chain::verify_inclusion(leaf0, 0, 1, {leaf0}, leaf0));
-    CHECK_FALSE(chain::verify_inclusion(leaf0, 1, 1, {}, leaf0));
-    CHECK_FALSE(chain::verify_inclusion(leaf0, 0, 0, {}, leaf0));
-    CHECK_FALSE(chain::verify_inclusion(empty, 0, 0, {}, empty));
-    CHECK_FALSE(chain::inclusion_proof(t.source, 5, 5));
-    CHECK_FALSE(chain::inclusion_proof(t.source, 0, 0));
+    CHECK(chain::verify_inclusion(default_suite, leaf0, 0, 1, {}, leaf0));
+    CHECK_FALSE(chain::verify_inclusion(default_suite, leaf0, 0, 1, {leaf0}, leaf0));
+    CHECK_FALSE(chain::verify_inclusion(default_suite, leaf0, 1, 1, {}, leaf0));
+    CHECK_FALSE(chain::verify_inclusion(default_suite, leaf0, 0, 0, {}, leaf0));
+    CHECK_FALSE(chain::verify_inclusion(default_suite, empty, 0, 0, {}, empty));
+    CHECK_FALSE(chain::inclusion_proof(default_suite, t.source, 5, 5));
+    CHECK_FALSE(chain::inclusion_proof(default_suite, t.source, 0, 0));
 
     // Consistency from the empty tree, and between equal sizes.
-    CHECK(chain::verify_consistency(0, 5, empty, root5, {}));
-    CHECK_FALSE(chain::verify_consistency(0, 5, root3, root5, {}));
-    CHECK_FALSE(chain::verify_consistency(0, 5, empty, root5, {root5}));
-    CHECK(chain::verify_consistency(0, 0, empty, empty, {}));
-    CHECK(chain::verify_consistency(5, 5, root5, root5, {}));
-    CHECK_FALSE(chain::verify_consistency(5, 5, root5, root3, {}));
-    CHECK_FALSE(chain::verify_consistency(5, 5, root5, root5, {root5}));
-    CHECK_FALSE(chain::verify_consistency(5, 3, root5, root3, {}));
-    auto p = chain::consistency_proof(t.source, 0, 5);
+    CHECK(chain::verify_consistency(default_suite, 0, 5, empty, root5, {}));
+    CHECK_FALSE(chain::verify_consistency(default_suite, 0, 5, root3, root5, {}));
+    CHECK_FALSE(chain::verify_consistency(default_suite, 0, 5, empty, root5, {root5}));
+    CHECK(chain::verify_consistency(default_suite, 0, 0, empty, empty, {}));
+    CHECK(chain::verify_consistency(default_suite, 5, 5, root5, root5, {}));
+    CHECK_FALSE(chain::verify_consistency(default_suite, 5, 5, root5, root3, {}));
+    CHECK_FALSE(chain::verify_consistency(default_suite, 5, 5, root5, root5, {root5}));
+    CHECK_FALSE(chain::verify_consistency(default_suite, 5, 3, root5, root3, {}));
+    auto p = chain::consistency_proof(default_suite, t.source, 0, 5);
     REQUIRE(p);
     CHECK(p->empty());
-    p = chain::consistency_proof(t.source, 5, 5);
+    p = chain::consistency_proof(default_suite, t.source, 5, 5);
     REQUIRE(p);
     CHECK(p->empty());
-    CHECK_FALSE(chain::consistency_proof(t.source, 5, 3));
+    CHECK_FALSE(chain::consistency_proof(default_suite, t.source, 5, 3));
 }

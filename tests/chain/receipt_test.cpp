@@ -16,6 +16,7 @@
 #include "chain/merkle.h"
 #include "chain/receipt.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 namespace json = boost::json;
@@ -43,14 +44,15 @@ const std::string file_text = "contract scan, page 1\n";
 // with metadata and a reference to a record of block 1, at leaf 11 of 14.
 struct Fixture {
     test::TestChain tc;
-    std::vector<crypto::KeyPair> validators = {tc.validator, test::key_from_scalar(5), test::key_from_scalar(6)};
+    std::vector<crypto::KeyPair> validators = {tc.validator, test::key_from_scalar(5, tc.suite),
+                                               test::key_from_scalar(6, tc.suite)};
     MemoryNodes nodes;
     std::vector<chain::Block> blocks;
     std::vector<chain::CommitCertificate> certs;
     std::vector<chain::Record> records;  // in ledger order
     std::vector<std::uint64_t> heights;  // of each record
 
-    Fixture() {
+    explicit Fixture(crypto::Suite suite = default_suite) : tc(std::move(suite)) {
         tc.genesis.validators.validators.clear();
         for (std::size_t i = 0; i < validators.size(); ++i)
             tc.genesis.validators.validators.push_back({"v" + std::to_string(i), validators[i].public_key, 1});
@@ -64,13 +66,13 @@ struct Fixture {
         chain::Record target;
         target.chain_id = tc.genesis.chain_id;
         target.kind = chain::Kind::evidence;
-        target.content_hash = crypto::sha256(as_bytes(file_text));
+        target.content_hash = tc.suite.hash(as_bytes(file_text));
         target.case_id = "(2026)京0105民初123号";
         target.metadata = {{"source", "upload"}, {"file_name", "合同.pdf"}};
-        target.refs = {chain::record_id(records[0])};
+        target.refs = {chain::record_id(tc.suite, records[0])};
         target.client_time_ms = 1'700'000'000'500;
         target.nonce = 77;
-        chain::sign_record(target, tc.court);
+        chain::sign_record(tc.suite, target, tc.court);
         std::vector<chain::Record> third = {tc.record(10, tc.police), tc.record(11, tc.court), target};
         for (std::uint64_t n = 12; n <= 13; ++n) third.push_back(tc.record(n, tc.police));
         add_block(third);
@@ -78,13 +80,13 @@ struct Fixture {
 
     void add_block(const std::vector<chain::Record>& block_records) {
         std::vector<chain::Hash> ids;
-        for (const auto& r : block_records) ids.push_back(chain::record_id(r));
+        for (const auto& r : block_records) ids.push_back(chain::record_id(tc.suite, r));
         const std::uint64_t prev_height = blocks.size();
         const chain::Hash prev_hash =
-            blocks.empty() ? chain::genesis_hash(tc.genesis) : chain::block_hash(blocks.back().header);
-        chain::MerkleFrontier frontier;
+            blocks.empty() ? chain::genesis_hash(tc.genesis) : chain::block_hash(tc.suite, blocks.back().header);
+        chain::MerkleFrontier frontier{tc.suite};
         if (!blocks.empty()) {
-            auto loaded = chain::MerkleFrontier::load(nodes, blocks.back().header.ledger_size);
+            auto loaded = chain::MerkleFrontier::load(tc.suite, nodes, blocks.back().header.ledger_size);
             REQUIRE(loaded);
             frontier = *loaded;
         }
@@ -92,13 +94,13 @@ struct Fixture {
                                         prev_height, prev_hash, tc.genesis.genesis_time_ms + 1000 * (prev_height + 1),
                                         frontier, ids, tc.validator.public_key);
         nodes.store(built.nodes);
-        const chain::Hash hash = chain::block_hash(built.block.header);
+        const chain::Hash hash = chain::block_hash(tc.suite, built.block.header);
         chain::CommitCertificate cert{built.block.header.height, 0, hash, {}};
         for (const auto& v : validators)
-            cert.signatures.push_back(chain::sign_precommit(tc.genesis.chain_id, cert.height, cert.round, hash, v));
+            cert.signatures.push_back(chain::sign_precommit(tc.suite, tc.genesis.chain_id, cert.height, cert.round, hash, v));
         std::sort(cert.signatures.begin(), cert.signatures.end(),
                   [](const chain::CommitSignature& a, const chain::CommitSignature& b) { return a.validator < b.validator; });
-        REQUIRE_FALSE(chain::check_certificate(tc.genesis.chain_id, cert.height, hash, cert, tc.genesis.validators));
+        REQUIRE_FALSE(chain::check_certificate(tc.suite, tc.genesis.chain_id, cert.height, hash, cert, tc.genesis.validators));
         for (const auto& r : block_records) {
             records.push_back(r);
             heights.push_back(built.block.header.height);
@@ -111,10 +113,10 @@ struct Fixture {
     json::value receipt(std::uint64_t leaf_index) const {
         const std::uint64_t height = heights.at(leaf_index);
         const chain::Block& block = blocks.at(height - 1);
-        auto path = chain::inclusion_proof(nodes, leaf_index, block.header.ledger_size);
+        auto path = chain::inclusion_proof(tc.suite, nodes, leaf_index, block.header.ledger_size);
         REQUIRE(path);
         const chain::ChainState state = chain::ChainState::from_genesis(tc.genesis);
-        return chain::make_receipt({records[leaf_index], leaf_index, *path, block.header, certs.at(height - 1),
+        return chain::make_receipt({tc.suite, records[leaf_index], leaf_index, *path, block.header, certs.at(height - 1),
                                     tc.genesis.validators,
                                     chain::StateView{state.members_at(height), state.policy, state.params},
                                     {}});
@@ -200,6 +202,8 @@ char other_digit(char c) { return c == 'f' ? '0' : c == '9' ? 'a' : static_cast<
 // The check that must fail when each field is altered (any one of the set).
 const std::map<std::string, std::set<std::string>> field_checks = {
     {"format", {"format"}},
+    {"suite", {"suite"}},
+    {"sm2_user_id", {"suite"}},  // sm2-sm3 receipts only
     {"chain_id", {"chain id"}},
     {"record_id", {"record id"}},
     {"record.chain_id", {"record chain id", "record signed bytes"}},
@@ -307,9 +311,9 @@ TEST_CASE("a receipt built as the node builds it verifies against the genesis al
     const auto verdict = chain::verify_receipt(receipt, f.tc.genesis, std::nullopt);
     CHECK_MESSAGE(verdict.ok, "failed: " << joined(failed_checks(verdict)));
     REQUIRE(verdict.record);
-    CHECK(chain::record_id(*verdict.record) == chain::record_id(f.records[target_leaf]));
+    CHECK(chain::record_id(default_suite, *verdict.record) == chain::record_id(default_suite, f.records[target_leaf]));
     REQUIRE(verdict.header);
-    CHECK(chain::block_hash(*verdict.header) == chain::block_hash(f.blocks[2].header));
+    CHECK(chain::block_hash(default_suite, *verdict.header) == chain::block_hash(default_suite, f.blocks[2].header));
     std::set<std::string> names;
     for (const auto& c : verdict.checks) {
         CHECK_MESSAGE(!c.detail.empty(), c.name);
@@ -338,8 +342,14 @@ TEST_CASE("a receipt built as the node builds it verifies against the genesis al
     }
 }
 
+// The receipt tests run under both suites: every tamper of a secp256k1-sha256 receipt is
+// repeated on an sm2-sm3 one (SM3 hashes, SM2 signatures with the default user ID).
+const std::vector<crypto::Suite> both_suites = {crypto::Suite::secp256k1_sha256(), crypto::Suite::sm2_sm3()};
+
 TEST_CASE("altering any field of a receipt, down to one hex digit, fails the check that covers it") {
-    Fixture f;
+  for (const crypto::Suite& suite : both_suites) {
+    CAPTURE(suite.name());
+    Fixture f(suite);
     const json::value receipt = f.receipt(target_leaf);
     REQUIRE(chain::verify_receipt(receipt, f.tc.genesis, std::nullopt).ok);
 
@@ -373,15 +383,19 @@ TEST_CASE("altering any field of a receipt, down to one hex digit, fails the che
     }
     for (const auto& entry : field_checks) {  // not a structured binding: clang 14 cannot capture one
         const std::string& field = entry.first;
+        if (field == "sm2_user_id" && !suite.is_sm2()) continue;
         CHECK_MESSAGE(seen.count(field), "the receipt has no field " << field);
     }
     // Two signed-bytes fields, five signatures, four path nodes, ten hashes, eight keys...
     CHECK(hex_digits > 2500);
     CHECK(altered > hex_digits);
+  }
 }
 
 TEST_CASE("removing any field or array element of a receipt fails it, and never throws") {
-    Fixture f;
+  for (const crypto::Suite& suite : both_suites) {
+    CAPTURE(suite.name());
+    Fixture f(suite);
     const json::value receipt = f.receipt(target_leaf);
     // Every object member and array element, as a path.
     std::vector<Path> members;
@@ -417,7 +431,11 @@ TEST_CASE("removing any field or array element of a receipt fails it, and never 
         }
         chain::ReceiptVerdict v;
         REQUIRE_NOTHROW(v = chain::verify_receipt(copy, f.tc.genesis, std::nullopt));
-        if (v.ok) FAIL_CHECK("the receipt still verifies without " << name(p));
+        // The one exception: a receipt written before suites existed names none, and is
+        // secp256k1-sha256 (docs/receipt.md); the genesis and its hash bind the suite.
+        const bool pre_suite_receipt = name(p) == "suite" && !suite.is_sm2();
+        if (v.ok != pre_suite_receipt)
+            FAIL_CHECK("the receipt " << std::string(v.ok ? "still verifies" : "fails") << " without " << name(p));
     }
     // Not a receipt at all.
     for (const json::value& junk : {json::value(nullptr), json::value(json::array{}), json::value(json::object{}),
@@ -428,6 +446,7 @@ TEST_CASE("removing any field or array element of a receipt fails it, and never 
         REQUIRE_FALSE(v.checks.empty());
         CHECK(v.checks.front().name == "format");
     }
+  }
 }
 
 TEST_CASE("a receipt checked against the wrong genesis fails, naming why") {
@@ -503,7 +522,7 @@ TEST_CASE("receipt gaps: a later header, another genesis, a role the policy refu
     SUBCASE("leaf 0 (block 1) paired with block 3's header and a valid proof at its size") {
         json::value r = f.receipt(target_leaf);  // block 3's header, certificate and state
         const json::value first = f.receipt(0);
-        auto path = chain::inclusion_proof(f.nodes, 0, f.blocks[2].header.ledger_size);
+        auto path = chain::inclusion_proof(default_suite, f.nodes, 0, f.blocks[2].header.ledger_size);
         REQUIRE(path);
         auto& o = r.as_object();
         o["record"] = first.at("record");

@@ -8,6 +8,7 @@
 
 #include "chain/cereal_codec.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -28,7 +29,7 @@ chain::Record sample_record(const test::TestChain& tc) {
     chain::Record r = tc.record(7, tc.court);
     r.metadata = {{"file_name", "合同.pdf"}, {"source", "upload"}};
     r.refs = {crypto::sha256(as_bytes(std::string_view("earlier")))};
-    chain::sign_record(r, tc.court);
+    chain::sign_record(default_suite, r, tc.court);
     return r;
 }
 
@@ -42,7 +43,7 @@ TEST_CASE("stored records, blocks and certificates keep the bytes cereal has alw
                                               r.nonce, r.signature.bytes));
     auto back = chain::from_cereal<chain::Record>(chain::to_cereal(r));
     REQUIRE(back);
-    CHECK(chain::record_id(*back) == chain::record_id(r));
+    CHECK(chain::record_id(default_suite, *back) == chain::record_id(default_suite, r));
     CHECK(back->signature == r.signature);
 
     auto certified = tc.block(0, chain::genesis_hash(tc.genesis), {}, {r});
@@ -57,7 +58,7 @@ TEST_CASE("stored records, blocks and certificates keep the bytes cereal has alw
                                               c.signatures[0].validator.bytes, c.signatures[0].signature.bytes));
     auto block_back = chain::from_cereal<chain::Block>(chain::to_cereal(b));
     REQUIRE(block_back);
-    CHECK(chain::block_hash(block_back->header) == chain::block_hash(h));
+    CHECK(chain::block_hash(default_suite, block_back->header) == chain::block_hash(default_suite, h));
     CHECK(block_back->record_ids == b.record_ids);
 }
 

@@ -9,6 +9,7 @@
 #include "chain/state.h"
 #include "chain/validity.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using chain::GovAction;
@@ -39,14 +40,14 @@ struct Gov {
         r.case_id.clear();
         r.metadata = std::move(md);
         r.refs = std::move(refs);
-        chain::sign_record(r, by);
+        chain::sign_record(default_suite, r, by);
         return r;
     }
     chain::Record propose(const crypto::KeyPair& by, const GovAction& a, std::uint64_t expires_after = 0) {
         return record(by, chain::governance_metadata(a, expires_after));
     }
     chain::Record approve(const crypto::KeyPair& by, const chain::Record& proposal) {
-        return record(by, {{"action", "approve"}}, {chain::record_id(proposal)});
+        return record(by, {{"action", "approve"}}, {chain::record_id(default_suite, proposal)});
     }
 
     // Applies one block of records; returns the first refusal's data.reason ("" if none).
@@ -61,16 +62,16 @@ struct Gov {
                 continue;
             }
             if (r.kind != chain::Kind::governance) continue;
-            if (auto bad = g.check(r, chain::record_id(r))) {
+            if (auto bad = g.check(r, chain::record_id(default_suite, r))) {
                 if (refused.empty()) refused = bad->word;
                 continue;
             }
-            g.apply(r, chain::record_id(r));
+            g.apply(r, chain::record_id(default_suite, r));
         }
         state = std::move(g).finish();
         return refused;
     }
-    const chain::Proposal& proposal(const chain::Record& r) const { return state.proposals.at(chain::record_id(r)); }
+    const chain::Proposal& proposal(const chain::Record& r) const { return state.proposals.at(chain::record_id(default_suite, r)); }
 };
 
 GovAction add_member(const crypto::KeyPair& k, std::string role = "notary") {
@@ -117,7 +118,7 @@ TEST_CASE("approvals: by validators only, once each, before expiry, not after th
     const auto q = g.propose(g.v[0], add_member(test::key_from_scalar(41)));
     CHECK(g.block({q, g.approve(g.v[1], q), g.approve(g.v[2], q)}) == "");  // decided within one block
     CHECK(g.block({g.approve(g.v[3], q)}) == "already_approved");
-    CHECK(g.block({g.record(g.v[1], {{"action", "approve"}}, {chain::record_id(g.tc.record(9, g.tc.court))})}) ==
+    CHECK(g.block({g.record(g.v[1], {{"action", "approve"}}, {chain::record_id(default_suite, g.tc.record(9, g.tc.court))})}) ==
           "unknown_proposal");
 }
 
@@ -140,11 +141,11 @@ TEST_CASE("every action changes what it says, and only from its effective height
         const chain::Record deciding = block.back();
         block.pop_back();
         const Bytes state_before = chain::state_bytes(g.state, g.height + 2);
-        const chain::Hash set_before = chain::validator_set_hash(g.state.validators);
+        const chain::Hash set_before = chain::validator_set_hash(default_suite, g.state.validators);
         REQUIRE(g.block(block) == "");
         CHECK(g.proposal(p).effective_height == 0);
         CHECK(chain::state_bytes(g.state, g.height + 1) == state_before);
-        CHECK(chain::validator_set_hash(g.state.validators) == set_before);
+        CHECK(chain::validator_set_hash(default_suite, g.state.validators) == set_before);
         REQUIRE(g.block({deciding}) == "");
         REQUIRE(g.proposal(p).effective_height == g.height + 1);
         return g.proposal(p).effective_height;
@@ -171,11 +172,11 @@ TEST_CASE("every action changes what it says, and only from its effective height
     CHECK_FALSE(g.state.member_at(rotated.public_key, h));
 
     GovAction addv{.op = GovOp::add_validator, .name = "v4", .key = node5.public_key, .power = 1, .p2p = "10.0.0.5:26656"};
-    const auto before = chain::validator_set_hash(g.state.validators);
+    const auto before = chain::validator_set_hash(default_suite, g.state.validators);
     h = adopt(addv);
     CHECK(g.state.validators.validators.size() == 5);
     CHECK(g.state.validator_p2p.at(node5.public_key) == "10.0.0.5:26656");
-    CHECK(chain::validator_set_hash(g.state.validators_at(h - 1)) == before);
+    CHECK(chain::validator_set_hash(default_suite, g.state.validators_at(h - 1)) == before);
     CHECK(g.state.validators_at(h).find(node5.public_key));
     REQUIRE(g.state.validator_changes.size() == 2);
     CHECK(g.state.validator_changes.back().height == h - 1);
@@ -277,8 +278,8 @@ TEST_CASE("headers: state_hash follows the terms in force, next_validator_set_ha
     const chain::ChainState in_force = g.state;
     g.block({q, g.approve(g.v[1], q), g.approve(g.v[2], q)});
     const chain::HeaderBasis changed = chain::header_basis(in_force, g.height, &g.state);
-    CHECK(changed.validator_set_hash == chain::validator_set_hash(in_force.validators));
-    CHECK(changed.next_validator_set_hash == chain::validator_set_hash(g.state.validators));
+    CHECK(changed.validator_set_hash == chain::validator_set_hash(default_suite, in_force.validators));
+    CHECK(changed.next_validator_set_hash == chain::validator_set_hash(default_suite, g.state.validators));
     CHECK(changed.next_validator_set_hash != changed.validator_set_hash);
 }
 

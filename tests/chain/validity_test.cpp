@@ -4,6 +4,7 @@
 
 #include "chain/validity.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using chain::BlockRule;
@@ -27,7 +28,7 @@ public:
         asked += records.size();
         return inner.verify(records, ids);
     }
-    chain::SerialVerifier inner;
+    chain::SerialVerifier inner{default_suite};
     std::size_t asked = 0;
 };
 
@@ -39,13 +40,13 @@ struct Fixture {
     // Block 1 of `records`, as an honest proposer builds it, at `time_ms`.
     chain::Block block(const std::vector<chain::Record>& records, std::uint64_t time_ms = 0) const {
         std::vector<chain::Hash> ids;
-        for (const auto& r : records) ids.push_back(chain::record_id(r));
+        for (const auto& r : records) ids.push_back(chain::record_id(default_suite, r));
         return chain::build_block(chain::header_basis(state(), tip.height + 1), tip.height, tip.hash,
                                   time_ms ? time_ms : tip.time_ms + 1, tip.ledger, ids, tc.validator.public_key)
             .block;
     }
     chain::BlockCheck check(const chain::Block& b, const std::vector<chain::Record>& records) {
-        chain::SerialVerifier v;
+        chain::SerialVerifier v(default_suite);
         return chain::check_block(state(), tip, history, b, records, v);
     }
     chain::ChainState state() const { return chain::ChainState::from_genesis(tc.genesis); }
@@ -111,7 +112,7 @@ TEST_CASE("each header rule is named when broken") {
 TEST_CASE("each record rule is named when broken, with the record's index") {
     Fixture f;
     auto first = f.tc.record(1, f.tc.court);
-    f.history.committed[chain::record_id(first)] = f.tc.court.public_key;
+    f.history.committed[chain::record_id(default_suite, first)] = f.tc.court.public_key;
 
     SUBCASE("a forged signature") {
         auto r = f.tc.record(2, f.tc.court);
@@ -121,7 +122,7 @@ TEST_CASE("each record rule is named when broken, with the record's index") {
         CHECK(c.faults.front().record == 0u);
     }
     SUBCASE("a submitter who is not a member, or not yet one") {
-        auto stranger = crypto::key_pair_from_private(crypto::PrivateKey{{9}}).value();
+        auto stranger = default_suite.key_pair_from_private(crypto::PrivateKey{{9}}).value();
         auto r = f.tc.record(2, stranger);
         CHECK(broke(f.check(f.block({r}), {r}), BlockRule::member));
         for (auto& m : f.tc.genesis.members)
@@ -137,23 +138,23 @@ TEST_CASE("each record rule is named when broken, with the record's index") {
     }
     SUBCASE("a correction by the corrected record's own submitter is allowed, by another member not") {
         auto own = f.tc.record(2, f.tc.police, chain::Kind::evidence);
-        f.history.committed[chain::record_id(own)] = f.tc.police.public_key;
+        f.history.committed[chain::record_id(default_suite, own)] = f.tc.police.public_key;
         auto fix = f.tc.record(3, f.tc.police, chain::Kind::correction);
-        fix.refs = {chain::record_id(own)};
-        chain::sign_record(fix, f.tc.police);
+        fix.refs = {chain::record_id(default_suite, own)};
+        chain::sign_record(default_suite, fix, f.tc.police);
         CHECK(f.check(f.block({fix}), {fix}).valid());
         auto other = f.tc.record(4, f.tc.police, chain::Kind::correction);
-        other.refs = {chain::record_id(first)};  // the court's record
-        chain::sign_record(other, f.tc.police);
+        other.refs = {chain::record_id(default_suite, first)};  // the court's record
+        chain::sign_record(default_suite, other, f.tc.police);
         CHECK(broke(f.check(f.block({other}), {other}), BlockRule::permission));
     }
     SUBCASE("references must name earlier records; duplicates are refused") {
         auto handover = f.tc.record(2, f.tc.court, chain::Kind::handover);
         handover.refs = {crypto::sha256(as_bytes("nowhere"))};
-        chain::sign_record(handover, f.tc.court);
+        chain::sign_record(default_suite, handover, f.tc.court);
         CHECK(broke(f.check(f.block({handover}), {handover}), BlockRule::reference));
-        handover.refs = {chain::record_id(first)};
-        chain::sign_record(handover, f.tc.court);
+        handover.refs = {chain::record_id(default_suite, first)};
+        chain::sign_record(default_suite, handover, f.tc.court);
         CHECK(f.check(f.block({handover}), {handover}).valid());
 
         CHECK(broke(f.check(f.block({first}), {first}), BlockRule::duplicate));
@@ -171,7 +172,7 @@ TEST_CASE("each record rule is named when broken, with the record's index") {
     SUBCASE("a record from another chain") {
         auto r = f.tc.record(2, f.tc.court);
         r.chain_id = "jchain-elsewhere";
-        chain::sign_record(r, f.tc.court);
+        chain::sign_record(default_suite, r, f.tc.court);
         CHECK(broke(f.check(f.block({r}), {r}), BlockRule::record_shape));
     }
 }

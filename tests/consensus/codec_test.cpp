@@ -5,6 +5,7 @@
 #include "consensus/codec.h"
 #include "crypto/hash.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using namespace jchain::consensus;
@@ -19,18 +20,18 @@ struct Sample {
     Sample() {
         std::vector<chain::Record> records = {chain.record(1, chain.court), chain.record(2, chain.police)};
         records[0].metadata["court"] = "Haidian";
-        records[1].refs.push_back(chain::record_id(records[0]));
-        chain::sign_record(records[1], chain.police);
+        records[1].refs.push_back(chain::record_id(default_suite, records[0]));
+        chain::sign_record(default_suite, records[1], chain.police);
         std::vector<chain::Hash> ids;
-        for (const auto& r : records) ids.push_back(chain::record_id(r));
+        for (const auto& r : records) ids.push_back(chain::record_id(default_suite, r));
         auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(chain.genesis), 1), 0,
-                                        chain::Hash{}, 1234, {}, ids, chain.validator.public_key);
+                                        chain::Hash{}, 1234, chain::MerkleFrontier(chain.suite), ids, chain.validator.public_key);
         auto value = std::make_shared<const Value>(Value{built.block, records});
-        vote = {{chain::VoteType::prevote, chain.genesis.chain_id, 1, 0, value->hash()}, chain.validator.public_key, {}};
-        vote.signature = crypto::sign(chain.validator.private_key, crypto::sha256(chain::vote_signed_bytes(vote.vote)));
-        proposal = {1, 2, 0, value->hash(), value, {vote}, chain.validator.public_key, {}};
-        proposal.signature = crypto::sign(chain.validator.private_key,
-                                          crypto::sha256(proposal_signed_bytes(chain.genesis.chain_id, proposal)));
+        vote = {{chain::VoteType::prevote, chain.genesis.chain_id, 1, 0, value->hash(default_suite)}, chain.validator.public_key, {}};
+        vote.signature = default_suite.sign(chain.validator, default_suite.hash(chain::vote_signed_bytes(vote.vote)));
+        proposal = {1, 2, 0, value->hash(default_suite), value, {vote}, chain.validator.public_key, {}};
+        proposal.signature = default_suite.sign(chain.validator,
+                                                default_suite.hash(proposal_signed_bytes(chain.genesis.chain_id, proposal)));
     }
 };
 
@@ -42,11 +43,11 @@ TEST_CASE("messages and log entries survive encoding unchanged") {
     auto back = decode_message(bytes);
     REQUIRE(back);
     const auto& p = std::get<Proposal>(*back);
-    CHECK(p.value->hash() == s.proposal.value->hash());
+    CHECK(p.value->hash(default_suite) == s.proposal.value->hash(default_suite));
     CHECK(p.pol_round == 0);
     REQUIRE(p.value->records.size() == 2);
-    CHECK(chain::record_id(p.value->records[1]) == chain::record_id(s.proposal.value->records[1]));
-    CHECK(chain::verify_record_signature(p.value->records[1]));
+    CHECK(chain::record_id(default_suite, p.value->records[1]) == chain::record_id(default_suite, s.proposal.value->records[1]));
+    CHECK(chain::verify_record_signature(default_suite, p.value->records[1]));
     CHECK(encode_message(p) == bytes);
 
     auto vote = decode_message(encode_message(s.vote));
@@ -62,11 +63,11 @@ TEST_CASE("messages and log entries survive encoding unchanged") {
         CHECK(encode_wal_entry(*decoded) == encoded);
     }
 
-    chain::CommitCertificate cert{1, 0, s.proposal.value->hash(), {{s.vote.validator, s.vote.signature}}};
+    chain::CommitCertificate cert{1, 0, s.proposal.value->hash(default_suite), {{s.vote.validator, s.vote.signature}}};
     auto certified = decode_certified(encode_certified(*s.proposal.value, cert));
     REQUIRE(certified);
     CHECK(certified->certificate.block_hash == cert.block_hash);
-    CHECK(certified->value->hash() == s.proposal.value->hash());
+    CHECK(certified->value->hash(default_suite) == s.proposal.value->hash(default_suite));
 }
 
 TEST_CASE("every truncation and trailing garbage is refused, and no byte flip crashes the decoder") {

@@ -6,6 +6,7 @@
 #include "consensus/engine.h"
 #include "crypto/hash.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using namespace jchain::consensus;
@@ -17,7 +18,7 @@ const std::string chain_id = "jchain-engine-test";
 struct Fixture {
     std::vector<crypto::KeyPair> keys;
     EngineConfig config;
-    KeyVerifier verifier;
+    KeyVerifier verifier{default_suite};
 
     Fixture() {
         for (std::uint8_t i = 1; i <= 4; ++i) keys.push_back(test::key_from_scalar(i));
@@ -37,21 +38,22 @@ struct Fixture {
     const crypto::KeyPair& other_than(const crypto::KeyPair& k) const { return keys[0].public_key == k.public_key ? keys[1] : keys[0]; }
 
     ValuePtr value(std::uint64_t time_ms) const {
-        const chain::Hash vset = chain::validator_set_hash(config.validators);
-        auto built = chain::build_block(chain::HeaderBasis{chain_id, {}, vset, vset, {}}, 0, chain::Hash{}, time_ms, {},
+        const chain::Hash vset = chain::validator_set_hash(default_suite, config.validators);
+        auto built = chain::build_block(chain::HeaderBasis{default_suite, chain_id, {}, vset, vset, {}}, 0, chain::Hash{}, time_ms,
+                                        chain::MerkleFrontier(default_suite),
                                         {crypto::sha256(as_bytes("r"))}, keys[0].public_key);
         return std::make_shared<const Value>(Value{built.block, {}});
     }
     Proposal proposal(std::uint32_t round, ValuePtr v, std::int64_t pol_round = no_round,
                       std::vector<SignedVote> pol = {}) const {
         const auto& k = proposer(1, round);
-        Proposal p{1, round, pol_round, v->hash(), v, std::move(pol), k.public_key, {}};
-        p.signature = crypto::sign(k.private_key, crypto::sha256(proposal_signed_bytes(chain_id, p)));
+        Proposal p{1, round, pol_round, v->hash(default_suite), v, std::move(pol), k.public_key, {}};
+        p.signature = default_suite.sign(k, default_suite.hash(proposal_signed_bytes(chain_id, p)));
         return p;
     }
     SignedVote vote(const crypto::KeyPair& k, chain::VoteType type, std::uint32_t round, const chain::Hash& h) const {
         SignedVote v{{type, chain_id, 1, round, h}, k.public_key, {}};
-        v.signature = crypto::sign(k.private_key, crypto::sha256(chain::vote_signed_bytes(v.vote)));
+        v.signature = default_suite.sign(k, default_suite.hash(chain::vote_signed_bytes(v.vote)));
         return v;
     }
 };
@@ -79,22 +81,22 @@ void append(Actions& to, Actions more) { to.insert(to.end(), more.begin(), more.
 TEST_CASE("a validator prevotes a timely valid proposal, locks on the polka and commits with a certificate") {
     Fixture f;
     const auto& me = f.other_than(f.proposer(1, 0));
-    KeySigner signer(me);
+    KeySigner signer(default_suite, me);
     Engine engine(f.config, &signer);
     engine.start(1, {});
     auto v = f.value(1000);
     Actions out = engine.on_message(f.proposal(0, v));
     REQUIRE(all_of<VerifyValue>(out).size() == 1);
-    out = engine.on_value_verified(v->hash(), {true, true});
+    out = engine.on_value_verified(v->hash(default_suite), {true, true});
     auto votes = own_votes(out, me.public_key);
     REQUIRE(votes.size() == 1);
     CHECK(votes[0].vote.type == chain::VoteType::prevote);
-    CHECK(votes[0].vote.block_hash == v->hash());
+    CHECK(votes[0].vote.block_hash == v->hash(default_suite));
     CHECK(!all_of<Persist>(out).empty());  // the vote is logged before it is sent
 
     out.clear();
     for (const auto& k : f.keys)
-        if (k.public_key != me.public_key) append(out, engine.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash())));
+        if (k.public_key != me.public_key) append(out, engine.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash(default_suite))));
     CHECK(engine.locked_round() == 0);
     votes = own_votes(out, me.public_key);
     REQUIRE(votes.size() == 1);
@@ -104,24 +106,24 @@ TEST_CASE("a validator prevotes a timely valid proposal, locks on the polka and 
     int others = 0;
     for (const auto& k : f.keys)
         if (k.public_key != me.public_key && others++ < 2)
-            append(out, engine.on_message(f.vote(k, chain::VoteType::precommit, 0, v->hash())));
+            append(out, engine.on_message(f.vote(k, chain::VoteType::precommit, 0, v->hash(default_suite))));
     auto commits = all_of<Commit>(out);
     REQUIRE(commits.size() == 1);
-    CHECK(commits[0].value->hash() == v->hash());
-    CHECK(!chain::check_certificate(chain_id, 1, v->hash(), commits[0].certificate, f.config.validators));
+    CHECK(commits[0].value->hash(default_suite) == v->hash(default_suite));
+    CHECK(!chain::check_certificate(default_suite, chain_id, 1, v->hash(default_suite), commits[0].certificate, f.config.validators));
     CHECK(engine.height() == 2);
 }
 
 TEST_CASE("an untimely proposal gets a nil prevote, an invalid one too") {
     Fixture f;
     const auto& me = f.other_than(f.proposer(1, 0));
-    KeySigner signer(me);
+    KeySigner signer(default_suite, me);
     for (Validity verdict : {Validity{true, false}, Validity{false, true}}) {
         Engine engine(f.config, &signer);
         engine.start(1, {});
         auto v = f.value(1000);
         engine.on_message(f.proposal(0, v));
-        auto votes = own_votes(engine.on_value_verified(v->hash(), verdict), me.public_key);
+        auto votes = own_votes(engine.on_value_verified(v->hash(default_suite), verdict), me.public_key);
         REQUIRE(votes.size() == 1);
         CHECK(votes[0].vote.block_hash == chain::Hash{});
     }
@@ -132,14 +134,14 @@ namespace {
 void lock_then_next_round(const Fixture& f, Engine& engine, const crypto::KeyPair& me, ValuePtr v) {
     engine.start(1, {});
     engine.on_message(f.proposal(0, v));
-    engine.on_value_verified(v->hash(), {true, true});
+    engine.on_value_verified(v->hash(default_suite), {true, true});
     for (const auto& k : f.keys)
-        if (k.public_key != me.public_key) engine.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash()));
+        if (k.public_key != me.public_key) engine.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash(default_suite)));
     REQUIRE(engine.locked_round() == 0);
     int others = 0;
     for (const auto& k : f.keys)  // one other precommit for v, one nil: no commit, but a quorum of precommits
         if (k.public_key != me.public_key && others < 2)
-            engine.on_message(f.vote(k, chain::VoteType::precommit, 0, others++ == 0 ? v->hash() : chain::Hash{}));
+            engine.on_message(f.vote(k, chain::VoteType::precommit, 0, others++ == 0 ? v->hash(default_suite) : chain::Hash{}));
     engine.on_timeout({1, 0, TimeoutKind::precommit});
     REQUIRE(engine.round() == 1);
 }
@@ -153,13 +155,13 @@ TEST_CASE("a locked validator prevotes nil for another block without a newer pro
             if (k.public_key != f.proposer(1, 0).public_key && k.public_key != f.proposer(1, 1).public_key) return k;
         return f.keys[0];
     }();
-    KeySigner signer(me);
+    KeySigner signer(default_suite, me);
 
     SUBCASE("the lock holds") {
         Engine engine(f.config, &signer);
         lock_then_next_round(f, engine, me, v);
         engine.on_message(f.proposal(1, w));
-        auto votes = own_votes(engine.on_value_verified(w->hash(), {true, true}), me.public_key);
+        auto votes = own_votes(engine.on_value_verified(w->hash(default_suite), {true, true}), me.public_key);
         REQUIRE(votes.size() == 1);
         CHECK(votes[0].vote.block_hash == chain::Hash{});
     }
@@ -169,7 +171,7 @@ TEST_CASE("a locked validator prevotes nil for another block without a newer pro
         // Round 2's proposer re-proposes w with round 1's polka.
         std::vector<SignedVote> pol;
         for (const auto& k : f.keys)
-            if (k.public_key != me.public_key) pol.push_back(f.vote(k, chain::VoteType::prevote, 1, w->hash()));
+            if (k.public_key != me.public_key) pol.push_back(f.vote(k, chain::VoteType::prevote, 1, w->hash(default_suite)));
         engine.on_timeout({1, 1, TimeoutKind::propose});
         for (const auto& k : f.keys)
             if (k.public_key != me.public_key) engine.on_message(f.vote(k, chain::VoteType::precommit, 1, chain::Hash{}));
@@ -178,9 +180,9 @@ TEST_CASE("a locked validator prevotes nil for another block without a newer pro
         auto p = f.proposal(2, w, 1, pol);
         CHECK(!check_message(f.config, f.verifier, p));
         engine.on_message(p);
-        auto votes = own_votes(engine.on_value_verified(w->hash(), {true, false}), me.public_key);
+        auto votes = own_votes(engine.on_value_verified(w->hash(default_suite), {true, false}), me.public_key);
         REQUIRE(votes.size() == 1);
-        CHECK(votes[0].vote.block_hash == w->hash());  // timeliness is not asked of a re-proposal
+        CHECK(votes[0].vote.block_hash == w->hash(default_suite));  // timeliness is not asked of a re-proposal
     }
     SUBCASE("with the lock rule broken on purpose the validator prevotes the other block") {
         auto config = f.config;
@@ -188,16 +190,16 @@ TEST_CASE("a locked validator prevotes nil for another block without a newer pro
         Engine engine(config, &signer);
         lock_then_next_round(f, engine, me, v);
         engine.on_message(f.proposal(1, w));
-        auto votes = own_votes(engine.on_value_verified(w->hash(), {true, true}), me.public_key);
+        auto votes = own_votes(engine.on_value_verified(w->hash(default_suite), {true, true}), me.public_key);
         REQUIRE(votes.size() == 1);
-        CHECK(votes[0].vote.block_hash == w->hash());
+        CHECK(votes[0].vote.block_hash == w->hash(default_suite));
     }
 }
 
 TEST_CASE("a restarted validator restores its lock and never signs a conflicting vote") {
     Fixture f;
     const auto& me = f.other_than(f.proposer(1, 0));
-    KeySigner signer(me);
+    KeySigner signer(default_suite, me);
     auto v = f.value(1000), w = f.value(2000);
     std::vector<WalEntry> wal;
     {
@@ -207,9 +209,9 @@ TEST_CASE("a restarted validator restores its lock and never signs a conflicting
         };
         record(engine.start(1, {}));
         record(engine.on_message(f.proposal(0, v)));
-        record(engine.on_value_verified(v->hash(), {true, true}));
+        record(engine.on_value_verified(v->hash(default_suite), {true, true}));
         for (const auto& k : f.keys)
-            if (k.public_key != me.public_key) record(engine.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash())));
+            if (k.public_key != me.public_key) record(engine.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash(default_suite))));
         REQUIRE(engine.locked_round() == 0);
     }  // killed
     Engine engine(f.config, &signer);
@@ -221,22 +223,22 @@ TEST_CASE("a restarted validator restores its lock and never signs a conflicting
     for (const auto& k : f.keys)
         if (k.public_key != me.public_key) append(out, engine.on_message(f.vote(k, chain::VoteType::prevote, 0, chain::Hash{})));
     append(out, engine.on_message(f.proposal(0, w)));
-    append(out, engine.on_value_verified(w->hash(), {true, true}));
+    append(out, engine.on_value_verified(w->hash(default_suite), {true, true}));
     const auto resent = own_votes(out, me.public_key);
     REQUIRE_FALSE(resent.empty());
     for (const auto& x : resent) {
         CHECK(x.vote.round == 0);
-        CHECK(x.vote.block_hash == v->hash());
+        CHECK(x.vote.block_hash == v->hash(default_suite));
     }
     // ...where a validator that lost its log prevotes it, a second prevote in round 0: the
     // input does ask for a vote, and only the log keeps it from signing one.
     Engine amnesiac(f.config, &signer);
     Actions forgot = amnesiac.start(1, {});
     append(forgot, amnesiac.on_message(f.proposal(0, w)));
-    append(forgot, amnesiac.on_value_verified(w->hash(), {true, true}));
+    append(forgot, amnesiac.on_value_verified(w->hash(default_suite), {true, true}));
     const auto conflicting = own_votes(forgot, me.public_key);
     REQUIRE(conflicting.size() == 1);
-    CHECK(conflicting[0].vote.block_hash == w->hash());
+    CHECK(conflicting[0].vote.block_hash == w->hash(default_suite));
     // Persisted entries of another height are ignored.
     Engine fresh(f.config, &signer);
     fresh.start(2, wal);
@@ -249,14 +251,14 @@ TEST_CASE("a restarted validator restores its lock and never signs a conflicting
     Actions after = removed.start(1, wal);
     CHECK(own_votes(after, me.public_key).empty());
     for (const auto& k : f.keys)
-        if (k.public_key != me.public_key) append(after, removed.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash())));
+        if (k.public_key != me.public_key) append(after, removed.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash(default_suite))));
     CHECK(own_votes(after, me.public_key).empty());
 }
 
 TEST_CASE("one peer claiming a far round moves nothing; more than 1/3 of the power does") {
     Fixture f;
     const auto& me = f.keys[0];
-    KeySigner signer(me);
+    KeySigner signer(default_suite, me);
     Engine engine(f.config, &signer);
     engine.start(1, {});
     engine.on_message(f.vote(f.keys[1], chain::VoteType::prevote, 1'000'000, chain::Hash{}));
@@ -281,17 +283,17 @@ TEST_CASE("messages from the network are checked before the engine sees them") {
     CHECK(check_message(f.config, f.verifier, bad) == Fault::bad_value);
     // A re-proposal whose proof of lock is short of a quorum.
     auto w = f.value(2000);
-    std::vector<SignedVote> pol = {f.vote(f.keys[0], chain::VoteType::prevote, 0, w->hash()),
-                                   f.vote(f.keys[1], chain::VoteType::prevote, 0, w->hash())};
+    std::vector<SignedVote> pol = {f.vote(f.keys[0], chain::VoteType::prevote, 0, w->hash(default_suite)),
+                                   f.vote(f.keys[1], chain::VoteType::prevote, 0, w->hash(default_suite))};
     CHECK(check_message(f.config, f.verifier, f.proposal(1, w, 0, pol)) == Fault::bad_proof_of_lock);
-    pol.push_back(f.vote(f.keys[2], chain::VoteType::prevote, 0, w->hash()));
+    pol.push_back(f.vote(f.keys[2], chain::VoteType::prevote, 0, w->hash(default_suite)));
     CHECK(!check_message(f.config, f.verifier, f.proposal(1, w, 0, pol)));
     pol[2] = pol[1];  // a repeated signer
     CHECK(check_message(f.config, f.verifier, f.proposal(1, w, 0, pol)) == Fault::bad_proof_of_lock);
 
-    auto vote = f.vote(f.keys[0], chain::VoteType::prevote, 0, v->hash());
+    auto vote = f.vote(f.keys[0], chain::VoteType::prevote, 0, v->hash(default_suite));
     CHECK(!check_message(f.config, f.verifier, vote));
-    auto outsider = f.vote(test::key_from_scalar(9), chain::VoteType::prevote, 0, v->hash());
+    auto outsider = f.vote(test::key_from_scalar(9), chain::VoteType::prevote, 0, v->hash(default_suite));
     CHECK(check_message(f.config, f.verifier, outsider) == Fault::not_validator);
     vote.vote.chain_id = "other";
     CHECK(check_message(f.config, f.verifier, vote) == Fault::wrong_chain);

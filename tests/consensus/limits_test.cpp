@@ -8,6 +8,7 @@
 #include "consensus/codec.h"
 #include "storage/consensus_wal.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using namespace jchain::consensus;
@@ -40,11 +41,11 @@ ValuePtr largest_value(const test::TestChain& tc) {
         const std::uint64_t wire = limits::length_prefix_bytes + chain::record_signed_bytes(r).size() + limits::signature_bytes;
         if (bytes + wire > limits::block_record_bytes_ceiling || records.size() == limits::block_records_ceiling) break;
         bytes += wire;
-        ids.push_back(chain::record_id(r));
+        ids.push_back(chain::record_id(default_suite, r));
         records.push_back(std::move(r));
     }
     auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(tc.genesis), 1), 0,
-                                    chain::Hash{}, 1, {}, ids, tc.validator.public_key);
+                                    chain::Hash{}, 1, chain::MerkleFrontier(tc.suite), ids, tc.validator.public_key);
     return std::make_shared<const Value>(Value{built.block, std::move(records)});
 }
 
@@ -61,7 +62,7 @@ TEST_CASE("a proposal of the largest valid block, with a proof of lock from ever
     auto value = largest_value(tc);
     INFO("records in the largest block: " << value->records.size());
     CHECK(value->records.size() > 1000);
-    Proposal p{1, 0, 0, value->hash(), value, votes_of_every_validator(tc, value->hash()), tc.validator.public_key, {}};
+    Proposal p{1, 0, 0, value->hash(default_suite), value, votes_of_every_validator(tc, value->hash(default_suite)), tc.validator.public_key, {}};
 
     const Bytes message = encode_message(p);
     CHECK(message.size() <= limits::proposal_bytes_max);
@@ -86,25 +87,25 @@ TEST_CASE("a proposal of the largest valid block, with a proof of lock from ever
 TEST_CASE("a certified block of the largest valid size, signed by every validator, fits one sync frame") {
     test::TestChain tc;
     auto value = largest_value(tc);
-    chain::CommitCertificate cert{1, 0, value->hash(), {}};
+    chain::CommitCertificate cert{1, 0, value->hash(default_suite), {}};
     cert.signatures.resize(limits::validators_ceiling, chain::CommitSignature{tc.validator.public_key, {}});
     const Bytes bytes = encode_certified(*value, cert);
     CHECK(bytes.size() <= limits::certified_block_bytes_max);
     CHECK(bytes.size() + 1 <= limits::frame_bytes_max);
     auto back = decode_certified(bytes);
     REQUIRE(back);
-    CHECK(back->value->hash() == value->hash());
+    CHECK(back->value->hash(default_suite) == value->hash(default_suite));
     CHECK(back->value->records.size() == value->records.size());
 }
 
 TEST_CASE("a block of the most records allowed decodes, and one more is refused") {
     test::TestChain tc;
     std::vector<chain::Record> records(limits::block_records_ceiling, tc.record(1, tc.court));
-    std::vector<chain::Hash> ids(records.size(), chain::record_id(records[0]));
+    std::vector<chain::Hash> ids(records.size(), chain::record_id(default_suite, records[0]));
     auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(tc.genesis), 1), 0,
-                                    chain::Hash{}, 1, {}, ids, tc.validator.public_key);
+                                    chain::Hash{}, 1, chain::MerkleFrontier(tc.suite), ids, tc.validator.public_key);
     Value v{built.block, records};
-    chain::CommitCertificate cert{1, 0, v.hash(), {}};
+    chain::CommitCertificate cert{1, 0, v.hash(default_suite), {}};
     const Bytes bytes = encode_certified(v, cert);
     CHECK(bytes.size() + 1 <= limits::frame_bytes_max);
     CHECK(decode_certified(bytes));

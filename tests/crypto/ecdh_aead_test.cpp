@@ -14,6 +14,8 @@
 namespace jchain::crypto {
 namespace {
 
+using namespace secp256k1;  // the peer links' ECDH is secp256k1 in every suite
+
 Bytes hex(std::string_view s) { return from_hex(s).value(); }
 
 template <std::size_t N>

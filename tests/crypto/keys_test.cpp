@@ -1,4 +1,5 @@
 #include "crypto/keys.h"
+#include "crypto/suite.h"
 
 #include <sys/stat.h>
 
@@ -23,6 +24,11 @@
 
 namespace jchain::crypto {
 namespace {
+
+using namespace secp256k1;
+// Key files are the suite's (crypto/suite.h); these cases use the default suite's.
+Status write_key_file(const std::string& path, const KeyPair& key) { return Suite().write_key_file(path, key); }
+Result<KeyPair> read_key_file(const std::string& path) { return Suite().read_key_file(path); }
 
 using U256 = std::array<std::uint8_t, 32>;
 

@@ -12,6 +12,7 @@
 
 #include "fuzz_support.h"
 #include "node/backup.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -33,12 +34,12 @@ const std::array<fuzz::MemoryStore, 3>& stores() {
             const chain::Block b = *src.store.block(k);
             std::vector<chain::Record> records;
             for (const auto& id : b.record_ids) records.push_back(src.store.record(id)->record);
-            chain::MerkleFrontier before;
-            if (k > 1) before = *chain::MerkleFrontier::load(src.store, src.store.block(k - 1)->header.ledger_size);
+            chain::MerkleFrontier before{default_suite};
+            if (k > 1) before = *chain::MerkleFrontier::load(default_suite, src.store, src.store.block(k - 1)->header.ledger_size);
             auto rebuilt = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(src.tc.genesis), k),
                                               k - 1, b.header.prev_hash, b.header.time_ms, before, b.record_ids,
                                               b.header.proposer);
-            FUZZ_CHECK(chain::block_hash(rebuilt.block.header) == chain::block_hash(b.header));
+            FUZZ_CHECK(chain::block_hash(default_suite, rebuilt.block.header) == chain::block_hash(default_suite, b.header));
             FUZZ_CHECK(out[k].commit_block(b, *src.store.certificate(k), records, rebuilt.nodes));
         }
         return out;
@@ -54,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::MemoryStore store = stores()[held];
 
     std::istringstream in(fuzz::string_of(data, size));
-    chain::SerialVerifier verifier;
+    chain::SerialVerifier verifier(default_suite);
     node::ImportOptions options;
     options.window_blocks_max = 2;  // several windows even in small files
     auto summary = node::import_chain(store, genesis, in, verifier, options);
@@ -69,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto b = store.block(h);
         const auto cert = store.certificate(h);
         FUZZ_CHECK(b && cert);
-        FUZZ_CHECK(!chain::check_certificate(genesis.chain_id, h, chain::block_hash(b->header), *cert,
+        FUZZ_CHECK(!chain::check_certificate(genesis.chain_id, h, chain::block_hash(default_suite, b->header), *cert,
                                              genesis.validators));
     }
     return 0;

@@ -6,6 +6,7 @@
 #include "chain/json_codec.h"
 #include "consensus/codec.h"
 #include "fuzz_support.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -18,10 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(out.size() == in.size() && std::equal(out.begin(), out.end(), in.begin()));
     const auto& header = b->value->block.header;
     (void)chain::header_to_json(header);
-    (void)chain::certificate_to_json(header.chain_id, b->certificate);
-    for (const auto& r : b->value->records) (void)chain::record_to_json(r);
+    (void)chain::certificate_to_json(default_suite, header.chain_id, b->certificate);
+    for (const auto& r : b->value->records) (void)chain::record_to_json(default_suite, r);
     static const fuzz::FuzzChain fixture;
-    (void)chain::check_certificate(fixture.tc.genesis.chain_id, header.height, b->value->hash(), b->certificate,
+    (void)chain::check_certificate(default_suite, fixture.tc.genesis.chain_id, header.height, b->value->hash(default_suite), b->certificate,
                                    fixture.tc.genesis.validators);
     return 0;
 }

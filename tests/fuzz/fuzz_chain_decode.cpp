@@ -7,6 +7,7 @@
 #include "chain/decode.h"
 #include "chain/json_codec.h"
 #include "fuzz_support.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -29,17 +30,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!r) return 0;
         FUZZ_CHECK(same(chain::record_signed_bytes(*r), in));
         FUZZ_CHECK(r->signature == sig);
-        (void)chain::verify_record_signature(*r);
+        (void)chain::verify_record_signature(default_suite, *r);
         // The JSON decoder is stricter (record shape, a valid submitter key and a
         // low-S signature); where it accepts the JSON form, the bytes are the same.
-        if (auto back = chain::record_from_json(chain::record_to_json(*r)))
+        if (auto back = chain::record_from_json(default_suite, chain::record_to_json(default_suite, *r)))
             FUZZ_CHECK(same(chain::record_signed_bytes(*back), in));
     } else if (which == 1) {
         auto h = chain::parse_header(in);
         if (!h) return 0;
         FUZZ_CHECK(same(chain::header_bytes(*h), in));
-        (void)chain::block_hash(*h);
-        if (auto back = chain::header_from_json(chain::header_to_json(*h)))
+        (void)chain::block_hash(default_suite, *h);
+        if (auto back = chain::header_from_json(default_suite, chain::header_to_json(*h)))
             FUZZ_CHECK(same(chain::header_bytes(*back), in));
     } else {
         auto v = chain::parse_vote(in);

@@ -14,6 +14,7 @@
 #include "chain/json_codec.h"
 #include "chain/state.h"
 #include "fuzz_support.h"
+#include "tests/support/suite.h"
 
 namespace json = boost::json;
 using namespace jchain;
@@ -24,21 +25,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!parsed) return 0;
     const json::value& value = *parsed;
 
-    if (auto r = chain::record_from_json(value)) {
-        const json::value once = chain::record_to_json(*r);
-        auto again = chain::record_from_json(once);
+    if (auto r = chain::record_from_json(default_suite, value)) {
+        const json::value once = chain::record_to_json(default_suite, *r);
+        auto again = chain::record_from_json(default_suite, once);
         FUZZ_CHECK(again);
-        FUZZ_CHECK(chain::record_to_json(*again) == once);
+        FUZZ_CHECK(chain::record_to_json(default_suite, *again) == once);
         const Bytes bytes = chain::record_signed_bytes(*r);
         auto parsed = chain::parse_record(bytes, r->signature);
         FUZZ_CHECK(parsed);
         FUZZ_CHECK(chain::record_signed_bytes(*parsed) == bytes);
-        FUZZ_CHECK(chain::record_id(*parsed) == chain::record_id(*r));
-        (void)chain::verify_record_signature(*r);
+        FUZZ_CHECK(chain::record_id(default_suite, *parsed) == chain::record_id(default_suite, *r));
+        (void)chain::verify_record_signature(default_suite, *r);
     }
-    if (auto h = chain::header_from_json(value)) {
+    if (auto h = chain::header_from_json(default_suite, value)) {
         const json::value once = chain::header_to_json(*h);
-        auto again = chain::header_from_json(once);
+        auto again = chain::header_from_json(default_suite, once);
         FUZZ_CHECK(again);
         FUZZ_CHECK(chain::header_to_json(*again) == once);
         const Bytes bytes = chain::header_bytes(*h);
@@ -46,29 +47,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(parsed);
         FUZZ_CHECK(chain::header_bytes(*parsed) == bytes);
     }
-    if (auto c = chain::certificate_from_json(value)) {
-        const json::value once = chain::certificate_to_json("fuzz-chain", *c);
-        auto again = chain::certificate_from_json(once);
+    if (auto c = chain::certificate_from_json(default_suite, value)) {
+        const json::value once = chain::certificate_to_json(default_suite, "fuzz-chain", *c);
+        auto again = chain::certificate_from_json(default_suite, once);
         FUZZ_CHECK(again);
-        FUZZ_CHECK(chain::certificate_to_json("fuzz-chain", *again) == once);
+        FUZZ_CHECK(chain::certificate_to_json(default_suite, "fuzz-chain", *again) == once);
         chain::ValidatorSet set;
         for (const auto& s : c->signatures) set.validators.push_back({"v", s.validator, 1});
         std::sort(set.validators.begin(), set.validators.end(),
                   [](const chain::Validator& a, const chain::Validator& b) { return a.key < b.key; });
-        (void)chain::check_certificate("fuzz-chain", c->height, c->block_hash, *c, set);
+        (void)chain::check_certificate(default_suite, "fuzz-chain", c->height, c->block_hash, *c, set);
     }
-    if (auto s = chain::validator_set_from_json(value)) {
-        const json::value once = chain::validator_set_to_json(*s);
-        auto again = chain::validator_set_from_json(once);
+    if (auto s = chain::validator_set_from_json(default_suite, value)) {
+        const json::value once = chain::validator_set_to_json(default_suite, *s);
+        auto again = chain::validator_set_from_json(default_suite, once);
         FUZZ_CHECK(again);
-        FUZZ_CHECK(chain::validator_set_to_json(*again) == once);
+        FUZZ_CHECK(chain::validator_set_to_json(default_suite, *again) == once);
         (void)s->total_power();
         (void)s->is_quorum(s->total_power());
     }
     // A receipt's state (members, policy, params) and the state a store keeps.
-    if (auto v = chain::state_view_from_json(value)) {
+    if (auto v = chain::state_view_from_json(default_suite, value)) {
         const json::value once = chain::state_view_to_json(*v);
-        auto again = chain::state_view_from_json(once);
+        auto again = chain::state_view_from_json(default_suite, once);
         FUZZ_CHECK(again);
         FUZZ_CHECK(chain::state_view_bytes(*again) == chain::state_view_bytes(*v));
     }
@@ -89,10 +90,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             carrier.metadata[std::string(k)] = std::string(v.as_string());
         }
         if (strings)
-            if (auto g = chain::parse_governance(carrier); g && !g->approve) {
+            if (auto g = chain::parse_governance(default_suite, carrier); g && !g->approve) {
                 chain::Record again;
                 again.metadata = chain::governance_metadata(g->action, g->expires_after);
-                auto back = chain::parse_governance(again);
+                auto back = chain::parse_governance(default_suite, again);
                 FUZZ_CHECK(back);
                 FUZZ_CHECK(chain::governance_metadata(back->action, back->expires_after) == again.metadata);
             }

@@ -6,6 +6,7 @@
 // witness; a note that verifies names a quorum and no bad signature.
 #include "chain/checkpoint.h"
 #include "fuzz_support.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -32,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto again = chain::parse_witness_vkey(w->vkey());
         FUZZ_CHECK(again && again->name == w->name && again->key == w->key);
     }
-    const auto v = chain::verify_checkpoint(text, "jchain.log/fuzz/00", keys.set, {keys.witness});
+    const auto v = chain::verify_checkpoint(default_suite, text, "jchain.log/fuzz/00", keys.set, {keys.witness});
     if (v.ok()) {
         FUZZ_CHECK(v.error.empty() && v.invalid.empty() && v.quorum());
         FUZZ_CHECK(v.validators.size() == 1 && v.checkpoint.origin == "jchain.log/fuzz/00");

@@ -5,6 +5,7 @@
 // (height, round, sender, the proposal's signed bytes, the value's hash) is safe.
 #include "consensus/codec.h"
 #include "fuzz_support.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -20,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (const auto* p = std::get_if<consensus::Proposal>(&*m)) {
         FUZZ_CHECK(p->value != nullptr);
         (void)consensus::proposal_signed_bytes(p->value->block.header.chain_id, *p);
-        (void)p->value->hash();
+        (void)p->value->hash(default_suite);
         FUZZ_CHECK(p->pol_round >= consensus::no_round);
     }
     return 0;

@@ -11,6 +11,7 @@
 // is used before it authenticates.
 #include "fuzz_support.h"
 #include "p2p/handshake.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using namespace jchain::p2p;
@@ -57,28 +58,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         if (!hello_received) {
             if (type != frame_hello) break;
-            auto hello = parse_hello(payload, us.chain_id);
+            auto hello = parse_hello(default_suite, payload, us.chain_id);
             if (!hello) break;
             FUZZ_CHECK(hello->chain_id == us.chain_id);
             FUZZ_CHECK(hello_payload(hello->chain_id, hello->key, hello->ephemeral) == payload);
             if (hello->key == us.key.public_key || hello->ephemeral == us.ephemeral.public_key) break;
             auto secret = crypto::ecdh(us.ephemeral.private_key, hello->ephemeral);
             FUZZ_CHECK(secret);  // a parsed key is a valid point
-            transcript = transcript_hash(us.chain_id, /*initiator_hello=*/payload, /*responder_hello=*/us.hello);
+            transcript = transcript_hash(default_suite, us.chain_id, /*initiator_hello=*/payload, /*responder_hello=*/us.hello);
             auto keys = session_keys(*secret, transcript);
             FUZZ_CHECK(keys);
             receive_key = keys->initiator_to_responder;
             peer_key = hello->key;
             hello_received = true;
             // Our auth, as the peer will check it.
-            const auto sig = crypto::sign(us.key.private_key, auth_digest(transcript, role_responder));
-            FUZZ_CHECK(check_auth(sig.bytes, us.key.public_key, transcript, role_responder));
-            FUZZ_CHECK(!check_auth(sig.bytes, us.key.public_key, transcript, role_initiator));
+            const auto sig = crypto::sign(us.key.private_key, auth_digest(default_suite, transcript, role_responder));
+            FUZZ_CHECK(check_auth(default_suite, sig.bytes, us.key.public_key, transcript, role_responder));
+            FUZZ_CHECK(!check_auth(default_suite, sig.bytes, us.key.public_key, transcript, role_initiator));
             continue;
         }
         if (!established) {
             if (type != frame_auth) break;
-            if (!check_auth(payload, peer_key, transcript, role_initiator)) break;
+            if (!check_auth(default_suite, payload, peer_key, transcript, role_initiator)) break;
             established = true;
             continue;
         }

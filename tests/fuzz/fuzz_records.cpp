@@ -5,6 +5,7 @@
 #include "chain/json_codec.h"
 #include "consensus/codec.h"
 #include "fuzz_support.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -16,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(out.size() == in.size() && std::equal(out.begin(), out.end(), in.begin()));
     for (const auto& r : *records) {
         (void)chain::check_record_shape(r);
-        (void)chain::record_id(r);
-        (void)chain::record_to_json(r);
+        (void)chain::record_id(default_suite, r);
+        (void)chain::record_to_json(default_suite, r);
     }
     return 0;
 }

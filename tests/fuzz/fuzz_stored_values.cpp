@@ -10,6 +10,7 @@
 #include "chain/cereal_codec.h"
 #include "chain/json_codec.h"
 #include "fuzz_support.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -49,21 +50,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     switch (data[0] % 3) {
         case 0:
             if (auto b = decode<chain::Block>(bytes)) {
-                (void)chain::block_hash(b->header);
+                (void)chain::block_hash(default_suite, b->header);
                 (void)chain::header_to_json(b->header);
                 round_trip(*b);
             }
             break;
         case 1:
             if (auto c = decode<chain::CommitCertificate>(bytes)) {
-                (void)chain::certificate_to_json("jchain-test", *c);
+                (void)chain::certificate_to_json(default_suite, "jchain-test", *c);
                 round_trip(*c);
             }
             break;
         default:
             if (auto s = decode<StoredRecord>(bytes)) {
-                (void)chain::record_id(s->record);
-                (void)chain::record_to_json(s->record);
+                (void)chain::record_id(default_suite, s->record);
+                (void)chain::record_to_json(default_suite, s->record);
                 (void)chain::check_record_shape(s->record);
                 round_trip(*s);
             }

@@ -15,6 +15,7 @@
 #include "chain/block_builder.h"
 #include "storage/block_store.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 // A property the target checks. A failure aborts, so libFuzzer saves the input.
 #define FUZZ_CHECK(cond)                                                                             \
@@ -87,7 +88,7 @@ public:
             order_.push_back(block.record_ids[i]);
         }
         for (const auto& n : nodes) nodes_[{n.level, n.index}] = n.hash;
-        heights_[chain::block_hash(block.header)] = block.header.height;
+        heights_[chain::block_hash(default_suite, block.header)] = block.header.height;
         blocks_.push_back(block);
         certs_.push_back(cert);
         return Status::ok();
@@ -145,8 +146,8 @@ struct FuzzChain {
             if (b == blocks - 1) {
                 chain::Record r = tc.record(n++, tc.court);
                 r.metadata = {{"file_name", "合同.pdf"}, {"source", "upload"}};
-                r.refs = {chain::record_id(records[0])};
-                chain::sign_record(r, tc.court);
+                r.refs = {chain::record_id(default_suite, records[0])};
+                chain::sign_record(default_suite, r, tc.court);
                 records.push_back(r);
             }
             add_block(records);
@@ -155,12 +156,12 @@ struct FuzzChain {
 
     void add_block(const std::vector<chain::Record>& records) {
         const std::uint64_t h = store.height();
-        chain::MerkleFrontier frontier;
+        chain::MerkleFrontier frontier{default_suite};
         chain::Hash prev = chain::genesis_hash(tc.genesis);
         if (h > 0) {
             const auto last = store.block(h);
-            frontier = *chain::MerkleFrontier::load(store, last->header.ledger_size);
-            prev = chain::block_hash(last->header);
+            frontier = *chain::MerkleFrontier::load(default_suite, store, last->header.ledger_size);
+            prev = chain::block_hash(default_suite, last->header);
         }
         auto certified = tc.block(h, prev, frontier, records);
         (void)store.commit_block(certified.built.block, certified.cert, records, certified.built.nodes);

@@ -21,6 +21,7 @@
 #include "node/config.h"
 #include "p2p/handshake.h"
 #include "storage/consensus_wal.h"
+#include "tests/support/suite.h"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
@@ -85,7 +86,7 @@ struct Fixture {
         p.height = h;
         p.round = round;
         p.value = std::make_shared<const consensus::Value>(value(h));
-        p.block_hash = p.value->hash();
+        p.block_hash = p.value->hash(default_suite);
         if (with_pol) {
             p.pol_round = round - 1;
             p.pol_votes = {vote(chain::VoteType::prevote, h, round - 1, p.block_hash)};
@@ -105,7 +106,7 @@ void rpc_seeds(const Fixture& f) {
     put(t, "unknown-method", std::string_view(R"({"jsonrpc":"2.0","id":null,"method":"nope"})"));
     put(t, "big-id", std::string_view(R"({"jsonrpc":"2.0","id":1e999999,"method":"echo"})"));
     json::array batch;
-    batch.push_back({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "submit"}, {"params", chain::record_to_json(f.value(1).records[0])}});
+    batch.push_back({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "submit"}, {"params", chain::record_to_json(default_suite, f.value(1).records[0])}});
     batch.push_back({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "submit"}, {"params", json::array{1}}});
     batch.push_back({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "fail"}});
     batch.push_back({{"jsonrpc", "2.0"}, {"id", 4}, {"method", "throw"}});
@@ -129,10 +130,10 @@ void chain_json_seeds(const Fixture& f) {
     put(t, "vector-header.json", vector_file("header.json").at("header"));
     put(t, "vector-validator_set.json", json::value{{"validators", vector_file("validator_set.json").at("validator_set")}});
     const consensus::Value v = f.value(3);
-    put(t, "record-with-refs", chain::record_to_json(v.records.back()));
+    put(t, "record-with-refs", chain::record_to_json(default_suite, v.records.back()));
     put(t, "header", chain::header_to_json(v.block.header));
-    put(t, "certificate", chain::certificate_to_json(f.genesis.chain_id, *f.chain.store.certificate(3)));
-    put(t, "validator_set", chain::validator_set_to_json(f.genesis.validators));
+    put(t, "certificate", chain::certificate_to_json(default_suite, f.genesis.chain_id, *f.chain.store.certificate(3)));
+    put(t, "validator_set", chain::validator_set_to_json(default_suite, f.genesis.validators));
     const chain::ChainState state = chain::ChainState::from_genesis(f.genesis);
     put(t, "state-view", chain::state_view_to_json(state, 1));
     put(t, "state", chain::state_to_json(state));
@@ -166,7 +167,7 @@ void chain_decode_seeds(const Fixture& f) {
 }
 
 void consensus_seeds(const Fixture& f) {
-    const chain::Hash h2 = f.value(2).hash();
+    const chain::Hash h2 = f.value(2).hash(default_suite);
     const auto prevote = f.vote(chain::VoteType::prevote, 2, 0, h2);
     const auto nil = f.vote(chain::VoteType::precommit, 2, 1, chain::Hash{});
     put("fuzz_consensus_message", "proposal", consensus::encode_message(f.proposal(2, 0, false)));
@@ -213,9 +214,9 @@ void p2p_seeds() {
     const auto r_key = test::key_from_scalar(2), r_eph = test::key_from_scalar(4);
     const Bytes i_hello = hello_payload(chain_id, i_key.public_key, i_eph.public_key);
     const Bytes r_hello = hello_payload(chain_id, r_key.public_key, r_eph.public_key);
-    const auto th = transcript_hash(chain_id, i_hello, r_hello);
+    const auto th = transcript_hash(default_suite, chain_id, i_hello, r_hello);
     const auto keys = session_keys(*crypto::ecdh(i_eph.private_key, r_eph.public_key), th);
-    const auto sig = crypto::sign(i_key.private_key, auth_digest(th, role_initiator));
+    const auto sig = crypto::sign(i_key.private_key, auth_digest(default_suite, th, role_initiator));
 
     Bytes stream, frame;
     put_hello_frame(i_hello, frame);
@@ -268,7 +269,7 @@ void receipt_seeds(const Fixture& f) {
         while (store.block(h)->header.ledger_size <= leaf) ++h;
         const chain::Block b = *store.block(h);
         const chain::Hash id = b.record_ids[leaf - (b.header.ledger_size - b.record_ids.size())];
-        auto path = chain::inclusion_proof(store, leaf, b.header.ledger_size);
+        auto path = chain::inclusion_proof(default_suite, store, leaf, b.header.ledger_size);
         const chain::ChainState state = chain::ChainState::from_genesis(f.genesis);
         put("fuzz_receipt", "leaf-" + std::to_string(leaf),
             chain::make_receipt({store.record(id)->record, leaf, *path, b.header, *store.certificate(h),
@@ -318,7 +319,7 @@ void checkpoint_seeds() {
     const std::string origin = "jchain.log/fuzz/00";
     const chain::Witness witness{"witness.example/w", crypto::ed25519_from_seed({{7}}).public_key};
     const std::string body = chain::checkpoint_body({origin, 5, crypto::sha256(as_bytes(std::string_view("root")))});
-    chain::Note note{body, {chain::sign_checkpoint(test::key_from_scalar(1), origin, body)}};
+    chain::Note note{body, {chain::sign_checkpoint(default_suite, test::key_from_scalar(1), origin, body)}};
     put(t, "validator", std::string_view(chain::format_note(note)));
     note.signatures.push_back(chain::cosign_checkpoint(witness, {{7}}, body, 1'700'000'000));
     put(t, "witnessed", std::string_view(chain::format_note(note)));

@@ -2,6 +2,7 @@
 
 #include "node/admission.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using chain::Kind;
@@ -33,7 +34,7 @@ struct Fixture {
         std::vector<chain::Record> records;
         std::vector<chain::Hash> ids;
         for (auto& p : pending) records.push_back(p.record), ids.push_back(p.id);
-        chain::MerkleFrontier frontier = *chain::MerkleFrontier::load(*store, 0);
+        chain::MerkleFrontier frontier = *chain::MerkleFrontier::load(default_suite, *store, 0);
         auto c = tc.block(store->height(), {}, frontier, records);
         REQUIRE(store->commit_block(c.built.block, c.cert, records, c.built.nodes).is_ok());
         mempool.remove(ids);
@@ -79,7 +80,7 @@ TEST_CASE("every refused record gets its reason and leaves the mempool unchanged
     SUBCASE("wrong chain") {
         auto r = f.tc.record(1, f.tc.court);
         r.chain_id = "other-chain";
-        chain::sign_record(r, f.tc.court);
+        chain::sign_record(default_suite, r, f.tc.court);
         check(r, RejectReason::wrong_chain);
     }
     SUBCASE("client time too old and too new") {
@@ -104,13 +105,13 @@ TEST_CASE("every refused record gets its reason and leaves the mempool unchanged
     SUBCASE("unknown reference") {
         auto r = f.tc.record(1, f.tc.court, Kind::handover);
         r.refs.push_back(crypto::sha256(as_bytes("nothing")));
-        chain::sign_record(r, f.tc.court);
+        chain::sign_record(default_suite, r, f.tc.court);
         check(r, RejectReason::unknown_reference);
     }
     SUBCASE("malformed shape") {
         auto r = f.tc.record(1, f.tc.court);
         r.metadata["Bad Key"] = "v";
-        chain::sign_record(r, f.tc.court);
+        chain::sign_record(default_suite, r, f.tc.court);
         check(r, RejectReason::invalid_record);
     }
     SUBCASE("governance by a member that is not a validator") {
@@ -125,9 +126,9 @@ TEST_CASE("a correction may come from the original submitter or a court, not ano
     f.commit_pending();
     auto correction_by = [&](const crypto::KeyPair& key, std::uint64_t n) {
         auto r = f.tc.record(n, key, Kind::correction);
-        r.refs = {chain::record_id(original)};
+        r.refs = {chain::record_id(default_suite, original)};
         r.metadata["action"] = "revoke";
-        chain::sign_record(r, key);
+        chain::sign_record(default_suite, r, key);
         return r;
     };
     CHECK_FALSE(f.admit_one(correction_by(f.tc.police, 2)));  // its own submitter
@@ -138,9 +139,9 @@ TEST_CASE("a correction may come from the original submitter or a court, not ano
     REQUIRE_FALSE(f.admit_one(court_record));
     f.commit_pending();
     auto by_police = f.tc.record(5, f.tc.police, Kind::correction);
-    by_police.refs = {chain::record_id(court_record)};
+    by_police.refs = {chain::record_id(default_suite, court_record)};
     by_police.metadata["action"] = "revoke";
-    chain::sign_record(by_police, f.tc.police);
+    chain::sign_record(default_suite, by_police, f.tc.police);
     CHECK(f.admit_one(by_police) == RejectReason::not_permitted);
 }
 
@@ -170,7 +171,7 @@ TEST_CASE("a batch verifies every signature once, in parallel, and keeps input o
     for (int i = 0; i < 500; ++i) {
         if (i == 123 || i == 125) continue;
         REQUIRE(std::holds_alternative<chain::Hash>(results[i]));
-        CHECK(std::get<chain::Hash>(results[i]) == chain::record_id(batch[i]));
+        CHECK(std::get<chain::Hash>(results[i]) == chain::record_id(default_suite, batch[i]));
     }
     CHECK(std::get<chain::Reject>(results[123]).reason == RejectReason::bad_signature);
     CHECK(std::get<chain::Reject>(results[125]).reason == RejectReason::duplicate);

@@ -6,6 +6,7 @@
 #include "node/backup.h"
 #include "node/verify_pool.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -18,12 +19,12 @@ using RecordMaker = std::function<chain::Record(std::size_t n)>;
 std::vector<chain::Record> fill(storage::BlockStore& store, const test::TestChain& tc, int blocks, int per_block,
                                 RecordMaker make = {}) {
     std::vector<chain::Record> all;
-    chain::MerkleFrontier frontier = *chain::MerkleFrontier::load(store, 0);
+    chain::MerkleFrontier frontier = *chain::MerkleFrontier::load(default_suite, store, 0);
     chain::Hash prev{};
     if (store.height() > 0) {
         auto tip = *store.block(store.height());
-        prev = chain::block_hash(tip.header);
-        frontier = *chain::MerkleFrontier::load(store, tip.header.ledger_size);
+        prev = chain::block_hash(default_suite, tip.header);
+        frontier = *chain::MerkleFrontier::load(default_suite, store, tip.header.ledger_size);
     }
     for (int b = 0; b < blocks; ++b) {
         std::vector<chain::Record> records;
@@ -34,7 +35,7 @@ std::vector<chain::Record> fill(storage::BlockStore& store, const test::TestChai
         auto c = tc.block(store.height(), prev, frontier, records);
         REQUIRE(store.commit_block(c.built.block, c.cert, records, c.built.nodes).is_ok());
         frontier = c.built.frontier;
-        prev = chain::block_hash(c.built.block.header);
+        prev = chain::block_hash(default_suite, c.built.block.header);
         all.insert(all.end(), records.begin(), records.end());
     }
     return all;
@@ -60,7 +61,7 @@ node::ImportSummary import_string(storage::BlockStore& store, const chain::Genes
                                   node::ImportOptions options = {}) {
     std::istringstream in(file);
     node::VerifyPool pool(2);
-    node::PoolVerifier verifier(pool);
+    node::PoolVerifier verifier(pool, default_suite);
     auto s = node::import_chain(store, genesis, in, verifier, options);
     REQUIRE(s.is_ok());
     return *s;
@@ -107,13 +108,13 @@ TEST_CASE("an exported chain imports into an empty store with the same tip, ledg
         CHECK(s.records_imported == 18);
         CHECK(target->height() == 6);
         const auto tip = *source->block(6);
-        CHECK(chain::block_hash(target->block(6)->header) == chain::block_hash(tip.header));
-        CHECK(s.last_block_hash == chain::block_hash(tip.header));
+        CHECK(chain::block_hash(default_suite, target->block(6)->header) == chain::block_hash(default_suite, tip.header));
+        CHECK(s.last_block_hash == chain::block_hash(default_suite, tip.header));
         CHECK(s.ledger_size == 18);
         CHECK(s.ledger_root == tip.header.ledger_root);
-        CHECK(*chain::merkle_root_at(*target, 18) == tip.header.ledger_root);
+        CHECK(*chain::merkle_root_at(default_suite, *target, 18) == tip.header.ledger_root);
         CHECK(target->certificate(6)->signatures[0].signature == source->certificate(6)->signatures[0].signature);
-        for (const auto& r : records) CHECK(target->has_record(chain::record_id(r)));
+        for (const auto& r : records) CHECK(target->has_record(chain::record_id(default_suite, r)));
 
         // Again into the same store: every block is already held, nothing changes.
         auto again = import_string(*target, tc.genesis, file, options);
@@ -186,7 +187,7 @@ TEST_CASE("a flipped byte in a record stops the import at its block, naming the 
         CHECK(contains(s.problem->message, "keeps blocks 1..3"));
         CHECK(target->height() == 3);
         CHECK(s.imported == 3);
-        CHECK_FALSE(target->has_record(chain::record_id(victim)));
+        CHECK_FALSE(target->has_record(chain::record_id(default_suite, victim)));
     }
 }
 
@@ -375,7 +376,7 @@ TEST_CASE("a store that is not a prefix of the file's chain is refused") {
         auto rest = import_string(*target, tc.genesis, file);
         CHECK_FALSE(rest.problem);
         CHECK(rest.imported == 2);
-        CHECK(chain::block_hash(target->block(4)->header) == chain::block_hash(source->block(4)->header));
+        CHECK(chain::block_hash(default_suite, target->block(4)->header) == chain::block_hash(default_suite, source->block(4)->header));
     }
 }
 

@@ -15,6 +15,7 @@
 #include "base/bytes.h"
 #include "bench/chain_builder.h"
 #include "p2p/peer_network.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using namespace std::chrono_literals;
@@ -141,7 +142,7 @@ TEST_CASE("a synced block with a forged record signature is refused by a node th
     const chain::Block forged_block = *server->store().block(3);
     const chain::Hash forged_id = forged_block.record_ids[500];
     const chain::Record forged = server->store().record(forged_id)->record;
-    CHECK_FALSE(chain::verify_record_signature(forged));
+    CHECK_FALSE(chain::verify_record_signature(default_suite, forged));
 
     // "all", and "recent" with a window reaching back over block 3 (8.5 h), verify it;
     // "none", and "recent" with a window of 7.5 h (blocks 4 and 5 only), trust it.
@@ -178,7 +179,7 @@ TEST_CASE("a peer that claims a height it never serves does not keep a validator
 
     // The liar holds an allowed key (the observer's), announces a height far ahead of
     // the chain and never answers a request for blocks.
-    const auto liar_key = crypto::read_key_file(node::HomePaths{homes->observer_home(0)}.node_key_file()).value();
+    const auto liar_key = default_suite.read_key_file(node::HomePaths{homes->observer_home(0)}.node_key_file()).value();
     p2p::P2pConfig config;
     config.listen = "127.0.0.1:0";
     config.peers = {"127.0.0.1:" + std::to_string(server->p2p_port())};
@@ -205,8 +206,8 @@ TEST_CASE("a peer that claims a height it never serves does not keep a validator
     r.content_hash = crypto::sha256(as_bytes(std::string("liar test")));
     r.client_time_ms = node::now_ms();
     r.nonce = 7;
-    chain::sign_record(r, homes->member());
-    const chain::Hash id = chain::record_id(r);
+    chain::sign_record(default_suite, r, homes->member());
+    const chain::Hash id = chain::record_id(default_suite, r);
     auto admitted = server->admission().admit({r}, node::now_ms());
     REQUIRE(std::holds_alternative<chain::Hash>(admitted.at(0)));
     server->records_arrived({id});

@@ -26,6 +26,7 @@
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "p2p/peer_network.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 using namespace std::chrono_literals;
@@ -86,7 +87,7 @@ struct Frame {
 // A PeerNetwork and a record of what its handlers saw.
 class TestNode {
 public:
-    explicit TestNode(crypto::KeyPair key = crypto::generate_key()) : key_(key) {}
+    explicit TestNode(crypto::KeyPair key = default_suite.generate_key()) : key_(key) {}
     ~TestNode() { stop(); }
 
     Status start(p2p::P2pConfig config, std::set<PublicKey> allowed) {
@@ -502,7 +503,7 @@ struct HandshakeOptions {
 // out (its hello and its sealed auth), nullopt otherwise.
 std::optional<RawSession> raw_handshake(RawPeer& raw, const crypto::KeyPair& me, const PublicKey& server,
                                         HandshakeOptions options = {}) {
-    const crypto::KeyPair ephemeral = crypto::generate_key();
+    const crypto::KeyPair ephemeral = default_suite.generate_key();
     const Bytes mine = doc_hello(chain_id, me.public_key, ephemeral.public_key);
     if (!raw.write_frame(0xF0, mine)) return std::nullopt;
 
@@ -517,7 +518,7 @@ std::optional<RawSession> raw_handshake(RawPeer& raw, const crypto::KeyPair& me,
     if (!magic || *magic != 0x4A43484E || !version || *version != 2 || !chain || *chain != chain_id || !key ||
         *key != server.bytes || !their_ephemeral_bytes || !reader.done())
         return std::nullopt;
-    const auto their_ephemeral = crypto::parse_public_key(*their_ephemeral_bytes);
+    const auto their_ephemeral = default_suite.parse_public_key(*their_ephemeral_bytes);
     if (!their_ephemeral) return std::nullopt;
 
     const auto secret = crypto::ecdh(ephemeral.private_key, *their_ephemeral);
@@ -527,14 +528,14 @@ std::optional<RawSession> raw_handshake(RawPeer& raw, const crypto::KeyPair& me,
     RawSession session{keys.initiator_to_responder, keys.responder_to_initiator, 0, 0, hello->second};
 
     const auto signed_th = options.swap_transcript ? doc_transcript(chain_id, hello->second, mine) : th;
-    auto sig = crypto::sign(me.private_key, doc_handshake_digest(signed_th, options.role));
+    auto sig = default_suite.sign(me, doc_handshake_digest(signed_th, options.role));
     if (options.corrupt_signature) sig.bytes[10] ^= 1;
     if (!raw.write_sealed(session, 0xF1, sig.bytes)) return std::nullopt;
 
     auto auth = raw.read_sealed(session);
     if (!auth || auth->first != 0xF1) return std::nullopt;
-    auto their_sig = crypto::signature_from_compact(auth->second);
-    if (!their_sig || !crypto::verify(server, doc_handshake_digest(th, role_responder), *their_sig)) return std::nullopt;
+    auto their_sig = default_suite.signature_from_compact(auth->second);
+    if (!their_sig || !default_suite.verify(server, doc_handshake_digest(th, role_responder), *their_sig)) return std::nullopt;
     return session;
 }
 
@@ -584,7 +585,7 @@ TEST_CASE("p2p: two networks link and deliver frames both ways with type and pay
     CHECK(b.info(a.key())->frames_sent == 1);
     CHECK(a.info(b.key())->address.starts_with("127.0.0.1:"));
 
-    CHECK_FALSE(a.net().send(crypto::generate_key().public_key, 1, share({1})));
+    CHECK_FALSE(a.net().send(default_suite.generate_key().public_key, 1, share({1})));
     a.stop();
     b.stop();
 }
@@ -637,7 +638,7 @@ TEST_CASE("p2p: a key that is not allowed is refused at both ends") {
 
     // By hand: the stranger's hello is refused and the link closed.
     RawPeer raw(a.net().port());
-    CHECK_FALSE(raw_handshake(raw, crypto::generate_key(), a.key()).has_value());
+    CHECK_FALSE(raw_handshake(raw, default_suite.generate_key(), a.key()).has_value());
     CHECK(raw.closed_within());
     CHECK(a.total_ups() == 0);
 }
@@ -660,9 +661,9 @@ TEST_CASE("p2p: a peer on another chain id is refused") {
 TEST_CASE("p2p: the handshake and sealed frames follow docs/p2p.md byte for byte") {
     QuietLogs quiet;
     TestNode a;
-    const auto r = crypto::generate_key();
-    const auto r2 = crypto::generate_key();
-    const auto r3 = crypto::generate_key();
+    const auto r = default_suite.generate_key();
+    const auto r2 = default_suite.generate_key();
+    const auto r3 = default_suite.generate_key();
     REQUIRE(a.start(test_config(), {a.key(), r.public_key, r2.public_key, r3.public_key}).is_ok());
 
     RawPeer raw(a.net().port());
@@ -717,7 +718,7 @@ TEST_CASE("p2p: the handshake and sealed frames follow docs/p2p.md byte for byte
 TEST_CASE("p2p: an auth signed for the other role or over another transcript is refused") {
     QuietLogs quiet;
     TestNode a;
-    const auto r = crypto::generate_key();
+    const auto r = default_suite.generate_key();
     REQUIRE(a.start(test_config(), {a.key(), r.public_key}).is_ok());
     {
         // The network's own auth goes out before it sees ours, so the hand-made end finds
@@ -743,7 +744,7 @@ TEST_CASE("p2p: an auth signed for the other role or over another transcript is 
 TEST_CASE("p2p: a version-1 hello is refused") {
     QuietLogs quiet;
     TestNode a;
-    const auto r = crypto::generate_key();
+    const auto r = default_suite.generate_key();
     REQUIRE(a.start(test_config(), {a.key(), r.public_key}).is_ok());
     RawPeer raw(a.net().port());
     ByteWriter v1;  // docs/p2p.md before v2: magic, version 1, chain id, key, 32-byte nonce
@@ -766,7 +767,7 @@ TEST_CASE("p2p: the handshake bytes match the test vector in docs/p2p.md") {
     const auto key = [](std::uint8_t n) {
         crypto::PrivateKey k;
         k.bytes[31] = n;
-        return *crypto::key_pair_from_private(k);
+        return *default_suite.key_pair_from_private(k);
     };
     const auto si = key(1), sr = key(2), ei = key(3), er = key(4);
     const std::string chain = "jchain-test";
@@ -797,8 +798,8 @@ TEST_CASE("p2p: the handshake bytes match the test vector in docs/p2p.md") {
     const auto digest_r = doc_handshake_digest(th, role_responder);
     CHECK(to_hex(digest_i) == "d9d9798708229d2def47cea7c699e04358fb395c0c5fb3559d317d921bef6836");
     CHECK(to_hex(digest_r) == "346af4ce37084d14dfe0fd803c879cfda01a4b864aeb19925df20d91ea4cf176");
-    const auto sig_i = crypto::sign(si.private_key, digest_i);
-    const auto sig_r = crypto::sign(sr.private_key, digest_r);
+    const auto sig_i = default_suite.sign(si, digest_i);
+    const auto sig_r = default_suite.sign(sr, digest_r);
     CHECK(to_hex(sig_i.bytes) ==
           "8aa6b4e5e9fd343b56a27a02b47b8d980530736bdd71b64347307376d8f5b4b6"
           "6a048e7005427ff0d4131db6ffd3278f6180b03d466ed6c1ca4fe614c9e4a44d");
@@ -991,7 +992,7 @@ TEST_CASE("p2p: a recorded handshake replayed on a new connection is refused") {
 TEST_CASE("p2p: garbage, oversized and empty frames close the link and the network keeps working") {
     QuietLogs quiet;
     TestNode a, b;
-    const auto r = crypto::generate_key();
+    const auto r = default_suite.generate_key();
     auto ca = test_config();
     ca.frame_bytes_max = 64 * 1024;
     ca.handshake_timeout_ms = 1000;
@@ -1023,7 +1024,7 @@ TEST_CASE("p2p: garbage, oversized and empty frames close the link and the netwo
         CHECK(big_hello.closed_within());
     }
     {
-        const auto ephemeral = crypto::generate_key().public_key;
+        const auto ephemeral = default_suite.generate_key().public_key;
         Bytes hello = doc_hello(chain_id, r.public_key, ephemeral);
         hello[5] = 3;  // version 3
         RawPeer wrong_version(a.net().port());
@@ -1053,7 +1054,7 @@ TEST_CASE("p2p: garbage, oversized and empty frames close the link and the netwo
     {
         // After a valid hello, a sealed frame shorter than a type and a tag.
         RawPeer tiny(a.net().port());
-        REQUIRE(tiny.write_frame(0xF0, doc_hello(chain_id, r.public_key, crypto::generate_key().public_key)));
+        REQUIRE(tiny.write_frame(0xF0, doc_hello(chain_id, r.public_key, default_suite.generate_key().public_key)));
         REQUIRE(tiny.write(Bytes{0, 0, 0, 16}));
         REQUIRE(tiny.write(Bytes(16, 0)));
         CHECK(tiny.closed_within());
@@ -1184,7 +1185,7 @@ TEST_CASE("p2p: a network configured to dial itself links to no one but its real
 TEST_CASE("p2p: send returns false and counts a drop when the peer's queue is full") {
     QuietLogs quiet;
     TestNode a;
-    const auto r = crypto::generate_key();
+    const auto r = default_suite.generate_key();
     auto ca = test_config();
     ca.queue_bytes_max = 256 * 1024;
     ca.frame_bytes_max = 64 * 1024;
@@ -1278,7 +1279,7 @@ TEST_CASE("p2p: start names the address it cannot use; an unstarted network stop
     REQUIRE_FALSE(bad_peer.is_ok());
     CHECK(bad_peer.message().find("no-port-here") != std::string::npos);
 
-    p2p::PeerNetwork never(test_config(), crypto::generate_key(), {}, nullptr, nullptr);
+    p2p::PeerNetwork never(test_config(), default_suite.generate_key(), {}, nullptr, nullptr);
     never.stop();
     CHECK(never.peers().empty());
 }

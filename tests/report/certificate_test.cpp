@@ -20,6 +20,7 @@
 #include "chain/receipt.h"
 #include "report/certificate.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 namespace json = boost::json;
@@ -58,21 +59,21 @@ struct OneBlock {
         target.metadata = {{"source", "upload"}};
         target.client_time_ms = 1'700'000'000'500;
         target.nonce = 77;
-        chain::sign_record(target, tc.court);
+        chain::sign_record(default_suite, target, tc.court);
     }
 
     json::value receipt() const {
-        const chain::Hash id = chain::record_id(target);
+        const chain::Hash id = chain::record_id(default_suite, target);
         auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(tc.genesis), 1), 0,
                                         chain::genesis_hash(tc.genesis), tc.genesis.genesis_time_ms + 1000, {}, {id},
                                         tc.validator.public_key);
-        const chain::Hash hash = chain::block_hash(built.block.header);
+        const chain::Hash hash = chain::block_hash(default_suite, built.block.header);
         chain::CommitCertificate cert{1, 0, hash, {}};
-        for (const auto& v : validators) cert.signatures.push_back(chain::sign_precommit(tc.genesis.chain_id, 1, 0, hash, v));
+        for (const auto& v : validators) cert.signatures.push_back(chain::sign_precommit(default_suite, tc.genesis.chain_id, 1, 0, hash, v));
         std::sort(cert.signatures.begin(), cert.signatures.end(),
                   [](const chain::CommitSignature& a, const chain::CommitSignature& b) { return a.validator < b.validator; });
         const chain::ChainState state = chain::ChainState::from_genesis(tc.genesis);
-        return chain::make_receipt({target, 0, {}, built.block.header, cert, tc.genesis.validators,
+        return chain::make_receipt({tc.suite, target, 0, {}, built.block.header, cert, tc.genesis.validators,
                                     chain::StateView{state.members_at(1), state.policy, state.params}, {}});
     }
 };
@@ -92,7 +93,7 @@ TEST_CASE("a receipt that verifies renders as a one-page PDF with its CJK font e
     OneBlock chain;
     auto v = report::VerifiedReceipt::verify(chain.receipt(), chain.tc.genesis, std::nullopt);
     REQUIRE_MESSAGE(v, (v ? "" : v.message()));
-    CHECK(v->record_id() == chain::record_id(chain.target));
+    CHECK(v->record_id() == chain::record_id(default_suite, chain.target));
     CHECK(v->submitter_name() == "Court");
     CHECK(v->submitter_role() == "court");
     CHECK(v->signed_power() == v->total_power());
@@ -157,7 +158,7 @@ TEST_CASE("the largest certificate still fits one page: many validators, long na
         if (m.key == chain.tc.court.public_key) m.name = "北京市第一中级人民法院 " + std::string(256 - 34, 'x');
     chain.target.case_id.clear();
     while (chain.target.case_id.size() + 3 <= chain::case_id_bytes_max) chain.target.case_id += "案";
-    chain::sign_record(chain.target, chain.tc.court);
+    chain::sign_record(default_suite, chain.target, chain.tc.court);
     auto v = report::VerifiedReceipt::verify(chain.receipt(), chain.tc.genesis, std::nullopt);
     REQUIRE_MESSAGE(v, (v ? "" : v.message()));
     CHECK(v->signers().size() == 40);

@@ -1,6 +1,7 @@
 #include "checker.h"
 
 #include <algorithm>
+#include "tests/support/suite.h"
 
 namespace jchain::sim {
 namespace {
@@ -53,7 +54,7 @@ std::optional<Finding> Checker::on_vote(int node, const consensus::SignedVote& v
                                std::to_string(v.vote.height) + " round " + std::to_string(v.vote.round) +
                                " but is not in the validator set in force there (" +
                                std::to_string(in_force.validators.validators.size()) + " validators, set " +
-                               short_hex(chain::validator_set_hash(in_force.validators)) + ")"};
+                               short_hex(chain::validator_set_hash(default_suite, in_force.validators)) + ")"};
     }
     const auto key = std::make_tuple(node, v.vote.height, v.vote.round, v.vote.type);
     auto [it, first] = votes_.emplace(key, v.vote.block_hash);
@@ -71,7 +72,7 @@ std::vector<Finding> Checker::on_commit(int node, const consensus::Value& value,
                                         std::uint64_t now_ms) {
     std::vector<Finding> out;
     const chain::BlockHeader& h = value.block.header;
-    const chain::Hash hash = value.hash();
+    const chain::Hash hash = value.hash(default_suite);
     const std::string who = "v" + std::to_string(node);
     auto& mine = history_[static_cast<std::size_t>(node)];
     const chain::Hash parent = mine.empty() ? config_.genesis_hash : mine.back().hash;
@@ -116,7 +117,7 @@ std::vector<Finding> Checker::on_commit(int node, const consensus::Value& value,
                                                   " with a certificate that is bad for the validator set in force (" +
                                                   std::to_string(in_force->validators.validators.size()) +
                                                   " validators, set " +
-                                                  short_hex(chain::validator_set_hash(in_force->validators)) +
+                                                  short_hex(chain::validator_set_hash(default_suite, in_force->validators)) +
                                                   "): " + *why});
     if (h.time_ms <= parent_time)
         out.push_back({Violation::block_time, "BLOCK TIME: " + who + " committed height " + std::to_string(h.height) +
@@ -174,7 +175,7 @@ std::optional<std::string> Checker::certificate_fault(std::uint64_t height, cons
         if (i > 0 && !(cert.signatures[i - 1].validator < s.validator))
             return "certificate signatures are not sorted by validator key (or repeat " + to_hex(s.validator.bytes) + ")";
         const bool valid = config_.verify ? config_.verify(s.validator, digest, s.signature)
-                                          : crypto::verify(s.validator, digest, s.signature);
+                                          : default_suite.verify(s.validator, digest, s.signature);
         if (!valid) return "certificate signature of " + to_hex(s.validator.bytes) + " is invalid";
         power += v->power;
     }

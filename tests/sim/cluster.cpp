@@ -8,6 +8,7 @@
 #include "chain/validity.h"
 #include "crypto/hash.h"
 #include "storage.h"
+#include "tests/support/suite.h"
 
 namespace jchain::sim {
 namespace {
@@ -39,7 +40,7 @@ public:
         Hash k = crypto::sha256(concat(key.bytes, digest, sig.bytes));
         auto it = memo_.find(k);
         if (it != memo_.end()) return it->second;
-        bool ok = crypto::verify(key, digest, sig);
+        bool ok = default_suite.verify(key, digest, sig);
         if (memo_.size() > 200'000) memo_.clear();
         return memo_[k] = ok;
     }
@@ -68,7 +69,7 @@ public:
             auto it = memo_.find(key);
             if (it == memo_.end()) {
                 if (memo_.size() > 200'000) memo_.clear();
-                it = memo_.emplace(key, crypto::verify(records[i].submitter, ids[i], records[i].signature)).first;
+                it = memo_.emplace(key, default_suite.verify(records[i].submitter, ids[i], records[i].signature)).first;
             }
             ok[i] = it->second;
         }
@@ -115,7 +116,7 @@ struct SimNode {
     // The ledger: durable, like the node's LevelDB store.
     std::vector<Committed> chain;  // chain[i] is height i + 1
     chain::ChainState state;       // in force at height chain.size() + 1, stored with each block
-    chain::MerkleFrontier frontier;
+    chain::MerkleFrontier frontier{default_suite};
     Hash tip_hash{};
     std::uint64_t tip_time_ms = 0;
     std::map<Hash, crypto::PublicKey> committed;  // record id -> submitter
@@ -153,13 +154,13 @@ public:
             crypto::PrivateKey k;
             k.bytes[30] = static_cast<std::uint8_t>((i + 1) >> 8);
             k.bytes[31] = static_cast<std::uint8_t>(i + 1);
-            keys_.push_back(*crypto::key_pair_from_private(k));
+            keys_.push_back(*default_suite.key_pair_from_private(k));
             // The first `validators` nodes are the genesis set; spares are not in it.
             if (i < s.validators) set_.validators.push_back({"v" + std::to_string(i), keys_.back().public_key, 1});
         }
         std::sort(set_.validators.begin(), set_.validators.end(),
                   [](const auto& a, const auto& b) { return a.key < b.key; });
-        set_hash_ = chain::validator_set_hash(set_);
+        set_hash_ = chain::validator_set_hash(default_suite, set_);
         genesis_.chain_id = chain_id;
         genesis_.genesis_time_ms = clock_base_ms - 1;
         genesis_.validators = set_;
@@ -167,7 +168,7 @@ public:
             crypto::PrivateKey k;
             k.bytes[0] = 0x77;
             k.bytes[31] = static_cast<std::uint8_t>(i + 1);
-            member_keys_.push_back(*crypto::key_pair_from_private(k));
+            member_keys_.push_back(*default_suite.key_pair_from_private(k));
             genesis_.members.push_back({"court " + std::to_string(i), member_keys_.back().public_key, "court", 0});
         }
         std::sort(genesis_.members.begin(), genesis_.members.end(),
@@ -306,12 +307,12 @@ private:
         }
         if (restart) {
             std::vector<Hash> hashes;
-            for (const auto& c : n.chain) hashes.push_back(c.value->hash());
+            for (const auto& c : n.chain) hashes.push_back(c.value->hash(default_suite));
             fail(checker_->on_restart(n.index, hashes));
             check_stored_state(n);
         }
         n.up = true;
-        n.signer = std::make_unique<consensus::KeySigner>(n.key);
+        n.signer = std::make_unique<consensus::KeySigner>(default_suite, n.key);
         make_engine(n);  // under the state its store holds, as the node reads it at start
         if (!n.state.validators.find(n.key.public_key)) {
             // Votes it signed at this height while not a validator of it: only an engine
@@ -337,7 +338,7 @@ private:
             if (auto next = chain::state_after_block(replayed, i + 1, n.chain[i].value->records, b.record_ids))
                 replayed = std::move(*next);
         }
-        if (chain::validator_set_hash(replayed.validators) != chain::validator_set_hash(n.state.validators) ||
+        if (chain::validator_set_hash(default_suite, replayed.validators) != chain::validator_set_hash(default_suite, n.state.validators) ||
             replayed.proposals.size() != n.state.proposals.size() ||
             chain::state_hash(replayed, n.chain.size() + 1) != chain::state_hash(n.state, n.chain.size() + 1))
             fail(Violation::storage, "v" + std::to_string(n.index) + " restarts with a chain state that is not the one "
@@ -480,7 +481,7 @@ private:
                 signed_.clear();
                 it = signed_.try_emplace({n.index, digest}).first;
             }
-            it->second = crypto::sign(n.key.private_key, digest);
+            it->second = default_suite.sign(n.key, digest);
         }
         return it->second;
     }
@@ -490,7 +491,7 @@ private:
         return v;
     }
     Proposal sign_proposal(const SimNode& n, Proposal p) {
-        p.block_hash = p.value->hash();
+        p.block_hash = p.value->hash(default_suite);
         p.signature = sign(n, crypto::sha256(consensus::proposal_signed_bytes(chain_id, p)));
         return p;
     }
@@ -740,7 +741,7 @@ private:
         r.case_id = "(2026)sim" + std::to_string(rng_.below(100));
         r.client_time_ms = now_ms_ + 1'000'000 - 100 + rng_.below(201);
         r.nonce = rng_.next();
-        chain::sign_record(r, member_keys_[rng_.below(member_keys_.size())]);
+        chain::sign_record(default_suite, r, member_keys_[rng_.below(member_keys_.size())]);
         return r;
     }
 
@@ -760,13 +761,13 @@ private:
         auto built = chain::build_block(chain::header_basis(n.state, h.height, next ? &*next : nullptr),
                                         n.chain.size(), n.tip_hash, h.time_ms, n.frontier, c.value->block.record_ids,
                                         h.proposer);
-        if (chain::block_hash(built.block.header) != c.value->hash()) {  // the driver halts on this
+        if (chain::block_hash(default_suite, built.block.header) != c.value->hash(default_suite)) {  // the driver halts on this
             fail(Violation::bad_commit, who + " committed block " + std::to_string(h.height) +
                                             " that does not extend its ledger and state");
             return false;
         }
         n.frontier = built.frontier;
-        n.tip_hash = c.value->hash();
+        n.tip_hash = c.value->hash(default_suite);
         n.tip_time_ms = h.time_ms;
         for (std::size_t i = 0; i < c.value->records.size(); ++i) {
             n.committed.emplace(c.value->block.record_ids[i], c.value->records[i].submitter);
@@ -779,7 +780,7 @@ private:
         n.chain.push_back({c.value, c.certificate});
         bool set_changed = false;
         if (next) {
-            set_changed = chain::validator_set_hash(next->validators) != chain::validator_set_hash(n.state.validators);
+            set_changed = chain::validator_set_hash(default_suite, next->validators) != chain::validator_set_hash(default_suite, n.state.validators);
             for (const auto& [id, p] : next->proposals)
                 if (p.effective_height == h.height + 1)
                     log(who + ": governance: " + p.action.describe() + " (proposal " + to_hex(id).substr(0, 8) +
@@ -886,7 +887,7 @@ private:
     void inject(const std::vector<chain::Record>& records) {
         for (auto& n : nodes_) {
             if (!n->up) continue;
-            for (const auto& r : records) n->pending.emplace(chain::record_id(r), r);
+            for (const auto& r : records) n->pending.emplace(chain::record_id(default_suite, r), r);
             push({.time_ms = now_ms_ + rng_.below(30), .type = EventType::records, .node = n->index,
                   .generation = n->generation});
         }
@@ -951,7 +952,7 @@ private:
                 return execute(n, engine.on_value_built(e.height, e.round, build_value(n)));
             case EventType::value_checked:
                 if (e.value->block.header.height != engine.height()) return;
-                return execute(n, engine.on_value_verified(e.value->hash(), check_value(n, *e.value, true)));
+                return execute(n, engine.on_value_verified(e.value->hash(default_suite), check_value(n, *e.value, true)));
             case EventType::sync_request:
                 if (e.height <= n.chain.size()) send_sync(n.index, e.from, EventType::sync_block, e.height);
                 return;
@@ -987,7 +988,7 @@ private:
         r.refs = std::move(refs);
         r.client_time_ms = now_ms_ + clock_base_ms - 100 + rng_.below(201);
         r.nonce = rng_.next();
-        chain::sign_record(r, keys_[static_cast<std::size_t>(by)]);
+        chain::sign_record(default_suite, r, keys_[static_cast<std::size_t>(by)]);
         ++outcome_.governance_records;
         return r;
     }
@@ -1073,7 +1074,7 @@ private:
         if (!action || proposers.empty()) return;
         const int by = proposers[rng_.below(proposers.size())];
         chain::Record r = governance_record(by, chain::governance_metadata(*action, proposal_expires_after), {});
-        plan_ = {true, chain::record_id(r), 0, now_ms_, 0, plan_.proposals + 1};
+        plan_ = {true, chain::record_id(default_suite, r), 0, now_ms_, 0, plan_.proposals + 1};
         // The rule's verdict under the state now (statistics only: the record goes to the
         // mempools all the same, and proposers and validators apply the rule themselves).
         const auto refused = chain::GovernanceBlock(st, height + 1).check(r, plan_.proposal);

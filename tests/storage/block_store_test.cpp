@@ -3,6 +3,7 @@
 
 #include "storage/block_store.h"
 #include "tests/support/test_chain.h"
+#include "tests/support/suite.h"
 
 using namespace jchain;
 
@@ -11,7 +12,7 @@ namespace {
 // Commits `blocks` blocks of `per_block` records each; returns the records in order.
 std::vector<chain::Record> fill(storage::BlockStore& store, const test::TestChain& tc, int blocks, int per_block) {
     std::vector<chain::Record> all;
-    chain::MerkleFrontier frontier;
+    chain::MerkleFrontier frontier{default_suite};
     chain::Hash prev{};
     for (int b = 0; b < blocks; ++b) {
         std::vector<chain::Record> records;
@@ -19,7 +20,7 @@ std::vector<chain::Record> fill(storage::BlockStore& store, const test::TestChai
         auto c = tc.block(store.height(), prev, frontier, records);
         REQUIRE(store.commit_block(c.built.block, c.cert, records, c.built.nodes).is_ok());
         frontier = c.built.frontier;
-        prev = chain::block_hash(c.built.block.header);
+        prev = chain::block_hash(default_suite, c.built.block.header);
         all.insert(all.end(), records.begin(), records.end());
     }
     return all;
@@ -42,23 +43,23 @@ TEST_CASE("a reopened store resumes at its last block with every record and inde
     REQUIRE(store.is_ok());
     CHECK((*store)->height() == 4);
     for (std::size_t i = 0; i < records.size(); ++i) {
-        auto stored = (*store)->record(chain::record_id(records[i]));
+        auto stored = (*store)->record(chain::record_id(default_suite, records[i]));
         REQUIRE(stored);
         CHECK(stored->leaf_index == i);
         CHECK(stored->height == i / 5 + 1);
         CHECK(stored->record.signature == records[i].signature);
         CHECK((*store)->records_with_content(records[i].content_hash, 10) ==
-              std::vector<chain::Hash>{chain::record_id(records[i])});
+              std::vector<chain::Hash>{chain::record_id(default_suite, records[i])});
     }
     // case-0 holds records 0, 3, 6, ... in commit order.
     auto case0 = (*store)->records_of_case("case-0", 100);
     REQUIRE(case0.size() == 7);
-    CHECK(case0[1] == chain::record_id(records[3]));
+    CHECK(case0[1] == chain::record_id(default_suite, records[3]));
     CHECK((*store)->records_of_case("case-", 100).empty());
     auto block3 = (*store)->block(3);
     REQUIRE(block3);
-    CHECK((*store)->height_of(chain::block_hash(block3->header)) == 3);
-    auto root = chain::merkle_root_at(**store, 20);
+    CHECK((*store)->height_of(chain::block_hash(default_suite, block3->header)) == 3);
+    auto root = chain::merkle_root_at(default_suite, **store, 20);
     REQUIRE(root.is_ok());
     CHECK(*root == (*store)->block(4)->header.ledger_root);
 }

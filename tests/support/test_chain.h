@@ -10,6 +10,7 @@
 #include "chain/genesis.h"
 #include "chain/state.h"
 #include "crypto/keys.h"
+#include "tests/support/suite.h"
 
 namespace jchain::test {
 
@@ -31,21 +32,26 @@ private:
     std::filesystem::path path_;
 };
 
-inline crypto::KeyPair key_from_scalar(std::uint8_t last) {
+inline crypto::KeyPair key_from_scalar(std::uint8_t last, const crypto::Suite& suite = default_suite) {
     crypto::PrivateKey k;
     k.bytes[31] = last;
-    return *crypto::key_pair_from_private(k);
+    return *suite.key_pair_from_private(k);
 }
 
-// Validator: scalar 1. Members: court (scalar 2), police (scalar 3).
+// Validator: scalar 1. Members: court (scalar 2), police (scalar 3). Under the default
+// suite unless one is given (TestChain(crypto::Suite::sm2_sm3()) for the national suite).
 struct TestChain {
-    crypto::KeyPair validator = key_from_scalar(1);
-    crypto::KeyPair court = key_from_scalar(2);
-    crypto::KeyPair police = key_from_scalar(3);
-    crypto::KeyPair outsider = key_from_scalar(4);
+    crypto::Suite suite;
+    crypto::KeyPair validator, court, police, outsider;
     chain::Genesis genesis;
 
-    TestChain() {
+    explicit TestChain(crypto::Suite s = default_suite)
+        : suite(std::move(s)),
+          validator(key_from_scalar(1, suite)),
+          court(key_from_scalar(2, suite)),
+          police(key_from_scalar(3, suite)),
+          outsider(key_from_scalar(4, suite)) {
+        genesis.suite = suite;
         genesis.chain_id = "jchain-test";
         genesis.genesis_time_ms = 1'700'000'000'000;
         genesis.validators.validators.push_back({"v0", validator.public_key, 1});
@@ -62,11 +68,11 @@ struct TestChain {
         chain::Record r;
         r.chain_id = genesis.chain_id;
         r.kind = kind;
-        r.content_hash = crypto::sha256(as_bytes("content " + std::to_string(n)));
+        r.content_hash = suite.hash(as_bytes("content " + std::to_string(n)));
         r.case_id = "case-" + std::to_string(n % 3);
         r.client_time_ms = time_ms;
         r.nonce = n;
-        chain::sign_record(r, by);
+        chain::sign_record(suite, r, by);
         return r;
     }
 
@@ -78,13 +84,13 @@ struct TestChain {
     Certified block(std::uint64_t prev_height, const chain::Hash& prev_hash, const chain::MerkleFrontier& frontier,
                     const std::vector<chain::Record>& records) const {
         std::vector<chain::Hash> ids;
-        for (const auto& r : records) ids.push_back(chain::record_id(r));
+        for (const auto& r : records) ids.push_back(chain::record_id(suite, r));
         auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(genesis), prev_height + 1),
                                         prev_height, prev_height == 0 ? chain::genesis_hash(genesis) : prev_hash,
                                         genesis.genesis_time_ms + prev_height + 1, frontier, ids, validator.public_key);
-        const chain::Hash h = chain::block_hash(built.block.header);
+        const chain::Hash h = chain::block_hash(suite, built.block.header);
         chain::CommitCertificate cert{built.block.header.height, 0, h,
-                                      {chain::sign_precommit(genesis.chain_id, built.block.header.height, 0, h, validator)}};
+                                      {chain::sign_precommit(suite, genesis.chain_id, built.block.header.height, 0, h, validator)}};
         return {std::move(built), std::move(cert)};
     }
 };
