@@ -3,8 +3,8 @@
 // sm2p256v1 (GB/T 32918.5), as OpenSSL 3 computes them and the node (crypto/sm2.cpp) signs.
 //
 // What is written here and what is borrowed: the curve arithmetic (point decoding and
-// on-curve checks, scalar multiplication) and the strict DER reader with its r, s in
-// [1, n-1] check are @noble/curves' (`weierstrass`, `ecdsa().Signature`); the hash's
+// on-curve checks, scalar multiplication) and the DER reader and writer are
+// @noble/curves' (`weierstrass`, `DER`); the hash's
 // buffering, padding and length block are @noble/hashes' Merkle–Damgård `HashMD`. Only
 // SM3's compression function, ZA and the SM2 verification equation are here, each a few
 // lines straight from the standard, and tests/web/page_vectors_test.js checks them against
@@ -14,7 +14,7 @@
 // shot, so the page could not hash a multi-gigabyte evidence file in chunks, and
 // sm-crypto-v2 bundles a second, older copy of @noble/curves (the bundle would double).
 // Verification only: the page holds no private key, so nothing here signs.
-import { weierstrass, ecdsa } from '@noble/curves/abstract/weierstrass.js';
+import { weierstrass, DER } from '@noble/curves/abstract/weierstrass.js';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import { HashMD } from '@noble/hashes/_md.js';
 import { createHasher, rotl } from '@noble/hashes/utils.js';
@@ -86,8 +86,6 @@ const CURVE = Object.freeze({
   Gy: BigInt('0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0'),
 });
 const Point = /* @__PURE__ */ weierstrass(CURVE);
-// Only its Signature class is used: DER in and out, r and s checked to lie in [1, n-1].
-const { Signature } = /* @__PURE__ */ ecdsa(Point, sm3);
 const DEFAULT_USER_ID = '1234567812345678';  // GM/T 0009's default, OpenSSL's distid default
 const USER_ID_BYTES_MAX = 8191;  // ENTL is the ID's length in bits in two bytes
 
@@ -103,14 +101,34 @@ function za(publicKey, userId = DEFAULT_USER_ID) {
   for (const v of [CURVE.a, CURVE.b, CURVE.Gx, CURVE.Gy, x, y]) h.update(numberToBytesBE(v, 32));
   return h.digest();
 }
-// Whether der (strict, minimal DER SEQUENCE{r, s}) is the SM2 signature of message (bytes:
-// for JChain, the 32-byte digest of the signed bytes) by publicKey (33 or 65 bytes) with
-// userId (GB/T 32918.2, 7.1: e = SM3(ZA || M), t = r + s, R = e + x(sG + tP), all mod n).
+const SIGNATURE_DER_BYTES_MAX = 72;  // SEQUENCE of two INTEGERs of at most 33 bytes
+// {r, s} of a signature in strict, minimal DER SEQUENCE{INTEGER r, INTEGER s} (exactly
+// what re-encoding gives) with r and s in [1, n-1]; throws an Error saying which it is not.
+// (noble's DER reader already refuses non-minimal lengths and integers; re-encoding and
+// comparing keeps "exactly what openssl writes" the rule whatever a reader lets through.)
+function parseSignature(der) {
+  const notDer = 'the signature is not in strict DER (SEQUENCE of two minimal INTEGERs r, s)';
+  if (der.length === 64 && der[0] !== 0x30) throw new Error(notDer + ': it looks like raw r || s');
+  let sig;
+  try {
+    if (der.length > SIGNATURE_DER_BYTES_MAX) throw new Error();
+    sig = DER.toSig(der);
+  } catch (e) {
+    throw new Error(notDer);
+  }
+  const hex = Array.from(der, (b) => b.toString(16).padStart(2, '0')).join('');
+  if (DER.hexFromSig(sig) !== hex) throw new Error(notDer);
+  const inRange = (v) => v >= BigInt(1) && v < CURVE.n;
+  if (!inRange(sig.r) || !inRange(sig.s)) throw new Error('the signature\'s r or s is not in [1, n-1]');
+  return { r: sig.r, s: sig.s };
+}
+// Whether der (as parseSignature takes it) is the SM2 signature of message (bytes: for
+// JChain, the 32-byte digest of the signed bytes) by publicKey (33 or 65 bytes) with userId
+// (GB/T 32918.2, 7.1: e = SM3(ZA || M), t = r + s, R = e + x(sG + tP), all mod n).
 // Never throws: anything malformed is false.
 function verify(der, message, publicKey, userId = DEFAULT_USER_ID) {
   try {
-    const sig = Signature.fromBytes(der, 'der');
-    if (sig.toHex('der') !== Array.from(der, (b) => b.toString(16).padStart(2, '0')).join('')) return false;
+    const sig = parseSignature(der);
     const P = Point.fromBytes(publicKey);
     const e = bytesToNumberBE(sm3.create().update(za(publicKey, userId)).update(message).digest());
     const n = CURVE.n;
@@ -124,4 +142,4 @@ function verify(der, message, publicKey, userId = DEFAULT_USER_ID) {
   }
 }
 
-export const sm2 = Object.freeze({ CURVE, Point, Signature, DEFAULT_USER_ID, USER_ID_BYTES_MAX, za, verify });
+export const sm2 = Object.freeze({ CURVE, Point, DEFAULT_USER_ID, USER_ID_BYTES_MAX, za, parseSignature, verify });
