@@ -17,7 +17,7 @@ const fail = (why) => { console.error('build_page.js: ' + why); process.exit(1);
 
 const MARKER = '<script data-bundle="crypto.js"></script>';
 // The page is sent whole with every GET /; a bundle grown past this means a dependency
-// pulled in far more than the two curves.
+// pulled in far more than the curves and hashes the page needs.
 const BUNDLE_BYTES_MAX = 256 * 1024;
 
 const esbuild = require(path.join(modulesDir, 'esbuild'));
@@ -41,7 +41,7 @@ const html = fs.readFileSync(path.join(srcDir, 'index.html'), 'utf8');
 const at = html.indexOf(MARKER);
 if (at < 0 || html.indexOf(MARKER, at + 1) >= 0) fail('web/index.html must hold ' + MARKER + ' exactly once');
 const banner = '/* web/crypto.js bundled: @noble/curves ' + version('@noble/curves') + ', @noble/hashes ' + version('@noble/hashes') +
-  ' (MIT License, (c) Paul Miller, paulmillr.com), by esbuild ' + version('esbuild') + ' from web/package-lock.json */\n';
+  ' (MIT License, (c) Paul Miller, paulmillr.com), with web/sm2_sm3.js, by esbuild ' + version('esbuild') + ' from web/package-lock.json */\n';
 const page = html.slice(0, at) + '<script>\n' + banner + code + '\n</script>' + html.slice(at + MARKER.length);
 
 fs.mkdirSync(path.dirname(outFile), { recursive: true });

@@ -3,15 +3,19 @@
 // under Node.js: the page must compute the same genesis hash as the node, or a
 // litigant's offline check would fail; it must accept the signatures libsecp256k1 made
 // and refuse swapped, high-S, non-DER and wrong-key ones; and its receipt checks on
-// receipts built from the vectors. usage: node page_vectors_test.js REPO BUILT_PAGE
+// receipts built from the vectors. Then the sm2-sm3 suite against the openssl command line
+// (tests/web/sm_support.js): SM3, SM2 with user IDs both ways, genesis v3, SM3 ledger
+// proofs, a whole sm2-sm3 receipt and checkpoint. usage: node page_vectors_test.js REPO BUILT_PAGE
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { spawnSync } = require('child_process');
 const { loadPage } = require('./page_script');
+const sm = require('./sm_support');
 
 const repo = process.argv[2] || path.join(__dirname, '..', '..');
 const builtPage = process.argv[3] || path.join(repo, 'build', 'web', 'index.html');
-const { page, curve, ed25519 } = loadPage(builtPage);
+const { page, curve, ed25519, sm2, sm3 } = loadPage(builtPage);
 
 let failures = 0;
 function check(ok, what) {
@@ -517,6 +521,304 @@ function check(ok, what) {
     'a swapped signature on that change fails "Checkpoint", naming the change and the signature (' + cpRow(r).detail.slice(0, 110) + '…)');
   r = await page.checkReceipt(withCp(cpOf({ note: noteX, height: 2, validator_changes: [change2] })), withWitness);
   check(failedOnly(r, ['checkpoint']) && /stay below the checkpoint's block 2/.test(cpRow(r).detail), 'a change at or above the checkpoint\'s height fails');
+
+  // ================= The sm2-sm3 suite (国密): SM3 hashes, SM2 signatures with the chain's
+  // SM2 user ID (e = SM3(ZA || digest)). The openssl command line, which the node's
+  // crypto/suite.cpp follows, makes the keys, hashes and signatures here, at test time; the
+  // page must agree with it both ways. Without openssl these checks cannot sh: that fails.
+  const ossl = new sm.OpenSsl();
+  try {
+    const te = (t) => sm.u8(Buffer.from(t));
+    const nodeSm3 = (...parts) => sm.u8(require('crypto').createHash('sm3').update(Buffer.concat(parts.map((p) => Buffer.from(p)))).digest());
+    const SM3_EMPTY = '1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b';
+    const smDefault = page.readSuite({ suite: 'sm2-sm3' }, 'test');
+    const CUSTOM_ID = 'court-b@example';
+    const smCustom = page.readSuite({ suite: 'sm2-sm3', sm2_user_id: CUSTOM_ID }, 'test');
+
+    // SM3 (GB/T 32905) and the bundle's SM3 against openssl.
+    check(sm.hex(sm3(te('abc'))) === '66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0', 'SM3("abc") is GB/T 32905\'s example 1');
+    check(sm.hex(sm3(te('abcd'.repeat(16)))) === 'debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732', 'SM3("abcd" × 16) is GB/T 32905\'s example 2');
+    check(sm.hex(sm3(new Uint8Array(0))) === SM3_EMPTY && sm.hex(ossl.sm3(new Uint8Array(0))) === SM3_EMPTY, 'SM3("") is ' + SM3_EMPTY.slice(0, 16) + '…, the empty ledger\'s root');
+    const lengths = [1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4097];
+    const sm3Same = lengths.every((n) => { const b = sm.u8(require('crypto').randomBytes(n)); return sm.hex(sm3(b)) === sm.hex(ossl.sm3(b)); });
+    check(sm3Same, 'the bundle\'s SM3 equals openssl dgst -sm3 on random inputs of ' + lengths.length + ' lengths around the 64-byte block and its padding');
+    const bigFile = sm.u8(require('crypto').randomBytes(9 * 1024 * 1024 + 3));
+    const bigSm3 = sm.hex(ossl.sm3(bigFile));
+    const pieces = sm3.create();
+    for (let o = 0, k = 1; o < bigFile.length; o += k, k = (k * 7 + 5) % 100003) pieces.update(bigFile.subarray(o, Math.min(bigFile.length, o + k)));
+    check(sm.hex(pieces.digest()) === bigSm3, 'SM3 hashed in uneven pieces (9 MiB) equals openssl\'s one-shot digest');
+    check(await page.hashFile(new Blob([bigFile]), null, smDefault) === bigSm3 && await page.hashFile(new Blob([bigFile])) !== bigSm3,
+      'the page hashes a dropped 9 MiB file of an sm2-sm3 chain with SM3 in 4 MiB chunks (= openssl dgst -sm3), not SHA-256');
+
+    // SM2: GM/T 0003.5's example (the signature of the message itself, user ID 1234567812345678).
+    const gmPoint = sm.u8(Buffer.from('04' + '09f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020' +
+      'ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13', 'hex'));
+    const gmDer = sm.u8(Buffer.from(sm.derOf(0xf5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3n,
+      0xb1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aan), 'hex'));
+    check(sm2.verify(gmDer, te('message digest'), gmPoint) && sm2.verify(gmDer, te('message digest'), gmPoint, '1234567812345678'),
+      'the GM/T 0003.5 example signature of "message digest" verifies (default user ID 1234567812345678)');
+    check(!sm2.verify(gmDer, te('message digesT'), gmPoint) && !sm2.verify(gmDer, te('message digest'), gmPoint, '8765432187654321'),
+      '... and not over another message, nor under another user ID');
+
+    // The suite a genesis or receipt names.
+    const suiteError = (o) => { try { page.readSuite(o, 'genesis'); return null; } catch (e) { return e.message; } };
+    check(page.readSuite({}, 'g').name === 'secp256k1-sha256' && smDefault.userId === '1234567812345678' && smCustom.userId === CUSTOM_ID,
+      'no suite is secp256k1-sha256; sm2-sm3 without sm2_user_id takes 1234567812345678');
+    check(/unknown crypto suite "sm9-sm3"/.test(suiteError({ suite: 'sm9-sm3' }) || ''), 'an unknown suite is refused, naming it (' + suiteError({ suite: 'sm9-sm3' }) + ')');
+    check(/only for the sm2-sm3 suite/.test(suiteError({ sm2_user_id: 'x' }) || '') && /only for the sm2-sm3 suite/.test(suiteError({ suite: 'secp256k1-sha256', sm2_user_id: 'x' }) || ''),
+      'an sm2_user_id with secp256k1-sha256 is refused');
+    check(/1 to 8191 bytes/.test(suiteError({ suite: 'sm2-sm3', sm2_user_id: '' }) || '') && /1 to 8191 bytes/.test(suiteError({ suite: 'sm2-sm3', sm2_user_id: 'x'.repeat(8192) }) || '') &&
+      suiteError({ suite: 'sm2-sm3', sm2_user_id: 'x'.repeat(8191) }) === null && /must be a string/.test(suiteError({ suite: 7 }) || ''),
+    'an SM2 user ID of 0 or 8192 bytes, or a suite that is not a string, is refused; 8191 bytes is taken');
+
+    // Genesis: the page's hash of an sm2-sm3 genesis is SM3 (openssl) of the v3 bytes this
+    // test builds from docs/encoding.md; this test's encoder first checked on the v2 vector.
+    check(sm.hex(require('crypto').createHash('sha256').update(Buffer.from(sm.genesisHex(vec.genesis), 'hex')).digest()) === vec.genesis_hash,
+      'this test\'s genesis encoder gives the v2 vector\'s hash (SHA-256)');
+    const validators = [ossl.newKey(), ossl.newKey(), ossl.newKey()];
+    const courtSm = ossl.newKey(), otherSm2 = ossl.newKey(), secpKey = ossl.newKey('secp256k1');
+    const smGenesis = {
+      chain_id: 'jchain-sm', genesis_time_ms: vec.genesis.genesis_time_ms, suite: 'sm2-sm3',
+      validators: validators.map((v, i) => ({ name: 'sm-validator-' + (i + 1), public_key: i === 0 ? sm.hex(v.point) : v.key, power: i + 1 })),
+      members: [{ name: '北京互联网法院', public_key: courtSm.key, role: 'court', since_height: 0 }],
+      policy: vec.genesis.policy, params: vec.genesis.params,
+    };
+    const smGenesisHash = (gj) => sm.hex(ossl.sm3(Buffer.from(sm.genesisHex(gj), 'hex')));
+    const smG = await page.readGenesis(smGenesis);
+    check(smG.hash === smGenesisHash(smGenesis) && smG.suite.name === 'sm2-sm3' && sm.genesisHex(smGenesis).startsWith(sm.str('jchain/genesis/v3')),
+      'an sm2-sm3 genesis hashes, in the page, to SM3 of the jchain/genesis/v3 bytes built here (' + smG.hash.slice(0, 16) + '…; a validator given uncompressed)');
+    check(smG.hash !== sm.hex(require('crypto').createHash('sha256').update(Buffer.from(sm.genesisHex(smGenesis), 'hex')).digest()), '... not SHA-256 of them');
+    const customGenesis = { ...smGenesis, sm2_user_id: CUSTOM_ID };
+    const gc = await page.readGenesis(customGenesis);
+    check(gc.hash === smGenesisHash(customGenesis) && gc.hash !== smG.hash && gc.suite.userId === CUSTOM_ID,
+      'with sm2_user_id "' + CUSTOM_ID + '" the v3 bytes end with it, and the hash changes');
+    check((await page.readGenesis({ ...smGenesis, sm2_user_id: '1234567812345678' })).hash === smG.hash, 'the default user ID given explicitly hashes as leaving it out');
+    check((await page.readGenesis({ ...vec.genesis, suite: 'secp256k1-sha256' })).hash === vec.genesis_hash,
+      'a secp256k1 genesis with an explicit "suite": "secp256k1-sha256" hashes as without it (the v2 vector)');
+    const genesisError = async (gj) => { try { await page.readGenesis(gj); return null; } catch (e) { return e.message; } };
+    check(/unknown crypto suite "sm2-sha256"/.test(await genesisError({ ...smGenesis, suite: 'sm2-sha256' }) || ''), 'a genesis of an unknown suite is refused, naming it');
+    check(/only for the sm2-sm3 suite/.test(await genesisError({ ...vec.genesis, sm2_user_id: '1234567812345678' }) || ''), 'a secp256k1 genesis with an sm2_user_id is refused');
+    // A vector (secp256k1) key whose x is no x of the SM2 curve, so it cannot be taken for an SM2 key.
+    const secpOnly = [...vec.genesis.validators, ...vec.genesis.members].map((v) => v.public_key).find((k) => !sm.onSm2Curve(k.slice(2, 66)));
+    const crossed = await genesisError({ ...smGenesis, validators: [{ name: 'k1', public_key: secpOnly, power: 1 }] });
+    check(/validator public_key is not a sm2 public key \(wrong_suite\? this chain's suite is sm2-sm3\)/.test(crossed || ''),
+      'an sm2-sm3 genesis listing a secp256k1 vector key (not on the SM2 curve) is refused, saying wrong_suite (' + crossed + ')');
+
+    // The ledger tree under SM3: leaf, node and empty root, inclusion and consistency proofs.
+    const id0 = ossl.sm3(te('record 0'));
+    check(sm.hex(await page.leafHash(id0, smDefault)) === sm.hex(ossl.sm3(Buffer.concat([Buffer.from([0]), Buffer.from(id0)]))) &&
+      sm.hex(await page.leafHash(id0)) !== sm.hex(await page.leafHash(id0, smDefault)), 'the SM3 leaf is SM3(0x00 || id) (openssl), not the SHA-256 one');
+    const l1 = ossl.sm3(te('x')), r1 = ossl.sm3(te('y'));
+    check(sm.hex(await page.nodeHash(l1, r1, smDefault)) === sm.hex(ossl.sm3(Buffer.concat([Buffer.from([1]), Buffer.from(l1), Buffer.from(r1)]))),
+      'the SM3 node is SM3(0x01 || left || right) (openssl)');
+    check(await page.consistencyOk(0n, 3n, sm.u8(Buffer.from(SM3_EMPTY, 'hex')), l1, [], smDefault) &&
+      !await page.consistencyOk(0n, 3n, sm.u8(Buffer.from(SM3_EMPTY, 'hex')), l1, []) && !await page.consistencyOk(0n, 3n, nodeSm3('nonempty'), l1, [], smDefault),
+    'the empty tree\'s root is SM3("") under sm2-sm3 (and not under SHA-256)');
+    const smSplit = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };
+    const smMth = (leaves) => leaves.length === 1 ? leaves[0] : nodeSm3([1], smMth(leaves.slice(0, smSplit(leaves.length))), smMth(leaves.slice(smSplit(leaves.length))));
+    const smPath = (m, leaves) => {  // RFC 6962 2.1.1 PATH
+      if (leaves.length <= 1) return [];
+      const k = smSplit(leaves.length);
+      return m < k ? [...smPath(m, leaves.slice(0, k)), smMth(leaves.slice(k))] : [...smPath(m - k, leaves.slice(k)), smMth(leaves.slice(0, k))];
+    };
+    const smSub = (m, leaves, whole) => {  // RFC 6962 2.1.2 SUBPROOF
+      if (m === leaves.length) return whole ? [] : [smMth(leaves)];
+      const k = smSplit(leaves.length);
+      return m <= k ? [...smSub(m, leaves.slice(0, k), whole), smMth(leaves.slice(k))] : [...smSub(m - k, leaves.slice(k), false), smMth(leaves.slice(0, k))];
+    };
+    const smLeaves = [...Array(7).keys()].map((i) => nodeSm3([0], 'sm leaf ' + i));
+    let smProofs = true, smShaRefused = true;
+    for (let n = 1; n <= 7; n++) {
+      for (let m = 0; m < n; m++) {
+        const root = await page.inclusionRoot(smLeaves[m], m, n, smPath(m, smLeaves.slice(0, n)), smDefault);
+        smProofs = smProofs && !!root && sm.hex(root) === sm.hex(smMth(smLeaves.slice(0, n)));
+        if (n > 1) smShaRefused = smShaRefused && sm.hex(await page.inclusionRoot(smLeaves[m], m, n, smPath(m, smLeaves.slice(0, n)))) !== sm.hex(smMth(smLeaves.slice(0, n)));
+        if (m > 0) smProofs = smProofs && await page.consistencyOk(BigInt(m), BigInt(n), smMth(smLeaves.slice(0, m)), smMth(smLeaves.slice(0, n)), smSub(m, smLeaves.slice(0, n), true), smDefault);
+      }
+    }
+    check(smProofs, 'SM3 inclusion proofs of every leaf and consistency proofs of every (m, n), n <= 7, lead to the SM3 roots');
+    check(smShaRefused, '... and the same paths hashed with SHA-256 do not');
+
+    // Signatures over a 32-byte digest (SM3 of the signed bytes), made by openssl.
+    const K = validators[0];
+    const signed = recVec.signed_bytes, digest = ossl.sm3(Buffer.from(signed, 'hex'));
+    const sigOfSm = (der, pem) => ({ signed_bytes: signed, der: sm.hex(der), pem: pem || K.pem });
+    const opensslDefault = ossl.sm2Sign(K, digest, '1234567812345678'), opensslCustom = ossl.sm2Sign(K, digest, CUSTOM_ID);
+    check(await page.signatureProblem(sigOfSm(opensslDefault), K.key, smDefault) === null, 'an openssl SM2 signature (default user ID) of SM3(signed bytes) verifies in the page');
+    check(await page.signatureProblem(sigOfSm(opensslCustom), K.key, smCustom) === null, 'an openssl SM2 signature with user ID "' + CUSTOM_ID + '" verifies under that ID');
+    let randomOk = true;
+    for (let i = 0; i < 4; i++) {
+      const d = ossl.sm3(te('digest ' + i));
+      randomOk = randomOk && sm2.verify(ossl.sm2Sign(K, d, CUSTOM_ID), d, sm.u8(Buffer.from(K.key, 'hex')), CUSTOM_ID);
+    }
+    check(randomOk, '4 more openssl signatures (randomised) verify');
+    const wrongId = await page.signatureProblem(sigOfSm(opensslCustom), K.key, smDefault);
+    check(wrongId === 'the SM2 signature does not verify under SM2 user ID 1234567812345678 over SM3 of its signed_bytes',
+      'the "' + CUSTOM_ID + '" signature under the default ID is refused, naming the ID (' + wrongId + ')');
+    check(/does not verify under SM2 user ID court-b@example/.test(await page.signatureProblem(sigOfSm(opensslDefault), K.key, smCustom) || ''), '... and the other way round');
+    const flipped = sm.u8(opensslDefault); flipped[flipped.length - 1] ^= 1;
+    check(/^the SM2 signature does not verify/.test(await page.signatureProblem(sigOfSm(flipped), K.key, smDefault) || ''), 'a signature with a flipped byte does not verify');
+    const { r: R, s: S } = sm.derRs(opensslDefault), nSm2 = sm2.CURVE.n;
+    const fromRs = (r, s) => sm.u8(Buffer.from(sm.derOf(r, s), 'hex'));
+    check(await page.signatureProblem(sigOfSm(fromRs(R, S)), K.key, smDefault) === null, 'this test reads and re-encodes openssl\'s DER exactly');
+    const rawRs = sm.u8(Buffer.from(R.toString(16).padStart(64, '0') + S.toString(16).padStart(64, '0'), 'hex'));
+    check(/^the signature is not in strict DER .*: it looks like raw r \|\| s$/.test(await page.signatureProblem(sigOfSm(rawRs), K.key, smDefault) || '') &&
+      /^the signature is not in strict DER/.test(await page.signatureProblem(sigOfSm(sm.u8(Buffer.from('3006020101020101ff', 'hex'))), K.key, smDefault) || ''),
+    'raw r || s (64 bytes) and bytes that are not DER are refused as not strict DER, the first named as raw r || s');
+    const paddedSm = sm.u8(Buffer.from(sm.derOfContents('00' + sm.minimalInt(R), sm.minimalInt(S)), 'hex'));
+    check(sm.derOfContents(sm.minimalInt(R), sm.minimalInt(S)) === sm.hex(opensslDefault) &&
+      /^the signature is not in strict DER \(/.test(await page.signatureProblem(sigOfSm(paddedSm), K.key, smDefault) || ''),
+    'a needless 0x00 before r (not minimal DER) is refused as not strict DER');
+    const range = async (r, s) => page.signatureProblem(sigOfSm(fromRs(r, s)), K.key, smDefault);
+    const outOfRange = [[0n, S], [R, 0n], [nSm2, S], [R, nSm2], [R + nSm2, S], [R, S + nSm2]];
+    const rangeMsgs = await Promise.all(outOfRange.map(([r, s]) => range(r, s)));
+    check(rangeMsgs.every((m) => /r or s is not in \[1, n-1\]/.test(m || '')), 'r or s = 0, = n, or r + n, s + n (≥ n) are refused as out of [1, n-1] (' + rangeMsgs[0] + ')');
+    const secpPem = '-----BEGIN PUBLIC KEY-----\n' + Buffer.from('3036301006072a8648ce3d020106052b8104000a032200' + recVec.record.submitter, 'hex').toString('base64') + '\n-----END PUBLIC KEY-----\n';
+    check(/its PEM is not an SM2 public key .*\(it holds a secp256k1 key\)/.test(await page.signatureProblem(sigOfSm(opensslDefault, secpPem), K.key, smDefault) || '') &&
+      /its PEM is not an SM2 public key/.test(await page.signatureProblem(sigOfSm(opensslDefault, secpKey.pem), K.key, smDefault) || ''),
+    'a secp256k1 PEM (compressed, or openssl\'s uncompressed) is refused under sm2-sm3');
+    check(page.pemKey(K.pem, smDefault) === K.key && page.pemKey(K.pem) === null && page.pemKey(K.pem, page.readSuite({}, 'x')) === null,
+      'the SM2 PEM (uncompressed point, curve 1.2.156.10197.1.301) holds the compressed signer key; under secp256k1 it is no key');
+    check(/not the signer's/.test(await page.signatureProblem(sigOfSm(opensslDefault, otherSm2.pem), K.key, smDefault) || ''), 'another SM2 key\'s PEM is refused as not the signer\'s');
+    const pemOfDer = (derHex) => '-----BEGIN PUBLIC KEY-----\n' + Buffer.from(derHex, 'hex').toString('base64') + '\n-----END PUBLIC KEY-----\n';
+    const compressedSm2Pem = pemOfDer('3039301306072a8648ce3d020106082a811ccf5501822d032200' + K.key);
+    const offCurve = Buffer.from(K.point); offCurve[64] ^= 1;
+    check(page.pemKey(compressedSm2Pem, smDefault) === null && page.pemKey(pemOfDer('3059301306072a8648ce3d020106082a811ccf5501822d034200' + sm.hex(offCurve)), smDefault) === null &&
+      page.pemKey(pemOfDer('3059301306072a8648ce3d020106082a811ccf5501822d034200' + sm.hex(K.point)), smDefault) === K.key,
+    'an SM2 SPKI with the compressed point, or with a point off the curve, is refused');
+
+    // The other direction: a signature made on the page's own SM2 primitives (ZA, curve)
+    // verifies with openssl pkeyutl, with its user ID and only with it.
+    const pageSig = sm.sm2SignWithPage(sm2, sm3, K.scalar, digest, CUSTOM_ID);
+    const pageSigDefault = sm.sm2SignWithPage(sm2, sm3, K.scalar, digest, '1234567812345678');
+    check(ossl.sm2Verify(K, digest, pageSig, CUSTOM_ID) && ossl.sm2Verify(K, digest, pageSigDefault, '1234567812345678'),
+      'signatures made on the page\'s SM2 primitives verify with openssl pkeyutl -verify -rawin -digest sm3 (user IDs "' + CUSTOM_ID + '" and the default)');
+    check(!ossl.sm2Verify(K, digest, pageSig, '1234567812345678') && ossl.sm2Verify(K, digest, opensslCustom, CUSTOM_ID),
+      '... and openssl refuses the "' + CUSTOM_ID + '" one under the default ID (while accepting its own)');
+
+    // A whole receipt of an sm2-sm3 chain with user ID court-b@example, every hash and
+    // signature by openssl: block 1 holds two records.
+    const genesisHash = smGenesisHash(customGenesis);
+    const record = { chain_id: 'jchain-sm', kind: 'evidence', content_hash: sm.hex(ossl.sm3(te('the evidence'))), case_id: '(2026)京0105民初123号',
+      metadata: { title: '合同' }, refs: [], submitter: courtSm.key, client_time_ms: 1767225601000, nonce: 7 };
+    const smSigned = recordHex(record);
+    const recordId = ossl.sm3(Buffer.from(smSigned, 'hex')), otherId = ossl.sm3(te('the other record'));
+    const recordDer = ossl.sm2Sign(courtSm, recordId, CUSTOM_ID);
+    const leafOf = (id) => ossl.sm3(Buffer.concat([Buffer.from([0]), Buffer.from(id)]));
+    const ledgerRoot = ossl.sm3(Buffer.concat([Buffer.from([1]), Buffer.from(leafOf(recordId)), Buffer.from(leafOf(otherId))]));
+    const smState = { members: [{ name: '北京互联网法院', public_key: courtSm.key, role: 'court', since_height: 1 }], policy: vec.genesis.policy, params: vec.genesis.params };
+    const setList = customGenesis.validators.map((v, i) => ({ name: v.name, public_key: validators[i].key, power: v.power }))
+      .sort((a, b) => (a.public_key < b.public_key ? -1 : 1));
+    const setHashSm = sm.hex(ossl.sm3(Buffer.from(sm.validatorSetHex(setList), 'hex')));
+    const smHeader = { chain_id: 'jchain-sm', height: 1, time_ms: 1767225602000, prev_hash: genesisHash, genesis_hash: genesisHash, record_count: 2, ledger_size: 2,
+      ledger_root: sm.hex(ledgerRoot), validator_set_hash: setHashSm, next_validator_set_hash: setHashSm,
+      state_hash: sm.hex(ossl.sm3(page.readState(smState).bytes)), proposer: setList[0].public_key };
+    const smHb = headerHex(smHeader), smBlockHash = sm.hex(ossl.sm3(Buffer.from(smHb, 'hex')));
+    const keyOf = (pub) => validators.find((v) => v.key === pub);
+    const smCommit = (userId) => ({ height: 1, round: 0, block_hash: smBlockHash, signatures: setList.map((v) => {
+      const vote = page.bytesToHex(page.voteBytes('jchain-sm', 1, 0, smBlockHash));
+      return { validator: v.public_key, signed_bytes: vote, der: sm.hex(ossl.sm2Sign(keyOf(v.public_key), ossl.sm3(Buffer.from(vote, 'hex')), userId)), pem: keyOf(v.public_key).pem };
+    }) });
+    const smReceipt = {
+      format: 'jchain-receipt/2', suite: 'sm2-sm3', sm2_user_id: CUSTOM_ID, chain_id: 'jchain-sm', record_id: sm.hex(recordId),
+      record: { ...record, signature: sm.hex(recordDer) }, record_signature: { signed_bytes: smSigned, der: sm.hex(recordDer), pem: courtSm.pem },
+      leaf_index: 0, inclusion_proof: { leaf_hash: sm.hex(leafOf(recordId)), tree_size: 2, root: sm.hex(ledgerRoot), path: [sm.hex(leafOf(otherId))] },
+      block: { header: smHeader, header_bytes: smHb, hash: smBlockHash }, commit: smCommit(CUSTOM_ID),
+      validator_set: { validators: setList, hash: setHashSm }, state: smState, validator_changes: [],
+    };
+    const smWithGenesis = { genesis: { json: customGenesis, source: 'file' } };
+    r = await page.checkReceipt(smReceipt, { ...smWithGenesis, fileHash: record.content_hash, fileLabel: 'file evidence.pdf' });
+    check(r.ok === true && r.checks.every((c) => c.ok === true) && r.suite.name === 'sm2-sm3',
+      'an sm2-sm3 receipt made with openssl passes every check (' + r.checks.length + ') against its genesis' +
+      (r.ok ? '' : ': ' + r.checks.filter((c) => c.ok !== true).map((c) => c.id + ': ' + c.detail).join('; ')));
+    check(find(r, 'suite').en === 'Crypto suite' && /sm2-sm3 .*SM2 user ID court-b@example.*as the genesis says/.test(find(r, 'suite').detail),
+      'its "Crypto suite" row names sm2-sm3 and the user ID (' + find(r, 'suite').detail + ')');
+    check(find(r, 'record id').en === 'Record id = SM3(signed bytes)' && find(r, 'record signature').en === 'Record signature (SM2)' &&
+      find(r, 'block hash').en === 'Block hash = SM3(header bytes)' && find(r, 'inclusion proof').en === 'Ledger proof (RFC 6962, SM3)' &&
+      /SM3/.test(find(r, 'record id').zh) && /SM2/.test(find(r, 'record signature').zh) && /SM3 .*evidence\.pdf|evidence\.pdf SM3/.test(find(r, 'file').detail) &&
+      /all 3 SM2 signatures .*SM2 user ID court-b@example/.test(find(r, 'commit signatures').detail) && !r.checks.some((c) => /SHA-256|secp256k1|ECDSA/.test(c.en + c.zh + c.detail)),
+    'its rows name SM3 and SM2, in English and Chinese, and none says SHA-256, secp256k1 or ECDSA');
+    r = await page.checkReceipt(smReceipt, {});
+    check(r.ok === true && find(r, 'suite').ok === null && /as the receipt says; no genesis/.test(find(r, 'suite').detail) && find(r, 'commit signatures').ok === true,
+      'without a genesis the receipt\'s suite is used (row "not checked") and its signatures verify');
+    const { suite: _s, sm2_user_id: _u, ...noSuite } = smReceipt;
+    r = await page.checkReceipt(noSuite, smWithGenesis);
+    check(find(r, 'suite').ok === false && /^wrong_suite: the receipt is of suite secp256k1-sha256 .*genesis is of suite sm2-sm3/.test(find(r, 'suite').detail) &&
+      failedOnly(r, ['suite']) && !r.checks.some((c) => c.id === 'record id'),
+    'a receipt without "suite" (so secp256k1-sha256) against the sm2-sm3 genesis: wrong_suite, and nothing else is checked (' + find(r, 'suite').detail + ')');
+    const { sm2_user_id: _v, ...defaultId } = smReceipt;
+    r = await page.checkReceipt(defaultId, smWithGenesis);
+    check(failedOnly(r, ['suite']) && /wrong_suite: .*user ID 1234567812345678.*user ID court-b@example/.test(find(r, 'suite').detail),
+      'a receipt naming the default user ID against a genesis with "' + CUSTOM_ID + '": wrong_suite');
+    r = await page.checkReceipt(defaultId, {});
+    check(failedOnly(r, ['record signature', 'commit signatures']) &&
+      /^record signature: the SM2 signature does not verify under SM2 user ID 1234567812345678/.test(find(r, 'record signature').detail),
+    'the same without a genesis: the signatures fail, saying they do not verify under SM2 user ID 1234567812345678 (' + find(r, 'record signature').detail + ')');
+    r = await page.checkReceipt({ ...good, suite: 'sm2-sm3' }, withGenesis);
+    check(failedOnly(r, ['suite']) && /wrong_suite: the receipt is of suite sm2-sm3 .*genesis is of suite secp256k1-sha256/.test(find(r, 'suite').detail),
+      'a secp256k1 chain\'s receipt claiming sm2-sm3: wrong_suite against its genesis');
+    r = await page.checkReceipt({ ...smReceipt, suite: 'sm2-sm4' }, smWithGenesis);
+    check(failedOnly(r, ['suite']) && /unknown crypto suite "sm2-sm4"/.test(find(r, 'suite').detail), 'a receipt of an unknown suite fails "Crypto suite", naming it');
+    r = await page.checkReceipt({ ...smReceipt, commit: smCommit('1234567812345678') }, smWithGenesis);
+    check(failedOnly(r, ['commit signatures']) && /^commit signature 1 \(.+\): the SM2 signature does not verify under SM2 user ID court-b@example/.test(find(r, 'commit signatures').detail),
+      'commit signatures made with the default user ID fail "commit signatures" on a "' + CUSTOM_ID + '" chain, naming the ID');
+    r = await page.checkReceipt({ ...smReceipt, record_signature: { ...smReceipt.record_signature, pem: secpPem } }, smWithGenesis);
+    check(find(r, 'record signature').ok === false && /is not an SM2 public key/.test(find(r, 'record signature').detail) && find(r, 'signature material').ok === false,
+      'a secp256k1 PEM in record_signature fails "record signature" and "signature material"');
+    // A secp256k1 receipt reads exactly as before under its (default) suite.
+    r = await page.checkReceipt(good, withGenesis);
+    check(r.ok === true && find(r, 'suite').ok === true && find(r, 'record id').en === 'Record id = SHA-256(signed bytes)' &&
+      find(r, 'record signature').en === 'Record signature (ECDSA secp256k1)' && find(r, 'block hash').en === 'Block hash = SHA-256(header bytes)' &&
+      find(r, 'inclusion proof').en === 'Ledger proof (RFC 6962)', 'the secp256k1 receipt keeps its labels (SHA-256, ECDSA secp256k1) and passes "Crypto suite"');
+
+    // Its checkpoint: the C2SP note signed by the validators with type "jchain-sm2-sm3"
+    // (key ids still SHA-256), SM2 over SM3 of the note text with the chain's user ID.
+    const smOrigin = 'jchain.log/jchain-sm/' + genesisHash;
+    const thirdLeaf = nodeSm3([0], 'third');
+    const smCpLeaves = [leafOf(recordId), leafOf(otherId), thirdLeaf];
+    const smBody = smOrigin + '\n3\n' + Buffer.from(smMth(smCpLeaves)).toString('base64') + '\n';
+    check(sm.hex(smMth(smCpLeaves.slice(0, 2))) === sm.hex(ledgerRoot), 'this test\'s SM3 tree of the block\'s two leaves is its ledger root');
+    const smLine = (v, type, userId) => {
+      const kid = require('crypto').createHash('sha256').update(Buffer.concat([Buffer.from(smOrigin + '\n'), Buffer.from([0xff]), Buffer.from(type), Buffer.from(v.key, 'hex')])).digest().subarray(0, 4);
+      return '\u2014 ' + smOrigin + ' ' + Buffer.concat([kid, Buffer.from(ossl.sm2Sign(v, ossl.sm3(te(smBody)), userId))]).toString('base64') + '\n';
+    };
+    check(page.validatorKeyId(smOrigin, K.key, smDefault) === require('crypto').createHash('sha256')
+      .update(Buffer.concat([Buffer.from(smOrigin + '\n'), Buffer.from([0xff]), Buffer.from('jchain-sm2-sm3'), Buffer.from(K.key, 'hex')])).digest().readUInt32BE(0) &&
+      page.validatorKeyId(smOrigin, K.key, smDefault) !== page.validatorKeyId(smOrigin, K.key), 'an sm2-sm3 validator\'s note key id is SHA-256 over type "jchain-sm2-sm3"');
+    const smCp = (lines) => ({ ...smReceipt, checkpoint: { note: smBody + '\n' + lines.join(''), height: 2, consistency_path: smSub(2, smCpLeaves, true).map(sm.hex), validator_changes: [] } });
+    const smCpWitness = witnessLine(witness, smBody, T);
+    r = await page.checkReceipt(smCp([...validators.map((v) => smLine(v, 'jchain-sm2-sm3', CUSTOM_ID)), smCpWitness]), { ...smWithGenesis, witnessKeys: witness.vkey });
+    check(r.ok === true && /signed by 3 validator\(s\) holding 6 of 6 power/.test(cpRow(r).detail) && /witness witness\.example\/court-b cosigned/.test(cpRow(r).detail),
+      'an sm2-sm3 checkpoint signed (openssl SM2, type jchain-sm2-sm3) by the validators and cosigned by an Ed25519 witness: "Checkpoint" ✓ (' + cpRow(r).detail.slice(0, 120) + '…)');
+    r = await page.checkReceipt(smCp(validators.map((v) => smLine(v, 'jchain-ecdsa-secp256k1-sha256', CUSTOM_ID))), smWithGenesis);
+    check(failedOnly(r, ['checkpoint']) && /0 validator\(s\) holding 0 of 6 power/.test(cpRow(r).detail), 'lines keyed with the secp256k1 type are not this chain\'s validators\': ignored, no quorum');
+    r = await page.checkReceipt(smCp(validators.map((v, i) => smLine(v, 'jchain-sm2-sm3', i === 2 ? '1234567812345678' : CUSTOM_ID))), smWithGenesis);
+    check(failedOnly(r, ['checkpoint']) && /BAD signature by validator sm-validator-3/.test(cpRow(r).detail),
+      'a validator line signed under the default user ID fails "Checkpoint", naming the validator (' + cpRow(r).detail.slice(-60) + ')');
+
+    // The "check it yourself" commands of an sm2-sm3 receipt: SM3 and SM2 with the
+    // chain's distid, not sha256sum; sh here, their openssl lines accept the receipt.
+    const cmds = page.opensslChecks(smCustom, 'receipt.json', { id: sm.hex(recordId), blockHash: smBlockHash, signatures: 3, steps: 0 });
+    const all = [...cmds.record, ...cmds.block].join('\n');
+    check(all.includes('openssl dgst -sm3 -binary signed.bin > id.bin') &&
+      all.includes('openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:court-b@example -pubin -inkey pub.pem -sigfile sig.der -in id.bin') &&
+      all.includes('openssl dgst -sm3 -r   # = block hash ' + smBlockHash) && !/sha256/.test(all) && cmds.changes === null,
+    'the sm2-sm3 "check it yourself" commands use openssl dgst -sm3 and pkeyutl with distid:' + CUSTOM_ID + ', never SHA-256');
+    const sh = (line, files) => spawnSync('bash', ['-c', line.replace(/\s+#.*$/, '')], { cwd: files, encoding: 'utf8' });
+    const cwd = ossl.file();
+    fs.mkdirSync(cwd);
+    fs.writeFileSync(path.join(cwd, 'signed.bin'), Buffer.from(smSigned, 'hex'));
+    fs.writeFileSync(path.join(cwd, 'sig.der'), recordDer);
+    fs.writeFileSync(path.join(cwd, 'pub.pem'), courtSm.pem);
+    const recordLines = cmds.record.filter((l) => /^openssl /.test(l));
+    const outs = recordLines.map((l) => sh(l, cwd));
+    check(recordLines.length === 2 && outs.every((o) => o.status === 0) && fs.readFileSync(path.join(cwd, 'id.bin')).equals(Buffer.from(recordId)),
+      'run as shown, the record\'s openssl lines make the record id and verify its signature (' + (outs[1] && outs[1].stdout.trim()) + ')');
+    fs.writeFileSync(path.join(cwd, 'sig.der'), ossl.sm2Sign(courtSm, recordId, '1234567812345678'));
+    check(sh(recordLines[1], cwd).status !== 0, '... and refuse a record signature made under another user ID');
+  } finally {
+    ossl.dispose();
+  }
 
   console.log(failures ? failures + ' failed' : 'all passed');
   process.exit(failures ? 1 : 0);
