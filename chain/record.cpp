@@ -110,6 +110,21 @@ bool verify_record_signature(const crypto::Suite& suite, const Record& record) {
     return suite.verify(record.submitter, record_id(suite, record), record.signature);
 }
 
+std::optional<crypto::Suite> foreign_suite(const crypto::Suite& suite, const Record& record) {
+    std::vector<crypto::Suite> others = {suite.is_sm2() ? crypto::Suite::secp256k1_sha256() : crypto::Suite::sm2_sm3()};
+    if (suite.is_sm2() && suite != crypto::Suite::sm2_sm3()) others.push_back(crypto::Suite::sm2_sm3());
+    for (const auto& other : others)
+        if (other.is_valid_key(record.submitter) && verify_record_signature(other, record)) return other;
+    return std::nullopt;
+}
+
+std::string wrong_suite_message(const crypto::Suite& chain_suite, const crypto::Suite& record_suite) {
+    auto named = [](const crypto::Suite& s) {
+        return std::string(s.name()) + (s.is_sm2() ? " (SM2 user ID " + s.sm2_user_id() + ")" : "");
+    };
+    return "the record is signed for " + named(record_suite) + "; this chain's suite is " + named(chain_suite);
+}
+
 std::optional<CorrectionAction> correction_action(const Record& record) {
     auto it = record.metadata.find("action");
     if (it == record.metadata.end() || it->second == "amend") return CorrectionAction::amend;

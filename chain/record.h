@@ -73,6 +73,13 @@ void sign_record(const crypto::Suite& suite, Record& record, const crypto::KeyPa
 // True when the signature is a valid signature by record.submitter under the suite.
 bool verify_record_signature(const crypto::Suite& suite, const Record& record);
 
+// For the wrong_suite refusal: when `record` does not verify under the chain's `suite`
+// but is validly signed under another (the other suite, or sm2-sm3 with the default user
+// ID on a chain that names its own), that suite. Costs verifications: failure paths only.
+std::optional<crypto::Suite> foreign_suite(const crypto::Suite& suite, const Record& record);
+// One line for the user: what the record was made for and what this chain is.
+std::string wrong_suite_message(const crypto::Suite& chain_suite, const crypto::Suite& record_suite);
+
 // A correction's action, from metadata "action": "amend" (default) or "revoke".
 enum class CorrectionAction { amend, revoke };
 std::optional<CorrectionAction> correction_action(const Record& record);

@@ -243,6 +243,7 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
     json::array list;
     for (const auto& p : problems) list.push_back({{"height", p.height}, {"record_id", p.record_id}, {"problem", p.problem}});
     json::object report{{"chain_id", genesis->chain_id},
+                        {"suite", genesis->suite.name()},
                         {"genesis_hash", to_hex(chain::genesis_hash(*genesis))},
                         {"from", a.from},
                         {"to", to},

@@ -51,26 +51,14 @@ std::optional<Reject> Admission::check_policy(const chain::ChainState& state, co
     return std::nullopt;
 }
 
-Reject signature_reject(const crypto::Suite& suite, const chain::Record& r, const chain::Hash& id) {
-    const std::string submitter = to_hex(r.submitter.bytes);
-    // Only on failure, so it costs nothing on the good path: is it a good signature of
-    // the same bytes under another suite, or under SM2 with the default user ID?
-    const crypto::Suite secp256k1 = crypto::Suite::secp256k1_sha256();
-    const crypto::Suite sm2_default = crypto::Suite::sm2_sm3();
-    if (suite.is_sm2()) {
-        if (suite != sm2_default && sm2_default.verify(r.submitter, id, r.signature))
-            return Reject{RejectReason::wrong_suite,
-                          "the SM2 signature was made with user ID " + std::string(crypto::Suite::sm2_default_user_id) +
-                              "; this chain's SM2 user ID is " + suite.sm2_user_id()};
-        if (secp256k1.verify(r.submitter, secp256k1.hash(chain::record_signed_bytes(r)), r.signature))
-            return Reject{RejectReason::wrong_suite,
-                          "the record is signed with secp256k1-sha256; this chain's suite is sm2-sm3"};
-        return Reject{RejectReason::bad_signature, "SM2 signature does not verify for submitter " + submitter +
-                                                       " under SM2 user ID " + suite.sm2_user_id()};
-    }
-    if (sm2_default.verify(r.submitter, sm2_default.hash(chain::record_signed_bytes(r)), r.signature))
-        return Reject{RejectReason::wrong_suite, "the record is signed with sm2-sm3; this chain's suite is secp256k1-sha256"};
-    return Reject{RejectReason::bad_signature, "signature does not verify for submitter " + submitter};
+// Only on failure, so it costs nothing on the good path: a record signed for another
+// suite (or SM2 user ID) is told so, not just that its signature is bad.
+Reject signature_reject(const crypto::Suite& suite, const chain::Record& r) {
+    if (auto other = chain::foreign_suite(suite, r))
+        return Reject{RejectReason::wrong_suite, chain::wrong_suite_message(suite, *other)};
+    return Reject{RejectReason::bad_signature,
+                  "signature does not verify for submitter " + to_hex(r.submitter.bytes) +
+                      (suite.is_sm2() ? " (SM2 with SM3, user ID " + suite.sm2_user_id() + ")" : "")};
 }
 
 std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, std::uint64_t now_ms) {
@@ -82,6 +70,10 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
     for (std::size_t i = 0; i < records.size(); ++i) {
         const Bytes bytes = chain::record_signed_bytes(records[i]);
         if (auto reject = check_policy(*state, records[i], bytes.size(), now_ms)) {
+            // A key this chain does not know may be a key of another suite.
+            if (reject->reason == RejectReason::unknown_member)
+                if (auto other = chain::foreign_suite(state->suite, records[i]))
+                    reject = Reject{RejectReason::wrong_suite, chain::wrong_suite_message(state->suite, *other)};
             results[i] = std::move(*reject);
             continue;
         }
@@ -104,7 +96,7 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
     for (std::size_t k = 0; k < positions.size(); ++k) {
         const std::size_t i = positions[k];
         if (!ok[k]) {
-            results[i] = signature_reject(state->suite, records[i], ids[i]);
+            results[i] = signature_reject(state->suite, records[i]);
             continue;
         }
         if (auto reject = mempool_.add({ids[i], std::move(records[i]), now_ms}, committed))

@@ -106,6 +106,19 @@ struct Service {
         return out;
     }
 
+    // A record that is not one of this chain's suite but a valid record of another:
+    // wrong_suite, naming both (a key not on this suite's curve, a signature too long).
+    std::optional<RpcError> wrong_suite_error(const json::value& rec) const {
+        const crypto::Suite& suite = node.genesis().suite;
+        for (const auto& other : {crypto::Suite::secp256k1_sha256(), crypto::Suite::sm2_sm3()}) {
+            if (other == suite) continue;
+            auto record = chain::record_from_json(other, rec);
+            if (record && chain::verify_record_signature(other, *record))
+                return reject_error({chain::RejectReason::wrong_suite, chain::wrong_suite_message(suite, other)});
+        }
+        return std::nullopt;
+    }
+
     // All submit_record calls of one request body: decoded one by one, admitted together
     // so their signatures are checked on every core.
     std::vector<MethodResult> submit_records(const std::vector<const json::value*>& params) {
@@ -120,7 +133,7 @@ struct Service {
             }
             auto record = chain::record_from_json(node.genesis().suite, *rec);
             if (!record) {
-                results[i] = RpcError{-32602, record.message(), "invalid_record"};
+                results[i] = wrong_suite_error(*rec).value_or(RpcError{-32602, record.message(), "invalid_record"});
                 continue;
             }
             records.push_back(std::move(*record));

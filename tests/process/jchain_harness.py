@@ -23,6 +23,7 @@ Standard library only (Python 3.11). What is here:
 from __future__ import annotations
 
 import atexit
+import base64
 import ctypes
 import hashlib
 import http.client
@@ -636,6 +637,55 @@ class Key:
             return der_signature(r, s)
 
 
+class Sm2Key:
+    """An SM2 key pair (a `jchain keygen --suite sm2` file); signs 32-byte digests as SM2
+    messages with SM3 and a signer ID, through the openssl command line (a second
+    implementation: what JChain accepts must be what stock OpenSSL makes)."""
+
+    def __init__(self, private_hex: str, public_hex: str, workdir: str):
+        self.public_hex = public_hex
+        d = bytes.fromhex(private_hex)
+        # SEC1 ECPrivateKey { version 1, d, [0] namedCurve sm2p256v1 }, as openssl reads it.
+        der = bytes.fromhex("30310201010420") + d + bytes.fromhex("a00a06082a811ccf5501822d")
+        self.pem_file = os.path.join(workdir, f"sm2-{public_hex[:16]}.pem")
+        with open(self.pem_file, "w") as f:
+            f.write("-----BEGIN EC PRIVATE KEY-----\n" + base64.encodebytes(der).decode() + "-----END EC PRIVATE KEY-----\n")
+        os.chmod(self.pem_file, 0o600)
+        self.workdir = workdir
+
+    @staticmethod
+    def from_file(path: str, workdir: str) -> "Sm2Key":
+        doc = json.load(open(path))
+        if doc.get("type") != "sm2":
+            raise ValueError(f"{path} is not an sm2 key file")
+        return Sm2Key(doc["private_key"], doc["public_key"], workdir)
+
+    def sign_digest(self, digest: bytes, distid: str = "1234567812345678") -> bytes:
+        msg = os.path.join(self.workdir, "sm2-msg.bin")
+        sig = os.path.join(self.workdir, "sm2-sig.der")
+        with open(msg, "wb") as f:
+            f.write(digest)
+        subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-pkeyopt", f"distid:{distid}",
+                        "-inkey", self.pem_file, "-in", msg, "-out", sig], check=True, capture_output=True)
+        return open(sig, "rb").read()
+
+
+def sm3(b: bytes) -> bytes:
+    return hashlib.new("sm3", b).digest()
+
+
+def openssl_sm2_verify(pem: str, signature: bytes, message: bytes, distid: str, workdir: str) -> bool:
+    """`openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:ID`, as docs/receipt.md shows."""
+    paths = [os.path.join(workdir, n) for n in ("v-pub.pem", "v-sig.der", "v-msg.bin")]
+    for path, data in zip(paths, (pem.encode(), signature, message)):
+        with open(path, "wb") as f:
+            f.write(data)
+    r = subprocess.run(["openssl", "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pkeyopt", f"distid:{distid}",
+                        "-pubin", "-inkey", paths[0], "-sigfile", paths[1], "-in", paths[2]],
+                       capture_output=True, text=True)
+    return r.returncode == 0 and "Verified Successfully" in r.stdout
+
+
 # ---------------------------------------------------------------------------- records
 
 RECORD_TAG = b"jchain/record/v1"
@@ -672,6 +722,20 @@ def record_id(rec: dict) -> str:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def make_sm2_record(key: Sm2Key, chain_id: str, distid: str = "1234567812345678", **fields) -> dict:
+    """A record signed the sm2-sm3 way: id = SM3(signed bytes), SM2 signature of the id."""
+    rec = {"chain_id": chain_id, "kind": fields.get("kind", "evidence"),
+           "content_hash": fields.get("content_hash") or secrets.token_hex(32)}
+    for k in ("case_id", "metadata", "refs"):
+        if k in fields:
+            rec[k] = fields[k]
+    rec["submitter"] = key.public_hex
+    rec["client_time_ms"] = now_ms()
+    rec["nonce"] = secrets.randbits(53)
+    rec["signature"] = key.sign_digest(sm3(record_signed_bytes(rec)), distid).hex()
+    return rec
 
 
 def make_record(key: Key, chain_id: str, kind: str = "evidence", content_hash: str | None = None,
@@ -738,7 +802,7 @@ def merkle_root(leaf_inputs: list[bytes]) -> bytes:
     return mth(0, len(leaf_inputs))
 
 
-def verify_inclusion(leaf: bytes, index: int, size: int, path: list[bytes], root: bytes) -> bool:
+def verify_inclusion(leaf: bytes, index: int, size: int, path: list[bytes], root: bytes, hash_fn=None) -> bool:
     """RFC 9162 section 2.1.3.2."""
     if index >= size:
         return False
@@ -747,13 +811,13 @@ def verify_inclusion(leaf: bytes, index: int, size: int, path: list[bytes], root
         if sn == 0:
             return False
         if fn & 1 or fn == sn:
-            r = node_hash(p, r)
+            r = node_hash(p, r) if hash_fn is None else hash_fn(b"\x01" + p + r)
             if not fn & 1:
                 while not fn & 1 and fn != 0:
                     fn >>= 1
                     sn >>= 1
         else:
-            r = node_hash(r, p)
+            r = node_hash(r, p) if hash_fn is None else hash_fn(b"\x01" + r + p)
         fn >>= 1
         sn >>= 1
     return sn == 0 and r == root
