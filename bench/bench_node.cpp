@@ -7,7 +7,7 @@
 // in the same run; the ceiling is 2 x that (two cores, one verification per record).
 // docs/benchmarks.md explains the figures.
 //
-//   bench_node [--records N] [--clients C] [--batch B]
+//   bench_node [--records N] [--clients C] [--batch B] [--suite secp256k1-sha256|sm2-sm3]
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -23,7 +23,6 @@
 
 #include "bench/bench_util.h"
 #include "chain/json_codec.h"
-#include "tests/support/suite.h"
 
 namespace json = boost::json;
 namespace beast = boost::beast;
@@ -36,10 +35,12 @@ int main(int argc, char** argv) {
     const std::size_t records = arg(argc, argv, "--records", 60'000);
     const std::size_t clients = arg(argc, argv, "--clients", 4);
     const std::size_t batch = arg(argc, argv, "--batch", 200);
+    const crypto::Suite suite = suite_arg(argc, argv);
     spdlog::set_level(spdlog::level::warn);
 
-    std::printf("measuring one core's secp256k1 verifications/s ...\n");
-    const double verify_rate = verifications_per_second();
+    std::printf("suite %s: measuring one core's %s verifications/s ...\n", std::string(suite.name()).c_str(),
+                std::string(suite.signature_name()).c_str());
+    const double verify_rate = verifications_per_second(suite);
     std::printf("  %.0f verifications/s on one core\n", verify_rate);
 
     const auto home = std::filesystem::temp_directory_path() / ("jchain-bench-" + std::to_string(std::random_device{}()));
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
     init.rpc_listen = "127.0.0.1:0";
     init.p2p_listen = "127.0.0.1:0";
     init.demo_member = true;
+    init.suite = suite;
     if (auto s = node::init_home(init); !s) {
         std::fprintf(stderr, "init: %s\n", s.message().c_str());
         return 2;
@@ -62,7 +64,7 @@ int main(int argc, char** argv) {
         config.mempool_records_max = records + 1;
         std::ofstream(paths.config_file()) << node::config_to_toml(config);
     }
-    auto member = default_suite.read_key_file(paths.demo_member_key_file());
+    auto member = suite.read_key_file(paths.demo_member_key_file());
 
     std::printf("signing %zu records ...\n", records);
     std::vector<std::string> bodies;
@@ -76,12 +78,12 @@ int main(int argc, char** argv) {
                     chain::Record& r = signed_records[i];
                     r.chain_id = "jchain-bench";
                     r.kind = chain::Kind::evidence;
-                    r.content_hash = crypto::sha256(as_bytes("bench " + std::to_string(i)));
+                    r.content_hash = suite.hash(as_bytes("bench " + std::to_string(i)));
                     r.case_id = "(2026)bench-" + std::to_string(i % 100);
                     r.metadata["source"] = "bench";
                     r.client_time_ms = now;
                     r.nonce = i;
-                    chain::sign_record(default_suite, r, *member);
+                    chain::sign_record(suite, r, *member);
                 }
             });
         for (auto& t : signers) t.join();
@@ -91,7 +93,7 @@ int main(int argc, char** argv) {
                 requests.push_back({{"jsonrpc", "2.0"},
                                     {"id", j},
                                     {"method", "submit_record"},
-                                    {"params", {{"record", chain::record_to_json(default_suite, signed_records[j])}}}});
+                                    {"params", {{"record", chain::record_to_json(suite, signed_records[j])}}}});
             bodies.push_back(json::serialize(requests));
         }
     }

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     const std::size_t chunk = arg(argc, argv, "--chunk", 400);
     spdlog::set_level(spdlog::level::warn);
 
-    LocalNet net(validators, records + 1);
+    LocalNet net(validators, records + 1, crypto::Suite::secp256k1_sha256());
     const auto member = net.member();
 
     std::vector<node::PendingRecord> payload(records);

@@ -305,7 +305,7 @@ int main(int argc, char** argv) {
     MemoryWatch memory;
 
     std::printf("measuring one core's secp256k1 verifications/s ...\n");
-    const double verify_rate = verifications_per_second();
+    const double verify_rate = verifications_per_second(default_suite);
     const double two_cores = 2 * verify_rate;
     std::printf("  %.0f verifications/s on one core; 2 cores: %.0f\n", verify_rate, two_cores);
 

@@ -8,7 +8,7 @@
 // has committed it. The ceiling is two cores' secp256k1 verifications/s divided by N
 // (every validator verifies every record once). docs/benchmarks.md has the figures.
 //
-//   bench_testnet [--validators N] [--records R] [--clients C] [--batch B]
+//   bench_testnet [--validators N] [--records R] [--clients C] [--batch B] [--suite secp256k1-sha256|sm2-sm3]
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -24,7 +24,6 @@
 
 #include "bench/bench_util.h"
 #include "chain/json_codec.h"
-#include "tests/support/suite.h"
 
 namespace json = boost::json;
 namespace beast = boost::beast;
@@ -59,13 +58,14 @@ private:
     beast::flat_buffer buffer_;
 };
 
-std::string batch_body(const std::vector<chain::Record>& records, std::size_t from, std::size_t to) {
+std::string batch_body(const crypto::Suite& suite, const std::vector<chain::Record>& records, std::size_t from,
+                       std::size_t to) {
     json::array requests;
     for (std::size_t j = from; j < to; ++j)
         requests.push_back({{"jsonrpc", "2.0"},
                             {"id", j},
                             {"method", "submit_record"},
-                            {"params", {{"record", chain::record_to_json(default_suite, records[j])}}}});
+                            {"params", {{"record", chain::record_to_json(suite, records[j])}}}});
     return json::serialize(requests);
 }
 
@@ -82,13 +82,15 @@ int main(int argc, char** argv) {
     const std::size_t records = arg(argc, argv, "--records", 20'000);
     const std::size_t clients = arg(argc, argv, "--clients", 4);
     const std::size_t batch = arg(argc, argv, "--batch", 100);
+    const crypto::Suite suite = suite_arg(argc, argv);
     spdlog::set_level(spdlog::level::warn);
 
-    std::printf("measuring one core's secp256k1 verifications/s ...\n");
-    const double verify_rate = verifications_per_second();
+    std::printf("suite %s: measuring one core's %s verifications/s ...\n", std::string(suite.name()).c_str(),
+                std::string(suite.signature_name()).c_str());
+    const double verify_rate = verifications_per_second(suite);
     std::printf("  %.0f verifications/s on one core\n", verify_rate);
 
-    LocalNet net(validators, records + 1000);
+    LocalNet net(validators, records + 1000, suite);
     const auto& tn = net.options;
     auto member = net.member();
 
@@ -102,11 +104,11 @@ int main(int argc, char** argv) {
                 for (std::size_t i = t; i < signed_records.size(); i += 2) {
                     chain::Record& r = signed_records[i];
                     r.chain_id = tn.chain_id;
-                    r.content_hash = crypto::sha256(as_bytes("bench " + std::to_string(i)));
+                    r.content_hash = suite.hash(as_bytes("bench " + std::to_string(i)));
                     r.case_id = "(2026)bench-" + std::to_string(i % 100);
                     r.client_time_ms = now;
                     r.nonce = i;
-                    chain::sign_record(default_suite, r, member);
+                    chain::sign_record(suite, r, member);
                 }
             });
         for (auto& t : signers) t.join();
@@ -120,9 +122,9 @@ int main(int argc, char** argv) {
         while (!stop) {
             const std::size_t i = next_probe++;
             if (i >= signed_records.size()) break;
-            const auto id = chain::record_id(default_suite, signed_records[i]);
+            const auto id = chain::record_id(suite, signed_records[i]);
             const auto t0 = Clock::now();
-            c.post(batch_body(signed_records, i, i + 1));
+            c.post(batch_body(suite, signed_records, i, i + 1));
             while (!nodes[0]->store().has_record(id) && seconds_since(t0) < 30)
                 std::this_thread::sleep_for(std::chrono::microseconds(500));
             out.push_back(seconds_since(t0) * 1000);
@@ -134,7 +136,7 @@ int main(int argc, char** argv) {
     std::printf("phase 1: %zu records, %zu clients over %d validators, %zu per batch ...\n", records, clients,
                 validators, batch);
     std::vector<std::string> bodies;
-    for (std::size_t i = 0; i < records; i += batch) bodies.push_back(batch_body(signed_records, i, std::min(records, i + batch)));
+    for (std::size_t i = 0; i < records; i += batch) bodies.push_back(batch_body(suite, signed_records, i, std::min(records, i + batch)));
     std::atomic<std::size_t> next{0}, refused{0};
     std::atomic<bool> stop_probe{false};
     std::vector<double> lat1;
@@ -177,16 +179,16 @@ int main(int argc, char** argv) {
         const std::uint64_t now = node::now_ms();
         for (std::size_t i = 0; i < budget; ++i) {
             extra[i].chain_id = tn.chain_id;
-            extra[i].content_hash = crypto::sha256(as_bytes("phase2 " + std::to_string(i)));
+            extra[i].content_hash = suite.hash(as_bytes("phase2 " + std::to_string(i)));
             extra[i].client_time_ms = now;
             extra[i].nonce = i;
-            chain::sign_record(default_suite, extra[i], member);
+            chain::sign_record(suite, extra[i], member);
         }
         while (sent < budget) {
             const double due = seconds_since(t0) * rate / 2;
             if (static_cast<double>(sent) < due) {
                 const std::size_t n = std::min<std::size_t>(batch / 4 + 1, budget - sent);
-                client.post(batch_body(extra, sent, sent + n));
+                client.post(batch_body(suite, extra, sent, sent + n));
                 sent += n;
             } else {
                 std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -20,18 +20,22 @@ using Clock = std::chrono::steady_clock;
 
 inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// One core's raw libsecp256k1 verifications/s, measured for two seconds.
-inline double verifications_per_second() {
-    const auto key = default_suite.generate_key();
+// One core's verifications/s under `suite`, measured for two seconds the way the node
+// verifies records: a key parsed once (crypto::PreparedKey), many signatures. Each suite
+// is measured against its own rate: libsecp256k1 for secp256k1-sha256, OpenSSL's SM2 for
+// sm2-sm3.
+inline double verifications_per_second(const crypto::Suite& suite) {
+    const auto key = suite.generate_key();
+    const auto prepared = crypto::PreparedKey::from(suite, key.public_key).value();
     std::vector<std::pair<crypto::Hash, crypto::Signature>> sigs;
     for (int i = 0; i < 2000; ++i) {
-        auto digest = crypto::sha256(as_bytes(std::to_string(i)));
-        sigs.emplace_back(digest, crypto::secp256k1::sign(key.private_key, digest));
+        auto digest = suite.hash(as_bytes(std::to_string(i)));
+        sigs.emplace_back(digest, suite.sign(key, digest));
     }
     const auto start = Clock::now();
     std::size_t done = 0;
     while (seconds_since(start) < 2.0)
-        for (const auto& [d, s] : sigs) done += default_suite.verify(key.public_key, d, s) ? 1 : 0;
+        for (const auto& [d, s] : sigs) done += prepared.verify(d, s) ? 1 : 0;
     return static_cast<double>(done) / seconds_since(start);
 }
 
@@ -40,6 +44,17 @@ inline std::uint64_t arg(int argc, char** argv, const std::string& name, std::ui
     for (int i = 1; i + 1 < argc; ++i)
         if (argv[i] == name) return std::stoull(argv[i + 1]);
     return fallback;
+}
+
+// `--suite secp256k1-sha256|sm2-sm3` (default secp256k1-sha256).
+inline crypto::Suite suite_arg(int argc, char** argv) {
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::string(argv[i]) == "--suite") {
+            auto suite = crypto::Suite::from_name(argv[i + 1]);
+            if (!suite) std::fprintf(stderr, "--suite: %s\n", suite.message().c_str()), std::exit(2);
+            return *suite;
+        }
+    return crypto::Suite::secp256k1_sha256();
 }
 
 inline std::uint16_t free_port() {
@@ -55,11 +70,12 @@ struct LocalNet {
     node::TestnetOptions options;
     std::vector<node::TestnetNode> homes;
 
-    LocalNet(int validators, std::size_t mempool_records) {
+    LocalNet(int validators, std::size_t mempool_records, const crypto::Suite& suite) {
         dir = std::filesystem::temp_directory_path() / ("jchain-bench-" + std::to_string(std::random_device{}()));
         options.out = dir.string();
         options.chain_id = "jchain-bench";
         options.validators = validators;
+        options.suite = suite;
         auto made = node::init_testnet(options);
         if (!made) {
             std::fprintf(stderr, "testnet: %s\n", made.message().c_str());
@@ -84,7 +100,7 @@ struct LocalNet {
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
     }
-    crypto::KeyPair member() const { return default_suite.read_key_file(options.out + "/demo_member_key.json").value(); }
+    crypto::KeyPair member() const { return options.suite.read_key_file(options.out + "/demo_member_key.json").value(); }
 
     // Opens and starts every node, then gives the peers a second to connect.
     std::vector<std::unique_ptr<node::Node>> start() const {

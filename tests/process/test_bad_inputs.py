@@ -74,7 +74,7 @@ class Walker:
         self.unchanged(before, label)
 
 
-def record_cases(key: h.Key, chain_id: str, node: h.Node):
+def record_cases(key: h.Key, chain_id: str, node: h.Node, jchain_binary: str):
     """Builders for the Records table: name -> (record, a record to send first or None)."""
     stranger = h.Key.generate()
     validator = h.Key.from_file(os.path.join(node.home, "config", "node_key.json"))  # the devnet's only validator
@@ -87,10 +87,19 @@ def record_cases(key: h.Key, chain_id: str, node: h.Node):
         rec = h.make_record(key, chain_id)
         return rec, rec
 
+    def other_suite():
+        # A well-signed sm2-sm3 record (SM3 id, SM2 signature by openssl) sent to this
+        # secp256k1-sha256 chain.
+        keyfile = os.path.join(h.temp_dir("jchain-sm2key-"), "sm2.json")
+        res = h.cli(jchain_binary, ["keygen", "--suite", "sm2", "--out", keyfile])
+        assert res.rc == 0, repr(res)
+        return h.make_sm2_record(h.Sm2Key.from_file(keyfile, os.path.dirname(keyfile)), chain_id), None
+
     return {
         "forged signature": forged,
         "stranger": lambda: (h.make_record(stranger, chain_id), None),
         "replay": replay,
+        "another suite's record": other_suite,
         "other chain": lambda: (h.make_record(key, chain_id + "-other"), None),
         "stale": lambda: (h.make_record(key, chain_id, client_time_ms=h.now_ms() - 3600 * 1000), None),
         "unknown reference": lambda: (h.make_record(key, chain_id, kind="handover", refs=[secrets.token_hex(32)]),
@@ -188,7 +197,7 @@ def body(c: h.Checker, jchain: str) -> None:
                     message.replace("{Z}", zeros))
 
     c.section("records")
-    builders = record_cases(key, chain_id, node)
+    builders = record_cases(key, chain_id, node, jchain)
     rows = doc.get("Records (walked)", [])
     c.check({r[0] for r in rows} == set(builders), "every Records row has a builder and every builder a row",
             f"rows {sorted(r[0] for r in rows)}, builders {sorted(builders)}")
