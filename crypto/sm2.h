@@ -1,7 +1,6 @@
-// The national suite's primitives (国密): SM3 hashing (GB/T 32905) and SM2 signatures
-// with SM3 (GB/T 32918), through OpenSSL 3. Groundwork for issue 11's `sm2-sm3` chain
-// suite: nothing on the chain uses them yet; the suite, its key files and its encodings
-// come with that issue.
+// The national suite's primitives (国密): SM2 signatures with SM3 (GB/T 32918), through
+// OpenSSL 3 (SM3 itself is in crypto/hash.h). Chain code reaches them only through
+// crypto::Suite (crypto/suite.h), which fixes what is signed (docs/encoding.md "Suites").
 //
 // SM2 conventions, as GB/T 32918.2 and OpenSSL's `pkeyutl -rawin -digest sm3` have them:
 // the signer's ID (distid) defaults to "1234567812345678"; the signature is over

@@ -51,6 +51,8 @@ std::optional<Reject> Admission::check_policy(const chain::ChainState& state, co
     return std::nullopt;
 }
 
+namespace {
+
 // Only on failure, so it costs nothing on the good path: a record signed for another
 // suite (or SM2 user ID) is told so, not just that its signature is bad.
 Reject signature_reject(const crypto::Suite& suite, const chain::Record& r) {
@@ -60,6 +62,8 @@ Reject signature_reject(const crypto::Suite& suite, const chain::Record& r) {
                   "signature does not verify for submitter " + to_hex(r.submitter.bytes) +
                       (suite.is_sm2() ? " (SM2 with SM3, user ID " + suite.sm2_user_id() + ")" : "")};
 }
+
+}  // namespace
 
 std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, std::uint64_t now_ms) {
     std::vector<AdmitResult> results(records.size(), chain::Hash{});
