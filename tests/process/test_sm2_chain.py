@@ -145,6 +145,12 @@ def body(c: h.Checker, jchain: str) -> None:
         res = run(["verify", "--receipt", cp_receipt, "--genesis", genesis_file, "--json"])
         c.check(res.rc == 0, "and `jchain verify` checks their SM2 signatures", repr(res)[:400])
 
+        res = run(["monitor", "--once", "--rpc", nodes[0].url, "--rpc", nodes[1].url, "--state",
+                   os.path.join(work, "monitor.json"), "--genesis", genesis_file])
+        events = [json.loads(l) for l in res.out.splitlines() if l.startswith("{")]
+        c.check(res.rc == 0 and any(e.get("event") == "checkpoint" for e in events),
+                "`jchain monitor` checks both nodes' SM2-signed checkpoints and raises no alarm", repr(res)[:400])
+
     c.section("records and keys of another suite are refused with wrong_suite")
     demo = h.Sm2Key.from_file(demo_file, work)
     rec = h.make_sm2_record(demo, chain_id, distid=USER_ID)
