@@ -77,16 +77,8 @@ Status check_auth(const crypto::Suite& suite, ByteSpan payload, const crypto::Pu
                   std::uint8_t peer_role) {
     const auto sig = suite.signature_from_compact(payload);
     if (!sig) return Status::error("malformed signature");
-    if (!suite.verify(peer_key, auth_digest(suite, transcript, peer_role), *sig)) {
-        // A peer of another suite (or SM2 user ID) is told apart from a forger, so the
-        // operator sees a misconfigured node for what it is.
-        for (const auto& other : {crypto::Suite::secp256k1_sha256(), crypto::Suite::sm2_sm3()})
-            if (other != suite && other.is_valid_key(peer_key) &&
-                other.verify(peer_key, auth_digest(other, transcript, peer_role), *sig))
-                return Status::error("wrong_suite: the peer signs as " + std::string(other.name()) + ", this chain is " +
-                                     std::string(suite.name()));
+    if (!suite.verify(peer_key, auth_digest(suite, transcript, peer_role), *sig))
         return Status::error("bad handshake signature");
-    }
     return Status::ok();
 }
 
