@@ -13,6 +13,9 @@
 //
 // usage: node browser_test.js --jchain BIN --page BUILT_PAGE --modules NODE_MODULES --artifacts DIR
 //        [--chromium PATH] (default $CHROMIUM or /usr/bin/chromium)
+//        [--serve-page BUILT_PAGE] the browser gets this page for GET / instead of the one
+//        compiled into BIN (the node's headers kept): to try a page change without
+//        rebuilding jchain. ctest does not pass it, so it tests the page the node serves.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -40,6 +43,7 @@ if (!fs.existsSync(chromiumPath)) {
 }
 const { chromium } = require(path.join(opt.modules, 'playwright-core'));
 const { page: pageLib, curve } = loadPage(opt.page);  // to make a high-S twin of a signature
+const servedPage = opt['serve-page'] ? fs.readFileSync(opt['serve-page']) : null;
 fs.mkdirSync(opt.artifacts, { recursive: true });
 
 let failures = 0, passed = 0;
@@ -224,7 +228,7 @@ async function secp256k1Run(browser) {
   check(cliBent.status === 1 && /FAIL +checkpoint: .*consistency proof fails/.test(cliBent.stdout),
     'jchain verify: the same with a changed consistency path is INVALID at "checkpoint"', cliBent.stdout + cliBent.stderr);
 
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const context = await newContext(browser, { acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const offsite = [];
   page.on('request', (r) => { if (!/^(blob|data):/.test(r.url()) && !r.url().startsWith(base + '/')) offsite.push(r.url()); });
@@ -383,7 +387,7 @@ async function secp256k1Run(browser) {
     'Tab reaches the file input, the hash field, then the receipt inputs, in reading order', order.join(' → '));
 
   // Phone width: 390 px, nothing wider than the screen.
-  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const phone = await newContext(browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const p2 = await phone.newPage();
   await p2.goto(base + '/#record=' + recB.record_id);
   await waitText(p2, '#receipt-out', /PROOF VALID/, 'at 390 px the #record= link checks out');
@@ -403,6 +407,18 @@ async function secp256k1Run(browser) {
   await context.close();
 }
 
+// A browser context; with --serve-page, GET / answers that page (with the node's headers).
+async function newContext(browser, options) {
+  const context = await browser.newContext(options);
+  if (servedPage) {
+    await context.route((url) => url.pathname === '/' && url.hostname === '127.0.0.1', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, body: servedPage });
+    });
+  }
+  return context;
+}
+
 // One run of a suite's checks: a Stop (a step the rest depends on failed, already counted)
 // ends that run only; anything else is counted here.
 async function run(what, fn) {
@@ -415,6 +431,7 @@ async function run(what, fn) {
 async function main() {
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
   try {
+    if (servedPage) console.log('  NOTE  the browser gets ' + opt['serve-page'] + ' for GET /, not the page compiled into ' + opt.jchain);
     await run('secp256k1-sha256 run', () => secp256k1Run(browser));
     for (const proc of procs) await stopProc(proc);
   } finally {
