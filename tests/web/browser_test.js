@@ -9,7 +9,12 @@
 // --checkpoint) checks out in the page with the witness's key pasted, "Checkpoint" ✓
 // naming the witness, and fails at "Checkpoint" with a changed consistency path, as
 // jchain verify says of both.
-// Screenshots go to the artifacts folder. The node is killed at exit whatever happens.
+// Then the same page against a `jchain devnet --suite sm2-sm3` node (国密): a dropped file
+// is hashed with SM3 and found, the receipt checks out with rows naming SM3 and SM2, a
+// flipped SM2 signature digit or a missing sm2_user_id fails where jchain verify fails it,
+// and the page's "check it yourself" OpenSSL commands (SM3, SM2 with the chain's distid),
+// run with bash on the files the page downloads, verify the record signature.
+// Screenshots go to the artifacts folder. Every node is killed at exit whatever happens.
 //
 // usage: node browser_test.js --jchain BIN --page BUILT_PAGE --modules NODE_MODULES --artifacts DIR
 //        [--chromium PATH] (default $CHROMIUM or /usr/bin/chromium)
@@ -26,7 +31,7 @@ const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
 const { loadPage } = require('./page_script');
 
-const TEST_TIME_MAX_MS = 90000;   // ctest allows 120 s; a healthy run takes ~20 s
+const TEST_TIME_MAX_MS = 90000;   // ctest allows 120 s; a healthy run takes ~30 s (both suites)
 const NODE_START_MS_MAX = 30000;
 const UI_WAIT_MS = 15000;
 
@@ -407,6 +412,196 @@ async function secp256k1Run(browser) {
   await context.close();
 }
 
+// The sm2-sm3 suite (国密): `jchain devnet --suite sm2-sm3`, whose demo member key is an
+// SM2 key, one record notarized by `jchain submit` (SM3 content hash, SM2 signature), and
+// the page in `browser`: it must hash with SM3, name SM3 and SM2, refuse what jchain
+// verify refuses, and show OpenSSL commands that stock openssl runs.
+async function sm2Run(browser) {
+  console.log('sm2-sm3 devnet:');
+  const node = await startNode('node-sm2', 'sm2-sm3');
+  const { base, home } = node;
+  check(true, 'jchain devnet --suite sm2-sm3 answers /health at ' + base);
+  const genesisFile = path.join(home, 'config', 'genesis.json');
+  const genesis = JSON.parse(fs.readFileSync(genesisFile, 'utf8'));
+  const userId = genesis.sm2_user_id || '1234567812345678';
+  require_(genesis.suite === 'sm2-sm3', 'its genesis names suite sm2-sm3, SM2 user ID ' + userId + (genesis.sm2_user_id ? '' : ' (the default, left out)'));
+  const keyType = JSON.parse(fs.readFileSync(path.join(home, 'config', 'demo_member_key.json'), 'utf8')).type;
+  require_(keyType === 'sm2', 'the demo member key is an SM2 key (type "' + keyType + '")');
+  const file = path.join(work, '录音-sm2.txt');
+  fs.writeFileSync(file, '国密 browser test evidence ' + crypto.randomBytes(8).toString('hex') + '\n');
+  const sm3 = crypto.createHash('sm3').update(fs.readFileSync(file)).digest('hex');
+  const sha = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const rec = submit(home, base, file, '(2026)京0491民初' + (100 + Math.floor(Math.random() * 800)) + '号');
+  require_(rec.suite === 'sm2-sm3' && rec.sm2_user_id === userId && rec.record.content_hash === sm3,
+    'jchain submit notarized the file\'s SM3 ' + sm3.slice(0, 16) + '… (not its SHA-256 ' + sha.slice(0, 16) + '…) in an sm2-sm3 receipt naming SM2 user ID ' + userId,
+    JSON.stringify({ suite: rec.suite, sm2_user_id: rec.sm2_user_id, content_hash: rec.record.content_hash }));
+
+  // Tampered copies, and jchain verify's verdict on each, for the page to agree with.
+  const flipLastDigit = (hex) => hex.slice(0, -1) + (parseInt(hex.slice(-1), 16) ^ 1).toString(16);
+  const flippedRecord = copy(rec);
+  flippedRecord.record_signature.der = flipLastDigit(rec.record_signature.der);
+  flippedRecord.record.signature = flippedRecord.record_signature.der;
+  const flippedCommit = copy(rec);
+  flippedCommit.commit.signatures[0].der = flipLastDigit(rec.commit.signatures[0].der);
+  const noUserId = copy(rec);
+  delete noUserId.sm2_user_id;
+  const cliVerdict = (receipt, name) => {
+    const f = path.join(work, name);
+    fs.writeFileSync(f, JSON.stringify(receipt, null, 2));
+    return spawnSync(opt.jchain, ['verify', '--receipt', f, '--genesis', genesisFile, '--file', file], { encoding: 'utf8', timeout: 30000 });
+  };
+  const sm2Fails = new RegExp('^(record|commit) signature.*: the SM2 signature does not verify under SM2 user ID ' + userId + ' ');
+  const cases = [  // [what, receipt, the page's failed row, its detail, jchain verify's failed check]
+    ['a record signature with one digit flipped', flippedRecord, 'Record signature (SM2)', sm2Fails, 'record signature'],
+    ['a commit signature with one digit flipped', flippedCommit, 'Validators\' signatures on the block', sm2Fails, 'commit certificate'],
+    ['the receipt without its sm2_user_id', noUserId, 'Crypto suite', /^wrong_suite: an sm2-sm3 receipt without its sm2_user_id$/, 'suite'],
+  ];
+  const cliGood = cliVerdict(rec, 'sm2-receipt.json');
+  check(cliGood.status === 0 && /ok +suite: sm2-sm3, SM2 user ID/.test(cliGood.stdout) && /ok +file content: file SM3 /.test(cliGood.stdout),
+    'jchain verify --file: the sm2-sm3 receipt is VALID, suite sm2-sm3 and the file\'s SM3', cliGood.stdout + cliGood.stderr);
+  for (const [what, receipt, , , cliCheck] of cases) {
+    const v = cliVerdict(receipt, 'sm2-tampered.json');
+    const failed = v.stdout.split('\n').filter((l) => /^ *FAIL /.test(l));
+    check(v.status === 1 && failed.length === 1 && new RegExp('^ *FAIL +' + cliCheck + ':').test(failed[0]),
+      'jchain verify: ' + what + ' is INVALID at "' + cliCheck + '" only', v.stdout + v.stderr);
+  }
+
+  const context = await newContext(browser, { acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const offsite = [], pageErrors = [];
+  page.on('request', (r) => { if (!/^(blob|data):/.test(r.url()) && !r.url().startsWith(base + '/')) offsite.push(r.url()); });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(base + '/');
+  await waitText(page, '#pill', /jchain-devnet · height/, 'the status pill shows the sm2-sm3 node');
+  await waitText(page, '#hash-help', /openssl dgst -sm3 FILE/, 'the hash help names the SM3 command (openssl dgst -sm3 FILE)');
+  check(!/sha256sum|SHA256/.test(await page.$eval('#hash-help', (e) => e.innerText)), '... and no SHA-256 command');
+  await waitText(page, '#suite-note', new RegExp('sm2-sm3: SM3 hashes and SM2 signatures under SM2 user ID ' + userId), 'the page says the chain is sm2-sm3, naming the user ID');
+  const suiteHash = await page.$$eval('.suite-hash', (l) => l.map((e) => e.textContent));
+  check(suiteHash.length > 0 && suiteHash.every((t) => t === 'SM3'), 'every hash label on the page says SM3 (' + suiteHash.length + ')', suiteHash.join(', '));
+
+  // Drop the file on the page: hashed with SM3 in the browser, found, its receipt checked.
+  await page.evaluate(([name, b64]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name));
+    document.getElementById('verify-drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, [path.basename(file), fs.readFileSync(file).toString('base64')]);
+  if (await waitText(page, '#verify-out', /NOTARIZED/, 'dropping the file on the page finds its record (the page hashed it with SM3)')) {
+    const shown = await page.$eval('#verify-out', (e) => e.innerText);
+    check(shown.includes(sm3) && /SM3/.test(shown) && !shown.includes(sha) && shown.includes(rec.record_id), 'the page shows the file\'s SM3 and the record id');
+    await page.click('#verify-out button:has-text("Receipt")');
+    if (await waitText(page, '#verify-out .receipt-report', /PROOF VALID|RECEIPT INVALID/, 'the node\'s sm2-sm3 receipt is checked')) {
+      const checks = await reportChecks(page, '#verify-out');
+      const fileRow = checks.find((c) => c.en === 'Content matches the record');
+      check(/PROOF VALID/.test(await page.$eval('#verify-out .receipt-report', (e) => e.innerText)) && checks.every((c) => c.state === 'ok') &&
+        !!fileRow && /SM3/.test(fileRow.detail), 'PROOF VALID, all ' + checks.length + ' checks ✓, the dropped file\'s SM3 among them',
+      checks.filter((c) => c.state !== 'ok').map((c) => c.state + ' ' + c.en + ': ' + c.detail).join('\n          '));
+    }
+  }
+  await page.screenshot({ path: path.join(opt.artifacts, 'sm2-verify-file-receipt.png'), fullPage: true });
+
+  // Uploaded tampered receipts: each INVALID at the same check as jchain verify, and only there.
+  for (const [what, receipt, en, detail] of cases) {
+    await uploadReceipt(page, 'tampered.json', receipt);
+    if (!(await waitText(page, '#receipt-out', /PROOF VALID|RECEIPT INVALID|could not/, what + ': checked'))) continue;
+    const text = await page.$eval('#receipt-out', (e) => e.innerText);
+    const bad = (await reportChecks(page, '#receipt-out')).filter((c) => c.state === 'bad');
+    check(/RECEIPT INVALID/.test(text) && bad.length === 1 && bad[0].en === en && detail.test(bad[0].detail),
+      what + ': RECEIPT INVALID, only "' + en + '" failed' + (bad.length === 1 ? ' (' + bad[0].detail.slice(0, 120) + ')' : ''),
+      'failed: ' + (bad.map((c) => c.en + ': ' + c.detail).join('; ') || 'nothing; the page says: ' + text.slice(0, 300)));
+    if (receipt === flippedRecord) await page.screenshot({ path: path.join(opt.artifacts, 'sm2-flipped-signature.png'), fullPage: true });
+  }
+
+  // #record=ID: the node's receipt, every row naming SM3 and SM2, and the OpenSSL commands.
+  const linked = await context.newPage();
+  linked.on('request', (r) => { if (!/^(blob|data):/.test(r.url()) && !r.url().startsWith(base + '/')) offsite.push(r.url()); });
+  linked.on('pageerror', (e) => pageErrors.push(e.message));
+  await linked.goto(base + '/#record=' + rec.record_id);
+  if (await waitText(linked, '#receipt-out .receipt-report', /PROOF VALID|RECEIPT INVALID/, '#record=ID fetches the sm2-sm3 receipt and checks it')) {
+    const checks = await reportChecks(linked, '#receipt-out');
+    check(/PROOF VALID/.test(await linked.$eval('#receipt-out', (e) => e.innerText)) && checks.length >= 14 && checks.every((c) => c.state === 'ok'),
+      'PROOF VALID, all ' + checks.length + ' checks ✓', checks.filter((c) => c.state !== 'ok').map((c) => c.state + ' ' + c.en + ': ' + c.detail).join('\n          '));
+    const labels = checks.map((c) => c.en);
+    const want = ['Record id = SM3(signed bytes)', 'Record signature (SM2)', 'Block hash = SM3(header bytes)', 'Ledger proof (RFC 6962, SM3)', 'Validators\' signatures on the block'];
+    check(want.every((w) => labels.includes(w)), 'the rows name SM3 and SM2: ' + want.join(', '), labels.join(', '));
+    const suiteRow = checks.find((c) => c.en === 'Crypto suite');
+    check(!!suiteRow && new RegExp('^sm2-sm3 \\(SM2 signatures under SM2 user ID ' + userId + ', SM3 hashes\\), as the genesis says').test(suiteRow.detail),
+      '"Crypto suite" ✓: ' + (suiteRow ? suiteRow.detail : 'no such row'));
+    const other = checks.filter((c) => /SHA-256|secp256k1|ECDSA/.test(c.en + ' ' + c.detail));
+    check(other.length === 0, 'no row says SHA-256, secp256k1 or ECDSA', other.map((c) => c.en + ': ' + c.detail).join('; '));
+    await linked.screenshot({ path: path.join(opt.artifacts, 'sm2-record-link.png'), fullPage: true });
+    await opensslByHand(linked, rec, userId);
+  }
+
+  check(offsite.length === 0, 'the page asked nothing of any host but the sm2-sm3 node', offsite.join(', '));
+  check(pageErrors.length === 0, 'no script errors in the page', pageErrors.join('; '));
+  await context.close();
+}
+
+// The "check it yourself" OpenSSL commands of the report on `page` (a receipt from the
+// node): they must be openssl's SM3 and SM2 with distid:USER_ID, never SHA-256; run with
+// bash on the files the page downloads ("Download receipt", "Files for OpenSSL"), they
+// must verify the record and block signatures with stock openssl, and fail on a flipped
+// signature byte or another distid.
+async function opensslByHand(page, rec, userId) {
+  const pres = await page.$$eval('#receipt-out .receipt-report pre', (l) => l.map((e) => e.textContent));
+  const recordCmds = pres.find((t) => t.includes('.record_signature.der')), blockCmds = pres.find((t) => t.includes('.commit.signatures['));
+  if (!check(!!recordCmds && !!blockCmds, 'the report shows the OpenSSL commands for the record and the block', pres.join('\n----\n'))) return;
+  const pkeyutl = 'openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:' + userId + ' -pubin -inkey pub.pem -sigfile sig.der -in id.bin';
+  check(recordCmds.includes('openssl dgst -sm3 -binary signed.bin > id.bin') && recordCmds.includes(pkeyutl) &&
+    blockCmds.includes('-pkeyopt distid:' + userId) && blockCmds.includes('openssl dgst -sm3 -r') && !/sha256|sha-256/i.test(recordCmds + blockCmds),
+  'they are openssl dgst -sm3 and openssl pkeyutl -digest sm3 with distid:' + userId + ', no SHA-256', recordCmds + '\n' + blockCmds);
+
+  const dir = path.join(work, 'openssl-sm2');
+  fs.mkdirSync(dir, { recursive: true });
+  const saveDownloads = async (count, click) => {
+    const got = [];
+    const all = new Promise((resolve) => {
+      const on = (d) => { got.push(d); if (got.length === count) { page.off('download', on); resolve(); } };
+      page.on('download', on);
+    });
+    await click();
+    await Promise.race([all, sleep(UI_WAIT_MS)]);
+    for (const d of got) await d.saveAs(path.join(dir, d.suggestedFilename()));
+    return got.map((d) => d.suggestedFilename());
+  };
+  const receiptName = (await saveDownloads(1, () => page.click('#receipt-out button:has-text("Download receipt")')))[0];
+  const files = await saveDownloads(3, () => page.click('#receipt-out button:has-text("Files for OpenSSL")'));
+  if (!check(!!receiptName && recordCmds.startsWith('R=' + receiptName + '\n') && ['pub.pem', 'sig.der', 'signed.bin'].every((f) => files.includes(f)),
+    'the page downloads the receipt (' + receiptName + ', the $R of its commands) and signed.bin, sig.der, pub.pem', 'got ' + [receiptName, ...files].join(', '))) return;
+  const bash = (script, cwd) => spawnSync('bash', ['-c', 'set -e\n' + script], { cwd, encoding: 'utf8', timeout: 30000 });
+
+  // The record's lines as shown, on the downloaded receipt (jq extracts the three files).
+  const all = bash(recordCmds, dir);
+  check(all.status === 0 && /Signature Verified Successfully/.test(all.stdout) && all.stdout.includes(rec.record_id),
+    'run with bash as shown, the record\'s commands verify its SM2 signature with openssl and print the record id (SM3 of the signed bytes)',
+    'exit ' + all.status + ': ' + all.stdout + all.stderr);
+  // Its openssl lines alone, on the three files of "Files for OpenSSL" as downloaded.
+  const alone = path.join(dir, 'files-only');
+  fs.mkdirSync(alone);
+  for (const f of ['signed.bin', 'sig.der', 'pub.pem']) fs.copyFileSync(path.join(dir, f), path.join(alone, f));
+  const opensslLines = recordCmds.split('\n').filter((l) => /^(openssl|xxd) /.test(l)).join('\n');
+  const files3 = bash(opensslLines, alone);
+  check(files3.status === 0 && /Signature Verified Successfully/.test(files3.stdout) && files3.stdout.includes(rec.record_id),
+    'its openssl lines alone, on the downloaded signed.bin, sig.der and pub.pem: Signature Verified Successfully, and the record id',
+    'exit ' + files3.status + ': ' + opensslLines + '\n' + files3.stdout + files3.stderr);
+  const der = fs.readFileSync(path.join(alone, 'sig.der'));
+  der[der.length - 1] ^= 1;
+  fs.writeFileSync(path.join(alone, 'sig.der'), der);
+  const flipped = bash(opensslLines, alone);
+  fs.writeFileSync(path.join(alone, 'sig.der'), fs.readFileSync(path.join(dir, 'sig.der')));
+  const otherId = bash(opensslLines.split('distid:' + userId).join('distid:8765432187654321'), alone);
+  check(flipped.status !== 0 && /Signature Verification Failure/.test(flipped.stdout + flipped.stderr) &&
+    otherId.status !== 0 && /Signature Verification Failure/.test(otherId.stdout + otherId.stderr),
+  '... and openssl refuses the signature with its last byte flipped, or under another distid',
+  'flipped: exit ' + flipped.status + ' ' + flipped.stdout + flipped.stderr + '\nother distid: exit ' + otherId.status + ' ' + otherId.stdout + otherId.stderr);
+  // The block's lines: every validator's SM2 signature, and SM3 of the header bytes.
+  const block = bash(recordCmds.split('\n')[0] + '\n' + blockCmds, dir);
+  const verified = (block.stdout.match(/Signature Verified Successfully/g) || []).length;
+  check(block.status === 0 && verified === rec.commit.signatures.length && block.stdout.includes(rec.block.hash),
+    'the block\'s commands verify all ' + rec.commit.signatures.length + ' validator signature(s) with openssl and print the block hash (SM3 of the header bytes)',
+    'exit ' + block.status + ': ' + block.stdout + block.stderr);
+}
+
 // A browser context; with --serve-page, GET / answers that page (with the node's headers).
 async function newContext(browser, options) {
   const context = await browser.newContext(options);
@@ -433,6 +628,8 @@ async function main() {
   try {
     if (servedPage) console.log('  NOTE  the browser gets ' + opt['serve-page'] + ' for GET /, not the page compiled into ' + opt.jchain);
     await run('secp256k1-sha256 run', () => secp256k1Run(browser));
+    for (const proc of procs) await stopProc(proc);  // one node at a time: the machine may be small
+    await run('sm2-sm3 run', () => sm2Run(browser));
     for (const proc of procs) await stopProc(proc);
   } finally {
     await browser.close();
