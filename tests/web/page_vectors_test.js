@@ -698,34 +698,41 @@ function check(ok, what) {
 
     // A whole receipt of an sm2-sm3 chain with user ID court-b@example, every hash and
     // signature by openssl: block 1 holds two records.
-    const genesisHash = smGenesisHash(customGenesis);
+    // smReceiptOf(genesis JSON, user ID): the receipt of that record in block 1 of that
+    // genesis's chain, every hash and signature by openssl under that user ID.
     const record = { chain_id: 'jchain-sm', kind: 'evidence', content_hash: sm.hex(ossl.sm3(te('the evidence'))), case_id: '(2026)京0105民初123号',
       metadata: { title: '合同' }, refs: [], submitter: courtSm.key, client_time_ms: 1767225601000, nonce: 7 };
     const smSigned = recordHex(record);
     const recordId = ossl.sm3(Buffer.from(smSigned, 'hex')), otherId = ossl.sm3(te('the other record'));
-    const recordDer = ossl.sm2Sign(courtSm, recordId, CUSTOM_ID);
     const leafOf = (id) => ossl.sm3(Buffer.concat([Buffer.from([0]), Buffer.from(id)]));
     const ledgerRoot = ossl.sm3(Buffer.concat([Buffer.from([1]), Buffer.from(leafOf(recordId)), Buffer.from(leafOf(otherId))]));
     const smState = { members: [{ name: '北京互联网法院', public_key: courtSm.key, role: 'court', since_height: 1 }], policy: vec.genesis.policy, params: vec.genesis.params };
     const setList = customGenesis.validators.map((v, i) => ({ name: v.name, public_key: validators[i].key, power: v.power }))
       .sort((a, b) => (a.public_key < b.public_key ? -1 : 1));
     const setHashSm = sm.hex(ossl.sm3(Buffer.from(sm.validatorSetHex(setList), 'hex')));
-    const smHeader = { chain_id: 'jchain-sm', height: 1, time_ms: 1767225602000, prev_hash: genesisHash, genesis_hash: genesisHash, record_count: 2, ledger_size: 2,
-      ledger_root: sm.hex(ledgerRoot), validator_set_hash: setHashSm, next_validator_set_hash: setHashSm,
-      state_hash: sm.hex(ossl.sm3(page.readState(smState).bytes)), proposer: setList[0].public_key };
-    const smHb = headerHex(smHeader), smBlockHash = sm.hex(ossl.sm3(Buffer.from(smHb, 'hex')));
     const keyOf = (pub) => validators.find((v) => v.key === pub);
-    const smCommit = (userId) => ({ height: 1, round: 0, block_hash: smBlockHash, signatures: setList.map((v) => {
-      const vote = page.bytesToHex(page.voteBytes('jchain-sm', 1, 0, smBlockHash));
-      return { validator: v.public_key, signed_bytes: vote, der: sm.hex(ossl.sm2Sign(keyOf(v.public_key), ossl.sm3(Buffer.from(vote, 'hex')), userId)), pem: keyOf(v.public_key).pem };
-    }) });
-    const smReceipt = {
-      format: 'jchain-receipt/2', suite: 'sm2-sm3', sm2_user_id: CUSTOM_ID, chain_id: 'jchain-sm', record_id: sm.hex(recordId),
-      record: { ...record, signature: sm.hex(recordDer) }, record_signature: { signed_bytes: smSigned, der: sm.hex(recordDer), pem: courtSm.pem },
-      leaf_index: 0, inclusion_proof: { leaf_hash: sm.hex(leafOf(recordId)), tree_size: 2, root: sm.hex(ledgerRoot), path: [sm.hex(leafOf(otherId))] },
-      block: { header: smHeader, header_bytes: smHb, hash: smBlockHash }, commit: smCommit(CUSTOM_ID),
-      validator_set: { validators: setList, hash: setHashSm }, state: smState, validator_changes: [],
+    const smReceiptOf = (gj, userId) => {
+      const gh = smGenesisHash(gj);
+      const recordDer = ossl.sm2Sign(courtSm, recordId, userId);
+      const header = { chain_id: 'jchain-sm', height: 1, time_ms: 1767225602000, prev_hash: gh, genesis_hash: gh, record_count: 2, ledger_size: 2,
+        ledger_root: sm.hex(ledgerRoot), validator_set_hash: setHashSm, next_validator_set_hash: setHashSm,
+        state_hash: sm.hex(ossl.sm3(page.readState(smState).bytes)), proposer: setList[0].public_key };
+      const hb = headerHex(header), blockHash = sm.hex(ossl.sm3(Buffer.from(hb, 'hex')));
+      const commit = (id) => ({ height: 1, round: 0, block_hash: blockHash, signatures: setList.map((v) => {
+        const vote = page.bytesToHex(page.voteBytes('jchain-sm', 1, 0, blockHash));
+        return { validator: v.public_key, signed_bytes: vote, der: sm.hex(ossl.sm2Sign(keyOf(v.public_key), ossl.sm3(Buffer.from(vote, 'hex')), id)), pem: keyOf(v.public_key).pem };
+      }) });
+      const receipt = {
+        format: 'jchain-receipt/2', suite: 'sm2-sm3', sm2_user_id: userId, chain_id: 'jchain-sm', record_id: sm.hex(recordId),
+        record: { ...record, signature: sm.hex(recordDer) }, record_signature: { signed_bytes: smSigned, der: sm.hex(recordDer), pem: courtSm.pem },
+        leaf_index: 0, inclusion_proof: { leaf_hash: sm.hex(leafOf(recordId)), tree_size: 2, root: sm.hex(ledgerRoot), path: [sm.hex(leafOf(otherId))] },
+        block: { header, header_bytes: hb, hash: blockHash }, commit: commit(userId),
+        validator_set: { validators: setList, hash: setHashSm }, state: smState, validator_changes: [],
+      };
+      return { receipt, recordDer, blockHash, commit };
     };
+    const genesisHash = smGenesisHash(customGenesis);
+    const { receipt: smReceipt, recordDer, blockHash: smBlockHash, commit: smCommit } = smReceiptOf(customGenesis, CUSTOM_ID);
     const smWithGenesis = { genesis: { json: customGenesis, source: 'file' } };
     r = await page.checkReceipt(smReceipt, { ...smWithGenesis, fileHash: record.content_hash, fileLabel: 'file evidence.pdf' });
     check(r.ok === true && r.checks.every((c) => c.ok === true) && r.suite.name === 'sm2-sm3',
@@ -746,17 +753,42 @@ function check(ok, what) {
     check(find(r, 'suite').ok === false && /^wrong_suite: the receipt is of suite secp256k1-sha256 .*genesis is of suite sm2-sm3/.test(find(r, 'suite').detail) &&
       failedOnly(r, ['suite']) && !r.checks.some((c) => c.id === 'record id'),
     'a receipt without "suite" (so secp256k1-sha256) against the sm2-sm3 genesis: wrong_suite, and nothing else is checked (' + find(r, 'suite').detail + ')');
-    const { sm2_user_id: _v, ...defaultId } = smReceipt;
-    r = await page.checkReceipt(defaultId, smWithGenesis);
-    check(failedOnly(r, ['suite']) && /wrong_suite: .*user ID 1234567812345678.*user ID court-b@example/.test(find(r, 'suite').detail),
+    // An sm2-sm3 receipt must name its user ID (chain/receipt.cpp verify_receipt), even the
+    // default one that its genesis may leave out: a receipt of a default-ID chain passes
+    // with "sm2_user_id" and fails "Crypto suite" (wrong_suite) without it, as jchain verify says.
+    const { receipt: defaultReceipt } = smReceiptOf(smGenesis, '1234567812345678');
+    const smDefaultGenesis = { genesis: { json: smGenesis, source: 'file' } };
+    r = await page.checkReceipt(defaultReceipt, smDefaultGenesis);
+    check(r.ok === true && r.checks.every((c) => c.ok === true) && /SM2 user ID 1234567812345678.*as the genesis says/.test(find(r, 'suite').detail),
+      'a receipt of a default-ID chain (its genesis without sm2_user_id) naming "sm2_user_id": "1234567812345678" passes every check' +
+      (r.ok ? '' : ': ' + r.checks.filter((c) => c.ok !== true).map((c) => c.id + ': ' + c.detail).join('; ')));
+    const { sm2_user_id: _v, ...noUserId } = defaultReceipt;
+    const noUserIdRefused = (res) => res.ok === false && failedOnly(res, ['suite']) && !res.checks.some((c) => c.id === 'record id') &&
+      find(res, 'suite').detail === 'wrong_suite: an sm2-sm3 receipt without its sm2_user_id';
+    r = await page.checkReceipt(noUserId, smDefaultGenesis);
+    check(noUserIdRefused(r), 'the same receipt without "sm2_user_id": wrong_suite, "an sm2-sm3 receipt without its sm2_user_id", nothing else checked (' + find(r, 'suite').detail + ')');
+    r = await page.checkReceipt(noUserId, {});
+    check(noUserIdRefused(r), '... and the same without a genesis (the page does not guess the default ID)');
+    r = await page.checkReceipt({ ...smReceipt, sm2_user_id: null }, smWithGenesis);
+    check(failedOnly(r, ['suite']) && /^wrong_suite: receipt sm2_user_id must be a string/.test(find(r, 'suite').detail),
+      'an "sm2_user_id" that is not a string: wrong_suite (' + find(r, 'suite').detail + ')');
+    const { sm2_user_id: _w, ...customNoId } = smReceipt;
+    r = await page.checkReceipt(customNoId, smWithGenesis);
+    check(noUserIdRefused(r), 'a "' + CUSTOM_ID + '" chain\'s receipt without "sm2_user_id": the same wrong_suite');
+    r = await page.checkReceipt({ ...smReceipt, sm2_user_id: '1234567812345678' }, smWithGenesis);
+    check(failedOnly(r, ['suite']) && /^wrong_suite: .*user ID 1234567812345678.*user ID court-b@example/.test(find(r, 'suite').detail),
       'a receipt naming the default user ID against a genesis with "' + CUSTOM_ID + '": wrong_suite');
-    r = await page.checkReceipt(defaultId, {});
+    r = await page.checkReceipt({ ...smReceipt, sm2_user_id: '1234567812345678' }, {});
     check(failedOnly(r, ['record signature', 'commit signatures']) &&
       /^record signature: the SM2 signature does not verify under SM2 user ID 1234567812345678/.test(find(r, 'record signature').detail),
     'the same without a genesis: the signatures fail, saying they do not verify under SM2 user ID 1234567812345678 (' + find(r, 'record signature').detail + ')');
-    r = await page.checkReceipt({ ...good, suite: 'sm2-sm3' }, withGenesis);
+    check(typeof page.readReceiptSuite === 'function' && page.readReceiptSuite({ format: 'jchain-receipt/2' }).name === 'secp256k1-sha256' && page.readSuite({ suite: 'sm2-sm3' }, 'genesis').userId === '1234567812345678',
+      'a receipt without "suite" is still secp256k1-sha256 (receipts from before suites); a genesis may still leave sm2_user_id out');
+    r = await page.checkReceipt({ ...good, suite: 'sm2-sm3', sm2_user_id: '1234567812345678' }, withGenesis);
     check(failedOnly(r, ['suite']) && /wrong_suite: the receipt is of suite sm2-sm3 .*genesis is of suite secp256k1-sha256/.test(find(r, 'suite').detail),
       'a secp256k1 chain\'s receipt claiming sm2-sm3: wrong_suite against its genesis');
+    r = await page.checkReceipt({ ...good, suite: 'sm2-sm3' }, withGenesis);
+    check(noUserIdRefused(r), '... and claiming sm2-sm3 without a user ID: wrong_suite for the missing sm2_user_id');
     r = await page.checkReceipt({ ...smReceipt, suite: 'sm2-sm4' }, smWithGenesis);
     check(failedOnly(r, ['suite']) && /unknown crypto suite "sm2-sm4"/.test(find(r, 'suite').detail), 'a receipt of an unknown suite fails "Crypto suite", naming it');
     r = await page.checkReceipt({ ...smReceipt, commit: smCommit('1234567812345678') }, smWithGenesis);
