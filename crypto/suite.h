@@ -97,6 +97,7 @@ public:
     bool verify(const Hash& digest, const Signature& sig) const;
 
 private:
+    friend class Suite;  // its cache compares the suite
     struct Sm2;
     Suite suite_;
     secp256k1::PreparedKey secp256k1_;        // secp256k1: libsecp256k1's parsed key
