@@ -70,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto b = store.block(h);
         const auto cert = store.certificate(h);
         FUZZ_CHECK(b && cert);
-        FUZZ_CHECK(!chain::check_certificate(genesis.chain_id, h, chain::block_hash(default_suite, b->header), *cert,
+        FUZZ_CHECK(!chain::check_certificate(default_suite, genesis.chain_id, h, chain::block_hash(default_suite, b->header), *cert,
                                              genesis.validators));
     }
     return 0;

@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             peer_key = hello->key;
             hello_received = true;
             // Our auth, as the peer will check it.
-            const auto sig = crypto::sign(us.key.private_key, auth_digest(default_suite, transcript, role_responder));
+            const auto sig = default_suite.sign(us.key, auth_digest(default_suite, transcript, role_responder));
             FUZZ_CHECK(check_auth(default_suite, sig.bytes, us.key.public_key, transcript, role_responder));
             FUZZ_CHECK(!check_auth(default_suite, sig.bytes, us.key.public_key, transcript, role_initiator));
             continue;

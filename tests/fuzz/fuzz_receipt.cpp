@@ -1,6 +1,6 @@
 // chain::verify_receipt (chain/receipt.h) on arbitrary JSON text, against the genesis of
 // the fixed fuzz chain (fuzz_support.h), with and without a file hash. Seeds are real
-// receipts of that chain (make_corpus). Checks: it never throws; a verdict is ok exactly
+// receipts of that chain (make_corpus), and the same under an sm2-sm3 genesis. Checks: it never throws; a verdict is ok exactly
 // when every check passed; an ok verdict has its record and header, the record's content
 // hash is the file hash asked about, and the header is of this chain.
 #include <boost/json.hpp>
@@ -49,5 +49,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         check(verdict, fixture.tc.genesis, file);
     }
+    // The same text against an sm2-sm3 genesis: the SM2 key, DER and signature parsers and
+    // the SM3 paths see every input too (a seed whose "suite" a mutation turns to
+    // sm2-sm3 gets past the suite check).
+    static const chain::Genesis sm2_genesis = [] {
+        chain::Genesis g = fixture.tc.genesis;
+        g.suite = crypto::Suite::sm2_sm3();
+        return g;
+    }();
+    try {
+        verdict = chain::verify_receipt(receipt, sm2_genesis, std::nullopt);
+    } catch (...) {
+        FUZZ_CHECK(!"verify_receipt threw under sm2-sm3");
+    }
+    check(verdict, sm2_genesis, std::nullopt);
     return 0;
 }

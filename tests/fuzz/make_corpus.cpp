@@ -78,7 +78,7 @@ struct Fixture {
         consensus::SignedVote v;
         v.vote = {type, genesis.chain_id, h, round, hash};
         v.validator = chain.tc.validator.public_key;
-        v.signature = crypto::sign(chain.tc.validator.private_key, crypto::sha256(chain::vote_signed_bytes(v.vote)));
+        v.signature = default_suite.sign(chain.tc.validator, default_suite.hash(chain::vote_signed_bytes(v.vote)));
         return v;
     }
     consensus::Proposal proposal(std::uint64_t h, std::uint32_t round, bool with_pol) const {
@@ -92,8 +92,8 @@ struct Fixture {
             p.pol_votes = {vote(chain::VoteType::prevote, h, round - 1, p.block_hash)};
         }
         p.proposer = chain.tc.validator.public_key;
-        p.signature = crypto::sign(chain.tc.validator.private_key,
-                                   crypto::sha256(consensus::proposal_signed_bytes(genesis.chain_id, p)));
+        p.signature = default_suite.sign(chain.tc.validator,
+                                         default_suite.hash(consensus::proposal_signed_bytes(genesis.chain_id, p)));
         return p;
     }
 };
@@ -216,7 +216,7 @@ void p2p_seeds() {
     const Bytes r_hello = hello_payload(chain_id, r_key.public_key, r_eph.public_key);
     const auto th = transcript_hash(default_suite, chain_id, i_hello, r_hello);
     const auto keys = session_keys(*crypto::ecdh(i_eph.private_key, r_eph.public_key), th);
-    const auto sig = crypto::sign(i_key.private_key, auth_digest(default_suite, th, role_initiator));
+    const auto sig = default_suite.sign(i_key, auth_digest(default_suite, th, role_initiator));
 
     Bytes stream, frame;
     put_hello_frame(i_hello, frame);
@@ -272,7 +272,7 @@ void receipt_seeds(const Fixture& f) {
         auto path = chain::inclusion_proof(default_suite, store, leaf, b.header.ledger_size);
         const chain::ChainState state = chain::ChainState::from_genesis(f.genesis);
         put("fuzz_receipt", "leaf-" + std::to_string(leaf),
-            chain::make_receipt({store.record(id)->record, leaf, *path, b.header, *store.certificate(h),
+            chain::make_receipt({default_suite, store.record(id)->record, leaf, *path, b.header, *store.certificate(h),
                                  f.genesis.validators, chain::StateView{state.members_at(h), state.policy, state.params},
                                  {}}));
     }
