@@ -101,9 +101,10 @@ int run(int argc, char** argv) {
     std::string devnet_rpc = "127.0.0.1:26657";
     devnet->add_option("--home", devnet_home, "devnet home")->capture_default_str();
     devnet->add_option("--rpc-listen", devnet_rpc, "RPC listen address for a new devnet")->capture_default_str();
-    std::string devnet_suite = "secp256k1-sha256";
+    std::string devnet_suite = "secp256k1-sha256", devnet_user_id;
     devnet->add_option("--suite", devnet_suite, "crypto suite of a new devnet: secp256k1-sha256 or sm2-sm3 (国密)")
         ->capture_default_str();
+    devnet->add_option("--sm2-user-id", devnet_user_id, "sm2-sm3: the SM2 signer ID (default 1234567812345678)");
     devnet->callback([&] {
         action = [&] {
             if (!home_exists(devnet_home)) {
@@ -115,7 +116,7 @@ int run(int argc, char** argv) {
                 o.rpc_listen = devnet_rpc;
                 o.p2p_listen = "127.0.0.1:0";  // one validator, no peers: any free port
                 o.demo_member = true;
-                o.suite = suite_arg(devnet_suite, "");
+                o.suite = suite_arg(devnet_suite, devnet_user_id);
                 if (auto s = init_home(o); !s) fail(exit_bad, s.message());
             }
             HomePaths paths{devnet_home};
