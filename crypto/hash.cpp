@@ -23,23 +23,22 @@ void openssl_check(int rc, const char* what) {
     std::abort();
 }
 
-// Fetched once: implicit fetching (EVP_sha256()) looks the algorithm up on every init.
+// Fetched once and kept for the life of the process: implicit fetching (EVP_sha256())
+// looks the algorithm up on every init.
+const EVP_MD* fetch_md(const char* name) {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, name, nullptr);
+    openssl_check(fetched != nullptr, "EVP_MD_fetch");
+    return fetched;
+}
+
 const EVP_MD* sha256_md() {
-    static const EVP_MD* md = [] {
-        EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-        openssl_check(fetched != nullptr, "EVP_MD_fetch(SHA256)");
-        return fetched;  // kept for the life of the process
-    }();
+    static const EVP_MD* md = fetch_md("SHA256");
     return md;
 }
 
 // SM3 (GB/T 32905), for the sm2-sm3 suite.
 const EVP_MD* sm3_md() {
-    static const EVP_MD* md = [] {
-        EVP_MD* fetched = EVP_MD_fetch(nullptr, "SM3", nullptr);
-        openssl_check(fetched != nullptr, "EVP_MD_fetch(SM3)");
-        return fetched;  // kept for the life of the process
-    }();
+    static const EVP_MD* md = fetch_md("SM3");
     return md;
 }
 

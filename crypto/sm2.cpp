@@ -128,33 +128,6 @@ Owned<EVP_PKEY> make_key(ByteSpan point, const std::array<std::uint8_t, 32>* d) 
     return Owned<EVP_PKEY>(raw);
 }
 
-// DER SEQUENCE { INTEGER r, INTEGER s } -> r || s, for OpenSSL's strict parser output;
-// the chain's own strict parser is in suite.cpp.
-std::optional<std::array<std::uint8_t, 64>> der_to_compact(ByteSpan der) {
-    std::size_t i = 0;
-    auto byte = [&]() -> int { return i < der.size() ? der[i++] : -1; };
-    if (byte() != 0x30) return std::nullopt;
-    const int total = byte();
-    if (total < 0 || total >= 0x80 || static_cast<std::size_t>(total) + 2 != der.size()) return std::nullopt;
-    std::array<std::uint8_t, 64> out{};
-    for (int part = 0; part < 2; ++part) {
-        if (byte() != 0x02) return std::nullopt;
-        int len = byte();
-        if (len <= 0 || len > 33 || i + static_cast<std::size_t>(len) > der.size()) return std::nullopt;
-        std::size_t start = i;
-        i += static_cast<std::size_t>(len);
-        while (len > 32 || (len > 1 && der[start] == 0)) {
-            if (der[start] != 0) return std::nullopt;
-            ++start;
-            --len;
-        }
-        std::copy(der.begin() + static_cast<std::ptrdiff_t>(start), der.begin() + static_cast<std::ptrdiff_t>(i),
-                  out.begin() + part * 32 + (32 - len));
-    }
-    if (i != der.size()) return std::nullopt;
-    return out;
-}
-
 }  // namespace
 
 namespace sm2 {
@@ -195,18 +168,17 @@ std::array<std::uint8_t, 32> generate_private() {
     return d;
 }
 
-std::array<std::uint8_t, 64> sign(const std::array<std::uint8_t, 32>& d, const std::array<std::uint8_t, 33>& point,
-                                  ByteSpan message, std::string_view id) {
+Bytes sign(const std::array<std::uint8_t, 32>& d, const std::array<std::uint8_t, 33>& point, ByteSpan message,
+           std::string_view id) {
     Owned<EVP_PKEY> key = make_key(point, &d);
     if (!key) fatal("SM2 signing key refused: a KeyPair that is not one is a bug");
     auto ctx = sm2_context(key.get(), id, true);
     if (!ctx) fatal("SM2 signing context");
-    std::array<std::uint8_t, 80> der{};
+    Bytes der(80);
     std::size_t len = der.size();
     if (EVP_DigestSign(ctx.get(), der.data(), &len, message.data(), message.size()) != 1) fatal("SM2 signing failed");
-    auto compact = der_to_compact(ByteSpan(der.data(), len));
-    if (!compact) fatal("OpenSSL wrote an SM2 signature that is not DER");
-    return *compact;
+    der.resize(len);
+    return der;
 }
 
 struct Verifier::Impl {
@@ -296,18 +268,9 @@ Bytes Sm2Key::sign(ByteSpan message, std::string_view id) const {
 }
 
 bool sm2_verify(ByteSpan point, ByteSpan message, ByteSpan der, std::string_view id) {
-    if (point.size() != 65 && point.size() != 33) return false;
-    Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
-    if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "SM2", 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
-        return false;
-    Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
-    Owned<EVP_PKEY_CTX> fctx(EVP_PKEY_CTX_new_from_name(nullptr, "SM2", nullptr));
-    EVP_PKEY* raw = nullptr;
-    if (!params || !fctx || EVP_PKEY_fromdata_init(fctx.get()) != 1 ||
-        EVP_PKEY_fromdata(fctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
-        return false;  // not a point on the curve
-    Owned<EVP_PKEY> key(raw);
+    if (!to_point(point)) return false;
+    Owned<EVP_PKEY> key = make_key(point, nullptr);
+    if (!key) return false;
     auto ctx = sm2_context(key.get(), id, false);
     return ctx && EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(), message.size()) == 1;
 }

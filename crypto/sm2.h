@@ -41,9 +41,9 @@ bool in_order_range(ByteSpan x);
 // A random key pair from the OS random source.
 std::array<std::uint8_t, 32> generate_private();
 
-// SM2 signature of `message` (ZA over `id` and the public key), r || s.
-std::array<std::uint8_t, 64> sign(const std::array<std::uint8_t, 32>& d, const std::array<std::uint8_t, 33>& point,
-                                  ByteSpan message, std::string_view id);
+// SM2 signature of `message` (ZA over `id` and the public key), DER as OpenSSL writes it.
+Bytes sign(const std::array<std::uint8_t, 32>& d, const std::array<std::uint8_t, 33>& point, ByteSpan message,
+           std::string_view id);
 
 // A public key parsed once (OpenSSL's form), for many verifications.
 class Verifier {

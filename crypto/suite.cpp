@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <vector>
 #include <boost/json.hpp>
 
@@ -65,8 +67,6 @@ std::optional<Signature> strict_der(ByteSpan der) {
     return sig;
 }
 
-std::array<std::uint8_t, 33> point(const PublicKey& key) { return key.bytes; }
-
 }  // namespace
 
 Suite Suite::sm2_sm3(std::string user_id) {
@@ -125,7 +125,12 @@ std::optional<PublicKey> Suite::parse_public_key(ByteSpan sec1) const {
 
 Signature Suite::sign(const KeyPair& key, const Hash& digest) const {
     if (!is_sm2()) return secp256k1::sign(key.private_key, digest);
-    return Signature{sm2::sign(key.private_key.bytes, point(key.public_key), digest, user_id_)};
+    auto sig = signature_from_der(sm2::sign(key.private_key.bytes, key.public_key.bytes, digest, user_id_));
+    if (!sig) {  // OpenSSL writes minimal DER with r, s in [1, n-1]: anything else is a broken library
+        std::fprintf(stderr, "fatal: OpenSSL wrote an SM2 signature that is not strict DER\n");
+        std::abort();
+    }
+    return *sig;
 }
 
 bool Suite::verify(const PublicKey& key, const Hash& digest, const Signature& sig) const {

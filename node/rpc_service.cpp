@@ -110,13 +110,12 @@ struct Service {
     // wrong_suite, naming both (a key not on this suite's curve, a signature too long).
     std::optional<RpcError> wrong_suite_error(const json::value& rec) const {
         const crypto::Suite& suite = node.genesis().suite;
-        for (const auto& other : {crypto::Suite::secp256k1_sha256(), crypto::Suite::sm2_sm3()}) {
-            if (other == suite) continue;
-            auto record = chain::record_from_json(other, rec);
-            if (record && chain::verify_record_signature(other, *record))
-                return reject_error({chain::RejectReason::wrong_suite, chain::wrong_suite_message(suite, other)});
-        }
-        return std::nullopt;
+        const crypto::Suite other = suite.is_sm2() ? crypto::Suite::secp256k1_sha256() : crypto::Suite::sm2_sm3();
+        auto record = chain::record_from_json(other, rec);
+        if (!record) return std::nullopt;
+        auto signed_for = chain::foreign_suite(suite, *record);
+        if (!signed_for) return std::nullopt;
+        return reject_error({chain::RejectReason::wrong_suite, chain::wrong_suite_message(suite, *signed_for)});
     }
 
     // All submit_record calls of one request body: decoded one by one, admitted together

@@ -19,22 +19,15 @@
 #include "chain/record.h"
 #include "chain/state.h"
 #include "tests/support/suite.h"
+#include "tests/support/vectors.h"
 
 using namespace jchain;
 namespace json = boost::json;
 
 namespace {
 
-json::value vector_file(const std::string& name) {
-    const std::string path = std::string(JCHAIN_TEST_DATA) + "/vectors/" + name;
-    std::ifstream in(path);
-    REQUIRE_MESSAGE(in, "cannot read " << path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return json::parse(text.str());
-}
-
-std::string text(const json::value& v, std::string_view key) { return std::string(v.at(key).as_string()); }
+using test::text;
+using test::vector_file;
 std::uint64_t number(const json::value& v, std::string_view key) { return v.at(key).to_number<std::uint64_t>(); }
 
 chain::Hash hash(std::string_view hex) {

@@ -5,30 +5,21 @@
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "chain/genesis.h"
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
 #include "chain/record.h"
 #include "crypto/suite.h"
+#include "tests/support/vectors.h"
 
 using namespace jchain;
 namespace json = boost::json;
 
 namespace {
 
-json::value vector_file(const std::string& name) {
-    const std::string path = std::string(JCHAIN_TEST_DATA) + "/vectors/sm2-sm3/" + name;
-    std::ifstream in(path);
-    REQUIRE_MESSAGE(in, "cannot read " << path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return json::parse(text.str());
-}
-
-std::string text(const json::value& v, std::string_view key) { return std::string(v.at(key).as_string()); }
+json::value vector_file(const std::string& name) { return test::vector_file("sm2-sm3/" + name); }
+using test::text;
 
 }  // namespace
 
