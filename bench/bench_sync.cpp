@@ -194,7 +194,7 @@ Stages replay(const SyncHomes& homes, const std::string& scratch_dir) {
         timed(s.rebuild, [&] {
             built = chain::build_block(chain::header_basis(state, tip.height + 1), tip.height, tip.hash,
                                        value.block.header.time_ms, tip.ledger, value.block.record_ids,
-                                       value.block.header.proposer);
+                                       value.records, value.block.header.proposer);
         });
         timed(s.commit, [&] {
             if (Status st = (*dst)->commit_block(built.block, got->certificate, value.records, built.nodes); !st)

@@ -53,6 +53,10 @@ struct ChainSpec {
     // after signing, before its block is built and certified: a block that breaks the
     // signature rule under a valid commit certificate.
     std::optional<std::uint64_t> forged_record;
+    // The record whose signature gets one byte flipped after its block was built and
+    // certified, in what the store keeps: a body that no longer matches its header, as
+    // a peer that changed it on the way would serve it.
+    std::optional<std::uint64_t> tampered_record;
     // Check every block with chain::check_block (every signature verified, on the
     // calling thread) before committing it; faults go to ChainStats::faults. Slow.
     bool check_blocks = false;
@@ -187,7 +191,7 @@ inline Result<ChainStats> build_chain(storage::BlockStore& store, const chain::G
         const auto t0 = Clock::now();
         const std::uint64_t time = block_time_of(spec, k + 1);
         auto built = chain::build_block(chain::header_basis(state, k + 1), k, prev_hash, time, frontier, s.ids,
-                                        signers.front().public_key);
+                                        s.records, signers.front().public_key);
         const chain::Hash hash = chain::block_hash(default_suite, built.block.header);
         chain::CommitCertificate cert{k + 1, 0, hash, {}};
         for (const auto& v : signers) cert.signatures.push_back(chain::sign_precommit(default_suite, genesis.chain_id, k + 1, 0, hash, v));
@@ -197,6 +201,9 @@ inline Result<ChainStats> build_chain(storage::BlockStore& store, const chain::G
             const auto checked = chain::check_block(state, parent, history, built.block, s.records, verifier);
             for (const auto& f : checked.faults) stats.faults.push_back("height " + std::to_string(k + 1) + ": " + f.describe());
         }
+        if (const std::uint64_t first = k * spec.block_records;
+            spec.tampered_record && *spec.tampered_record >= first && *spec.tampered_record < first + s.records.size())
+            s.records[*spec.tampered_record - first].signature.bytes[7] ^= 0x01;
         if (Status st = store.commit_block(built.block, cert, s.records, built.nodes); !st)
             return Status::error("build_chain: block " + std::to_string(k + 1) + ": " + st.message());
         frontier = built.frontier;

@@ -1,6 +1,7 @@
 #include "chain/block.h"
 
 #include <algorithm>
+#include <cassert>
 #include <set>
 
 #include "base/bytes.h"
@@ -8,7 +9,8 @@
 namespace jchain::chain {
 
 namespace {
-constexpr std::string_view header_tag = "jchain/header/v2";
+constexpr std::string_view header_tag = "jchain/header/v3";
+constexpr std::string_view body_tag = "jchain/body/v1";
 constexpr std::string_view vote_tag = "jchain/vote/v1";
 constexpr std::string_view validator_set_tag = "jchain/validators/v1";
 }  // namespace
@@ -24,6 +26,7 @@ Bytes header_bytes(const BlockHeader& h) {
     w.u64(h.record_count);
     w.u64(h.ledger_size);
     w.fixed(h.ledger_root);
+    w.fixed(h.body_hash);
     w.fixed(h.validator_set_hash);
     w.fixed(h.next_validator_set_hash);
     w.fixed(h.state_hash);
@@ -32,6 +35,29 @@ Bytes header_bytes(const BlockHeader& h) {
 }
 
 Hash block_hash(const crypto::Suite& suite, const BlockHeader& header) { return suite.hash(header_bytes(header)); }
+
+Bytes body_bytes(std::span<const Hash> ids, std::span<const Record> records) {
+    assert(ids.size() == records.size());
+    ByteWriter w;
+    w.str(body_tag);
+    w.u32(static_cast<std::uint32_t>(ids.size()));
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        w.fixed(ids[i]);
+        w.fixed(records[i].signature.bytes);
+    }
+    return std::move(w).take();
+}
+
+Hash body_hash(const crypto::Suite& suite, std::span<const Hash> ids, std::span<const Record> records) {
+    return suite.hash(body_bytes(ids, records));
+}
+
+bool body_matches(const crypto::Suite& suite, const Block& block, std::span<const Record> records) {
+    if (records.size() != block.record_ids.size() || block.header.record_count != records.size()) return false;
+    for (std::size_t i = 0; i < records.size(); ++i)
+        if (record_id(suite, records[i]) != block.record_ids[i]) return false;
+    return body_hash(suite, block.record_ids, records) == block.header.body_hash;
+}
 
 Bytes vote_signed_bytes(const Vote& v) {
     ByteWriter w;

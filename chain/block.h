@@ -2,13 +2,17 @@
 //
 // A block is its header plus the ids of the records it commits, in ledger order: the
 // records are leaves [ledger_size - record_ids.size(), ledger_size) of the ledger tree.
-// The block's hash is SHA-256 of the header's canonical bytes. A block is final when
+// The block's hash is the suite's hash of the header's canonical bytes. The header
+// commits to every byte of the block's body: the record ids through the ledger root,
+// and the ids with their signatures through body_hash, so a commit certificate vouches
+// for the signatures too and no relay can swap one without the body failing its header. A block is final when
 // validators holding more than 2/3 of the voting power precommit its hash; those
 // precommit signatures are its CommitCertificate.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +29,7 @@ struct BlockHeader {
     std::uint64_t record_count = 0;  // the block's records: ledger leaves [ledger_size - record_count, ledger_size)
     std::uint64_t ledger_size = 0;   // ledger tree size after this block
     Hash ledger_root{};              // ledger tree root after this block
+    Hash body_hash{};                // body_hash() of the block's record ids and signatures
     Hash validator_set_hash{};       // the set whose certificate makes this block final
     Hash next_validator_set_hash{};  // the set that certifies the next block (a change shows here first)
     Hash state_hash{};               // members in force, policy and parameters this block's records obey
@@ -38,6 +43,19 @@ struct Block {
     BlockHeader header;
     std::vector<Hash> record_ids;
 };
+
+// The block body's canonical bytes (docs/encoding.md, "Block body"): each record's id
+// and signature, in block order. ids.size() must equal records.size(); the ids are
+// taken as given (body_matches also checks that they are the records' ids).
+Bytes body_bytes(std::span<const Hash> ids, std::span<const Record> records);
+Hash body_hash(const crypto::Suite& suite, std::span<const Hash> ids, std::span<const Record> records);
+
+// Whether `records` are exactly the body `block`'s header commits to: one per listed id,
+// each hashing to its id, and the ids with the signatures hashing to header.body_hash.
+// Cheap (hashing only, no signature is verified), so it runs before anything else looks
+// at a body from a peer: a body that fails it was changed on the way, and says nothing
+// against the block hash, which a genuine copy of the body may still match.
+bool body_matches(const crypto::Suite& suite, const Block& block, std::span<const Record> records);
 
 enum class VoteType : std::uint8_t { prevote = 1, precommit = 2 };
 

@@ -4,7 +4,7 @@ namespace jchain::chain {
 
 BuiltBlock build_block(const HeaderBasis& basis, std::uint64_t prev_height, const Hash& prev_hash,
                        std::uint64_t time_ms, const MerkleFrontier& frontier, const std::vector<Hash>& ids,
-                       const PublicKey& proposer) {
+                       std::span<const Record> records, const PublicKey& proposer) {
     BuiltBlock out{{}, {}, frontier};
     for (const auto& id : ids) {
         auto written = out.frontier.append(merkle_leaf_hash(basis.suite, id));
@@ -20,6 +20,10 @@ BuiltBlock build_block(const HeaderBasis& basis, std::uint64_t prev_height, cons
         .record_count = ids.size(),
         .ledger_size = out.frontier.size(),
         .ledger_root = out.frontier.root(),
+        // Only check_block, rebuilding the tree of a block that came with too few or too
+        // many records, passes unequal sizes; that block is refused and its body hash
+        // is nobody's.
+        .body_hash = ids.size() == records.size() ? body_hash(basis.suite, ids, records) : Hash{},
         .validator_set_hash = basis.validator_set_hash,
         .next_validator_set_hash = basis.next_validator_set_hash,
         .state_hash = basis.state_hash,

@@ -2,6 +2,7 @@
 // producer and the tests, so both make blocks the same way. Pure.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "chain/block.h"
@@ -26,11 +27,12 @@ struct HeaderBasis {
     Hash state_hash{};
 };
 
-// The block at height prev_height + 1 whose records are `ids` in order.
-// prev_hash is the previous block's hash (the genesis hash for height 1).
+// The block at height prev_height + 1 whose records are `records`, in order, with ids
+// `ids` (ids[i] = record_id of records[i]; the sizes are equal). prev_hash is the
+// previous block's hash (the genesis hash for height 1).
 BuiltBlock build_block(const HeaderBasis& basis, std::uint64_t prev_height, const Hash& prev_hash,
                        std::uint64_t time_ms, const MerkleFrontier& frontier, const std::vector<Hash>& ids,
-                       const PublicKey& proposer);
+                       std::span<const Record> records, const PublicKey& proposer);
 
 // A validator's signature on the precommit for `block_hash` at (height, round).
 CommitSignature sign_precommit(const crypto::Suite& suite, const std::string& chain_id, std::uint64_t height, std::uint32_t round,

@@ -60,7 +60,7 @@ std::optional<BlockHeader> parse_header(ByteSpan bytes) {
         return std::nullopt;
     auto count = r.u64();
     auto size = r.u64();
-    if (!count || !size || !r.fixed_into(h.ledger_root) || !r.fixed_into(h.validator_set_hash) ||
+    if (!count || !size || !r.fixed_into(h.ledger_root) || !r.fixed_into(h.body_hash) || !r.fixed_into(h.validator_set_hash) ||
         !r.fixed_into(h.next_validator_set_hash) || !r.fixed_into(h.state_hash) || !r.fixed_into(h.proposer.bytes) ||
         r.remaining() != 0)
         return std::nullopt;

@@ -143,6 +143,7 @@ json::value header_to_json(const BlockHeader& h) {
                         {"record_count", h.record_count},
                         {"ledger_size", h.ledger_size},
                         {"ledger_root", to_hex(h.ledger_root)},
+                        {"body_hash", to_hex(h.body_hash)},
                         {"validator_set_hash", to_hex(h.validator_set_hash)},
                         {"next_validator_set_hash", to_hex(h.next_validator_set_hash)},
                         {"state_hash", to_hex(h.state_hash)},
@@ -161,6 +162,7 @@ Result<BlockHeader> header_from_json(const crypto::Suite& suite, const json::val
     auto count = uint_from_json(o.if_contains("record_count"), "header.record_count");
     auto size = uint_from_json(o.if_contains("ledger_size"), "header.ledger_size");
     auto root = hash_from_json(o.if_contains("ledger_root"), "header.ledger_root");
+    auto body = hash_from_json(o.if_contains("body_hash"), "header.body_hash");
     auto vset = hash_from_json(o.if_contains("validator_set_hash"), "header.validator_set_hash");
     auto next_vset = hash_from_json(o.if_contains("next_validator_set_hash"), "header.next_validator_set_hash");
     auto state = hash_from_json(o.if_contains("state_hash"), "header.state_hash");
@@ -173,6 +175,7 @@ Result<BlockHeader> header_from_json(const crypto::Suite& suite, const json::val
     if (!count) return count.status();
     if (!size) return size.status();
     if (!root) return root.status();
+    if (!body) return body.status();
     if (!vset) return vset.status();
     if (!next_vset) return next_vset.status();
     if (!state) return state.status();
@@ -185,6 +188,7 @@ Result<BlockHeader> header_from_json(const crypto::Suite& suite, const json::val
     h.record_count = *count;
     h.ledger_size = *size;
     h.ledger_root = *root;
+    h.body_hash = *body;
     h.validator_set_hash = *vset;
     h.next_validator_set_hash = *next_vset;
     h.state_hash = *state;

@@ -1,4 +1,4 @@
-// Receipts ("format": "jchain-receipt/2", docs/receipt.md): everything needed to prove
+// Receipts ("format": "jchain-receipt/3", docs/receipt.md): everything needed to prove
 // offline that a record is on the chain, checkable with the genesis file alone.
 // Building and checking are pure functions of their inputs.
 #pragma once
@@ -14,7 +14,7 @@
 
 namespace jchain::chain {
 
-inline constexpr std::string_view receipt_format = "jchain-receipt/2";
+inline constexpr std::string_view receipt_format = "jchain-receipt/3";
 
 // One validator-set change a light client follows: block `header` (certified by the set
 // in force, `certificate`) names `next` as its next_validator_set_hash.

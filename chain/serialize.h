@@ -113,7 +113,7 @@ template <class Archive>
 void serialize(Archive& ar, BlockHeader& h) {
     using namespace cereal_bounds;
     ar(bounded(h.chain_id, chain_id_max), h.height, h.time_ms, h.prev_hash, h.genesis_hash, h.record_count,
-       h.ledger_size, h.ledger_root, h.validator_set_hash, h.next_validator_set_hash, h.state_hash, h.proposer);
+       h.ledger_size, h.ledger_root, h.body_hash, h.validator_set_hash, h.next_validator_set_hash, h.state_hash, h.proposer);
 }
 template <class Archive>
 void serialize(Archive& ar, Block& b) {

@@ -47,6 +47,7 @@ std::string_view rule_name(BlockRule rule) {
         case BlockRule::reference: return "reference";
         case BlockRule::duplicate: return "duplicate";
         case BlockRule::ledger: return "ledger";
+        case BlockRule::body: return "body";
     }
     return "unknown";
 }
@@ -164,12 +165,17 @@ BlockCheck check_block(const ChainState& state, const ChainTip& parent, const Hi
         fault(BlockRule::state, "next_validator_set_hash is not the set this block's governance records leave");
 
     // ---- The ledger tree rebuilt with the block's ids must be the header's.
-    out.built = build_block(basis, parent.height, parent.hash, h.time_ms, parent.ledger, block.record_ids, h.proposer);
+    out.built = build_block(basis, parent.height, parent.hash, h.time_ms, parent.ledger, block.record_ids, records, h.proposer);
     if (out.built.frontier.size() != h.ledger_size)
         fault(BlockRule::ledger, "ledger size after the block is " + std::to_string(out.built.frontier.size()) +
                                      ", header says " + std::to_string(h.ledger_size));
     else if (out.built.frontier.root() != h.ledger_root)
         fault(BlockRule::ledger, "ledger root after the block differs from the header's");
+    // ---- The body: the ids with the signatures that came with them. A body that fails
+    // here was changed after its header was made (callers check body_matches first, so
+    // a relay's change never gets this far), or its proposer hashed it wrongly.
+    if (records.size() == block.record_ids.size() && out.built.block.header.body_hash != h.body_hash)
+        fault(BlockRule::body, "body_hash is not the hash of the block's record ids and signatures");
     out.built.block.header = h;  // the block as it is (equal to the rebuilt one when valid)
     return out;
 }

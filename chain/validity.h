@@ -96,6 +96,7 @@ enum class BlockRule : std::uint8_t {
     reference,       // every ref names a record earlier in the ledger
     duplicate,       // no record id twice in the ledger
     ledger,          // header ledger size and root equal the tree rebuilt with the block's ids
+    body,            // header body_hash is the hash of the block's ids and record signatures
 };
 std::string_view rule_name(BlockRule rule);
 

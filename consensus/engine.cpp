@@ -34,6 +34,7 @@ std::string_view fault_name(Fault f) {
         case Fault::bad_signature: return "bad_signature";
         case Fault::bad_value: return "bad_value";
         case Fault::bad_proof_of_lock: return "bad_proof_of_lock";
+        case Fault::bad_body: return "bad_body";
     }
     return "unknown";
 }
@@ -50,6 +51,10 @@ std::optional<Fault> check_message(const EngineConfig& config, const Verifier& v
         if (h.height != p->height || p->value->hash(config.suite) != p->block_hash) return Fault::bad_value;
         if (!verifier.verify(p->proposer, config.suite.hash(proposal_signed_bytes(config.chain_id, *p)), p->signature))
             return Fault::bad_signature;
+        // The proposer signed the block hash; the header commits to the body. A body that
+        // does not match was changed by whoever relayed it: refuse this copy only, so the
+        // genuine one, later or from another peer, still counts in this round.
+        if (!chain::body_matches(config.suite, p->value->block, p->value->records)) return Fault::bad_body;
         if (p->pol_round == no_round) return p->pol_votes.empty() ? std::nullopt : std::optional(Fault::bad_proof_of_lock);
         if (p->pol_votes.size() > set.validators.size()) return Fault::bad_proof_of_lock;
         std::set<PublicKey> signers;

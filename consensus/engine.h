@@ -109,11 +109,15 @@ enum class Fault {
     bad_signature,
     bad_value,  // the value does not hash to the proposal's block hash, or bad fields
     bad_proof_of_lock,  // pol_votes are not more than 2/3 valid prevotes for the value
+    // The records are not the body the (correctly signed) header commits to: changed by
+    // the peer that relayed them. Says nothing against the block hash or its proposer.
+    bad_body,
 };
 std::string_view fault_name(Fault f);
 
 // Stateless checks of a message from the network: chain id, membership, proposer
-// rotation, signature, value hash. Messages must pass this before on_message.
+// rotation, signature, value hash, and that a proposal's records are the body its header
+// commits to (chain::body_matches). Messages must pass this before on_message.
 std::optional<Fault> check_message(const EngineConfig& config, const Verifier& verifier, const Message& m);
 
 class Engine {

@@ -435,6 +435,12 @@ void ConsensusDriver::apply_fetched() {
         auto f = sync_.take_next(tip_height_);
         if (!f) return;
         const consensus::Value& v = *f->block.value;
+        // Whatever this node trusts the certificate for, it certifies only the header: a
+        // body that is not the one the header commits to was changed by the peer.
+        if (!chain::body_matches(ctx_.genesis.suite, v.block, v.records))
+            return sync_.invalid(f->peer, tip_height_ + 1,
+                                 "sent block " + std::to_string(tip_height_ + 1) +
+                                     " whose records are not the body its header commits to");
         const std::string& mode = ctx_.config.sync_verify_records;
         const bool verify = mode == "all" ||
                             (mode == "recent" && v.block.header.time_ms + ctx_.config.sync_recent_ms >= now_ms());
@@ -521,7 +527,7 @@ consensus::Value ConsensusDriver::build_value() {
     std::optional<chain::ChainState> next;
     if (governance) next = std::move(*governance).finish();
     auto built = chain::build_block(chain::header_basis(*state_, height, next ? &*next : nullptr), tip_height_,
-                                    tip_hash_, time, frontier_, ids, ctx_.key.public_key);
+                                    tip_hash_, time, frontier_, ids, v.records, ctx_.key.public_key);
     v.block = std::move(built.block);
     return v;
 }
@@ -595,7 +601,7 @@ bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::Comm
         chain::state_after_block(*state_, b.header.height, value->records, b.record_ids);
     auto built = chain::build_block(chain::header_basis(*state_, b.header.height, next ? &*next : nullptr),
                                     tip_height_, tip_hash_, b.header.time_ms, frontier_, b.record_ids,
-                                    b.header.proposer);
+                                    value->records, b.header.proposer);
     if (chain::block_hash(ctx_.genesis.suite, built.block.header) != value->hash(ctx_.genesis.suite)) {
         halt("certified block " + std::to_string(b.header.height) + " does not extend this node's ledger",
              Resume::never);

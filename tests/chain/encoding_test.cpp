@@ -72,6 +72,7 @@ chain::BlockHeader header_from_inputs(const json::value& in) {
                               .record_count = number(in, "record_count"),
                               .ledger_size = number(in, "ledger_size"),
                               .ledger_root = hash(in, "ledger_root"),
+                              .body_hash = hash(in, "body_hash"),
                               .validator_set_hash = hash(in, "validator_set_hash"),
                               .next_validator_set_hash = hash(in, "next_validator_set_hash"),
                               .state_hash = hash(in, "state_hash"),
@@ -359,8 +360,43 @@ TEST_CASE("the header vector: header bytes and block hash are frozen") {
     CHECK(changed([](chain::BlockHeader& x) { x.next_validator_set_hash[0] ^= 1; }));
     CHECK(changed([](chain::BlockHeader& x) { x.state_hash[0] ^= 1; }));
     CHECK(changed([](chain::BlockHeader& x) { x.ledger_root[0] ^= 1; }));
+    CHECK(changed([](chain::BlockHeader& x) { x.body_hash[0] ^= 1; }));
     CHECK(changed([](chain::BlockHeader& x) { x.validator_set_hash[0] ^= 1; }));
     CHECK(changed([](chain::BlockHeader& x) { x.proposer = public_key("02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5"); }));
+}
+
+TEST_CASE("the header vector's body: the two records with their signatures hash to its body_hash") {
+    const json::value vec = vector_file("header.json");
+    const chain::BlockHeader h = header_from_inputs(vec.at("header"));
+    std::vector<chain::Record> records;
+    for (const char* name : {"record_evidence.json", "record_correction.json"}) {
+        const json::value rv = vector_file(name);
+        chain::Record r = record_from_inputs(rv.at("record"));
+        auto sig = default_suite.signature_from_compact(*from_hex(text(rv.at("signature"), "compact")));
+        REQUIRE(sig);
+        r.signature = *sig;
+        records.push_back(r);
+    }
+    const auto& sigs = vec.at("record_signatures").as_array();
+    REQUIRE(sigs.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) CHECK(to_hex(records[i].signature.bytes) == sigs[i].as_string());
+    const chain::Block block{h, {chain::record_id(default_suite, records[0]), chain::record_id(default_suite, records[1])}};
+    CHECK(to_hex(chain::body_bytes(block.record_ids, records)) == text(vec, "body_bytes"));
+    CHECK(chain::body_hash(default_suite, block.record_ids, records) == h.body_hash);
+    CHECK(chain::body_matches(default_suite, block, records));
+
+    // Any other signature, a changed record, or ids out of order: another body.
+    auto other = records;
+    other[1].signature.bytes[63] ^= 1;
+    CHECK_FALSE(chain::body_matches(default_suite, block, other));
+    other = records;
+    other[0].nonce += 1;
+    CHECK_FALSE(chain::body_matches(default_suite, block, other));
+    other = {records[1], records[0]};
+    chain::Block swapped = block;
+    std::swap(swapped.record_ids[0], swapped.record_ids[1]);
+    CHECK_FALSE(chain::body_matches(default_suite, swapped, other));
+    CHECK_FALSE(chain::body_matches(default_suite, block, std::span(records).first(1)));
 }
 
 TEST_CASE("the vote vectors: signed bytes and signatures are frozen, and certificates sign the same bytes") {

@@ -50,7 +50,7 @@ TEST_CASE("stored records, blocks and certificates keep the bytes cereal has alw
     const chain::Block& b = certified.built.block;
     const chain::BlockHeader& h = b.header;
     CHECK(chain::to_cereal(b) == plain_cereal(h.chain_id, h.height, h.time_ms, h.prev_hash, h.genesis_hash,
-                                              h.record_count, h.ledger_size, h.ledger_root, h.validator_set_hash,
+                                              h.record_count, h.ledger_size, h.ledger_root, h.body_hash, h.validator_set_hash,
                                               h.next_validator_set_hash, h.state_hash, h.proposer.bytes, b.record_ids));
     const chain::CommitCertificate& c = certified.cert;
     REQUIRE(c.signatures.size() == 1);

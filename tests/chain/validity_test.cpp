@@ -42,7 +42,7 @@ struct Fixture {
         std::vector<chain::Hash> ids;
         for (const auto& r : records) ids.push_back(chain::record_id(default_suite, r));
         return chain::build_block(chain::header_basis(state(), tip.height + 1), tip.height, tip.hash,
-                                  time_ms ? time_ms : tip.time_ms + 1, tip.ledger, ids, tc.validator.public_key)
+                                  time_ms ? time_ms : tip.time_ms + 1, tip.ledger, ids, records, tc.validator.public_key)
             .block;
     }
     chain::BlockCheck check(const chain::Block& b, const std::vector<chain::Record>& records) {

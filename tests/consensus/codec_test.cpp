@@ -25,7 +25,7 @@ struct Sample {
         std::vector<chain::Hash> ids;
         for (const auto& r : records) ids.push_back(chain::record_id(default_suite, r));
         auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(chain.genesis), 1), 0,
-                                        chain::Hash{}, 1234, chain::MerkleFrontier(chain.suite), ids, chain.validator.public_key);
+                                        chain::Hash{}, 1234, chain::MerkleFrontier(chain.suite), ids, records, chain.validator.public_key);
         auto value = std::make_shared<const Value>(Value{built.block, records});
         vote = {{chain::VoteType::prevote, chain.genesis.chain_id, 1, 0, value->hash(default_suite)}, chain.validator.public_key, {}};
         vote.signature = default_suite.sign(chain.validator, default_suite.hash(chain::vote_signed_bytes(vote.vote)));

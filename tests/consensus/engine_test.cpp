@@ -37,12 +37,19 @@ struct Fixture {
     // A validator that does not propose in (height, round).
     const crypto::KeyPair& other_than(const crypto::KeyPair& k) const { return keys[0].public_key == k.public_key ? keys[1] : keys[0]; }
 
+    // A block of one record, signed by keys[0] (the engine never looks inside it).
     ValuePtr value(std::uint64_t time_ms) const {
         const chain::Hash vset = chain::validator_set_hash(default_suite, config.validators);
+        chain::Record r;
+        r.chain_id = chain_id;
+        r.content_hash = crypto::sha256(as_bytes("r"));
+        r.client_time_ms = time_ms;
+        chain::sign_record(default_suite, r, keys[0]);
+        const std::vector<chain::Record> records{r};
         auto built = chain::build_block(chain::HeaderBasis{default_suite, chain_id, {}, vset, vset, {}}, 0, chain::Hash{}, time_ms,
                                         chain::MerkleFrontier(default_suite),
-                                        {crypto::sha256(as_bytes("r"))}, keys[0].public_key);
-        return std::make_shared<const Value>(Value{built.block, {}});
+                                        {chain::record_id(default_suite, r)}, records, keys[0].public_key);
+        return std::make_shared<const Value>(Value{built.block, records});
     }
     Proposal proposal(std::uint32_t round, ValuePtr v, std::int64_t pol_round = no_round,
                       std::vector<SignedVote> pol = {}) const {
@@ -267,6 +274,33 @@ TEST_CASE("one peer claiming a far round moves nothing; more than 1/3 of the pow
     CHECK(engine.round() == 7);  // two of four: the lower of their rounds
 }
 
+TEST_CASE("a proposal relayed with a changed body is refused, and the genuine copy still counts in its round") {
+    Fixture f;
+    const auto& me = f.other_than(f.proposer(1, 0));
+    KeySigner signer(default_suite, me);
+    Engine engine(f.config, &signer);
+    engine.start(1, {});
+    auto v = f.value(1000);
+    auto p = f.proposal(0, v);
+    // The tampered copy arrives first: the node refuses it before the engine sees it,
+    // so nothing is recorded against the block hash or the round.
+    Proposal bad = p;
+    Value changed = *v;
+    changed.records[0].signature.bytes[40] ^= 1;
+    bad.value = std::make_shared<const Value>(std::move(changed));
+    REQUIRE(check_message(f.config, f.verifier, bad) == Fault::bad_body);
+    // Then the genuine one.
+    REQUIRE(!check_message(f.config, f.verifier, p));
+    auto actions = engine.on_message(p);
+    auto verify = all_of<VerifyValue>(actions);
+    REQUIRE(verify.size() == 1);
+    CHECK(verify[0].value->records[0].signature == v->records[0].signature);
+    auto votes = own_votes(engine.on_value_verified(v->hash(default_suite), {true, true}), me.public_key);
+    REQUIRE(votes.size() == 1);
+    CHECK(votes[0].vote.type == chain::VoteType::prevote);
+    CHECK(votes[0].vote.block_hash == v->hash(default_suite));
+}
+
 TEST_CASE("messages from the network are checked before the engine sees them") {
     Fixture f;
     auto v = f.value(1000);
@@ -281,6 +315,20 @@ TEST_CASE("messages from the network are checked before the engine sees them") {
     bad = p;
     bad.value = f.value(999);
     CHECK(check_message(f.config, f.verifier, bad) == Fault::bad_value);
+    // A relay that changes a record's signature, or its bytes, or the list of ids, keeps
+    // the proposer's signed header: the body no longer matches it.
+    auto tampered = [&](auto change) {
+        Value changed = *p.value;
+        change(changed);
+        Proposal q = p;
+        q.value = std::make_shared<const Value>(std::move(changed));
+        return check_message(f.config, f.verifier, q);
+    };
+    CHECK(tampered([](Value& x) { x.records[0].signature.bytes[40] ^= 1; }) == Fault::bad_body);
+    CHECK(tampered([](Value& x) { x.records[0].nonce ^= 1; }) == Fault::bad_body);
+    CHECK(tampered([](Value& x) { x.block.record_ids[0][0] ^= 1; }) == Fault::bad_body);
+    CHECK(tampered([](Value& x) { x.records.push_back(x.records[0]); }) == Fault::bad_body);
+    CHECK(tampered([](Value& x) { x.records.clear(); }) == Fault::bad_body);
     // A re-proposal whose proof of lock is short of a quorum.
     auto w = f.value(2000);
     std::vector<SignedVote> pol = {f.vote(f.keys[0], chain::VoteType::prevote, 0, w->hash(default_suite)),

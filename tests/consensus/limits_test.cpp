@@ -45,7 +45,7 @@ ValuePtr largest_value(const test::TestChain& tc) {
         records.push_back(std::move(r));
     }
     auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(tc.genesis), 1), 0,
-                                    chain::Hash{}, 1, chain::MerkleFrontier(tc.suite), ids, tc.validator.public_key);
+                                    chain::Hash{}, 1, chain::MerkleFrontier(tc.suite), ids, records, tc.validator.public_key);
     return std::make_shared<const Value>(Value{built.block, std::move(records)});
 }
 
@@ -103,7 +103,7 @@ TEST_CASE("a block of the most records allowed decodes, and one more is refused"
     std::vector<chain::Record> records(limits::block_records_ceiling, tc.record(1, tc.court));
     std::vector<chain::Hash> ids(records.size(), chain::record_id(default_suite, records[0]));
     auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(tc.genesis), 1), 0,
-                                    chain::Hash{}, 1, chain::MerkleFrontier(tc.suite), ids, tc.validator.public_key);
+                                    chain::Hash{}, 1, chain::MerkleFrontier(tc.suite), ids, records, tc.validator.public_key);
     Value v{built.block, records};
     chain::CommitCertificate cert{1, 0, v.hash(default_suite), {}};
     const Bytes bytes = encode_certified(v, cert);

@@ -38,7 +38,7 @@ const std::array<fuzz::MemoryStore, 3>& stores() {
             if (k > 1) before = *chain::MerkleFrontier::load(default_suite, src.store, src.store.block(k - 1)->header.ledger_size);
             auto rebuilt = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(src.tc.genesis), k),
                                               k - 1, b.header.prev_hash, b.header.time_ms, before, b.record_ids,
-                                              b.header.proposer);
+                                              records, b.header.proposer);
             FUZZ_CHECK(chain::block_hash(default_suite, rebuilt.block.header) == chain::block_hash(default_suite, b.header));
             FUZZ_CHECK(out[k].commit_block(b, *src.store.certificate(k), records, rebuilt.nodes));
         }

@@ -185,7 +185,7 @@ def body(c: h.Checker, jchain: str) -> None:
             "with --file of another content: exit 1, 'file content', nothing written", repr(res))
 
     malformed = os.path.join(work, "malformed.json")
-    open(malformed, "w").write('{"format": "jchain-receipt/2",')
+    open(malformed, "w").write('{"format": "jchain-receipt/3",')
     res = run(["certificate", "--receipt", malformed, "--genesis", genesis, "--out", refused])
     lines = res.err.strip().splitlines()
     c.check(res.rc == 2 and len(lines) == 1 and "is not valid JSON" in lines[0] and not os.path.exists(refused),

@@ -138,7 +138,7 @@ def body(c: h.Checker, jchain: str) -> None:
     c.check("receipt saved to" in res.out, "submit says where the receipt was saved", repr(res))
     c.require(os.path.exists(receipt_file), "the receipt file exists")
     receipt = json.load(open(receipt_file))
-    c.equal(receipt.get("format"), "jchain-receipt/2", "receipt format")
+    c.equal(receipt.get("format"), "jchain-receipt/3", "receipt format")
     c.equal(receipt.get("record_id"), record_id, "receipt record_id is the id submit printed")
     c.equal(receipt["record"]["content_hash"], content_hash, "record content_hash is the file's SHA-256")
     c.equal(receipt["record"].get("case_id"), CASE_ID, "record case_id (UTF-8) round-trips")
@@ -153,6 +153,17 @@ def body(c: h.Checker, jchain: str) -> None:
     got = node.rpc("get_record", {"id": record_id})
     c.check(got["status"] == "committed" and got["height"] == height and got["revoked"] is False,
             "get_record says committed at that height", h.short(got))
+    # The header commits to the body: every record id of the block with its signature
+    # (docs/encoding.md, "Block body"), so the certificate covers the signatures too.
+    blk = node.rpc("get_block", {"height": receipt["block"]["header"]["height"]})
+    body = b"".join(bytes.fromhex(rid) + b"".join(v.to_bytes(32, "big") for v in h.parse_der_signature(
+        bytes.fromhex(node.rpc("get_record", {"id": rid})["record"]["signature"]))) for rid in blk["record_ids"])
+    tag = b"jchain/body/v1"
+    body = len(tag).to_bytes(4, "big") + tag + len(blk["record_ids"]).to_bytes(4, "big") + body
+    c.equal(hashlib.sha256(body).hexdigest(), receipt["block"]["header"]["body_hash"],
+            "SHA-256 of the block body (each record id with its r || s) is the header's body_hash")
+    c.check(bytes.fromhex(receipt["block"]["header"]["body_hash"]) in bytes.fromhex(receipt["block"]["header_bytes"]),
+            "block.header_bytes carry the header's body_hash")
     for rid in earlier:
         try:
             st = node.rpc("get_record", {"id": rid})["status"]

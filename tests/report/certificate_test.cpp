@@ -66,7 +66,7 @@ struct OneBlock {
         const chain::Hash id = chain::record_id(default_suite, target);
         auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(tc.genesis), 1), 0,
                                         chain::genesis_hash(tc.genesis), tc.genesis.genesis_time_ms + 1000, {}, {id},
-                                        tc.validator.public_key);
+                                        std::span(&target, 1), tc.validator.public_key);
         const chain::Hash hash = chain::block_hash(default_suite, built.block.header);
         chain::CommitCertificate cert{1, 0, hash, {}};
         for (const auto& v : validators) cert.signatures.push_back(chain::sign_precommit(default_suite, tc.genesis.chain_id, 1, 0, hash, v));

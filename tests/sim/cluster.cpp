@@ -728,7 +728,7 @@ private:
         std::optional<chain::ChainState> next;
         if (governance) next = std::move(*governance).finish();
         auto built = chain::build_block(chain::header_basis(n.state, height, next ? &*next : nullptr), n.chain.size(),
-                                        n.tip_hash, time, n.frontier, ids, n.key.public_key);
+                                        n.tip_hash, time, n.frontier, ids, records, n.key.public_key);
         return Value{built.block, std::move(records)};
     }
 
@@ -760,7 +760,7 @@ private:
             chain::state_after_block(n.state, h.height, c.value->records, c.value->block.record_ids);
         auto built = chain::build_block(chain::header_basis(n.state, h.height, next ? &*next : nullptr),
                                         n.chain.size(), n.tip_hash, h.time_ms, n.frontier, c.value->block.record_ids,
-                                        h.proposer);
+                                        c.value->records, h.proposer);
         if (chain::block_hash(default_suite, built.block.header) != c.value->hash(default_suite)) {  // the driver halts on this
             fail(Violation::bad_commit, who + " committed block " + std::to_string(h.height) +
                                             " that does not extend its ledger and state");

@@ -87,7 +87,7 @@ struct TestChain {
         for (const auto& r : records) ids.push_back(chain::record_id(suite, r));
         auto built = chain::build_block(chain::header_basis(chain::ChainState::from_genesis(genesis), prev_height + 1),
                                         prev_height, prev_height == 0 ? chain::genesis_hash(genesis) : prev_hash,
-                                        genesis.genesis_time_ms + prev_height + 1, frontier, ids, validator.public_key);
+                                        genesis.genesis_time_ms + prev_height + 1, frontier, ids, records, validator.public_key);
         const chain::Hash h = chain::block_hash(suite, built.block.header);
         chain::CommitCertificate cert{built.block.header.height, 0, h,
                                       {chain::sign_precommit(suite, genesis.chain_id, built.block.header.height, 0, h, validator)}};

@@ -40,26 +40,26 @@ function check(ok, what) {
   try { await page.readGenesis({ ...example, params: { block_size_max: 1 } }); } catch (e) { refused = /block_size_max/.test(e.message); }
   check(refused, 'an unknown parameter is refused, naming it');
 
-  // The block header (v2): the page reads the frozen header bytes back to the header
+  // The block header (v3): the page reads the frozen header bytes back to the header
   // JSON, and they hash to the frozen block hash.
   const hv = JSON.parse(fs.readFileSync(path.join(repo, 'tests', 'data', 'vectors', 'header.json'), 'utf8'));
   const fields = ['chain_id', 'height', 'time_ms', 'prev_hash', 'genesis_hash', 'record_count', 'ledger_size', 'ledger_root',
-    'validator_set_hash', 'next_validator_set_hash', 'state_hash', 'proposer'];
+    'body_hash', 'validator_set_hash', 'next_validator_set_hash', 'state_hash', 'proposer'];
   const decoded = page.decodeHeader(page.hexToBytes(hv.header_bytes));
   check(fields.every((k) => String(decoded[k]) === String(hv.header[k])) && Object.keys(decoded).length === fields.length,
-    'the page decodes the v2 header vector to its header JSON (' + fields.length + ' fields)');
+    'the page decodes the v3 header vector to its header JSON (' + fields.length + ' fields)');
   check(page.bytesToHex(await page.sha256(page.hexToBytes(hv.header_bytes))) === hv.block_hash,
-    'the v2 header bytes hash to the block hash ' + hv.block_hash.slice(0, 16));
+    'the v3 header bytes hash to the block hash ' + hv.block_hash.slice(0, 16));
   // This test's own header encoder (docs/encoding.md), to build headers the vectors lack.
   const u32 = (n) => n.toString(16).padStart(8, '0');
   const u64 = (n) => BigInt(n).toString(16).padStart(16, '0');
   const str = (t) => { const b = Buffer.from(t, 'utf8'); return u32(b.length) + b.toString('hex'); };
-  const headerHex = (h) => str('jchain/header/v2') + str(h.chain_id) + u64(h.height) + u64(h.time_ms) + h.prev_hash + h.genesis_hash +
-    u64(h.record_count) + u64(h.ledger_size) + h.ledger_root + h.validator_set_hash + h.next_validator_set_hash + h.state_hash + h.proposer;
+  const headerHex = (h) => str('jchain/header/v3') + str(h.chain_id) + u64(h.height) + u64(h.time_ms) + h.prev_hash + h.genesis_hash +
+    u64(h.record_count) + u64(h.ledger_size) + h.ledger_root + h.body_hash + h.validator_set_hash + h.next_validator_set_hash + h.state_hash + h.proposer;
   check(headerHex(hv.header) === hv.header_bytes, 'the header JSON encodes to the frozen header bytes');
-  let v1Refused = false;
-  try { page.decodeHeader(page.hexToBytes(hv.header_bytes.replace(str('jchain/header/v2'), str('jchain/header/v1')))); } catch (e) { v1Refused = /jchain\/header\/v2/.test(e.message); }
-  check(v1Refused, 'a v1 header tag is refused');
+  let v2Refused = false;
+  try { page.decodeHeader(page.hexToBytes(hv.header_bytes.replace(str('jchain/header/v3'), str('jchain/header/v2')))); } catch (e) { v2Refused = /jchain\/header\/v3/.test(e.message); }
+  check(v2Refused, 'a v2 header tag is refused');
 
   // The state (members, policy, parameters in force at a block): the genesis of
   // genesis.json at height 1 (its members since height max(1, since_height) in force,
@@ -119,7 +119,7 @@ function check(ok, what) {
     const submitter = (opts.record || recVec.record).submitter;
     const der = signHex(submitter, signed);
     return {
-      format: 'jchain-receipt/2', chain_id: header.chain_id, record_id: id,
+      format: 'jchain-receipt/3', chain_id: header.chain_id, record_id: id,
       record: { ...(opts.record || recVec.record), signature: der },
       record_signature: { signed_bytes: signed, der, pem: pemOf(submitter) },
       leaf_index: leafIndex,
@@ -715,15 +715,15 @@ function check(ok, what) {
       const gh = smGenesisHash(gj);
       const recordDer = ossl.sm2Sign(courtSm, recordId, userId);
       const header = { chain_id: 'jchain-sm', height: 1, time_ms: 1767225602000, prev_hash: gh, genesis_hash: gh, record_count: 2, ledger_size: 2,
-        ledger_root: sm.hex(ledgerRoot), validator_set_hash: setHashSm, next_validator_set_hash: setHashSm,
-        state_hash: sm.hex(ossl.sm3(page.readState(smState).bytes)), proposer: setList[0].public_key };
+        ledger_root: sm.hex(ledgerRoot), body_hash: sm.hex(ossl.sm3(te('the body: not checked by a receipt'))),
+        validator_set_hash: setHashSm, next_validator_set_hash: setHashSm, state_hash: sm.hex(ossl.sm3(page.readState(smState).bytes)), proposer: setList[0].public_key };
       const hb = headerHex(header), blockHash = sm.hex(ossl.sm3(Buffer.from(hb, 'hex')));
       const commit = (id) => ({ height: 1, round: 0, block_hash: blockHash, signatures: setList.map((v) => {
         const vote = page.bytesToHex(page.voteBytes('jchain-sm', 1, 0, blockHash));
         return { validator: v.public_key, signed_bytes: vote, der: sm.hex(ossl.sm2Sign(keyOf(v.public_key), ossl.sm3(Buffer.from(vote, 'hex')), id)), pem: keyOf(v.public_key).pem };
       }) });
       const receipt = {
-        format: 'jchain-receipt/2', suite: 'sm2-sm3', sm2_user_id: userId, chain_id: 'jchain-sm', record_id: sm.hex(recordId),
+        format: 'jchain-receipt/3', suite: 'sm2-sm3', sm2_user_id: userId, chain_id: 'jchain-sm', record_id: sm.hex(recordId),
         record: { ...record, signature: sm.hex(recordDer) }, record_signature: { signed_bytes: smSigned, der: sm.hex(recordDer), pem: courtSm.pem },
         leaf_index: 0, inclusion_proof: { leaf_hash: sm.hex(leafOf(recordId)), tree_size: 2, root: sm.hex(ledgerRoot), path: [sm.hex(leafOf(otherId))] },
         block: { header, header_bytes: hb, hash: blockHash }, commit: commit(userId),
@@ -782,7 +782,7 @@ function check(ok, what) {
     check(failedOnly(r, ['record signature', 'commit signatures']) &&
       /^record signature: the SM2 signature does not verify under SM2 user ID 1234567812345678/.test(find(r, 'record signature').detail),
     'the same without a genesis: the signatures fail, saying they do not verify under SM2 user ID 1234567812345678 (' + find(r, 'record signature').detail + ')');
-    check(typeof page.readReceiptSuite === 'function' && page.readReceiptSuite({ format: 'jchain-receipt/2' }).name === 'secp256k1-sha256' && page.readSuite({ suite: 'sm2-sm3' }, 'genesis').userId === '1234567812345678',
+    check(typeof page.readReceiptSuite === 'function' && page.readReceiptSuite({ format: 'jchain-receipt/3' }).name === 'secp256k1-sha256' && page.readSuite({ suite: 'sm2-sm3' }, 'genesis').userId === '1234567812345678',
       'a receipt without "suite" is still secp256k1-sha256 (receipts from before suites); a genesis may still leave sm2_user_id out');
     r = await page.checkReceipt({ ...good, suite: 'sm2-sm3', sm2_user_id: '1234567812345678' }, withGenesis);
     check(failedOnly(r, ['suite']) && /wrong_suite: the receipt is of suite sm2-sm3 .*genesis is of suite secp256k1-sha256/.test(find(r, 'suite').detail),
