@@ -104,6 +104,15 @@ Hash validator_set_hash(const crypto::Suite& suite, const ValidatorSet& set) {
 
 std::optional<std::string> check_certificate(const crypto::Suite& suite, const std::string& chain_id, std::uint64_t height, const Hash& hash,
                                              const CommitCertificate& cert, const ValidatorSet& set) {
+    return check_certificate(suite, chain_id, height, hash, cert, set,
+                             [&](const PublicKey& key, const Hash& digest, const Signature& sig) {
+                                 return suite.verify(key, digest, sig);
+                             });
+}
+
+std::optional<std::string> check_certificate(const crypto::Suite& suite, const std::string& chain_id, std::uint64_t height,
+                                             const Hash& hash, const CommitCertificate& cert, const ValidatorSet& set,
+                                             const SignatureCheck& verify) {
     if (cert.height != height) return "certificate is for height " + std::to_string(cert.height);
     if (cert.block_hash != hash) return "certificate is for another block hash";
     const Hash digest = suite.hash(vote_signed_bytes(certificate_vote(chain_id, cert)));
@@ -115,7 +124,7 @@ std::optional<std::string> check_certificate(const crypto::Suite& suite, const s
         // One canonical form: sorted by key, so no signer repeats and every encoder agrees.
         if (i > 0 && !(cert.signatures[i - 1].validator < s.validator))
             return "certificate signatures are not sorted by validator key (or repeat " + to_hex(s.validator.bytes) + ")";
-        if (!suite.verify(s.validator, digest, s.signature))
+        if (!verify(s.validator, digest, s.signature))
             return "certificate signature of " + to_hex(s.validator.bytes) + " is invalid";
         power += v->power;
     }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -108,5 +109,12 @@ Hash validator_set_hash(const crypto::Suite& suite, const ValidatorSet& set);
 // nullopt when it does, otherwise why not.
 std::optional<std::string> check_certificate(const crypto::Suite& suite, const std::string& chain_id, std::uint64_t height, const Hash& hash,
                                              const CommitCertificate& cert, const ValidatorSet& set);
+// The same rule, with each signature checked by `verify` (key, the suite's digest of the
+// precommit, signature) instead of suite.verify: for a caller that has verified the
+// same signatures before and remembers them (the consensus simulator).
+using SignatureCheck = std::function<bool(const PublicKey&, const Hash&, const Signature&)>;
+std::optional<std::string> check_certificate(const crypto::Suite& suite, const std::string& chain_id, std::uint64_t height,
+                                             const Hash& hash, const CommitCertificate& cert, const ValidatorSet& set,
+                                             const SignatureCheck& verify);
 
 }  // namespace jchain::chain

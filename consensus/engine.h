@@ -98,6 +98,9 @@ struct EngineConfig {
     bool unsafe_forget_lock = false;
     // FOR THE SIMULATOR'S SELF-TEST ONLY: a quorum of more than 1/2 instead of 2/3.
     bool unsafe_simple_majority = false;
+    // FOR THE SIMULATOR'S SELF-TEST ONLY: check_message lets a proposal through whose
+    // body does not match its header, so the engine holds a relay's changed copy.
+    bool unsafe_skip_body_check = false;
 };
 
 // Why a peer's message was refused before reaching the engine (the node may

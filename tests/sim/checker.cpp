@@ -157,32 +157,14 @@ std::vector<Finding> Checker::on_commit(int node, const consensus::Value& value,
     return out;
 }
 
-// chain::check_certificate, word for word, but verifying through config_.verify: every
-// node commits with a certificate of its own, made of precommits the cluster has already
-// verified once as messages.
+// chain::check_certificate itself, verifying through config_.verify: every node commits
+// with a certificate of its own, made of precommits the cluster has already verified
+// once as messages.
 std::optional<std::string> Checker::certificate_fault(std::uint64_t height, const chain::Hash& hash,
                                                       const chain::CommitCertificate& cert,
                                                       const chain::ValidatorSet& set) {
-    if (cert.height != height) return "certificate is for height " + std::to_string(cert.height);
-    if (cert.block_hash != hash) return "certificate is for another block hash";
-    const chain::Hash digest =
-        crypto::sha256(chain::vote_signed_bytes(chain::certificate_vote(config_.chain_id, cert)));
-    std::uint64_t power = 0;
-    for (std::size_t i = 0; i < cert.signatures.size(); ++i) {
-        const auto& s = cert.signatures[i];
-        const chain::Validator* v = set.find(s.validator);
-        if (!v) return "certificate signer " + to_hex(s.validator.bytes) + " is not a validator";
-        if (i > 0 && !(cert.signatures[i - 1].validator < s.validator))
-            return "certificate signatures are not sorted by validator key (or repeat " + to_hex(s.validator.bytes) + ")";
-        const bool valid = config_.verify ? config_.verify(s.validator, digest, s.signature)
-                                          : default_suite.verify(s.validator, digest, s.signature);
-        if (!valid) return "certificate signature of " + to_hex(s.validator.bytes) + " is invalid";
-        power += v->power;
-    }
-    if (!set.is_quorum(power))
-        return "certificate has power " + std::to_string(power) + " of " + std::to_string(set.total_power()) +
-               ", not more than 2/3";
-    return std::nullopt;
+    if (!config_.verify) return chain::check_certificate(default_suite, config_.chain_id, height, hash, cert, set);
+    return chain::check_certificate(default_suite, config_.chain_id, height, hash, cert, set, config_.verify);
 }
 
 std::optional<Finding> Checker::on_tip(int node, std::uint64_t height, const chain::Hash& tip) const {

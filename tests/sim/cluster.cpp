@@ -126,7 +126,7 @@ struct SimNode {
 };
 
 enum class EventType { deliver, timeout, records, value_built, value_checked, crash, restart, heal, sync_request,
-                       sync_block, new_records, governance };
+                       sync_block, new_records, governance, flood };
 
 struct Event {
     std::uint64_t time_ms = 0;
@@ -148,7 +148,7 @@ struct Event {
 
 class Cluster {
 public:
-    explicit Cluster(const Scenario& s) : s_(s), rng_(s.seed ^ 0x5eed) {
+    explicit Cluster(const Scenario& s) : s_(s), rng_(s.seed ^ 0x5eed), relay_rng_(s.seed ^ 0x7e1a) {
         const int nodes = s.validators + (s.governance ? s.spares : 0);
         for (int i = 0; i < nodes; ++i) {
             crypto::PrivateKey k;
@@ -248,6 +248,7 @@ private:
         c.validators = n.state.validators;
         c.unsafe_forget_lock = s_.unsafe_forget_lock && honest(n);
         c.unsafe_simple_majority = s_.unsafe_simple_majority && honest(n);
+        c.unsafe_skip_body_check = s_.unsafe_skip_body_check && honest(n);
         n.config = c;
         const bool votes = c.validators.find(n.key.public_key) != nullptr;
         n.engine = std::make_unique<consensus::Engine>(std::move(c), votes ? n.signer.get() : nullptr);
@@ -385,6 +386,9 @@ private:
             const std::uint64_t from = rng_.below(s_.fault_phase_ms);
             sync_holds_.push_back({from, std::min(from + 1000 + rng_.below(5000), s_.fault_phase_ms)});
         }
+        for (int i = 0; i < s_.relay_floods; ++i)
+            push({.time_ms = relay_rng_.below(s_.fault_phase_ms), .type = EventType::flood,
+                  .node = static_cast<int>(relay_rng_.below(nodes_.size()))});
         push({.time_ms = s_.fault_phase_ms, .type = EventType::heal});
     }
 
@@ -407,11 +411,64 @@ private:
         if (from == to || cut(from, to)) return;
         if (faulty_phase() && rng_.chance(s_.loss)) return;
         const int copies = faulty_phase() && rng_.chance(s_.duplicate) ? 2 : 1;
+        // A relay on the link gets its changed copy of a proposal there first.
+        std::uint64_t lead = 0;
+        if (s_.relay_tamper > 0 && std::holds_alternative<Proposal>(*m) && relay_rng_.chance(s_.relay_tamper)) {
+            push({.time_ms = now_ms_ + 1, .type = EventType::deliver, .node = to, .from = from,
+                  .generation = nodes_[to]->generation, .message = tampered(std::get<Proposal>(*m))});
+            lead = 1;
+        }
         for (int i = 0; i < copies; ++i) {
-            std::uint64_t delay = 1 + rng_.below(20);
+            std::uint64_t delay = 1 + lead + rng_.below(20);
             if (faulty_phase() && rng_.chance(s_.delay_spike)) delay += rng_.below(2000);
             push({.time_ms = now_ms_ + delay, .type = EventType::deliver, .node = to, .from = from,
                   .generation = nodes_[to]->generation, .message = m});
+        }
+        if (s_.relay_replay > 0 || s_.relay_floods > 0) remember(m);
+        if (s_.relay_replay > 0 && relay_rng_.chance(s_.relay_replay)) {
+            ++outcome_.replayed;
+            push({.time_ms = now_ms_ + 500 + relay_rng_.below(4500), .type = EventType::deliver, .node = to,
+                  .from = from, .generation = nodes_[to]->generation, .message = m});
+        }
+    }
+
+    // ---- Byzantine relays. They hold no validator key: all they can do is change the
+    // unsigned parts of what they pass on (a proposal's body), send it again later, or
+    // send a lot of it. Every node must drop the changed copies without holding them
+    // against the block hash, and keep deciding.
+    std::shared_ptr<const Message> tampered(const Proposal& p) {
+        ++outcome_.tampered;
+        Proposal q = p;
+        consensus::Value v = *p.value;
+        switch (v.records.empty() ? 4 : relay_rng_.below(5)) {
+            case 0: v.records[relay_rng_.below(v.records.size())].signature.bytes[relay_rng_.below(64)] ^= 0x01; break;
+            case 1: v.records[relay_rng_.below(v.records.size())].nonce ^= 1; break;  // its id changes
+            case 2: v.block.record_ids[relay_rng_.below(v.block.record_ids.size())][0] ^= 0x80; break;
+            case 3: v.records.pop_back(); break;
+            default: v.records.push_back(v.records.empty() ? chain::Record{} : v.records.front()); break;
+        }
+        q.value = std::make_shared<const consensus::Value>(std::move(v));
+        return std::make_shared<const Message>(std::move(q));
+    }
+    void remember(const std::shared_ptr<const Message>& m) {
+        if (recent_.size() < 256) recent_.push_back(m);
+        else recent_[relay_rng_.below(recent_.size())] = m;
+    }
+    void flood(int to) {
+        for (int i = 0; i < 200 && !recent_.empty(); ++i) {
+            std::shared_ptr<const Message> m = recent_[relay_rng_.below(recent_.size())];
+            const std::uint64_t kind = relay_rng_.below(3);
+            if (kind == 1 && std::holds_alternative<Proposal>(*m)) {
+                m = tampered(std::get<Proposal>(*m));
+            } else if (kind == 2) {
+                Message bad = *m;
+                std::visit([&](auto& x) { x.signature.bytes[relay_rng_.below(64)] ^= 0x01; }, bad);
+                m = std::make_shared<const Message>(std::move(bad));
+            }
+            ++outcome_.flooded;
+            const int from = static_cast<int>(index_of_.at(consensus::message_sender(*m)));
+            push({.time_ms = now_ms_ + relay_rng_.below(50), .type = EventType::deliver, .node = to, .from = from,
+                  .generation = nodes_[to]->generation, .message = std::move(m)});
         }
     }
 
@@ -900,6 +957,7 @@ private:
             return inject(records);
         }
         if (e.type == EventType::governance) return governance_step();
+        if (e.type == EventType::flood) return flood(e.node);
         if (e.type == EventType::heal) {
             healed_ = true;
             log("faults heal");
@@ -1126,6 +1184,8 @@ private:
 
     const Scenario s_;
     Rng rng_;
+    Rng relay_rng_;  // the relays' own stream: a scenario without them draws nothing from it
+    std::vector<std::shared_ptr<const Message>> recent_;  // what relays replay and flood with
     chain::ValidatorSet set_;
     Hash set_hash_{}, genesis_hash_{};
     chain::Genesis genesis_;
@@ -1183,6 +1243,12 @@ Scenario Scenario::random(std::uint64_t seed, const ScenarioOptions& options) {
         s.sync_holds = 3;
         s.mute_on_lock = rng.chance(0.5) ? 0.5 : 0;
     }
+    if (options.relays) {  // from their own stream: the scenario above is the same as without
+        Rng relay(seed ^ 0x7e1a7e1a);
+        s.relay_tamper = relay.chance(0.5) ? 1.0 : 0.3;
+        s.relay_replay = relay.chance(0.5) ? 0.05 : 0.01;
+        s.relay_floods = 1 + static_cast<int>(relay.below(4));
+    }
     if (options.governance) {  // drawn last: the other scenarios stay as they were
         s.governance = true;
         s.spares = 1 + static_cast<int>(rng.below(2));
@@ -1211,6 +1277,11 @@ std::string Scenario::describe() const {
       << ", " << crashes << " crashes, " << partitions << " partitions, " << isolations << " isolations, "
       << sync_holds << " sync holds, mute on lock " << mute_on_lock
       << (governance ? ", governance with " + std::to_string(spares) + " spare node" + (spares == 1 ? "" : "s") : "")
+      << (relay_tamper > 0 || relay_replay > 0 || relay_floods > 0
+              ? ", relays: tamper " + std::to_string(relay_tamper).substr(0, 4) + ", replay " +
+                    std::to_string(relay_replay).substr(0, 4) + ", " + std::to_string(relay_floods) + " floods"
+              : "")
+      << (unsafe_skip_body_check ? ", BODY CHECK SKIPPED ON PURPOSE" : "")
       << (unsafe_forget_lock ? ", LOCK RULE BROKEN ON PURPOSE" : "")
       << (unsafe_simple_majority ? ", QUORUM RULE BROKEN ON PURPOSE" : "")
       << (unsafe_stale_validators ? ", NODES KEEP THE OLD VALIDATOR SET ON PURPOSE" : "");

@@ -76,6 +76,9 @@ struct ScenarioOptions {
     // Validator-set changes by governance (Scenario::governance): 4 or 7 validators unless
     // `validators` says otherwise, with one or two spare nodes.
     bool governance = false;
+    // Byzantine relays (Scenario::relay_*) in front of every link: they change proposals'
+    // bodies, replay old messages and flood nodes, with validators honest or not.
+    bool relays = false;
 };
 
 struct Scenario {
@@ -118,6 +121,23 @@ struct Scenario {
     // as node/consensus_driver does.
     bool governance = false;
     int spares = 0;
+    // Byzantine relays: peers that hold no validator key, so they can sign nothing, but
+    // sit on links and change, replay and flood what they pass on (docs/p2p.md, "What a
+    // peer can and cannot do to you"). Drawn from a random stream of their own, so a seed
+    // without relays runs exactly as before they existed.
+    // Chance that a proposal delivered to a node is preceded by a copy whose body a relay
+    // changed (one record signature, a record's bytes, the id list, a record added or
+    // dropped); its header and the proposer's signature are untouched.
+    double relay_tamper = 0;
+    // Chance that a delivered message is delivered again 0.5 to 5 s later.
+    double relay_replay = 0;
+    // Bursts in the fault phase of 200 messages at one node: replays of messages already
+    // sent, tampered proposals, and copies with a bad signature.
+    int relay_floods = 0;
+    // The simulator's self-test: honest validators let a changed body through to the
+    // engine, which then holds it for the block hash and finds it invalid. A relay in
+    // front of every proposal must then stall the chain, and the simulator must say so.
+    bool unsafe_skip_body_check = false;
     bool unsafe_forget_lock = false;        // the simulator's self-tests: honest validators
     bool unsafe_simple_majority = false;    // run with one safety rule broken
     // Honest nodes keep the engine they started with when the validator set changes (as
@@ -142,6 +162,8 @@ struct Outcome {
     std::uint64_t min_height = 0, max_height = 0;  // honest validators' committed heights at the end
     std::uint64_t events = 0, crashes = 0, equivocations_seen = 0;
     std::uint64_t halts = 0, torn_cut = 0, mutes = 0, sync_held = 0;
+    // Relayed copies: bodies changed, messages replayed, flood messages sent.
+    std::uint64_t tampered = 0, replayed = 0, flooded = 0;
     // Honest prevotes for another block after precommitting one at the same height:
     // legal only with a newer proof of lock, so with --break-lock they show the bug at work.
     std::uint64_t relocks = 0;

@@ -19,6 +19,11 @@
 //                                           a self-test: with nodes that keep counting the old
 //                                           validator set after a change, some seed must
 //                                           violate safety
+//   consensus_sim --seeds 300 --relays    Byzantine relays change proposals' bodies, replay
+//                                           and flood, on top of every other fault
+//   consensus_sim --seeds 5 --break-body-check --expect-stall
+//                                           the self-test: nodes that hold a relay's changed
+//                                           body against the block hash must stall
 // Exit status: 0 when every seed passed (or, with --expect-*, when one failed that way).
 #include <chrono>
 #include <cstdio>
@@ -31,6 +36,7 @@ int main(int argc, char** argv) {
     std::uint64_t seeds = 100, first = 1;
     int validators = 0;
     bool verbose = false, break_lock = false, break_quorum = false, expect_violation = false, expect_fork = false;
+    bool break_body_check = false, expect_stall = false;
     bool stale_validators = false;
     jchain::sim::ScenarioOptions options;
     for (int i = 1; i < argc; ++i) {
@@ -54,10 +60,14 @@ int main(int argc, char** argv) {
         else if (a == "--stale-validators") stale_validators = options.governance = true;
         else if (a == "--expect-violation") expect_violation = true;
         else if (a == "--expect-fork") expect_fork = true;
+        else if (a == "--relays") options.relays = true;
+        else if (a == "--break-body-check") break_body_check = options.relays = true;
+        else if (a == "--expect-stall") expect_stall = true;
         else {
             std::printf("usage: consensus_sim [--seeds N] [--first S | --seed S] [--validators N] [--verbose] "
-                        "[--hostile] [--governance] [--break-lock | --break-quorum | --stale-validators] "
-                        "[--expect-violation | --expect-fork]\n");
+                        "[--hostile] [--governance] [--relays] "
+                        "[--break-lock | --break-quorum | --stale-validators | --break-body-check] "
+                        "[--expect-violation | --expect-fork | --expect-stall]\n");
             return a == "--help" || a == "-h" ? 0 : 2;
         }
     }
@@ -75,15 +85,21 @@ int main(int argc, char** argv) {
     if (break_quorum) replay_flags += " --break-quorum";
     if (stale_validators) replay_flags += " --stale-validators";
     if (expect_fork) replay_flags += " --expect-fork";
+    if (options.relays && !break_body_check) replay_flags += " --relays";
+    if (break_body_check) replay_flags += " --break-body-check";
 
     const auto started = std::chrono::steady_clock::now();
-    std::uint64_t passed = 0, failed = 0, violations = 0, forks = 0;
+    std::uint64_t passed = 0, failed = 0, violations = 0, forks = 0, stalls = 0;
     jchain::sim::Outcome total;
     for (std::uint64_t seed = first; seed < first + seeds; ++seed) {
         auto scenario = jchain::sim::Scenario::random(seed, options);
         scenario.verbose = verbose;
         scenario.unsafe_forget_lock = break_lock;
         scenario.unsafe_simple_majority = break_quorum;
+        if (break_body_check) {  // a relay in front of every proposal
+            scenario.unsafe_skip_body_check = true;
+            scenario.relay_tamper = 1.0;
+        }
         scenario.unsafe_stale_validators = stale_validators;
         scenario.run_until_fork = expect_fork;
         if (verbose) std::printf("%s\n", scenario.describe().c_str());
@@ -102,6 +118,9 @@ int main(int argc, char** argv) {
         total.proposals_refused += outcome.proposals_refused;
         total.validator_changes += outcome.validator_changes;
         total.engine_swaps += outcome.engine_swaps;
+        total.tampered += outcome.tampered;
+        total.replayed += outcome.replayed;
+        total.flooded += outcome.flooded;
         if (outcome.ok) {
             ++passed;
             if (verbose) std::printf("ok: honest heights %llu..%llu\n", (unsigned long long)outcome.min_height,
@@ -119,7 +138,8 @@ int main(int argc, char** argv) {
         std::printf("  replay: consensus_sim --seed %llu --verbose%s\n", (unsigned long long)seed, replay_flags.c_str());
         if (outcome.safety_violated) ++violations;
         if (outcome.violation == jchain::sim::Violation::fork) ++forks;
-        if ((expect_violation && outcome.safety_violated) || (expect_fork && forks)) break;
+        if (outcome.violation == jchain::sim::Violation::liveness) ++stalls;
+        if ((expect_violation && outcome.safety_violated) || (expect_fork && forks) || (expect_stall && stalls)) break;
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf("%llu events, %llu crashes, %llu halts (failed log writes), %llu torn log entries cut, %llu mutes, "
@@ -128,6 +148,10 @@ int main(int argc, char** argv) {
                 (unsigned long long)total.torn_cut, (unsigned long long)total.mutes,
                 (unsigned long long)total.sync_held, (unsigned long long)total.equivocations_seen,
                 (unsigned long long)total.relocks, secs);
+    if (options.relays)
+        std::printf("relays: %llu proposals with a changed body, %llu messages replayed, %llu flood messages\n",
+                    (unsigned long long)total.tampered, (unsigned long long)total.replayed,
+                    (unsigned long long)total.flooded);
     if (options.governance)
         std::printf("governance: %llu records, %llu proposals approved, %llu never on chain (%llu refused by the "
                     "rule), %llu validator-set changes in force at the end, %llu engines replaced\n",
@@ -135,8 +159,8 @@ int main(int argc, char** argv) {
                     (unsigned long long)total.proposals_dropped, (unsigned long long)total.proposals_refused,
                     (unsigned long long)total.validator_changes, (unsigned long long)total.engine_swaps);
     std::printf("%llu passed, %llu failed\n", (unsigned long long)passed, (unsigned long long)failed);
-    if (expect_violation || expect_fork) {
-        const bool caught = expect_fork ? forks > 0 : violations > 0;
+    if (expect_violation || expect_fork || expect_stall) {
+        const bool caught = expect_fork ? forks > 0 : expect_stall ? stalls > 0 : violations > 0;
         std::printf(caught ? "the simulator caught the broken rule\n" : "the simulator MISSED the broken rule\n");
         return caught ? 0 : 1;
     }
