@@ -47,23 +47,54 @@ std::string error_body(int code, const std::string& message, const std::string& 
 // Connections being closed to make room may keep their slots a moment longer; past this
 // many over the limit, new connections are refused outright.
 constexpr std::size_t eviction_slack = 64;
+// The JSON-RPC error code of a request refused because its address has client_busy_max
+// requests in progress (HTTP 429; docs/rpc.md, "Connections").
+constexpr int too_many_requests_code = -32090;
+
+// What a connection is doing. Only `handling` is never closed to make room.
+enum class Phase : std::uint8_t {
+    waiting,   // for a request's header (idle, or a header arriving)
+    body,      // reading a request's body, under its deadline; busy
+    handling,  // the handler has the request, or its answer is being written; busy
+    closing,   // an answer with Connection: close was sent; draining what the client still sends
+};
+
+// How readily a connection is closed to make room: lower first.
+int eviction_rank(Phase phase) {
+    switch (phase) {
+        case Phase::closing: return 0;
+        case Phase::waiting: return 1;
+        case Phase::body: return 2;
+        case Phase::handling: break;
+    }
+    return 3;
+}
 
 class Session;
+
+// The slots one client address holds.
+struct ClientSlots {
+    std::size_t connections = 0;
+    std::size_t busy = 0;  // in Phase::body or Phase::handling
+};
 
 // What the server and its sessions share; sessions keep it alive while they exist.
 struct Shared {
     Shared(HttpServerOptions o, AsyncHttpHandler h)
         : options(std::move(o)), handler(std::move(h)),
           client_connections_max(options.client_connections_max ? options.client_connections_max
-                                                                : std::max<std::size_t>(16, options.connections_max / 4)) {}
+                                                                : std::max<std::size_t>(16, options.connections_max / 4)),
+          client_busy_max(options.client_busy_max ? options.client_busy_max
+                                                  : std::max<std::size_t>(4, client_connections_max / 4)) {}
     const HttpServerOptions options;
     const AsyncHttpHandler handler;
     const std::size_t client_connections_max;
+    const std::size_t client_busy_max;
 
-    // Every live session, oldest first, and how many each client address holds.
+    // Every live session, oldest first, and the slots each client address holds.
     std::mutex mutex;
     std::list<std::weak_ptr<Session>> sessions;
-    std::map<std::string, std::size_t> per_client;
+    std::map<std::string, ClientSlots> per_client;
 
     // Answers an AsyncHttpHandler still owes; stop() waits for them before it stops the
     // io_context their sessions use.
@@ -77,11 +108,15 @@ struct Shared {
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket socket, std::shared_ptr<Shared> shared, std::string client)
-        : stream_(std::move(socket)), shared_(std::move(shared)), client_(std::move(client)) {}
+        : stream_(std::move(socket)), shared_(std::move(shared)), client_(std::move(client)) {
+        enter(Phase::waiting);  // before start(): a new connection is not the one waiting longest
+    }
     ~Session() {
         std::lock_guard lock(shared_->mutex);
         shared_->sessions.erase(place_);
-        if (--shared_->per_client[client_] == 0) shared_->per_client.erase(client_);
+        auto& slots = shared_->per_client[client_];
+        if (busy_) --slots.busy;
+        if (--slots.connections == 0) shared_->per_client.erase(client_);
     }
 
     // Counts this session in `shared` (whose mutex the caller holds) and starts it.
@@ -91,22 +126,60 @@ public:
     }
 
     const std::string& client() const { return client_; }
-    // Steady-clock nanoseconds since this session began waiting for a request; 0 while
-    // it is reading one, handling it or answering.
-    std::int64_t idle_since() const { return idle_since_.load(); }
+    Phase phase() const { return phase_.load(); }
+    // Steady-clock nanoseconds since this session entered its phase.
+    std::int64_t phase_since() const { return phase_since_.load(); }
     bool evicted() const { return evicted_.load(); }
 
-    // Closes an idle connection to make room for a new one (caller holds shared's mutex).
+    // Closes this connection to make room for a new one unless, by the time its strand
+    // gets to it, the handler has its request (caller holds shared's mutex).
     void evict() {
         evicted_ = true;
         asio::post(stream_.get_executor(), [self = shared_from_this()] {
-            if (self->idle_since() != 0) self->close();
+            if (self->phase() != Phase::handling) return self->close();
+            self->evicted_ = false;  // it may be chosen again once it waits
         });
     }
 
 private:
+    void enter(Phase phase) {
+        phase_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+        phase_ = phase;
+    }
+
+    // Counts this connection busy for its address, unless the address already has
+    // client_busy_max requests in progress.
+    bool take_busy_slot() {
+        std::lock_guard lock(shared_->mutex);
+        auto& slots = shared_->per_client[client_];
+        if (slots.busy >= shared_->client_busy_max) return false;
+        ++slots.busy;
+        busy_ = true;
+        return true;
+    }
+
+    void release_busy_slot() {
+        if (!busy_) return;
+        std::lock_guard lock(shared_->mutex);
+        --shared_->per_client[client_].busy;
+        busy_ = false;
+    }
+
+    // A body's whole transfer (and the 100 Continue before it) must end by this: a fixed
+    // allowance plus its length at body_bytes_per_s_min; a chunked body, whose length is
+    // not known ahead, is allowed the time of the largest body.
+    std::chrono::milliseconds body_deadline() const {
+        const auto& o = shared_->options;
+        std::uint64_t bytes = 0;
+        if (parser_->chunked()) bytes = o.body_bytes_max;
+        else if (const auto length = parser_->content_length()) bytes = std::min<std::uint64_t>(*length, o.body_bytes_max);
+        const std::uint64_t rate = std::max<std::size_t>(1, o.body_bytes_per_s_min);
+        return std::chrono::milliseconds(static_cast<std::int64_t>(o.body_timeout_ms) +
+                                         static_cast<std::int64_t>(bytes * 1000 / rate));
+    }
+
     void read_header() {
-        idle_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+        enter(Phase::waiting);
         parser_.emplace();
         parser_->header_limit(header_bytes_max);
         parser_->body_limit(shared_->options.body_bytes_max);
@@ -116,13 +189,19 @@ private:
     }
 
     void on_header(error_code ec, std::size_t) {
-        idle_since_ = 0;
         if (ec) return on_read_error(ec);
+        if (!take_busy_slot()) {
+            return reply_and_close(http::status::too_many_requests,
+                                   error_body(too_many_requests_code,
+                                              "too many requests in progress from this address; retry shortly",
+                                              "too_many_requests"));
+        }
+        enter(Phase::body);
+        stream_.expires_after(body_deadline());
         auto& request = parser_->get();
         if (beast::iequals(request[http::field::expect], "100-continue")) {
             // Clients such as curl wait for this before sending a larger body.
             continue_.emplace(http::status::continue_, request.version());
-            stream_.expires_after(std::chrono::milliseconds(shared_->options.idle_timeout_ms));
             http::async_write(stream_, *continue_, [self = shared_from_this()](error_code e, std::size_t) {
                 if (e) return self->close();
                 self->read_body();
@@ -133,7 +212,6 @@ private:
     }
 
     void read_body() {
-        stream_.expires_after(std::chrono::milliseconds(shared_->options.idle_timeout_ms));
         http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
     }
 
@@ -153,12 +231,14 @@ private:
             return reply_and_close(http::status::bad_request,
                                    error_body(-32600, "malformed HTTP request: " + ec.message(), "invalid_request"));
         }
-        // The client closed, went idle past the timeout, or the socket failed.
+        // The client closed, went idle past the timeout, missed its body's deadline, or the
+        // socket failed.
         close();
     }
 
     void on_read(error_code ec, std::size_t) {
         if (ec) return on_read_error(ec);
+        enter(Phase::handling);
         auto message = parser_->release();
         HttpRequest request;
         request.method = std::string(message.method_string());
@@ -228,15 +308,20 @@ private:
     void on_write(error_code ec, std::size_t) {
         if (ec) return close();
         if (response_.need_eof()) return shutdown_and_drain();
+        release_busy_slot();
         read_header();
     }
 
     void reply_and_close(http::status status, std::string body) {
+        release_busy_slot();
+        enter(Phase::closing);
         const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
         send(HttpResponse{static_cast<int>(status), "application/json", std::move(body)}, version, /*keep_alive=*/false);
     }
 
     void shutdown_and_drain() {
+        release_busy_slot();
+        enter(Phase::closing);
         error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
         stream_.expires_after(std::chrono::milliseconds(drain_timeout_ms));
@@ -252,6 +337,7 @@ private:
     }
 
     void close() {
+        release_busy_slot();
         error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
         stream_.close();
@@ -267,30 +353,50 @@ private:
     std::size_t drained_bytes_ = 0;
     const std::string client_;
     std::list<std::weak_ptr<Session>>::iterator place_;
-    std::atomic<std::int64_t> idle_since_{0};
+    std::atomic<Phase> phase_{Phase::waiting};
+    std::atomic<std::int64_t> phase_since_{0};
     std::atomic<bool> evicted_{false};
+    bool busy_ = false;  // counted in per_client's busy; on the strand (and the destructor)
 };
 
-// Admits a new connection from `client` when there is room, making room by closing the
-// connection that has waited longest for a request: that client's own when it holds its
-// share, any client's when the server is full. Busy connections are never closed. So
-// idle connections held open, however many and from wherever, cannot keep /health and
-// reads out; they only lose their oldest members. Caller holds shared.mutex and releases
-// `keep` only after unlocking it (a session's destructor takes the mutex).
+// Admits a new connection from `client` when there is room, making room by closing one
+// connection when the client holds its share (one of its own) or the server is full (one
+// of the address holding the most connections). The connection given up is, in this
+// order, one already closing, the one that has waited longest for a request, or the one
+// whose body has been arriving longest; a request the handler has is never cut. So
+// connections held open idle or trickling a body, however many and from however many
+// addresses, cannot keep another address's /health and reads out: the address holding
+// most pays. Caller holds shared.mutex and releases `keep` only after unlocking it (a
+// session's destructor takes the mutex).
 bool make_room(Shared& shared, const std::string& client, std::vector<std::shared_ptr<Session>>& keep) {
     const std::size_t total = shared.sessions.size();
-    const std::size_t mine = shared.per_client.count(client) ? shared.per_client.at(client) : 0;
+    const auto found = shared.per_client.find(client);
+    const std::size_t mine = found == shared.per_client.end() ? 0 : found->second.connections;
     const bool client_full = mine >= shared.client_connections_max;
     if (!client_full && total < shared.options.connections_max) return true;
     if (total >= shared.options.connections_max + eviction_slack) return false;
-    Session* victim = nullptr;
+    const auto before = [](const Session& a, const Session& b) {
+        const int ra = eviction_rank(a.phase()), rb = eviction_rank(b.phase());
+        return ra != rb ? ra < rb : a.phase_since() < b.phase_since();
+    };
+    std::map<std::string, Session*> first;  // per address, the connection it gives up first
     for (const auto& weak : shared.sessions) {
         auto s = weak.lock();
         if (!s) continue;
         keep.push_back(s);
-        if (s->evicted() || s->idle_since() == 0) continue;
+        if (s->evicted() || s->phase() == Phase::handling) continue;
         if (client_full && s->client() != client) continue;
-        if (!victim || s->idle_since() < victim->idle_since()) victim = s.get();
+        Session*& best = first[s->client()];
+        if (!best || before(*s, *best)) best = s.get();
+    }
+    Session* victim = nullptr;
+    std::size_t victim_holds = 0;
+    for (const auto& [address, candidate] : first) {
+        const std::size_t holds = shared.per_client.count(address) ? shared.per_client.at(address).connections : 0;
+        if (!victim || holds > victim_holds) {
+            victim = candidate;
+            victim_holds = holds;
+        }
     }
     if (!victim) return false;
     victim->evict();
@@ -396,7 +502,7 @@ private:
                 } else {
                     // The session is counted now and uncounts itself when destroyed.
                     auto session = std::make_shared<Session>(std::move(socket), shared_, client);
-                    ++shared_->per_client[client];
+                    ++shared_->per_client[client].connections;
                     session->start(shared_->sessions.insert(shared_->sessions.end(), session));
                     keep.push_back(std::move(session));
                 }

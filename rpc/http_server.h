@@ -3,12 +3,20 @@
 // It owns its io_context and worker threads. Each request is handed to one
 // HttpHandler call on a worker thread; handlers may run concurrently and must be
 // thread-safe. Work too slow for an I/O thread (rendering a PDF) goes through an
-// AsyncHttpHandler, which may answer later from a thread of its own. Keep-alive is supported; a request body over body_bytes_max is answered
-// 413 without calling the handler; a connection idle past idle_timeout_ms is closed;
-// at most connections_max connections are open at once, and at most
-// client_connections_max from one address: past either, the connection that has waited
-// longest for a request (from that address, or from any when the server is full) is
-// closed to make room, and a new one is refused only when none is idle.
+// AsyncHttpHandler, which may answer later from a thread of its own. Keep-alive is
+// supported. Limits (docs/rpc.md, "Connections"):
+// - a request body over body_bytes_max is answered 413 without calling the handler;
+// - a body must arrive within body_timeout_ms plus its length at body_bytes_per_s_min
+//   (a chunked one: the time of body_bytes_max), or the connection is closed;
+// - a connection waiting for a request past idle_timeout_ms is closed;
+// - at most connections_max connections are open at once, at most client_connections_max
+//   from one address, and at most client_busy_max of those with a request in progress
+//   (its body arriving or the handler holding it): a request past that is answered 429.
+//   Past either connection limit one connection is closed to make room: of the new
+//   one's own address when that is full, else of the address holding the most; one
+//   already closing, else the one waiting longest for a request, else the one whose
+//   body has been arriving longest. A request the handler has is never cut; a new
+//   connection is refused only when every other is one.
 #pragma once
 
 #include <cstddef>
@@ -48,7 +56,10 @@ struct HttpServerOptions {
     std::size_t threads = 2;
     std::size_t connections_max = 1024;
     std::size_t client_connections_max = 0;  // 0: a quarter of connections_max, at least 16
+    std::size_t client_busy_max = 0;         // 0: a quarter of client_connections_max, at least 4
     int idle_timeout_ms = 30'000;
+    int body_timeout_ms = 5'000;                    // a body's fixed allowance ...
+    std::size_t body_bytes_per_s_min = 16 * 1024;  // ... plus its length at this rate
 };
 
 class HttpServer {

@@ -7,11 +7,14 @@
 // returned, and no part of any other. Thread-safety: reads may run concurrently with
 // each other and with commit_block; commits must be serialised by the caller.
 // A read that fails for a reason other than "not found" (I/O error, corruption) is
-// fatal: the node stops with a message naming the key (docs/architecture.md).
+// fatal: the node stops with a message naming the key (docs/architecture.md). A read
+// while the store is closed after a failed reopen() is not: it waits for the store to
+// open again and, if it cannot, throws StoreUnavailable (docs/storage.md, "Damage").
 #pragma once
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,14 @@
 namespace jchain::storage {
 
 using chain::Hash;
+
+// Thrown by a read of a store that a failed reopen() left closed and that could not be
+// opened again within a few seconds: the disk, not the data, is at fault; retry later.
+// (Reads return values, so this is their one way to say "not now"; the RPC layer answers
+// it as an internal error with this message.)
+struct StoreUnavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 struct StoredRecord {
     chain::Record record;
@@ -80,7 +91,9 @@ public:
     // After a failed write (disk full, I/O error): closes and reopens the underlying
     // files, so a store whose writes failed can take writes again once the cause is
     // gone. height() is re-read from disk (a failed commit may or may not have landed).
-    // Fails, changing nothing a reader sees, while the store still cannot be opened.
+    // Fails while the store still cannot be opened; the store is then closed: writes fail,
+    // and a read opens it itself, waiting up to 5 s, or throws StoreUnavailable. A reader
+    // never sees damage that is not there.
     virtual Status reopen() { return Status::ok(); }
 };
 

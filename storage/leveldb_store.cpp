@@ -13,11 +13,13 @@
 #include <leveldb/write_batch.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
 
 #include "base/bytes.h"
 #include "base/json.h"
@@ -31,6 +33,10 @@ namespace {
 
 constexpr std::string_view format_version = "jchain-store/2";
 constexpr int damaged_store_exit_status = 74;  // EX_IOERR
+// A read finding the store closed (a reopen() failed) tries to open it again this often,
+// for at most this long, before it gives up with StoreUnavailable.
+constexpr auto closed_retry = std::chrono::milliseconds(100);
+constexpr auto closed_wait = std::chrono::seconds(5);
 
 std::string key(char prefix, ByteSpan a = {}, ByteSpan b = {}) {
     std::string k(1, prefix);
@@ -127,18 +133,11 @@ public:
     // LevelDB refuses every write after a failed sync until it is opened again.
     Status reopen() override {
         std::unique_lock lock(db_mutex_);
-        db_.reset();
         // The files are closed before they can be opened again (LevelDB's lock), so a
-        // failed open leaves no store: every read then stops the node rather than answer.
-        // Callers reopen only once writes work again (storage/disk.h).
-        auto db = open_db(dir_, *how_);
-        if (!db) return db.status();
-        db_ = std::move(*db);
-        std::string tip;
-        leveldb::Status s = db_->Get(checked_reads(), "m:tip", &tip);
-        if (!s.ok() || tip.size() != 8) return Status::error("store metadata m:tip unreadable after reopen");
-        height_.store(read_be64(tip));
-        return Status::ok();
+        // failed open leaves the store closed: readers then wait for it (read_lock()),
+        // writes fail. Callers reopen only once writes work again (storage/disk.h).
+        db_.reset();
+        return open_locked();
     }
 
     Status init() {
@@ -253,8 +252,7 @@ public:
     }
 
     chain::ChainState state_after(std::uint64_t height) const override {
-        std::shared_lock lock(db_mutex_);
-        if (!db_) fatal_damage("the chain state", "the store could not be reopened after a failed write");
+        auto lock = read_lock();
         std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
         it->Seek(key('s', be64(height + 1)));
         // The last key below s<height + 1>: the latest state at or before `height`, if it is one.
@@ -307,8 +305,7 @@ public:
     std::vector<std::string> checkpoint_signatures(std::uint64_t size) const override {
         std::vector<std::string> out;
         const std::string prefix = key('p', be64(size));
-        std::shared_lock lock(db_mutex_);
-        if (!db_) fatal_damage("checkpoint signatures", "the store could not be reopened after a failed write");
+        auto lock = read_lock();
         std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
         for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) out.push_back(it->value().ToString());
         if (!it->status().ok()) fatal_read("checkpoint signatures at size " + std::to_string(size), it->status());
@@ -327,8 +324,7 @@ public:
 
     std::vector<std::uint64_t> checkpoint_sizes(std::uint64_t below, std::size_t limit) const override {
         std::vector<std::uint64_t> out;
-        std::shared_lock lock(db_mutex_);
-        if (!db_) fatal_damage("checkpoint signatures", "the store could not be reopened after a failed write");
+        auto lock = read_lock();
         std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
         it->Seek(key('p', be64(below)));
         if (it->Valid()) it->Prev();
@@ -353,11 +349,47 @@ private:
         void serialize(Archive& ar) { ar(record, height, leaf_index); }
     };
 
+    // Opens the closed store; the caller holds db_mutex_ exclusively.
+    Status open_locked() const {
+        auto db = open_db(dir_, *how_);
+        if (!db) return db.status();
+        db_ = std::move(*db);
+        std::string tip;
+        leveldb::Status s = db_->Get(checked_reads(), "m:tip", &tip);
+        if (!s.ok() || tip.size() != 8) return Status::error("store metadata m:tip unreadable after reopen");
+        height_.store(read_be64(tip));
+        return Status::ok();
+    }
+
+    // A shared lock on the open store. A closed store (a reopen() that failed: the disk
+    // filled again, say) is not a damaged one: the reader opens it itself, retrying for
+    // a while, and past that throws StoreUnavailable, which the caller may retry.
+    std::shared_lock<std::shared_mutex> read_lock() const {
+        std::shared_lock lock(db_mutex_);
+        if (db_) return lock;
+        lock.unlock();
+        const auto deadline = std::chrono::steady_clock::now() + closed_wait;
+        std::string why = "it could not be opened again";
+        for (;;) {
+            {
+                std::unique_lock exclusive(db_mutex_);
+                if (!db_)
+                    if (Status s = open_locked(); !s) why = s.message();
+            }
+            lock.lock();
+            if (db_) return lock;
+            lock.unlock();
+            if (std::chrono::steady_clock::now() >= deadline)
+                throw StoreUnavailable("the store is closed after a failed write and cannot be opened yet (" + why +
+                                       "); retry later");
+            std::this_thread::sleep_for(closed_retry);
+        }
+    }
+
     static std::string key_suffix(ByteSpan b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
 
     std::optional<std::string> get(const std::string& k) const {
-        std::shared_lock lock(db_mutex_);
-        if (!db_) fatal_damage("key " + to_hex(as_bytes(k)), "the store could not be reopened after a failed write");
+        auto lock = read_lock();
         std::string value;
         leveldb::Status s = db_->Get(checked_reads(), k, &value);
         if (s.IsNotFound()) return std::nullopt;
@@ -367,8 +399,7 @@ private:
 
     std::vector<Hash> scan_ids(const std::string& prefix, std::size_t limit) const {
         std::vector<Hash> out;
-        std::shared_lock lock(db_mutex_);
-        if (!db_) fatal_damage("index " + to_hex(as_bytes(prefix)), "the store could not be reopened after a failed write");
+        auto lock = read_lock();
         std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
         for (it->Seek(prefix); it->Valid() && out.size() < limit && it->key().starts_with(prefix); it->Next()) {
             if (it->value().size() != 32)
@@ -396,9 +427,9 @@ private:
     // Shared by reads and writes; exclusive while reopen() swaps the DB. Declared after
     // how_: the DB is closed before its filter and cache.
     mutable std::shared_mutex db_mutex_;
-    std::unique_ptr<leveldb::DB> db_;
+    mutable std::unique_ptr<leveldb::DB> db_;  // null only after a failed open: see read_lock()
     chain::Genesis genesis_;
-    std::atomic<std::uint64_t> height_{0};
+    mutable std::atomic<std::uint64_t> height_{0};
 };
 
 }  // namespace

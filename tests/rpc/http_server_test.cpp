@@ -46,8 +46,12 @@ std::string url(const HttpServer& server, const std::string& path = "/rpc") {
 }
 
 // A raw connection, for what http_request does not do (keep-alive, idle clients).
+// `from` picks the client address: any of 127.0.0.0/8 reaches a server on 127.0.0.1
+// (Linux), so one test can play several clients.
 struct RawClient {
-    explicit RawClient(std::uint16_t port) : socket(io) {
+    explicit RawClient(std::uint16_t port, const std::string& from = "127.0.0.1") : socket(io) {
+        socket.open(tcp::v4());
+        socket.bind(tcp::endpoint(asio::ip::make_address(from), 0));
         socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     }
     void send(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
@@ -358,6 +362,119 @@ TEST_CASE("idle connections held open cannot keep a client out: the oldest idle 
     // The newest idle connections are still open, the oldest were closed.
     CHECK(idle.front()->closed_by_server(1000ms));
     CHECK_FALSE(idle.back()->closed_by_server(300ms));
+}
+
+// A request header announcing a body of `length` bytes, none of which is sent.
+std::string stalled_header(std::size_t length) {
+    return "POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+}
+
+TEST_CASE("one address cannot hold more than client_busy_max requests in progress: the next is answered 429") {
+    HttpServerOptions options;
+    options.connections_max = 64;
+    options.client_connections_max = 64;  // only the busy bound stands in the way
+    options.client_busy_max = 8;
+    options.body_timeout_ms = 60'000;
+    Echo echo;
+    auto server = start_server(options, echo.handler());
+    std::vector<std::unique_ptr<RawClient>> stalled;
+    for (int i = 0; i < 8; ++i) {
+        stalled.push_back(std::make_unique<RawClient>(server->port(), "127.0.0.2"));
+        stalled.back()->send(stalled_header(1000));
+    }
+    std::this_thread::sleep_for(200ms);  // every header has arrived
+    RawClient ninth(server->port(), "127.0.0.2");
+    ninth.send(stalled_header(1000));
+    const std::string refused = ninth.read_until("}}}");
+    CHECK_MESSAGE(refused.starts_with("HTTP/1.1 429"), refused);
+    CHECK(refused.find(R"("reason":"too_many_requests")") != std::string::npos);
+    CHECK(ninth.closed_by_server(3000ms));
+
+    // Another address is not affected, and once one stalled request gives up, the first
+    // address gets a slot back.
+    RawClient other(server->port(), "127.0.0.3");
+    other.send("POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}");
+    CHECK(other.read_until("|{}").starts_with("HTTP/1.1 200"));
+    stalled.front()->socket.close();
+    stalled.erase(stalled.begin());
+    bool served = false;
+    for (int i = 0; i < 100 && !served; ++i) {  // the server notices the close a moment later
+        RawClient again(server->port(), "127.0.0.2");
+        again.send("POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}");
+        served = again.read_until("}").starts_with("HTTP/1.1 200");
+        if (!served) std::this_thread::sleep_for(20ms);
+    }
+    CHECK(served);
+    CHECK(echo.calls == 2);
+}
+
+TEST_CASE("stalled bodies from four addresses holding every slot cannot keep /health out") {
+    // The attack of issue 17: each address holds its full share of connections, every one
+    // of them with a request header sent and its body stalled. Today's server counted them
+    // busy and never closed one, so nothing else got in.
+    HttpServerOptions options;
+    options.connections_max = 64;
+    options.client_connections_max = 16;
+    options.client_busy_max = 16;  // the busy bound lets them all in: eviction alone keeps /health reachable
+    options.body_timeout_ms = 60'000;
+    Echo echo;
+    auto server = start_server(options, echo.handler());
+    std::vector<std::unique_ptr<RawClient>> stalled;
+    for (int a = 2; a <= 5; ++a) {
+        for (int i = 0; i < 16; ++i) {
+            stalled.push_back(std::make_unique<RawClient>(server->port(), "127.0.0." + std::to_string(a)));
+            stalled.back()->send(stalled_header(100'000));
+        }
+    }
+    std::this_thread::sleep_for(300ms);  // every header has arrived
+    int served = 0;
+    for (int i = 0; i < 14; ++i) {
+        auto reply = http_request("GET", url(*server, "/health"), "", 2000);
+        served += reply.is_ok() && reply->status == 200;
+    }
+    CHECK(served == 14);
+    CHECK(echo.calls == 14);
+    // The stalled connections gave way, oldest first, to the requests that got in.
+    int closed = 0;
+    for (auto& c : stalled) closed += c->closed_by_server(20ms);
+    CHECK(closed >= 1);
+    CHECK(closed <= 14 + 1);
+}
+
+TEST_CASE("a body that trickles in is cut at its deadline, which grows with its length") {
+    HttpServerOptions options;
+    options.idle_timeout_ms = 20'000;  // the old deadline of a body: far later
+    options.body_timeout_ms = 300;
+    options.body_bytes_per_s_min = 1000;
+    Echo echo;
+    auto server = start_server(options, echo.handler());
+
+    // 100 bytes: 300 ms + 100 ms. One byte every 100 ms would take 10 s.
+    RawClient drip(server->port());
+    drip.send(stalled_header(100));
+    const auto began = std::chrono::steady_clock::now();
+    bool cut = false;
+    for (int i = 0; i < 100 && !cut; ++i) {
+        boost::system::error_code ec;
+        asio::write(drip.socket, asio::buffer("x", 1), ec);
+        cut = drip.closed_by_server(100ms);
+    }
+    const auto took = std::chrono::steady_clock::now() - began;
+    CHECK(cut);
+    CHECK_MESSAGE(took < 3s, std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), " ms");
+    CHECK(echo.calls == 0);
+
+    // 2000 bytes: 300 ms + 2 s. Sent in four parts over about a second, past the deadline of
+    // a short body, it arrives in time and is answered.
+    RawClient slow(server->port());
+    slow.send(stalled_header(2000));
+    for (int i = 0; i < 4; ++i) {
+        std::this_thread::sleep_for(300ms);
+        slow.send(std::string(500, 'a' + i));
+    }
+    const std::string reply = slow.read_until(std::string(500, 'd'));
+    CHECK(reply.starts_with("HTTP/1.1 200"));
+    CHECK(echo.calls == 1);
 }
 
 TEST_CASE("after stop a request cannot connect, and stop may be called again") {

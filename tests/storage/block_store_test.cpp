@@ -1,5 +1,13 @@
 #include <doctest/doctest.h>
 #include <leveldb/db.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <thread>
 
 #include "storage/block_store.h"
 #include "tests/support/test_chain.h"
@@ -122,4 +130,89 @@ TEST_CASE("an inconsistent store stops the node with an error naming what is wro
         REQUIRE_FALSE(store.is_ok());
         CHECK(store.message().find("commit certificate of block 2") != std::string::npos);
     }
+}
+
+namespace {
+
+// Makes the store in `dir` impossible to open (LevelDB's CURRENT names no manifest) until
+// the returned function puts it back.
+std::function<void()> break_current(const std::string& dir) {
+    const std::string path = dir + "/CURRENT";
+    std::ifstream in(path, std::ios::binary);
+    std::string current((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(current.starts_with("MANIFEST-"));
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << "garbage";
+    return [path, current] { std::ofstream(path, std::ios::binary | std::ios::trunc) << current; };
+}
+
+// Runs `read` in a child process (a store that stops the node exits it); returns its exit
+// status, or -1 when it did not exit normally.
+int exit_status_of(const std::function<int()>& read, const std::function<void()>& meanwhile = {}) {
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        int code = 1;
+        try {
+            code = read();
+        } catch (...) {
+            code = 2;
+        }
+        _exit(code);  // no destructors: the parent owns the store
+    }
+    if (meanwhile) meanwhile();
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("a read while a failed reopen left the store closed waits for it to open again, instead of stopping the node") {
+    test::TempDir dir;
+    test::TestChain tc;
+    auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+    REQUIRE(store.is_ok());
+    fill(**store, tc, 2, 3);
+    const auto restore = break_current(dir.str());
+    REQUIRE_FALSE((*store)->reopen().is_ok());
+
+    // The store opens again 300 ms into the read (before the fix: exit 74, "damaged").
+    const int status = exit_status_of(
+        [&] {
+            auto block = (*store)->block(2);
+            return block && block->header.height == 2 ? 0 : 1;
+        },
+        [&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            restore();
+        });
+    CHECK(status == 0);
+    // Here too, and writes work again after a reopen.
+    CHECK((*store)->block(2));
+    REQUIRE((*store)->reopen().is_ok());
+    CHECK((*store)->height() == 2);
+    CHECK((*store)->add_checkpoint_signature(6, "signer", "a line").is_ok());
+}
+
+TEST_CASE("a read of a store that cannot be opened again reports it as unavailable, not as damage") {
+    test::TempDir dir;
+    test::TestChain tc;
+    auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+    REQUIRE(store.is_ok());
+    fill(**store, tc, 1, 1);
+    const auto restore = break_current(dir.str());
+    REQUIRE_FALSE((*store)->reopen().is_ok());
+    const auto began = std::chrono::steady_clock::now();
+    const int status = exit_status_of([&] {
+        try {
+            (*store)->record(chain::Hash{});
+        } catch (const storage::StoreUnavailable& e) {
+            return std::string(e.what()).find("retry later") != std::string::npos ? 0 : 3;
+        }
+        return 1;
+    });
+    CHECK(status == 0);  // before the fix: 74
+    CHECK(std::chrono::steady_clock::now() - began < std::chrono::seconds(30));
+    restore();
+    CHECK((*store)->block(1));
 }
