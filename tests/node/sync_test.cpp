@@ -185,7 +185,7 @@ TEST_CASE("a peer that claims a height it never serves does not keep a validator
     config.peers = {"127.0.0.1:" + std::to_string(server->p2p_port())};
     config.chain_id = homes->genesis().chain_id;
     const std::set<crypto::PublicKey> allowed{homes->genesis().validators.validators.at(0).key};
-    p2p::PeerNetwork liar(config, liar_key, allowed, [](const crypto::PublicKey&, std::uint8_t, Bytes) {}, nullptr);
+    p2p::PeerNetwork liar(config, liar_key, allowed, [](const crypto::PublicKey&, std::uint8_t, Bytes, p2p::FrameCredit) {}, nullptr);
     REQUIRE(liar.start().is_ok());
     std::atomic<bool> lying{true};
     std::thread announcer([&] {
