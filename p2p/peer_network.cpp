@@ -326,8 +326,8 @@ void PeerNetwork::Impl::disconnect(const crypto::PublicKey& peer, std::chrono::m
             std::lock_guard lock(mutex_);
             if (auto it = peers_.find(peer); it != peers_.end()) link = it->second;
         }
-        spdlog::warn("p2p: disconnecting {} for {} s: {}", short_key(peer),
-                     std::chrono::duration_cast<std::chrono::seconds>(duration).count(), why);
+        spdlog::warn("p2p: disconnecting {} for {:.1f} s: {}", short_key(peer),
+                     std::chrono::duration<double>(duration).count(), why);
         if (link) close(link, "disconnected: " + why);
     });
 }
