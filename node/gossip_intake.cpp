@@ -2,12 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "consensus/codec.h"
 
 namespace jchain::node {
 
-GossipIntake::GossipIntake(Admission& admission, Hooks hooks)
-    : admission_(admission), hooks_(std::move(hooks)), worker_([this] { run(); }) {}
+GossipIntake::GossipIntake(Admission& admission, Hooks hooks, std::size_t bytes_per_s)
+    : admission_(admission),
+      hooks_(std::move(hooks)),
+      bytes_per_s_(static_cast<double>(bytes_per_s)),
+      worker_([this] { run(); }) {}
 
 GossipIntake::~GossipIntake() { stop(); }
 
@@ -16,6 +21,7 @@ void GossipIntake::post(const crypto::PublicKey& peer, Bytes payload, p2p::Frame
         std::lock_guard lock(mutex_);
         if (stopping_) return;
         queued_[peer].push_back(Item{std::move(payload), std::move(credit)});
+        if (auto [b, fresh] = buckets_.try_emplace(peer); fresh) b->second = {bytes_per_s_, Clock::now()};
     }
     wake_.notify_one();
 }
@@ -28,6 +34,7 @@ std::size_t GossipIntake::drop(const crypto::PublicKey& peer) {
         if (it == queued_.end()) return 0;
         gone = std::move(it->second);
         queued_.erase(it);
+        buckets_.erase(peer);
     }
     return gone.size();
 }
@@ -45,6 +52,7 @@ void GossipIntake::stop() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
         gone.swap(queued_);
+        buckets_.clear();
     }
     wake_.notify_all();
     if (worker_.joinable()) worker_.join();
@@ -56,15 +64,34 @@ void GossipIntake::run() {
         Item item;
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
-            if (stopping_) return;
-            // The next peer after the last one served, wrapping round.
-            auto it = queued_.upper_bound(last_served_);
-            if (it == queued_.end()) it = queued_.begin();
+            std::map<crypto::PublicKey, std::deque<Item>>::iterator it;
+            for (;;) {
+                wake_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
+                if (stopping_) return;
+                // The next peer after the last one served, wrapping round, that is within
+                // its rate; if none is, wait until the first of them is.
+                const auto now = Clock::now();
+                double deficit_min = 0;
+                bool found = false;
+                it = queued_.upper_bound(last_served_);
+                for (std::size_t n = 0; n < queued_.size() && !found; ++n) {
+                    if (it == queued_.end()) it = queued_.begin();
+                    Bucket& b = buckets_[it->first];
+                    b.tokens = std::min(bytes_per_s_,
+                                        b.tokens + bytes_per_s_ * std::chrono::duration<double>(now - b.refilled).count());
+                    b.refilled = now;
+                    found = b.tokens > 0;
+                    if (!found) deficit_min = n == 0 ? -b.tokens : std::min(deficit_min, -b.tokens), ++it;
+                }
+                if (found) break;
+                wake_.wait_for(lock, std::chrono::duration<double>(deficit_min / bytes_per_s_) +
+                                         std::chrono::milliseconds(1));
+            }
             peer = it->first;
             item = std::move(it->second.front());
             it->second.pop_front();
-            if (it->second.empty()) queued_.erase(it);
+            buckets_[peer].tokens -= static_cast<double>(item.payload.size());
+            if (it->second.empty()) queued_.erase(it);  // its bucket stays: a flood stays slowed
             last_served_ = peer;
         }
         try {

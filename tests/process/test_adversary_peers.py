@@ -80,6 +80,7 @@ def rate(nodes, seconds: float) -> float:
 
 def metric(node: h.Node, name: str) -> int:
     status, text = h.http_get(node.url, "/metrics")
+    text = text.decode() if isinstance(text, bytes) else text
     m = re.search("^" + re.escape(name) + r" (\d+)$", text, re.M)
     return int(m.group(1)) if m else -1
 
