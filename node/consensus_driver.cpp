@@ -194,7 +194,11 @@ Status ConsensusDriver::start(const std::string& wal_path) {
 
     auto actions = engine_->start(tip_height_ + 1, *entries);
     thread_ = std::thread([this, actions = std::move(actions)]() mutable {
-        run(std::move(actions));
+        try {
+            run(std::move(actions));
+        } catch (const std::exception& e) {  // as in loop(): halt, and resume from disk
+            halt(std::string("unexpected error on the consensus thread: ") + e.what(), Resume::when_writable);
+        }
         loop();
     });
     return Status::ok();
