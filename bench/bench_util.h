@@ -70,12 +70,14 @@ struct LocalNet {
     node::TestnetOptions options;
     std::vector<node::TestnetNode> homes;
 
-    LocalNet(int validators, std::size_t mempool_records, const crypto::Suite& suite) {
+    LocalNet(int validators, std::size_t mempool_records, const crypto::Suite& suite,
+             const chain::ChainParams& params = {}) {
         dir = std::filesystem::temp_directory_path() / ("jchain-bench-" + std::to_string(std::random_device{}()));
         options.out = dir.string();
         options.chain_id = "jchain-bench";
         options.validators = validators;
         options.suite = suite;
+        options.params = params;
         auto made = node::init_testnet(options);
         if (!made) {
             std::fprintf(stderr, "testnet: %s\n", made.message().c_str());
@@ -103,9 +105,11 @@ struct LocalNet {
     crypto::KeyPair member() const { return options.suite.read_key_file(options.out + "/demo_member_key.json").value(); }
 
     // Opens and starts every node, then gives the peers a second to connect.
-    std::vector<std::unique_ptr<node::Node>> start() const {
+    // `count`: only the first `count` homes (0: all).
+    std::vector<std::unique_ptr<node::Node>> start(std::size_t count = 0) const {
         std::vector<std::unique_ptr<node::Node>> nodes;
         for (const auto& h : homes) {
+            if (count > 0 && nodes.size() == count) break;
             auto n = node::Node::open(h.home);
             if (!n) std::fprintf(stderr, "open %s: %s\n", h.home.c_str(), n.message().c_str()), std::exit(2);
             if (auto s = (*n)->start(); !s) std::fprintf(stderr, "start: %s\n", s.message().c_str()), std::exit(2);

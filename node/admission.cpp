@@ -68,6 +68,7 @@ Reject signature_reject(const crypto::Suite& suite, const chain::Record& r) {
 std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, std::uint64_t now_ms) {
     std::vector<AdmitResult> results(records.size(), chain::Hash{});
     std::vector<chain::Hash> ids(records.size());
+    std::vector<std::uint64_t> checked_at(records.size(), 0);
     std::vector<VerifyPool::Job> jobs;
     std::vector<std::size_t> positions;
     const auto state = state_.get();  // once per batch
@@ -82,10 +83,18 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
             continue;
         }
         ids[i] = state->suite.hash(bytes);
-        // A pending duplicate is cheap to spot here; a committed one costs a store read,
-        // which Mempool::add does anyway, under its lock, after verification.
+        // The cheap refusals come before the signature, which is the one costly check.
         if (mempool_.contains(ids[i])) {
             results[i] = Reject{RejectReason::duplicate, "record " + to_hex(ids[i]) + " was already submitted"};
+            continue;
+        }
+        checked_at[i] = mempool_.removals();  // before the store read (Mempool::add)
+        if (store_.has_record(ids[i])) {
+            results[i] = Reject{RejectReason::duplicate, "record " + to_hex(ids[i]) + " is already committed"};
+            continue;
+        }
+        if (mempool_.full()) {
+            results[i] = Reject{RejectReason::mempool_full, "the mempool is full; retry shortly"};
             continue;
         }
         jobs.push_back({nullptr, &ids[i], &records[i].signature});
@@ -103,7 +112,7 @@ std::vector<AdmitResult> Admission::admit(std::vector<chain::Record> records, st
             results[i] = signature_reject(state->suite, records[i]);
             continue;
         }
-        if (auto reject = mempool_.add({ids[i], std::move(records[i]), now_ms}, committed))
+        if (auto reject = mempool_.add({ids[i], std::move(records[i]), now_ms}, committed, checked_at[i]))
             results[i] = std::move(*reject);
         else
             results[i] = ids[i];

@@ -1,9 +1,10 @@
 // Admission: the only way a record enters the node. In order, cheapest first:
 // chain id, size, client time window (genesis params, against the node's clock), member
-// and role policy at the next height, references (committed ones only), duplicates,
-// then the signature (on the VerifyPool, once per node: blocks never re-verify), then
-// the atomic duplicate check and insert into the mempool. A refused record changes
-// nothing. Thread-safe.
+// and role policy at the next height, references (committed ones only), duplicates
+// (pending, then committed: a store read), a full mempool, and only then the signature
+// (on the VerifyPool, once per node: blocks never re-verify), then the atomic duplicate
+// check and insert into the mempool (Mempool::add; no store read under its lock). A
+// refused record changes nothing. Thread-safe.
 //
 // Admission may be stricter than the block-validity rule (chain/validity.h): it uses
 // the node's clock. It never decides whether a committed block is valid; a block from a

@@ -17,11 +17,10 @@ constexpr auto retry_after = std::chrono::milliseconds(2000);
 // A block served to a peer is not sent to it again sooner than this.
 constexpr auto resend_after = std::chrono::milliseconds(300);
 constexpr auto progress_every = std::chrono::seconds(5);
-// A peer whose blocks broke the rule this many times is ignored for ignore_for.
-constexpr unsigned strikes_max = 3;
+// A peer whose block was bad is ignored this long (it is banned too, and may come back).
 constexpr auto ignore_for = std::chrono::seconds(60);
 
-std::string peer_name(const crypto::PublicKey& peer) { return to_hex(peer.bytes).substr(0, 12); }
+std::uint64_t range_start(std::uint64_t height) { return ((height - 1) / BlockSync::range_blocks) * BlockSync::range_blocks + 1; }
 
 }  // namespace
 
@@ -35,6 +34,14 @@ void BlockSync::peer_at_least(const crypto::PublicKey& peer, std::uint64_t heigh
 void BlockSync::peer_gone(const crypto::PublicKey& peer) {  // its claimed height and unanswered ranges go with it
     peer_heights_.erase(peer);
     std::erase_if(asked_, [&](const auto& a) { return a.second.peer == peer; });
+    std::erase_if(requested_, [&](const auto& r) { return r.first.first == peer; });
+}
+
+std::uint64_t BlockSync::reported_peer_height() const {
+    std::uint64_t best = 0;
+    for (const auto& [peer, h] : peer_heights_)
+        if (!unresponsive_.count(peer) && !ignored(peer)) best = std::max(best, h);
+    return best;
 }
 
 std::uint64_t BlockSync::best_peer_height() const {
@@ -94,17 +101,32 @@ void BlockSync::step(std::uint64_t tip_height, std::uint64_t ledger_size, const 
         w.u32(static_cast<std::uint32_t>(last - first + 1));
         link_.send(peer, link_.request_type, std::move(w).take());
         asked_[start] = {peer, now};
+        requested_[{peer, start}] = {first, last};
     }
 }
 
-void BlockSync::on_block(const crypto::PublicKey& peer, consensus::CertifiedBlock block, std::size_t bytes,
-                         std::uint64_t tip_height) {
+BlockSync::Taken BlockSync::on_block(const crypto::PublicKey& peer, consensus::CertifiedBlock block, std::size_t bytes,
+                                     std::uint64_t tip_height) {
     const std::uint64_t h = block.value->block.header.height;
-    if (h <= tip_height || h > tip_height + window_blocks || fetched_.count(h)) return;
-    if (ignored(peer)) return;
+    if (h <= tip_height || fetched_.count(h) || ignored(peer)) return Taken::stale;
+    const auto asked = requested_.find({peer, range_start(h)});
+    if (asked == requested_.end() || h < asked->second.first || h > asked->second.second) return Taken::unrequested;
     last_heard_[peer] = Clock::now();
+    // Room within fetched_bytes_max: blocks above this one make way (they are further
+    // from being applied, and are asked again); else this one is dropped and asked again.
+    while (fetched_bytes_ + bytes > fetched_bytes_max && !fetched_.empty() && fetched_.rbegin()->first > h) {
+        auto top = std::prev(fetched_.end());
+        fetched_bytes_ -= top->second.bytes;
+        asked_.erase(range_start(top->first));
+        fetched_.erase(top);
+    }
+    if (fetched_bytes_ + bytes > fetched_bytes_max && !fetched_.empty()) {
+        asked_.erase(range_start(h));
+        return Taken::no_room;
+    }
     fetched_bytes_ += bytes;
     fetched_.emplace(h, Fetched{std::move(block), peer, bytes});
+    return Taken::held;
 }
 
 std::optional<BlockSync::Fetched> BlockSync::take_next(std::uint64_t tip_height) {
@@ -118,6 +140,7 @@ std::optional<BlockSync::Fetched> BlockSync::take_next(std::uint64_t tip_height)
 }
 
 void BlockSync::committed(std::uint64_t tip_height) {
+    std::erase_if(requested_, [&](const auto& r) { return r.second.second <= tip_height; });
     std::erase_if(fetched_, [&](const auto& f) {
         if (f.first > tip_height) return false;
         fetched_bytes_ -= f.second.bytes;
@@ -131,16 +154,15 @@ void BlockSync::reset() {
     fetched_bytes_ = 0;
 }
 
-void BlockSync::invalid(const crypto::PublicKey& peer, std::uint64_t height, const std::string& why) {
-    asked_.erase(((height - 1) / range_blocks) * range_blocks + 1);  // ask that range again, of another
-    const unsigned n = ++strikes_[peer];
-    spdlog::warn("peer {}: {}", peer_name(peer), why);
-    if (n >= strikes_max) {
-        strikes_.erase(peer);
-        ignored_until_[peer] = Clock::now() + ignore_for;
-        link_.disconnect(peer, std::chrono::duration_cast<std::chrono::milliseconds>(ignore_for),
-                         std::to_string(strikes_max) + " invalid blocks");
-    }
+void BlockSync::invalid(const crypto::PublicKey& peer, std::uint64_t height) {
+    asked_.erase(range_start(height));  // ask that range again, of another
+    ignored_until_[peer] = Clock::now() + ignore_for;
+    std::erase_if(fetched_, [&](const auto& f) {  // nothing else it sent is worth checking
+        if (f.second.peer != peer) return false;
+        fetched_bytes_ -= f.second.bytes;
+        asked_.erase(range_start(f.first));
+        return true;
+    });
 }
 
 void BlockSync::log_progress(std::uint64_t tip_height, std::uint64_t ledger_size, bool force) {

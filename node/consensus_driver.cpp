@@ -32,6 +32,12 @@ enum : std::uint8_t {
 // Fetched blocks are applied for at most this long per turn of the loop, so frames
 // waiting behind them are taken in (and their peers heard from) in time.
 constexpr auto sync_apply_budget = std::chrono::milliseconds(100);
+// Events are handled for at most this long per turn, so that timers, fetched blocks and
+// block production are never starved by a busy link.
+constexpr auto events_budget = std::chrono::milliseconds(50);
+// A peer heard to be behind is sent this node's height at most this often: it asks for
+// the blocks it lacks (blocks are only ever sent when asked: docs/p2p.md).
+constexpr auto nudge_every = std::chrono::milliseconds(300);
 constexpr auto status_every = std::chrono::milliseconds(1000);
 // A halted node checks this often whether its disk takes writes again, and wants room
 // for this much (a block's worth of log and store writes) before it resumes.
@@ -76,6 +82,7 @@ struct ConsensusDriver::Event {
     std::uint8_t type = 0;
     Bytes payload;
     std::vector<chain::Hash> ids;
+    p2p::FrameCredit credit;  // a frame's claim on its peer's inbound budget, until handled
 };
 
 ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier)
@@ -84,9 +91,6 @@ ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier
       frontier_(frontier),
       sync_(BlockSync::Link{[this](const crypto::PublicKey& peer, std::uint8_t type, Bytes payload) {
                                 return network_->send(peer, type, share(std::move(payload)));
-                            },
-                            [this](const crypto::PublicKey& peer, std::chrono::milliseconds d, const std::string& why) {
-                                network_->disconnect(peer, d, why);
                             },
                             frame_sync_request, frame_sync_block},
             ctx_.store) {
@@ -104,6 +108,10 @@ void ConsensusDriver::make_engine() {
     engine_config_.timeouts = timeouts_of(state_->params);
     const bool votes = signer_ && state_->validators.find(ctx_.key.public_key);
     engine_ = std::make_unique<consensus::Engine>(engine_config_, votes ? signer_.get() : nullptr);
+    std::set<crypto::PublicKey> keys;
+    for (const auto& v : state_->validators.validators) keys.insert(v.key);
+    std::lock_guard lock(mutex_);
+    validator_keys_ = std::move(keys);
 }
 
 // Every validator and member the chain has ever had may connect (a removed validator
@@ -164,21 +172,33 @@ Status ConsensusDriver::start(const std::string& wal_path) {
     net_config.peers = ctx_.config.p2p_peers;
     net_config.suite = ctx_.genesis.suite;
     net_config.chain_id = ctx_.genesis.chain_id;
+    intake_ = std::make_unique<GossipIntake>(
+        ctx_.admission,
+        GossipIntake::Hooks{[this](std::vector<chain::Hash> ids) { records_admitted(std::move(ids)); },
+                            [this](const crypto::PublicKey& peer, PeerOffence o, const std::string& why) {
+                                punish(peer, o, why);
+                            },
+                            [] { return now_ms(); }});
     network_ = std::make_unique<p2p::PeerNetwork>(
         net_config, ctx_.key, std::set<crypto::PublicKey>{},
-        [this](const crypto::PublicKey& peer, std::uint8_t type, Bytes payload) {
-            post(Event{Event::frame, peer, type, std::move(payload), {}});
+        [this](const crypto::PublicKey& peer, std::uint8_t type, Bytes payload, p2p::FrameCredit credit) {
+            on_network_frame(peer, type, std::move(payload), std::move(credit));
         },
         [this](const crypto::PublicKey& peer, bool connected) {
             connected_peers_ += connected ? 1 : -1;
-            post(Event{connected ? Event::connected : Event::disconnected, peer, 0, {}, {}});
+            post(Event{connected ? Event::connected : Event::disconnected, peer, 0, {}, {}, {}});
         });
     if (Status s = network_->start(); !s) return s;
+    last_commit_ms_ = now_ms();  // the first heartbeat block (if any) is an interval away
     allow_peers();
 
     auto actions = engine_->start(tip_height_ + 1, *entries);
     thread_ = std::thread([this, actions = std::move(actions)]() mutable {
-        run(std::move(actions));
+        try {
+            run(std::move(actions));
+        } catch (const std::exception& e) {  // as in loop(): halt, and resume from disk
+            halt(std::string("unexpected error on the consensus thread: ") + e.what(), Resume::when_writable);
+        }
         loop();
     });
     return Status::ok();
@@ -192,7 +212,8 @@ void ConsensusDriver::stop() {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
-    if (network_) network_->stop();
+    if (network_) network_->stop();  // no frame arrives after this
+    if (intake_) intake_->stop();
 }
 
 void ConsensusDriver::post(Event e) {
@@ -203,8 +224,46 @@ void ConsensusDriver::post(Event e) {
     wake_.notify_one();
 }
 
+void ConsensusDriver::on_network_frame(const crypto::PublicKey& peer, std::uint8_t type, Bytes payload,
+                                       p2p::FrameCredit credit) {
+    if (punished(peer)) {  // sent before its link was cut: unread
+        ctx_.metrics.peer_offences.frames_dropped_from_banned++;
+        return;
+    }
+    if (type == frame_records) return intake_->post(peer, std::move(payload), std::move(credit));
+    {
+        std::lock_guard lock(mutex_);
+        const bool urgent = type == frame_consensus && validator_keys_.contains(peer);
+        (urgent ? urgent_events_ : events_)
+            .push_back(Event{Event::frame, peer, type, std::move(payload), {}, std::move(credit)});
+    }
+    wake_.notify_one();
+}
+
+bool ConsensusDriver::punished(const crypto::PublicKey& peer) const {
+    std::lock_guard lock(punish_mutex_);
+    auto it = punished_until_.find(peer);
+    return it != punished_until_.end() && Clock::now() < it->second;
+}
+
+void ConsensusDriver::punish(const crypto::PublicKey& peer, PeerOffence offence, const std::string& why) {
+    {
+        std::lock_guard lock(punish_mutex_);
+        auto& until = punished_until_[peer];
+        if (Clock::now() < until) return;  // this incident is being dealt with already
+        until = Clock::now() + std::chrono::hours(1);  // until the ban's length is known
+    }
+    const auto ban = network_->ban(peer, std::string(offence_name(offence)) + ": " + why);  // logs it
+    {
+        std::lock_guard lock(punish_mutex_);
+        punished_until_[peer] = Clock::now() + ban;
+    }
+    ctx_.metrics.peer_offences.bans[static_cast<std::size_t>(offence)]++;
+    if (intake_) ctx_.metrics.peer_offences.frames_dropped_from_banned += intake_->drop(peer);
+}
+
 void ConsensusDriver::records_admitted(std::vector<chain::Hash> ids) {
-    post(Event{Event::admitted, {}, 0, {}, std::move(ids)});
+    post(Event{Event::admitted, {}, 0, {}, std::move(ids), {}});
 }
 
 std::vector<p2p::PeerInfo> ConsensusDriver::peers() const { return network_ ? network_->peers() : std::vector<p2p::PeerInfo>{}; }
@@ -263,57 +322,101 @@ void ConsensusDriver::try_resume() {
 void ConsensusDriver::loop() {
     auto next_status = Clock::now();
     for (;;) {
-        std::deque<Event> batch;
         {
             std::unique_lock lock(mutex_);
             auto deadline = Clock::now() + std::chrono::milliseconds(10);
             if (sync_.has_next(tip_height_)) deadline = Clock::now();  // more to apply
             if (!timers_.empty()) deadline = std::min(deadline, timers_.begin()->first);
-            wake_.wait_until(lock, deadline, [&] { return stopping_ || !events_.empty(); });
+            wake_.wait_until(lock, deadline,
+                             [&] { return stopping_ || !urgent_events_.empty() || !events_.empty(); });
             if (stopping_) return;
-            batch.swap(events_);
         }
-        if (halted_) {
-            if (resume_ == Resume::when_writable && Clock::now() >= next_resume_try_) try_resume();
+        // The barrier: whatever escapes a turn (a bug, memory) halts consensus as a failed
+        // write does, and it resumes as a restart would, from the store and the log.
+        try {
+            turn(next_status);
+        } catch (const std::exception& e) {
+            halt(std::string("unexpected error on the consensus thread: ") + e.what(), Resume::when_writable);
+        } catch (...) {
+            halt("unexpected error on the consensus thread", Resume::when_writable);
+        }
+    }
+}
+
+std::optional<ConsensusDriver::Event> ConsensusDriver::next_event() {
+    for (;;) {
+        std::optional<Event> e;
+        {
+            std::lock_guard lock(mutex_);
+            auto& queue = !urgent_events_.empty() ? urgent_events_ : events_;
+            if (queue.empty()) return std::nullopt;
+            e.emplace(std::move(queue.front()));
+            queue.pop_front();
+        }
+        if (e->kind == Event::frame && punished(e->peer)) {
+            ctx_.metrics.peer_offences.frames_dropped_from_banned++;
             continue;
         }
-        for (Event& e : batch) handle(e);
-        apply_fetched();
-        while (!timers_.empty() && timers_.begin()->first <= Clock::now()) {
-            const consensus::Timeout t = timers_.begin()->second;
-            timers_.erase(timers_.begin());
-            run(engine_->on_timeout(t));
-        }
-        const std::uint64_t now = now_ms();
-        if (now >= last_expiry_ms_ + expiry_every_ms) expire_pending(now);
-        sync_step();
-        // Records waiting: start the height when the block policy says a block is due. A
-        // node catching up does not: it would only vote on a height long decided.
-        const bool behind = sync_.behind(tip_height_);
-        if (!behind && !records_signalled_ && ctx_.mempool.size() > 0 &&
-            consensus::records_to_cut(ctx_.config.block, now, last_commit_ms_, ctx_.mempool.size(),
-                                      ctx_.mempool.oldest_ms().value_or(now)) > 0) {
-            records_signalled_ = true;
-            run(engine_->on_records_available());
-        }
-        if (Clock::now() >= next_status) {
-            next_status = Clock::now() + status_every;
-            network_->broadcast(frame_status, share(u64_bytes(tip_height_)));
-            log_progress(false);
-        }
-        std::lock_guard lock(mutex_);
-        status_.height = tip_height_;
-        status_.round = engine_->round();
-        status_.best_peer_height = std::max(status_.best_peer_height, sync_.best_peer_height());
-        status_.catching_up = behind;
-        status_.records_per_s = behind ? sync_.records_per_s() : 0;
+        return e;
     }
+}
+
+void ConsensusDriver::turn(Clock::time_point& next_status) {
+    const auto started = Clock::now();
+    while (Clock::now() < started + events_budget) {
+        auto e = next_event();
+        if (!e) break;
+        // While halted, frames are dropped (their credits released) but links coming and
+        // going are still followed, so that sync knows its peers when consensus resumes.
+        if (halted_ && e->kind == Event::frame) continue;
+        handle(*e);
+    }
+    if (halted_) {
+        if (resume_ == Resume::when_writable && Clock::now() >= next_resume_try_) try_resume();
+        return;
+    }
+    apply_fetched();
+    while (!timers_.empty() && timers_.begin()->first <= Clock::now()) {
+        const consensus::Timeout t = timers_.begin()->second;
+        timers_.erase(timers_.begin());
+        run(engine_->on_timeout(t));
+    }
+    const std::uint64_t now = now_ms();
+    if (now >= last_expiry_ms_ + expiry_every_ms) expire_pending(now);
+    sync_step();
+    // Records waiting: start the height when the block policy says a block is due, or
+    // when a heartbeat (empty) block is due (consensus.empty_block_interval_ms). A node
+    // catching up does not: it would only vote on a height long decided.
+    const bool behind = sync_.behind(tip_height_);
+    const bool records_due = ctx_.mempool.size() > 0 &&
+                             consensus::records_to_cut(ctx_.config.block, now, last_commit_ms_, ctx_.mempool.size(),
+                                                       ctx_.mempool.oldest_ms().value_or(now)) > 0;
+    if (!behind && !records_signalled_ &&
+        (records_due || consensus::empty_block_due(ctx_.config.block, now, last_commit_ms_))) {
+        records_signalled_ = true;
+        run(engine_->on_records_available());
+    }
+    if (Clock::now() >= next_status) {
+        next_status = Clock::now() + status_every;
+        network_->broadcast(frame_status, share(u64_bytes(tip_height_)));
+        log_progress(false);
+        if (nudged_.size() > 1024) nudged_.clear();
+    }
+    std::lock_guard lock(mutex_);
+    status_.height = tip_height_;
+    status_.round = engine_->round();
+    status_.best_peer_height = sync_.reported_peer_height();
+    status_.catching_up = behind;
+    status_.records_per_s = behind ? sync_.records_per_s() : 0;
 }
 
 void ConsensusDriver::handle(Event& e) {
     switch (e.kind) {
         case Event::admitted: gossip(e.ids); return;
-        case Event::disconnected: sync_.peer_gone(e.peer); return;
+        case Event::disconnected:
+            sync_.peer_gone(e.peer);
+            nudged_.erase(e.peer);
+            return;
         case Event::connected:
             network_->send(e.peer, frame_status, share(u64_bytes(tip_height_)));
             if (auto own = ctx_.checkpoints.own_latest()) {
@@ -331,12 +434,26 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
     switch (type) {
         case frame_consensus: {
             auto m = consensus::decode_message(payload);
-            if (!m) return spdlog::debug("peer {}: undecodable consensus message", to_hex(peer.bytes).substr(0, 12));
-            if (auto fault = consensus::check_message(engine_config_, verifier_, *m))
-                return spdlog::debug("peer {}: {}", to_hex(peer.bytes).substr(0, 12), consensus::fault_name(*fault));
+            if (!m) return punish(peer, PeerOffence::undecodable, "a consensus message that does not decode");
             const std::uint64_t h = consensus::message_height(*m);
-            if (h <= tip_height_) {  // the peer is behind: help it
-                (void)sync_.send_block(peer, h);
+            if (h == 0) return punish(peer, PeerOffence::impossible_height, "a consensus message for height 0");
+            if (auto fault = consensus::check_message(engine_config_, verifier_, *m)) {
+                // Each message leaves its signer only, and the link is authenticated: a
+                // bad signature, another chain's id or a value that is not the proposal's
+                // block came from the peer itself. Membership and proposer turns depend
+                // on the height's validator set, which may differ across a change.
+                using consensus::Fault;
+                if (*fault == Fault::bad_signature || *fault == Fault::wrong_chain || *fault == Fault::bad_value)
+                    return punish(peer, PeerOffence::bad_message,
+                                  "a consensus message with " + std::string(consensus::fault_name(*fault)));
+                return spdlog::debug("peer {}: {}", peer_name(peer), consensus::fault_name(*fault));
+            }
+            if (h <= tip_height_) {  // the peer is behind: tell it our height, and it asks
+                auto& last = nudged_[peer];
+                if (Clock::now() >= last + nudge_every) {
+                    last = Clock::now();
+                    network_->send(peer, frame_status, share(u64_bytes(tip_height_)));
+                }
                 return;
             }
             if (h > engine_->height()) {  // it has committed h - 1: fetch what this node lacks
@@ -345,20 +462,9 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
             }
             return run(engine_->on_message(*m));
         }
-        case frame_records: {
-            auto records = consensus::decode_records(payload);
-            if (!records) return;
-            const std::size_t before = ctx_.mempool.size();
-            auto results = ctx_.admission.admit(std::move(*records), now_ms());
-            std::vector<chain::Hash> fresh;
-            for (const auto& r : results)
-                if (const auto* id = std::get_if<chain::Hash>(&r)) fresh.push_back(*id);
-            if (!fresh.empty() && ctx_.mempool.size() > before) gossip(fresh);  // onward, once per node
-            return;
-        }
         case frame_status: {
             auto h = read_u64(payload);
-            if (!h) return;
+            if (!h) return punish(peer, PeerOffence::undecodable, "a status frame that does not decode");
             sync_.peer_at(peer, *h);
             return sync_step();
         }
@@ -367,19 +473,26 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
             auto from = r.u64();
             std::optional<std::uint32_t> count =
                 r.remaining() == 0 ? std::optional<std::uint32_t>(BlockSync::range_blocks) : r.u32();
-            if (!from || !count || r.remaining() != 0) return;
+            if (!from || !count || r.remaining() != 0)
+                return punish(peer, PeerOffence::undecodable, "a sync request that does not decode");
+            if (*from == 0) return punish(peer, PeerOffence::impossible_height, "a sync request for height 0");
             return sync_.serve(peer, *from, *count, tip_height_);
         }
         case frame_sync_block: {
             auto block = consensus::decode_certified(payload);
-            if (!block) return sync_.invalid(peer, tip_height_ + 1, "sent a sync block that does not decode");
-            return sync_.on_block(peer, std::move(*block), payload.size(), tip_height_);
+            if (!block) return punish(peer, PeerOffence::undecodable, "a sync block that does not decode");
+            const std::uint64_t h = block->value->block.header.height;
+            if (sync_.on_block(peer, std::move(*block), payload.size(), tip_height_) == BlockSync::Taken::unrequested)
+                return punish(peer, PeerOffence::unrequested_block,
+                              "sent block " + std::to_string(h) + ", which this node did not ask it for");
+            return;
         }
         case frame_checkpoint: {
             ByteReader r(payload);
             auto size = r.u64();
             auto line = r.str(1024);
-            if (!size || !line || r.remaining() != 0) return;
+            if (!size || !line || r.remaining() != 0)
+                return punish(peer, PeerOffence::undecodable, "a checkpoint frame that does not decode");
             return take_checkpoint_line(peer, *size, std::move(*line));
         }
         default: return;
@@ -445,19 +558,26 @@ void ConsensusDriver::apply_fetched() {
         const bool verify = mode == "all" ||
                             (mode == "recent" && v.block.header.time_ms + ctx_.config.sync_recent_ms >= now_ms());
         const std::uint64_t before = tip_height_;
+        // The certificate first: a few validator signatures vouch for the block hash, and
+        // only a certified block is worth checking record signatures for.
+        if (auto why = chain::check_certificate(ctx_.genesis.suite, ctx_.genesis.chain_id, before + 1,
+                                                v.hash(ctx_.genesis.suite), f->block.certificate, state_->validators)) {
+            sync_.invalid(f->peer, before + 1);
+            return punish(f->peer, PeerOffence::bad_certificate,
+                          "sent block " + std::to_string(before + 1) + " with a bad commit certificate: " + *why);
+        }
         chain::BlockCheck checked = verify ? check_block(v, *record_verifier_) : check_block(v, trusting);
-        if (!checked.valid())
-            return sync_.invalid(f->peer, before + 1,
-                                 "sent block " + std::to_string(before + 1) + " that breaks rule " +
-                                     checked.faults.front().describe());
-        run(engine_->on_certified(f->block.value, f->block.certificate));  // checks the certificate
+        if (!checked.valid()) {
+            sync_.invalid(f->peer, before + 1);
+            return punish(f->peer, PeerOffence::bad_block,
+                          "sent certified block " + std::to_string(before + 1) + " that breaks rule " +
+                              checked.faults.front().describe());
+        }
+        run(engine_->on_certified(f->block.value, f->block.certificate));
         if (tip_height_ == before) {
             if (halted_ || engine_->height() != before + 1) return;
-            auto why = chain::check_certificate(ctx_.genesis.suite, ctx_.genesis.chain_id, before + 1, v.hash(ctx_.genesis.suite), f->block.certificate,
-                                                state_->validators);
-            return sync_.invalid(f->peer, before + 1,
-                                 "sent block " + std::to_string(before + 1) + " with a bad commit certificate: " +
-                                     why.value_or("refused by the engine"));
+            spdlog::warn("peer {}: the engine refused certified block {}", peer_name(f->peer), before + 1);
+            return sync_.invalid(f->peer, before + 1);
         }
         sync_.valid(f->peer);
     }

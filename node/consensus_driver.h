@@ -9,6 +9,13 @@
 // asks peers for certified blocks and commits them after checking the certificate and
 // the block (block sync). An observer runs the same driver without a signing key.
 //
+// What peers send is bounded per peer (docs/p2p.md): each frame holds its bytes against
+// the peer's inbound budget until it is handled (p2p::FrameCredit), so a peer that sends
+// faster than this node handles is simply not read. Validators' consensus messages are
+// handled before everything else; relayed records are admitted on their own thread
+// (GossipIntake), never this one. A peer that sends a frame no honest node sends is
+// punished: cut off and banned with a growing back-off (punish()).
+//
 // Thread-safety: public methods may be called from any thread.
 #pragma once
 
@@ -29,6 +36,8 @@
 #include "node/block_sync.h"
 #include "node/checkpoints.h"
 #include "node/config.h"
+#include "node/gossip_intake.h"
+#include "node/peer_offence.h"
 #include "p2p/peer_network.h"
 #include "storage/block_store.h"
 #include "storage/consensus_wal.h"
@@ -90,9 +99,20 @@ public:
     SyncStatus sync_status() const;
     std::uint16_t p2p_port() const;
 
+    // `peer` sent a frame no honest node sends: close its link, ban it (the ban doubles
+    // with each incident of that key, p2p::PeerNetwork::ban), drop what it has queued,
+    // count it in /metrics and log it, once per incident: frames of an incident that
+    // arrive while its ban lasts are dropped unread. Any thread, after start().
+    void punish(const crypto::PublicKey& peer, PeerOffence offence, const std::string& why);
+
 private:
     struct Event;
     void loop();
+    void turn(std::chrono::steady_clock::time_point& next_status);
+    std::optional<Event> next_event();
+    // I/O thread: routes a frame to the gossip intake or a queue (consensus first).
+    void on_network_frame(const crypto::PublicKey& peer, std::uint8_t type, Bytes payload, p2p::FrameCredit credit);
+    bool punished(const crypto::PublicKey& peer) const;
     void handle(Event& e);
     void run(consensus::Actions actions);
     void on_frame(const crypto::PublicKey& peer, std::uint8_t type, const Bytes& payload);
@@ -136,7 +156,10 @@ private:
     Bytes deferred_round_;
     std::uint64_t deferred_height_ = 0;
     std::unique_ptr<p2p::PeerNetwork> network_;
+    std::unique_ptr<GossipIntake> intake_;  // relayed records, admitted off this thread
     std::atomic<int> connected_peers_{0};
+    mutable std::mutex punish_mutex_;
+    std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> punished_until_;  // ban in force
 
     // Driver-thread state.
     chain::MerkleFrontier frontier_;
@@ -159,10 +182,17 @@ private:
     // Peers' checkpoint lines for sizes this node has not reached yet: the latest per
     // peer, offered again after each commit.
     std::map<crypto::PublicKey, std::pair<std::uint64_t, std::string>> later_lines_;
+    // When each peer heard to be behind was last sent this node's height (a nudge to ask).
+    std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> nudged_;
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;
+    // Waiting events. Each frame holds its peer's FrameCredit, so the bytes queued here
+    // are bounded per peer by p2p inbound_bytes_max. Validators' consensus messages go to
+    // urgent_events_ and are handled first.
+    std::deque<Event> urgent_events_;
     std::deque<Event> events_;
+    std::set<crypto::PublicKey> validator_keys_;  // of the engine's set, for routing
     bool stopping_ = false;
     SyncStatus status_;
     std::thread thread_;

@@ -2,17 +2,41 @@
 
 namespace jchain::node {
 
-std::optional<chain::Reject> Mempool::add(PendingRecord record, const std::function<bool(const chain::Hash&)>& committed) {
+std::optional<chain::Reject> Mempool::add(PendingRecord record, const std::function<bool(const chain::Hash&)>& committed,
+                                          std::optional<std::uint64_t> checked_at) {
+    auto refusal = [&]() -> std::optional<chain::Reject> {  // under the lock
+        if (seq_of_.count(record.id)) return chain::Reject{chain::RejectReason::duplicate, "record is already pending"};
+        if (by_seq_.size() >= records_max_)
+            return chain::Reject{chain::RejectReason::mempool_full,
+                                 "mempool holds " + std::to_string(records_max_) + " records; retry shortly"};
+        return std::nullopt;
+    };
+    for (;;) {
+        std::uint64_t seen = 0;
+        {
+            std::lock_guard lock(mutex_);
+            if (auto r = refusal()) return r;
+            if (checked_at && *checked_at == removals_) {
+                const std::uint64_t seq = next_seq_++;
+                seq_of_.emplace(record.id, seq);
+                by_seq_.emplace(seq, std::move(record));
+                return std::nullopt;
+            }
+            seen = removals_;
+        }
+        if (committed(record.id)) return chain::Reject{chain::RejectReason::duplicate, "record is already committed"};
+        checked_at = seen;  // and try to insert again
+    }
+}
+
+std::uint64_t Mempool::removals() const {
     std::lock_guard lock(mutex_);
-    if (seq_of_.count(record.id)) return chain::Reject{chain::RejectReason::duplicate, "record is already pending"};
-    if (committed(record.id)) return chain::Reject{chain::RejectReason::duplicate, "record is already committed"};
-    if (by_seq_.size() >= records_max_)
-        return chain::Reject{chain::RejectReason::mempool_full,
-                             "mempool holds " + std::to_string(records_max_) + " records; retry shortly"};
-    const std::uint64_t seq = next_seq_++;
-    seq_of_.emplace(record.id, seq);
-    by_seq_.emplace(seq, std::move(record));
-    return std::nullopt;
+    return removals_;
+}
+
+bool Mempool::full() const {
+    std::lock_guard lock(mutex_);
+    return by_seq_.size() >= records_max_;
 }
 
 std::vector<PendingRecord> Mempool::peek(std::size_t n) const {
@@ -25,6 +49,7 @@ std::vector<PendingRecord> Mempool::peek(std::size_t n) const {
 
 void Mempool::remove(const std::vector<chain::Hash>& ids) {
     std::lock_guard lock(mutex_);
+    ++removals_;
     for (const auto& id : ids) {
         auto it = seq_of_.find(id);
         if (it == seq_of_.end()) continue;

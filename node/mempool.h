@@ -1,9 +1,11 @@
 // Mempool: admitted records waiting for a block, in arrival order, unique by id,
 // bounded by records_max. Thread-safe (one mutex).
 //
-// The duplicate check and the insert happen under the mempool's lock together with a
-// look-up in the store (the `committed` callback), and committed records are removed
-// only after their block is durable, so a record can never be admitted twice.
+// A record can never be admitted twice: committed records are removed only after their
+// block is durable, and add() looks the id up in the store (the `committed` callback)
+// *outside* the lock, then inserts only if no remove() happened since it began looking
+// (else it looks again): a block committed meanwhile is either seen in the store or
+// removes the record after it was inserted. No store read ever runs under the lock.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +43,14 @@ public:
     explicit Mempool(std::size_t records_max) : records_max_(records_max) {}
 
     // Inserts unless the id is pending or committed (duplicate) or the pool is full.
-    std::optional<chain::Reject> add(PendingRecord record, const std::function<bool(const chain::Hash&)>& committed);
+    // `checked_at`: the caller already found the id not committed, having read
+    // removals() just before looking; the store is read again only if remove() ran since.
+    std::optional<chain::Reject> add(PendingRecord record, const std::function<bool(const chain::Hash&)>& committed,
+                                     std::optional<std::uint64_t> checked_at = std::nullopt);
+    // How many times remove() has run: read it before looking a record up in the store.
+    std::uint64_t removals() const;
+    // The pool holds records_max records: admission refuses before verifying anything.
+    bool full() const;
 
     // Up to n oldest records, left in the pool until remove().
     std::vector<PendingRecord> peek(std::size_t n) const;
@@ -71,6 +80,7 @@ private:
     const std::size_t records_max_;
     mutable std::mutex mutex_;
     std::uint64_t next_seq_ = 0;
+    std::uint64_t removals_ = 0;
     std::map<std::uint64_t, PendingRecord> by_seq_;
     std::unordered_map<chain::Hash, std::uint64_t, HashHasher> seq_of_;
     std::unordered_map<chain::Hash, Expired, HashHasher> expired_;

@@ -17,6 +17,7 @@
 #include "node/admission.h"
 #include "node/checkpoints.h"
 #include "node/consensus_driver.h"
+#include "node/peer_offence.h"
 #include "node/config.h"
 #include "node/work_queue.h"
 #include "rpc/http_server.h"
@@ -41,6 +42,7 @@ struct NodeMetrics {
     std::atomic<std::uint64_t> records_committed{0};
     std::atomic<std::uint64_t> blocks_committed{0};
     std::atomic<std::uint64_t> rpc_requests{0};
+    PeerOffenceCounters peer_offences;  // bans by reason (node/peer_offence.h)
 };
 
 class Node {

@@ -542,6 +542,22 @@ struct Service {
         metric("jchain_records_committed_total", "counter", "Records committed in blocks.", m.records_committed);
         metric("jchain_blocks_committed_total", "counter", "Blocks committed by this process.", m.blocks_committed);
         metric("jchain_rpc_requests_total", "counter", "HTTP requests served.", m.rpc_requests);
+        // Peers: what they hold of this node's memory, and the bans their frames earned.
+        std::uint64_t inbound = 0, paused = 0;
+        for (const auto& p : node.peers()) {
+            inbound += p.inbound_bytes;
+            paused += p.read_paused ? 1 : 0;
+        }
+        metric("jchain_p2p_peers", "gauge", "Authenticated peer links.", node.peers().size());
+        metric("jchain_p2p_inbound_bytes", "gauge", "Bytes of received peer frames not yet handled.", inbound);
+        metric("jchain_p2p_links_paused", "gauge", "Peer links not read: their frames exceed p2p inbound_bytes_max.", paused);
+        o << "# HELP jchain_peer_bans_total Peers cut off and banned for a frame no honest node sends, by reason.\n"
+             "# TYPE jchain_peer_bans_total counter\n";
+        for (std::size_t i = 0; i < peer_offence_count; ++i)
+            o << "jchain_peer_bans_total{reason=\"" << offence_name(static_cast<PeerOffence>(i)) << "\"} "
+              << m.peer_offences.bans[i].load() << '\n';
+        metric("jchain_peer_frames_dropped_total", "counter", "Frames of banned peers dropped unread.",
+               m.peer_offences.frames_dropped_from_banned);
         const SyncStatus sync = node.sync_status();
         metric("jchain_halted", "gauge", "1 while consensus is halted (status.halted says why).", sync.halted.empty() ? 0 : 1);
         if (sync.clock_offset_ms) {  // signed: written here rather than through metric()

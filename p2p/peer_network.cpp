@@ -120,6 +120,8 @@ struct Link {
     // Guarded by Impl::mutex_.
     std::uint64_t frames_sent = 0, frames_received = 0, frames_dropped = 0;
     std::size_t queued_bytes = 0;
+    std::size_t inbound_bytes = 0;  // handed to the caller, its FrameCredits not yet released
+    bool read_paused = false;       // over the inbound budget: no read pending
 };
 
 // One connection attempt of a dialer (resolve and connect, bounded by a timeout).
@@ -149,12 +151,22 @@ struct Dialer {
 
 }  // namespace
 
+namespace {
+// Lets a FrameCredit that outlives the network find out that it has: stop() clears `release`.
+struct CreditGate {
+    std::mutex mutex;
+    std::function<void(const std::shared_ptr<Link>&, std::size_t)> release;
+};
+}  // namespace
+
 class PeerNetwork::Impl {
 public:
     Impl(P2pConfig config, crypto::KeyPair key, std::set<crypto::PublicKey> allowed, FrameHandler on_frame,
          PeerHandler on_peer)
         : config_(std::move(config)), key_(key), allowed_(std::move(allowed)), on_frame_(std::move(on_frame)),
-          on_peer_(std::move(on_peer)), rng_(std::random_device{}()) {}
+          on_peer_(std::move(on_peer)), rng_(std::random_device{}()) {
+        gate_->release = [this](const std::shared_ptr<Link>& link, std::size_t bytes) { release(link, bytes); };
+    }
 
     ~Impl() { stop(); }
 
@@ -166,6 +178,10 @@ public:
     bool send(const crypto::PublicKey& peer, std::uint8_t type, std::shared_ptr<const Bytes> payload);
     std::vector<PeerInfo> peers() const;
     void disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why);
+    std::chrono::milliseconds ban(const crypto::PublicKey& peer, const std::string& why);
+    // A FrameCredit of `link` for `bytes` ended (any thread): read the link again if it
+    // was paused and is now within its budget.
+    void release(const std::shared_ptr<Link>& link, std::size_t bytes);
     void allow(const std::set<crypto::PublicKey>& keys) {
         asio::post(io_, [this, keys] { allowed_.insert(keys.begin(), keys.end()); });
     }
@@ -198,6 +214,8 @@ private:
     void start_link(const LinkPtr& link);
     void read_length(const LinkPtr& link);
     void read_body(const LinkPtr& link);
+    void read_next(const LinkPtr& link);
+    FrameCredit credit(const LinkPtr& link, std::size_t bytes);
     bool open_frame(const LinkPtr& link);
     void on_frame(const LinkPtr& link);
     void on_handshake_frame(const LinkPtr& link);
@@ -237,7 +255,67 @@ private:
     mutable std::mutex mutex_;
     std::map<crypto::PublicKey, LinkPtr> peers_;  // authenticated links, one per key; cleared by stop()
     std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> banned_;  // I/O thread: refused until
+    std::map<crypto::PublicKey, unsigned> offences_;  // under mutex_: ban() calls per key, for the back-off
+    std::shared_ptr<CreditGate> gate_ = std::make_shared<CreditGate>();
 };
+
+std::chrono::milliseconds PeerNetwork::Impl::ban(const crypto::PublicKey& peer, const std::string& why) {
+    std::uint64_t ms = 0;
+    {
+        std::lock_guard lock(mutex_);
+        const unsigned n = offences_[peer]++;
+        ms = config_.ban_ms_min;
+        for (unsigned i = 0; i < n && ms < config_.ban_ms_max; ++i) ms *= 2;
+        ms = std::min(ms, config_.ban_ms_max);
+    }
+    disconnect(peer, milliseconds(ms), why);
+    return milliseconds(ms);
+}
+
+FrameCredit PeerNetwork::Impl::credit(const LinkPtr& link, std::size_t bytes) {
+    {
+        std::lock_guard lock(mutex_);
+        link->inbound_bytes += bytes;
+    }
+    // An empty object whose deleter gives the bytes back, through the gate: the credit
+    // may be dropped on any thread, and after the network is gone.
+    return FrameCredit(static_cast<const void*>(nullptr),
+                       [gate = gate_, weak = std::weak_ptr<Link>(link), bytes](const void*) {
+                           std::lock_guard lock(gate->mutex);
+                           if (!gate->release) return;
+                           if (auto l = weak.lock()) gate->release(l, bytes);
+                       });
+}
+
+void PeerNetwork::Impl::release(const LinkPtr& link, std::size_t bytes) {
+    bool resume = false;
+    {
+        std::lock_guard lock(mutex_);
+        link->inbound_bytes -= bytes;
+        if (link->read_paused && link->inbound_bytes <= config_.inbound_bytes_max) {
+            link->read_paused = false;
+            resume = true;
+        }
+    }
+    if (resume)
+        asio::post(io_, [this, link] {
+            if (!link->closed) read_length(link);
+        });
+}
+
+// After a frame: read the next one, unless the caller holds more of this link's frames
+// than its budget (then release() resumes it).
+void PeerNetwork::Impl::read_next(const LinkPtr& link) {
+    {
+        std::lock_guard lock(mutex_);
+        if (link->inbound_bytes > config_.inbound_bytes_max) {
+            link->read_paused = true;
+            link->idle_ticks = 0;
+            return;
+        }
+    }
+    read_length(link);
+}
 
 void PeerNetwork::Impl::disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration,
                                    const std::string& why) {
@@ -248,8 +326,8 @@ void PeerNetwork::Impl::disconnect(const crypto::PublicKey& peer, std::chrono::m
             std::lock_guard lock(mutex_);
             if (auto it = peers_.find(peer); it != peers_.end()) link = it->second;
         }
-        spdlog::warn("p2p: disconnecting {} for {} s: {}", short_key(peer),
-                     std::chrono::duration_cast<std::chrono::seconds>(duration).count(), why);
+        spdlog::warn("p2p: disconnecting {} for {:.1f} s: {}", short_key(peer),
+                     std::chrono::duration<double>(duration).count(), why);
         if (link) close(link, "disconnected: " + why);
     });
 }
@@ -319,6 +397,10 @@ Status PeerNetwork::Impl::start() {
 
 void PeerNetwork::Impl::stop() {
     std::lock_guard stop_lock(stop_mutex_);
+    {
+        std::lock_guard lock(gate_->mutex);  // credits released from now on do nothing
+        gate_->release = nullptr;
+    }
     if (!started_ || stopped_) return;
     stopped_ = true;
     // A handler must not stop its own network: it would wait for itself.
@@ -422,6 +504,8 @@ std::vector<PeerInfo> PeerNetwork::Impl::peers() const {
         info.frames_received = link->frames_received;
         info.frames_dropped = link->frames_dropped;
         info.queued_bytes = link->queued_bytes;
+        info.inbound_bytes = link->inbound_bytes;
+        info.read_paused = link->read_paused;
         out.push_back(std::move(info));
     }
     return out;
@@ -478,6 +562,13 @@ void PeerNetwork::Impl::tick() {
         const std::vector<LinkPtr> links(links_.begin(), links_.end());
         for (const auto& link : links) {
             if (!link->established || link->closed) continue;
+            bool paused = false;
+            {
+                std::lock_guard lock(mutex_);
+                paused = link->read_paused;
+            }
+            // A paused link's silence is this node's doing, not the peer's.
+            if (paused) link->idle_ticks = 0;
             if (++link->idle_ticks > idle_ticks_max) {
                 close(link, "nothing received for too long");
                 continue;
@@ -611,7 +702,7 @@ void PeerNetwork::Impl::read_body(const LinkPtr& link) {
             if (ec) return close(link, ec == asio::error::eof ? "closed by the peer mid-frame" : ec.message());
             if (link->hello_received && !open_frame(link)) return;
             on_frame(link);
-            if (!link->closed) read_length(link);
+            if (!link->closed) read_next(link);
         });
 }
 
@@ -640,7 +731,8 @@ void PeerNetwork::Impl::on_frame(const LinkPtr& link) {
     }
     if (!on_frame_) return;
     try {
-        on_frame_(link->peer_key, link->type, std::move(link->payload));
+        const std::size_t bytes = frame_overhead_bytes + link->payload.size();
+        on_frame_(link->peer_key, link->type, std::move(link->payload), credit(link, bytes));
     } catch (const std::exception& e) {
         spdlog::error("p2p: frame handler threw: {}", e.what());
     } catch (...) {
@@ -847,6 +939,9 @@ std::vector<PeerInfo> PeerNetwork::peers() const { return impl_->peers(); }
 std::uint64_t PeerNetwork::unfinished_handshakes() const { return impl_->unfinished_handshakes(); }
 void PeerNetwork::disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why) {
     impl_->disconnect(peer, duration, why);
+}
+std::chrono::milliseconds PeerNetwork::ban(const crypto::PublicKey& peer, const std::string& why) {
+    return impl_->ban(peer, why);
 }
 void PeerNetwork::allow(const std::set<crypto::PublicKey>& keys) { impl_->allow(keys); }
 void PeerNetwork::add_peer(const std::string& address) { impl_->add_peer(address); }

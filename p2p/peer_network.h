@@ -11,6 +11,13 @@
 // Each peer has a bounded send queue: when a slow peer's queue is full, further frames
 // to it are dropped (and counted), never buffered without limit. Frames above
 // frame_bytes_max are refused and the link closed.
+// Inbound, each peer has a byte budget (inbound_bytes_max): every frame handed to the
+// caller comes with a FrameCredit that holds its bytes against that budget until the
+// caller drops it; while a peer's held bytes exceed the budget its link is not read
+// (TCP pushes back on the sender), so what a peer can make this node hold is at most
+// inbound_bytes_max + frame_bytes_max, whatever it sends.
+// A peer that broke a rule no honest node breaks is cut off with ban(): the ban grows
+// per key (ban_ms_min, doubling up to ban_ms_max) with each offence.
 //
 // Thread-safety: public methods may be called from any thread. Handlers run on the
 // network's own I/O thread, one at a time; they must not block for long.
@@ -39,6 +46,11 @@ struct P2pConfig {
     // Type byte and payload, before sealing; at most 2^32 - 17. The largest valid block fits.
     std::size_t frame_bytes_max = chain::limits::frame_bytes_max;
     std::size_t queue_bytes_max = 64u << 20;  // per peer; a frame counts its payload + 21 bytes
+    // Per peer: received frames the caller still holds (FrameCredit), in bytes (payload +
+    // 21). Reading the link stops above it; one frame always passes, so it may be small.
+    std::size_t inbound_bytes_max = 8u << 20;
+    std::uint64_t ban_ms_min = 60'000;      // a first offence
+    std::uint64_t ban_ms_max = 3'600'000;   // the doubling stops here
     std::uint64_t redial_ms_min = 100;
     std::uint64_t redial_ms_max = 5000;
     std::uint64_t handshake_timeout_ms = 5000;
@@ -50,12 +62,21 @@ struct PeerInfo {
     bool outbound = false;
     std::uint64_t frames_sent = 0, frames_received = 0, frames_dropped = 0;
     std::size_t queued_bytes = 0;
+    std::size_t inbound_bytes = 0;  // received, still held by the caller (FrameCredit)
+    bool read_paused = false;       // inbound_bytes over budget: the link is not read
 };
+
+// A received frame's claim on its peer's inbound budget (P2pConfig::inbound_bytes_max),
+// released when the last copy is destroyed or reset. Any thread; may outlive the network.
+using FrameCredit = std::shared_ptr<const void>;
 
 class PeerNetwork {
 public:
-    // A frame from an authenticated peer: `type` is the caller's message type.
-    using FrameHandler = std::function<void(const crypto::PublicKey& peer, std::uint8_t type, Bytes payload)>;
+    // A frame from an authenticated peer: `type` is the caller's message type. Keep
+    // `credit` until the frame is dealt with: the peer's link is read no further while
+    // the credits it holds exceed its budget.
+    using FrameHandler =
+        std::function<void(const crypto::PublicKey& peer, std::uint8_t type, Bytes payload, FrameCredit credit)>;
     // A peer finished its handshake (connected = true) or its link closed (false).
     using PeerHandler = std::function<void(const crypto::PublicKey& peer, bool connected)>;
 
@@ -88,6 +109,10 @@ public:
     // Closes the link to `peer` (if any) and refuses its handshakes for `duration`: a
     // peer that broke the rules (e.g. kept sending invalid blocks). `why` is logged.
     void disconnect(const crypto::PublicKey& peer, std::chrono::milliseconds duration, const std::string& why);
+    // Closes the link to `peer` and refuses it for a ban that doubles with each offence
+    // of that key (ban_ms_min, 2x, 4x, ... up to ban_ms_max); returns the ban's length.
+    // For frames no honest node sends. `why` is logged once, here.
+    std::chrono::milliseconds ban(const crypto::PublicKey& peer, const std::string& why);
     // Adds keys that may connect (governance added a validator or member). Never removes.
     void allow(const std::set<crypto::PublicKey>& keys);
     // Dials `address` ("host:port") from now on, like a configured peer; once per address.

@@ -177,3 +177,24 @@ TEST_CASE("a batch verifies every signature once, in parallel, and keeps input o
     CHECK(std::get<chain::Reject>(results[125]).reason == RejectReason::duplicate);
     CHECK(big.size() == 498);
 }
+
+TEST_CASE("the cheap refusals come before the signature: a committed duplicate or a full mempool is said so, unverified") {
+    Fixture f;
+    auto r = f.tc.record(1, f.tc.court);
+    CHECK_FALSE(f.admit_one(r));
+    f.commit_pending();
+    // The same record with its signature broken: refused as committed, before any
+    // verification (which would have said bad_signature).
+    auto broken = r;
+    broken.signature.bytes[5] ^= 1;
+    CHECK(f.admit_one(broken) == RejectReason::duplicate);
+
+    node::Mempool one(1);
+    node::Admission admission(f.state, *f.store, one, f.pool);
+    REQUIRE(std::holds_alternative<chain::Hash>(admission.admit({f.tc.record(2, f.tc.court)}, now)[0]));
+    auto late = f.tc.record(3, f.tc.court);
+    late.signature.bytes[5] ^= 1;
+    auto results = admission.admit({late}, now);
+    REQUIRE(std::holds_alternative<chain::Reject>(results[0]));
+    CHECK(std::get<chain::Reject>(results[0]).reason == RejectReason::mempool_full);
+}

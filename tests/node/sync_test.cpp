@@ -15,6 +15,8 @@
 
 #include "base/bytes.h"
 #include "bench/chain_builder.h"
+#include "consensus/codec.h"
+#include "node/peer_offence.h"
 #include "p2p/peer_network.h"
 #include "tests/support/suite.h"
 
@@ -197,10 +199,14 @@ TEST_CASE("a synced block whose certified header commits to a forged record sign
         CHECK(stored->record.signature == forged.signature);
     }
     for (const auto* refuser : {&verify_all, &recent_long}) {
-        // It reaches block 2, learns that the peer is at 5, and stays below block 3 while
-        // it asks again (a range not committed is re-asked after 2 s).
+        // It reaches block 2, finds block 3 bad, and bans the peer that sent it: a
+        // certified block that breaks the rule is a frame no honest node sends.
         REQUIRE(bench::wait_for_height(**refuser, 2, 60s));
-        CHECK(eventually([&] { return (*refuser)->sync_status().best_peer_height == chain->height; }, 10s));
+        auto& bans = (*refuser)->metrics().peer_offences.bans;
+        CHECK(eventually([&] { return bans[static_cast<std::size_t>(node::PeerOffence::bad_block)] == 1; }, 10s));
+        CHECK(eventually([&] { return (*refuser)->peers().empty(); }, 10s));
+        // A banned peer's claimed height is not reported.
+        CHECK(eventually([&] { return (*refuser)->sync_status().best_peer_height == 0; }, 10s));
     }
     std::this_thread::sleep_for(3s);
     for (const auto* refuser : {&verify_all, &recent_long}) {
@@ -223,7 +229,7 @@ TEST_CASE("a peer that claims a height it never serves does not keep a validator
     config.peers = {"127.0.0.1:" + std::to_string(server->p2p_port())};
     config.chain_id = homes->genesis().chain_id;
     const std::set<crypto::PublicKey> allowed{homes->genesis().validators.validators.at(0).key};
-    p2p::PeerNetwork liar(config, liar_key, allowed, [](const crypto::PublicKey&, std::uint8_t, Bytes) {}, nullptr);
+    p2p::PeerNetwork liar(config, liar_key, allowed, [](const crypto::PublicKey&, std::uint8_t, Bytes, p2p::FrameCredit) {}, nullptr);
     REQUIRE(liar.start().is_ok());
     std::atomic<bool> lying{true};
     std::thread announcer([&] {
@@ -256,4 +262,91 @@ TEST_CASE("a peer that claims a height it never serves does not keep a validator
     lying = false;
     announcer.join();
     liar.stop();
+    // Its claim goes with it: status does not keep the highest height ever heard.
+    CHECK(eventually([&] { return server->sync_status().best_peer_height < 1'000'000; }, 10s));
+}
+
+namespace {
+
+// A peer holding an allowed key (the observer's), linked to `server` only.
+struct RawLiar {
+    RawLiar(const bench::SyncHomes& homes, const node::Node& server) {
+        key = default_suite.read_key_file(node::HomePaths{homes.observer_home(0)}.node_key_file()).value();
+        p2p::P2pConfig config;
+        config.listen = "127.0.0.1:0";
+        config.peers = {"127.0.0.1:" + std::to_string(server.p2p_port())};
+        config.chain_id = homes.genesis().chain_id;
+        config.redial_ms_min = 50;
+        config.redial_ms_max = 100;
+        net = std::make_unique<p2p::PeerNetwork>(
+            config, key, std::set<crypto::PublicKey>{homes.genesis().validators.validators.at(0).key},
+            [](const crypto::PublicKey&, std::uint8_t, Bytes, p2p::FrameCredit) {},
+            [this](const crypto::PublicKey&, bool up) { (up ? ups : downs)++; });
+        REQUIRE(net->start().is_ok());
+        REQUIRE(eventually([&] { return ups == 1; }, 10s));
+    }
+    ~RawLiar() { net->stop(); }
+    crypto::KeyPair key;
+    std::unique_ptr<p2p::PeerNetwork> net;
+    std::atomic<int> ups{0}, downs{0};
+};
+
+std::uint64_t bans(node::Node& n, node::PeerOffence o) {
+    return n.metrics().peer_offences.bans[static_cast<std::size_t>(o)];
+}
+
+}  // namespace
+
+TEST_CASE("a peer that relays a record with a bad signature is cut off at once, banned, and counted once") {
+    spdlog::set_level(spdlog::level::err);
+    auto homes = make_homes(1, node::now_ms() - 60'000);
+    auto server = start_server(*homes);
+    RawLiar liar(*homes, *server);
+
+    // Ten frames of a real member's records, each with one byte of its signature flipped.
+    for (int f = 0; f < 10; ++f) {
+        std::vector<chain::Record> records;
+        for (int i = 0; i < 20; ++i) {
+            chain::Record r;
+            r.chain_id = homes->genesis().chain_id;
+            r.kind = chain::Kind::evidence;
+            r.content_hash = crypto::sha256(as_bytes("bad gossip " + std::to_string(f * 100 + i)));
+            r.client_time_ms = node::now_ms();
+            r.nonce = static_cast<std::uint64_t>(f * 100 + i);
+            chain::sign_record(default_suite, r, homes->member());
+            if (i == 7) r.signature.bytes[10] ^= 1;
+            records.push_back(std::move(r));
+        }
+        liar.net->broadcast(2, std::make_shared<const Bytes>(consensus::encode_records(records)));
+    }
+    REQUIRE(eventually([&] { return liar.downs == 1; }, 10s));
+    CHECK(eventually([&] { return bans(*server, node::PeerOffence::bad_record_signature) == 1; }, 10s));
+    // One incident, one ban: the frames queued behind the first are dropped unread.
+    std::this_thread::sleep_for(500ms);
+    CHECK(bans(*server, node::PeerOffence::bad_record_signature) == 1);
+    // Banned: its redials (every 100 ms) are refused.
+    std::this_thread::sleep_for(1s);
+    CHECK(liar.ups == 1);
+    CHECK(server->peers().empty());
+}
+
+TEST_CASE("a peer that sends a block it was not asked for is cut off at once and banned") {
+    spdlog::set_level(spdlog::level::err);
+    const std::uint64_t now = node::now_ms();
+    auto homes = make_homes(1, now - 2 * hour_ms);
+    const auto chain = homes->build(past_chain(200, 50, now - 2 * hour_ms + 60'000, 60'000));
+    REQUIRE_MESSAGE(chain, chain.message());
+    auto server = start_server(*homes);
+    RawLiar liar(*homes, *server);
+
+    // A well-formed certified block for a height above the server's tip, never asked.
+    auto block = server->store().block(1).value();
+    block.header.height = chain->height + 3;
+    consensus::Value value{block, {}};
+    for (const auto& id : block.record_ids) value.records.push_back(server->store().record(id)->record);
+    const auto cert = server->store().certificate(1).value();
+    liar.net->broadcast(5, std::make_shared<const Bytes>(consensus::encode_certified(value, cert)));
+    REQUIRE(eventually([&] { return liar.downs == 1; }, 10s));
+    CHECK(eventually([&] { return bans(*server, node::PeerOffence::unrequested_block) == 1; }, 10s));
+    CHECK(server->tip().height == chain->height);
 }

@@ -93,10 +93,11 @@ public:
     Status start(p2p::P2pConfig config, std::set<PublicKey> allowed) {
         net_ = std::make_unique<p2p::PeerNetwork>(
             std::move(config), key_, std::move(allowed),
-            [this](const PublicKey& from, std::uint8_t type, Bytes payload) {
+            [this](const PublicKey& from, std::uint8_t type, Bytes payload, p2p::FrameCredit credit) {
                 std::lock_guard lock(mutex_);
                 if (stopped_) ++late_calls_;
                 frames_.push_back({from, type, std::move(payload)});
+                if (hold_credits_) credits_.push_back(std::move(credit));
             },
             [this](const PublicKey& peer, bool up) {
                 std::lock_guard lock(mutex_);
@@ -136,6 +137,14 @@ public:
     std::vector<Frame> frames() const { std::lock_guard lock(mutex_); return frames_; }
     std::size_t frame_count() const { std::lock_guard lock(mutex_); return frames_.size(); }
     int late_calls() const { std::lock_guard lock(mutex_); return late_calls_; }
+    // Keep received frames' credits (as a busy caller does) until release_credits().
+    void hold_credits(bool hold) { std::lock_guard lock(mutex_); hold_credits_ = hold; }
+    void release_credits() {
+        std::vector<p2p::FrameCredit> gone;
+        std::lock_guard lock(mutex_);
+        gone.swap(credits_);
+        hold_credits_ = false;
+    }
 
 private:
     crypto::KeyPair key_;
@@ -145,6 +154,8 @@ private:
     std::map<PublicKey, int> ups_, downs_;
     bool stopped_ = false;
     int late_calls_ = 0;
+    bool hold_credits_ = false;
+    std::vector<p2p::FrameCredit> credits_;
 };
 
 // Both ends see the link, each exactly once, in opposite directions.
@@ -1342,4 +1353,73 @@ TEST_CASE("p2p: connections held open without a handshake cannot keep a genesis 
     attacker.join();
     CHECK(linked);
     CHECK(a.net().unfinished_handshakes() >= 100);  // it closed held connections to make room
+}
+
+TEST_CASE("p2p: a peer's link is not read while its frames are held past the inbound budget, and resumes when released") {
+    QuietLogs quiet;
+    TestNode a, b;
+    const std::set<PublicKey> allowed{a.key(), b.key()};
+    auto ca = test_config();
+    ca.inbound_bytes_max = 64 * 1024;
+    REQUIRE(a.start(ca, allowed).is_ok());
+    a.hold_credits(true);  // a busy consumer: nothing it received is dealt with yet
+    auto cb = test_config();
+    cb.peers = {a.address()};
+    REQUIRE(b.start(cb, allowed).is_ok());
+    REQUIRE(eventually([&] { return one_link(a, b); }));
+
+    // 200 frames of 16 KiB (3.2 MB): far more than the budget, all queued at b.
+    const auto payload = share(Bytes(16 * 1024, 0x5A));
+    const std::size_t frame_bytes = 4 + 1 + payload->size() + 16;
+    for (int i = 0; i < 200; ++i) REQUIRE(b.net().send(a.key(), 7, payload));
+
+    // a takes frames up to its budget and one more, then stops reading b's link.
+    REQUIRE(eventually([&] { auto i = a.info(b.key()); return i && i->read_paused; }));
+    std::this_thread::sleep_for(500ms);
+    const auto held = a.info(b.key());
+    REQUIRE(held);
+    CHECK(held->read_paused);
+    CHECK(held->inbound_bytes > ca.inbound_bytes_max);
+    CHECK(held->inbound_bytes <= ca.inbound_bytes_max + frame_bytes);
+    CHECK(a.frame_count() == held->inbound_bytes / frame_bytes);
+    CHECK(a.frame_count() < 10);
+    // The link stays up while paused (it is not idle through the peer's fault).
+    CHECK(a.has_peer(b.key()));
+
+    // Released, every frame arrives, in order, and nothing is held.
+    a.release_credits();
+    REQUIRE(eventually([&] { return a.frame_count() == 200; }));
+    const auto after = a.info(b.key());
+    REQUIRE(after);
+    CHECK_FALSE(after->read_paused);
+    CHECK(after->inbound_bytes == 0);
+    a.stop();
+    b.stop();
+}
+
+TEST_CASE("p2p: a ban doubles with each offence of the same key, up to ban_ms_max, and ends") {
+    QuietLogs quiet;
+    TestNode a, b;
+    const std::set<PublicKey> allowed{a.key(), b.key()};
+    auto ca = test_config();
+    ca.ban_ms_min = 300;
+    ca.ban_ms_max = 1000;
+    REQUIRE(a.start(ca, allowed).is_ok());
+    auto cb = test_config();
+    cb.peers = {a.address()};
+    cb.redial_ms_max = 50;
+    REQUIRE(b.start(cb, allowed).is_ok());
+    REQUIRE(eventually([&] { return one_link(a, b); }));
+
+    CHECK(a.net().ban(b.key(), "test 1") == 300ms);
+    REQUIRE(eventually([&] { return !a.has_peer(b.key()); }));
+    REQUIRE(eventually([&] { return a.has_peer(b.key()) && a.ups(b.key()) == 2; }));  // the ban ended
+    CHECK(a.net().ban(b.key(), "test 2") == 600ms);
+    CHECK(a.net().ban(b.key(), "test 3") == 1000ms);  // 1200, capped
+    CHECK(a.net().ban(b.key(), "test 4") == 1000ms);
+    // Other keys start afresh.
+    CHECK(a.net().ban(default_suite.generate_key().public_key, "another") == 300ms);
+    REQUIRE(eventually([&] { return a.has_peer(b.key()) && a.ups(b.key()) == 3; }));
+    a.stop();
+    b.stop();
 }
