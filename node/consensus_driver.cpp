@@ -446,6 +446,14 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
                 if (*fault == Fault::bad_signature || *fault == Fault::wrong_chain || *fault == Fault::bad_value)
                     return punish(peer, PeerOffence::bad_message,
                                   "a consensus message with " + std::string(consensus::fault_name(*fault)));
+                // The proposer signed the header; the records are not the body it commits
+                // to. Honest nodes relay only proposals that passed this check, so the
+                // change is this peer's: its copy is dropped, the block hash is not
+                // condemned, and the genuine copy still counts.
+                if (*fault == Fault::bad_body)
+                    return punish(peer, PeerOffence::bad_body,
+                                  "a proposal for height " + std::to_string(h) +
+                                      " whose records are not the body its header commits to");
                 return spdlog::debug("peer {}: {}", peer_name(peer), consensus::fault_name(*fault));
             }
             if (h <= tip_height_) {  // the peer is behind: tell it our height, and it asks
@@ -550,10 +558,12 @@ void ConsensusDriver::apply_fetched() {
         const consensus::Value& v = *f->block.value;
         // Whatever this node trusts the certificate for, it certifies only the header: a
         // body that is not the one the header commits to was changed by the peer.
-        if (!chain::body_matches(ctx_.genesis.suite, v.block, v.records))
-            return sync_.invalid(f->peer, tip_height_ + 1,
-                                 "sent block " + std::to_string(tip_height_ + 1) +
-                                     " whose records are not the body its header commits to");
+        if (!chain::body_matches(ctx_.genesis.suite, v.block, v.records)) {
+            sync_.invalid(f->peer, tip_height_ + 1);
+            return punish(f->peer, PeerOffence::bad_body,
+                          "sent block " + std::to_string(tip_height_ + 1) +
+                              " whose records are not the body its header commits to");
+        }
         const std::string& mode = ctx_.config.sync_verify_records;
         const bool verify = mode == "all" ||
                             (mode == "recent" && v.block.header.time_ms + ctx_.config.sync_recent_ms >= now_ms());
