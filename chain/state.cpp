@@ -709,6 +709,14 @@ std::optional<GovFault> GovernanceBlock::check(const Record& r, const Hash& id) 
                      to_hex(r.submitter.bytes) + " is not a validator in force at height " + std::to_string(height_));
     if (!g->approve) {
         if (next_.proposals.count(id)) return fault(RejectReason::duplicate, "duplicate", "proposal already recorded");
+        const auto pending = std::count_if(next_.proposals.begin(), next_.proposals.end(), [&](const auto& entry) {
+            const Proposal& p = entry.second;
+            return p.proposer == r.submitter && p.effective_height == 0 && p.expires_height >= height_;
+        });
+        if (static_cast<std::size_t>(pending) >= pending_proposals_per_validator_max)
+            return fault(RejectReason::not_permitted, "too_many_proposals",
+                         "this validator already has " + std::to_string(pending) +
+                             " pending proposals, the most one may have; let some expire or be decided");
         return check_effect(g->action);  // refused now rather than approved and then impossible
     }
     auto it = next_.proposals.find(g->proposal);

@@ -459,3 +459,18 @@ TEST_CASE("observer nodes survive the stored JSON and the receipt's state view")
     CHECK(default_suite.hash(chain::state_view_bytes(*view)) == chain::state_hash(g.state, 2));
     CHECK(chain::state_view_to_json(*view) == view_json);
 }
+
+TEST_CASE("one validator has at most pending_proposals_per_validator_max pending proposals") {
+    Gov g;
+    std::vector<chain::Record> block;
+    for (std::size_t i = 0; i <= chain::pending_proposals_per_validator_max; ++i)
+        block.push_back(g.propose(g.v[0], GovAction{.op = GovOp::set_param, .param = "block_records_max",
+                                                   .value = 100 + i}, 2));
+    CHECK(g.block(block) == "too_many_proposals");  // height 1: the last one is one too many
+    CHECK(g.state.proposals.size() == chain::pending_proposals_per_validator_max);
+    CHECK(g.block({g.propose(g.v[1], add_member(test::key_from_scalar(40)))}) == "");  // another validator may
+    CHECK(g.block({g.propose(g.v[0], add_member(test::key_from_scalar(41)))}) == "too_many_proposals");  // 3: still
+    // Once they expire (after height 3) and are dropped, the validator may propose again.
+    CHECK(g.block({g.propose(g.v[0], add_member(test::key_from_scalar(42)))}) == "");  // 4
+    CHECK(g.state.proposals.size() == 2);
+}
