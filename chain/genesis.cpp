@@ -15,8 +15,9 @@ namespace jchain::chain {
 
 namespace {
 
-constexpr std::string_view genesis_tag = "jchain/genesis/v2";
-constexpr std::string_view genesis_tag_v3 = "jchain/genesis/v3";  // v2 + the suite
+// v4: v3's fields (the suite and its user ID, for every suite), then the observer nodes.
+// It replaced v2 and v3 before any chain was deployed (docs/encoding.md "Changing an encoding").
+constexpr std::string_view genesis_tag = "jchain/genesis/v4";
 constexpr std::string_view known_roles[] = {"court", "procuratorate", "police", "notary", "auditor"};
 
 Result<PublicKey> key_field(const crypto::Suite& suite, const json::object& o, std::string_view field) {
@@ -81,6 +82,12 @@ const Member* Genesis::find_member(const PublicKey& key) const {
     return it != members.end() && it->key == key ? &*it : nullptr;
 }
 
+const ObserverNode* Genesis::find_node(const PublicKey& key) const {
+    auto it = std::lower_bound(nodes.begin(), nodes.end(), key,
+                               [](const ObserverNode& n, const PublicKey& k) { return n.key < k; });
+    return it != nodes.end() && it->key == key ? &*it : nullptr;
+}
+
 std::map<Kind, std::set<std::string>> default_policy() {
     return {
         {Kind::evidence, {"court", "procuratorate", "police", "notary"}},
@@ -97,19 +104,15 @@ std::map<Kind, std::set<std::string>> default_policy() {
 
 Bytes genesis_bytes(const Genesis& g) {
     ByteWriter w;
-    // v2 knew one suite, so a secp256k1-sha256 genesis keeps v2's bytes and hash; any
-    // other suite takes v3, which names it (docs/encoding.md "Genesis").
-    const bool v3 = g.suite != crypto::Suite::secp256k1_sha256();
-    w.str(v3 ? genesis_tag_v3 : genesis_tag);
+    w.str(genesis_tag);
     w.str(g.chain_id);
     w.u64(g.genesis_time_ms);
     w.raw(validator_set_bytes(g.validators));
     write_members(w, g.members);
     write_policy_and_params(w, g.policy, g.params);
-    if (v3) {
-        w.str(g.suite.name());
-        w.str(g.suite.sm2_user_id());
-    }
+    w.str(g.suite.name());
+    w.str(g.suite.sm2_user_id());  // empty for secp256k1-sha256
+    write_nodes(w, g.nodes);
     return std::move(w).take();
 }
 
@@ -140,9 +143,12 @@ json::value genesis_to_json(const Genesis& g) {
                            {"public_key", to_hex(m.key.bytes)},
                            {"role", m.role},
                            {"since_height", m.since_height}});
+    json::array nodes;
+    for (const auto& n : g.nodes) nodes.push_back({{"name", n.name}, {"public_key", to_hex(n.key.bytes)}});
     json::object out{{"chain_id", g.chain_id},
                      {"genesis_time_ms", g.genesis_time_ms},
                      {"validators", std::move(validators)},
+                     {"nodes", std::move(nodes)},
                      {"members", std::move(members)},
                      {"policy", policy_to_json(g.policy)},
                      {"params", params_to_json(g.params)}};
@@ -174,8 +180,9 @@ Result<Genesis> genesis_from_json(const json::value& value) {
     if (!value.is_object()) return Status::error("genesis must be a JSON object");
     const auto& o = value.as_object();
     for (const auto& [name, _] : o) {
-        static constexpr std::string_view known[] = {"chain_id", "genesis_time_ms", "validators", "members",
-                                                     "policy",   "params",          "suite",      "sm2_user_id"};
+        static constexpr std::string_view known[] = {"chain_id", "genesis_time_ms", "validators", "nodes",
+                                                     "members",  "policy",          "params",     "suite",
+                                                     "sm2_user_id"};
         if (std::find(std::begin(known), std::end(known), name) != std::end(known)) continue;
         const auto& fields = param_fields();
         if (std::any_of(fields.begin(), fields.end(), [&key = name](const ParamField& f) { return f.name == key; }))
@@ -222,6 +229,25 @@ Result<Genesis> genesis_from_json(const json::value& value) {
         if (g.validators.validators[i].key == g.validators.validators[i - 1].key)
             return Status::error("validator " + to_hex(g.validators.validators[i].key.bytes) + " is listed twice");
 
+    if (auto* nodes = o.if_contains("nodes")) {
+        if (!nodes->is_array()) return Status::error("nodes must be an array of {name, public_key}");
+        for (const auto& item : nodes->as_array()) {
+            if (!item.is_object()) return Status::error("each node must be an object");
+            auto key = key_field(g.suite, item.as_object(), "public_key");
+            if (!key) return Status::error("node: " + key.message());
+            auto name = string_field(item.as_object(), "name", false);
+            if (!name) return Status::error("node: " + name.message());
+            g.nodes.push_back({*name, *key});
+        }
+    }
+    std::sort(g.nodes.begin(), g.nodes.end(), [](const ObserverNode& a, const ObserverNode& b) { return a.key < b.key; });
+    for (std::size_t i = 1; i < g.nodes.size(); ++i)
+        if (g.nodes[i].key == g.nodes[i - 1].key)
+            return Status::error("node " + to_hex(g.nodes[i].key.bytes) + " is listed twice");
+    for (const auto& n : g.nodes)
+        if (g.validators.find(n.key))
+            return Status::error("node " + to_hex(n.key.bytes) + " is a validator: validators are nodes already");
+
     if (auto* members = o.if_contains("members")) {
         if (!members->is_array()) return Status::error("members must be an array");
         for (const auto& item : members->as_array()) {
@@ -244,6 +270,13 @@ Result<Genesis> genesis_from_json(const json::value& value) {
     for (std::size_t i = 1; i < g.members.size(); ++i)
         if (g.members[i].key == g.members[i - 1].key)
             return Status::error("member " + to_hex(g.members[i].key.bytes) + " is listed twice");
+    // A member key signs records on a clerk's PC; a node key opens links on a server.
+    // One key in both places would make a stolen clerk's key a network identity.
+    for (const auto& m : g.members) {
+        if (g.validators.find(m.key) || g.find_node(m.key))
+            return Status::error("member " + to_hex(m.key.bytes) +
+                                 " is also a node key: a member signs with a key of its own, never a node's");
+    }
 
     if (auto* policy = o.if_contains("policy")) {
         if (!policy->is_object()) return Status::error("policy must be an object of kind -> [roles]");

@@ -14,7 +14,9 @@ namespace jchain::chain {
 
 namespace {
 
-constexpr std::string_view state_tag = "jchain/state/v1";
+// v2: v1's fields, then the observer nodes in force. It replaced v1 before any chain was
+// deployed (docs/encoding.md "Changing an encoding").
+constexpr std::string_view state_tag = "jchain/state/v2";
 constexpr std::string_view ack_few_validators = "fewer-than-4-validators";
 
 struct OpName {
@@ -27,6 +29,7 @@ constexpr OpName op_names[] = {
     {GovOp::add_validator, "add-validator"},   {GovOp::remove_validator, "remove-validator"},
     {GovOp::set_power, "set-power"},           {GovOp::set_policy, "set-policy"},
     {GovOp::set_param, "set-param"},
+    {GovOp::add_node, "add-node"},             {GovOp::remove_node, "remove-node"},
 };
 
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
@@ -79,6 +82,10 @@ std::size_t open_courts(const ChainState& s, std::uint64_t height) {
     return n;
 }
 
+bool ever_member(const ChainState& s, const PublicKey& key) {
+    return std::any_of(s.members.begin(), s.members.end(), [&](const MemberTerm& m) { return m.key == key; });
+}
+
 MemberTerm* open_term(ChainState& s, const PublicKey& key, std::uint64_t height) {
     for (auto& m : s.members)
         if (m.key == key && m.in_force_at(height)) return &m;
@@ -118,6 +125,8 @@ std::string GovAction::describe() const {
         case GovOp::set_power: return "set power of validator " + k + " to " + std::to_string(power);
         case GovOp::set_policy: return "let " + join_roles(roles) + " write '" + std::string(kind_name(kind)) + "'";
         case GovOp::set_param: return "set params." + param + " to " + std::to_string(value);
+        case GovOp::add_node: return "add observer node " + name + " key " + k;
+        case GovOp::remove_node: return "remove observer node " + k;
     }
     return "unknown";
 }
@@ -194,7 +203,11 @@ Result<GovRecord> parse_governance(const crypto::Suite& suite, const Record& r) 
             break;
         case GovOp::suspend_member:
         case GovOp::remove_validator:
+        case GovOp::remove_node:
             if (!(s = allow({"public_key"})) || !(s = need_key("public_key", a.key))) return s;
+            break;
+        case GovOp::add_node:
+            if (!(s = allow({"name", "public_key"})) || !(s = need_name()) || !(s = need_key("public_key", a.key))) return s;
             break;
         case GovOp::set_role:
             if (!(s = allow({"public_key", "role"})) || !(s = need_key("public_key", a.key)) || !(s = need_role())) return s;
@@ -263,7 +276,9 @@ std::map<std::string, std::string> governance_metadata(const GovAction& a, std::
             md["name"] = a.name, md["public_key"] = to_hex(a.key.bytes), md["role"] = a.role;
             break;
         case GovOp::suspend_member:
-        case GovOp::remove_validator: md["public_key"] = to_hex(a.key.bytes); break;
+        case GovOp::remove_validator:
+        case GovOp::remove_node: md["public_key"] = to_hex(a.key.bytes); break;
+        case GovOp::add_node: md["name"] = a.name, md["public_key"] = to_hex(a.key.bytes); break;
         case GovOp::set_role: md["public_key"] = to_hex(a.key.bytes), md["role"] = a.role; break;
         case GovOp::rotate_key: md["public_key"] = to_hex(a.key.bytes), md["new_public_key"] = to_hex(a.new_key.bytes); break;
         case GovOp::add_validator:
@@ -286,10 +301,33 @@ ChainState ChainState::from_genesis(const Genesis& g) {
     s.suite = g.suite;
     s.validators = g.validators;
     for (const auto& m : g.members) s.members.push_back({m.name, m.key, m.role, std::max<std::uint64_t>(1, m.since_height), 0});
+    for (const auto& n : g.nodes) s.nodes.push_back({n.name, n.key, 1, 0});
     s.policy = g.policy;
     s.params = g.params;
     s.validator_changes.push_back({0, g.validators});
     return s;
+}
+
+std::vector<NodeTerm> ChainState::nodes_at(std::uint64_t h) const {
+    std::vector<NodeTerm> out;
+    for (const auto& n : nodes)
+        if (n.in_force_at(h)) out.push_back(n);
+    std::sort(out.begin(), out.end(), [](const NodeTerm& a, const NodeTerm& b) { return a.key < b.key; });
+    return out;
+}
+
+const NodeTerm* ChainState::node_at(const PublicKey& key, std::uint64_t h) const {
+    for (const auto& n : nodes)
+        if (n.key == key && n.in_force_at(h)) return &n;
+    return nullptr;
+}
+
+std::set<PublicKey> ChainState::node_keys_at(std::uint64_t h) const {
+    std::set<PublicKey> out;
+    for (const auto& v : validators_at(h).validators) out.insert(v.key);
+    for (const auto& n : nodes)
+        if (n.in_force_at(h)) out.insert(n.key);
+    return out;
 }
 
 const MemberTerm* ChainState::member_at(const PublicKey& key, std::uint64_t h) const {
@@ -319,17 +357,20 @@ HeaderBasis header_basis(const ChainState& in_force, std::uint64_t height, const
                        next ? validator_set_hash(in_force.suite, next->validators) : vset, state_hash(in_force, height)};
 }
 
+StateView state_view(const ChainState& s, std::uint64_t height) {
+    return StateView{s.members_at(height), s.policy, s.params, s.nodes_at(height)};
+}
+
 Bytes state_view_bytes(const StateView& v) {
     ByteWriter w;
     w.str(state_tag);
     write_members(w, v.members);
     write_policy_and_params(w, v.policy, v.params);
+    write_nodes(w, v.nodes);
     return std::move(w).take();
 }
 
-Bytes state_bytes(const ChainState& s, std::uint64_t height) {
-    return state_view_bytes(StateView{s.members_at(height), s.policy, s.params});
-}
+Bytes state_bytes(const ChainState& s, std::uint64_t height) { return state_view_bytes(state_view(s, height)); }
 
 Hash state_hash(const ChainState& s, std::uint64_t height) { return s.suite.hash(state_bytes(s, height)); }
 
@@ -371,6 +412,41 @@ Result<MemberTerm> term_from_json(const crypto::Suite& suite, const json::value&
         }
     }
     return m;
+}
+
+// An observer node: in a state view {name, public_key} (what state_bytes hashes), in the
+// whole state also its term.
+json::value node_to_json(const NodeTerm& n, bool with_term) {
+    json::object o{{"name", n.name}, {"public_key", to_hex(n.key.bytes)}};
+    if (with_term) {
+        o["since_height"] = n.since_height;
+        o["until_height"] = n.until_height == 0 ? json::value(nullptr) : json::value(n.until_height);
+    }
+    return o;
+}
+
+Result<NodeTerm> node_from_json(const crypto::Suite& suite, const json::value& v, bool with_term) {
+    if (!v.is_object()) return Status::error("node must be an object");
+    const auto& o = v.as_object();
+    NodeTerm n;
+    auto name = text_at(o, "name", 256);
+    auto key = public_key_from_json(suite, o.if_contains("public_key"), "node.public_key");
+    if (!name) return name.status();
+    if (!key) return key.status();
+    n.name = *name, n.key = *key;
+    if (with_term) {
+        auto since = uint_from_json(o.if_contains("since_height"), "node.since_height");
+        if (!since) return since.status();
+        n.since_height = *since;
+        const json::value* until = o.if_contains("until_height");
+        if (!until) return Status::error("node.until_height is missing");
+        if (!until->is_null()) {
+            auto u = uint_from_json(until, "node.until_height");
+            if (!u) return u.status();
+            n.until_height = *u;
+        }
+    }
+    return n;
 }
 
 Result<std::map<Kind, std::set<std::string>>> policy_from_json(const json::value* v) {
@@ -418,13 +494,18 @@ Status read_policy_and_params(const json::object& o, std::map<Kind, std::set<std
 }  // namespace
 
 json::value state_view_to_json(const ChainState& s, std::uint64_t height) {
-    return state_view_to_json(StateView{s.members_at(height), s.policy, s.params});
+    return state_view_to_json(state_view(s, height));
 }
 
 json::value state_view_to_json(const StateView& v) {
     json::array members;
     for (const auto& m : v.members) members.push_back(term_to_json(m, false));
-    return json::object{{"members", std::move(members)}, {"policy", policy_to_json(v.policy)}, {"params", params_to_json(v.params)}};
+    json::array nodes;
+    for (const auto& n : v.nodes) nodes.push_back(node_to_json(n, false));
+    return json::object{{"members", std::move(members)},
+                        {"policy", policy_to_json(v.policy)},
+                        {"params", params_to_json(v.params)},
+                        {"nodes", std::move(nodes)}};
 }
 
 Result<StateView> state_view_from_json(const crypto::Suite& suite, const json::value& v) {
@@ -441,12 +522,23 @@ Result<StateView> state_view_from_json(const crypto::Suite& suite, const json::v
         view.members.push_back(std::move(*term));
     }
     if (Status st = read_policy_and_params(o, view.policy, view.params); !st) return st;
+    const json::value* nodes = o.if_contains("nodes");
+    if (!nodes || !nodes->is_array()) return Status::error("state.nodes must be an array");
+    for (const auto& n : nodes->as_array()) {
+        auto node = node_from_json(suite, n, false);
+        if (!node) return node.status();
+        if (!view.nodes.empty() && !(view.nodes.back().key < node->key))
+            return Status::error("state.nodes must be sorted by public key, without repeats");
+        view.nodes.push_back(std::move(*node));
+    }
     return view;
 }
 
 json::value state_to_json(const ChainState& s) {
     json::array members;
     for (const auto& m : s.members) members.push_back(term_to_json(m, true));
+    json::array nodes;
+    for (const auto& n : s.nodes) nodes.push_back(node_to_json(n, true));
     json::array proposals;
     for (const auto& [id, p] : s.proposals) {
         json::array approvals;
@@ -473,6 +565,7 @@ json::value state_to_json(const ChainState& s) {
                         {"height", s.height},
                         {"validators", validator_set_to_json(s.suite, s.validators)},
                         {"members", std::move(members)},
+                        {"nodes", std::move(nodes)},
                         {"policy", policy_to_json(s.policy)},
                         {"params", params_to_json(s.params)},
                         {"proposals", std::move(proposals)},
@@ -510,6 +603,13 @@ Result<ChainState> state_from_json(const json::value& v) {
         auto term = term_from_json(s.suite, m, true);
         if (!term) return term.status();
         s.members.push_back(std::move(*term));
+    }
+    const json::value* nodes = o.if_contains("nodes");
+    if (!nodes || !nodes->is_array()) return Status::error("nodes must be an array");
+    for (const auto& n : nodes->as_array()) {
+        auto node = node_from_json(s.suite, n, true);
+        if (!node) return node.status();
+        s.nodes.push_back(std::move(*node));
     }
     if (Status st = read_policy_and_params(o, s.policy, s.params); !st) return st;
     const json::value* proposals = o.if_contains("proposals");
@@ -609,11 +709,21 @@ std::optional<GovFault> GovernanceBlock::check(const Record& r, const Hash& id) 
                      to_hex(r.submitter.bytes) + " is not a validator in force at height " + std::to_string(height_));
     if (!g->approve) {
         if (next_.proposals.count(id)) return fault(RejectReason::duplicate, "duplicate", "proposal already recorded");
+        const auto pending = std::count_if(next_.proposals.begin(), next_.proposals.end(), [&](const auto& entry) {
+            const Proposal& p = entry.second;
+            return p.proposer == r.submitter && p.effective_height == 0 && p.expires_height >= height_;
+        });
+        if (static_cast<std::size_t>(pending) >= pending_proposals_per_validator_max)
+            return fault(RejectReason::not_permitted, "too_many_proposals",
+                         "this validator already has " + std::to_string(pending) +
+                             " pending proposals, the most one may have; let some expire or be decided");
         return check_effect(g->action);  // refused now rather than approved and then impossible
     }
     auto it = next_.proposals.find(g->proposal);
     if (it == next_.proposals.end())
-        return fault(RejectReason::unknown_reference, "unknown_proposal", "no proposal " + to_hex(g->proposal));
+        return fault(RejectReason::unknown_reference, "unknown_proposal",
+                     "no pending or decided proposal " + to_hex(g->proposal) +
+                         " (an expired proposal is dropped at the next block with governance records)");
     const Proposal& p = it->second;
     if (p.effective_height != 0)
         return fault(RejectReason::duplicate, "already_approved",
@@ -640,6 +750,10 @@ std::optional<GovFault> GovernanceBlock::check_effect(const GovAction& a) const 
     auto member_key_in_use = [&](const PublicKey& k) {
         return s.member_at(k, h) != nullptr || s.member_at(k, height_) != nullptr;
     };
+    // A validator's or an observer's key, now or from h: it opens links, so it signs nothing.
+    auto node_key_in_use = [&](const PublicKey& k) {
+        return s.validators.find(k) != nullptr || s.node_at(k, h) != nullptr || s.node_at(k, height_) != nullptr;
+    };
     // Courts left after removing `key`'s court term (or changing its role to `role`).
     auto drops_last_court = [&](const PublicKey& key, const std::string& new_role) {
         const MemberTerm* m = s.member_at(key, h);
@@ -660,7 +774,7 @@ std::optional<GovFault> GovernanceBlock::check_effect(const GovAction& a) const 
     switch (a.op) {
         case GovOp::add_member:
             if (member_key_in_use(a.key)) return conflict("key is already a member");
-            if (s.validators.find(a.key)) return conflict("key is a validator's node key; members sign with keys of their own");
+            if (node_key_in_use(a.key)) return conflict("key is a node key; members sign with keys of their own");
             return std::nullopt;
         case GovOp::suspend_member:
             if (!s.member_at(a.key, h)) return conflict("no member with this key is in force");
@@ -676,11 +790,11 @@ std::optional<GovFault> GovernanceBlock::check_effect(const GovAction& a) const 
         case GovOp::rotate_key:
             if (!s.member_at(a.key, h)) return conflict("no member with this key is in force");
             if (member_key_in_use(a.new_key)) return conflict("the new key is already a member");
-            if (s.validators.find(a.new_key)) return conflict("the new key is a validator's node key");
+            if (node_key_in_use(a.new_key)) return conflict("the new key is a node key");
             return std::nullopt;
         case GovOp::add_validator:
             if (s.validators.find(a.key)) return conflict("key is already a validator");
-            if (s.member_at(a.key, h)) return conflict("key is a member key; a node has a key of its own");
+            if (ever_member(s, a.key)) return conflict("key is a member key; a node has a key of its own");
             if (s.validators.total_power() + a.power > total_power_max)
                 return unsafe("total voting power would pass its limit");
             return std::nullopt;
@@ -711,6 +825,14 @@ std::optional<GovFault> GovernanceBlock::check_effect(const GovAction& a) const 
             if (auto problem = check_params(p)) return fault(RejectReason::invalid_record, "bad_action", *problem);
             return std::nullopt;
         }
+        case GovOp::add_node:
+            if (node_key_in_use(a.key)) return conflict("key is already a node (a validator or an observer)");
+            if (ever_member(s, a.key)) return conflict("key is a member key; a node has a key of its own");
+            return std::nullopt;
+        case GovOp::remove_node:
+            if (!s.node_at(a.key, h))
+                return conflict("no observer node with this key is in force (a validator leaves by remove-validator)");
+            return std::nullopt;
     }
     return std::nullopt;
 }
@@ -789,6 +911,11 @@ void GovernanceBlock::take_effect(Proposal& p) {
         }
         case GovOp::set_policy: s.policy[a.kind] = a.roles; break;
         case GovOp::set_param: s.params.*(find_param(a.param)->field) = a.value; break;
+        case GovOp::add_node: s.nodes.push_back({a.name, a.key, h, 0}); break;
+        case GovOp::remove_node:
+            for (auto& n : s.nodes)
+                if (n.key == a.key && n.in_force_at(h)) n.until_height = h;
+            break;
     }
 }
 
@@ -806,6 +933,10 @@ std::optional<ChainState> state_after_block(const ChainState& in_force, std::uin
 
 ChainState GovernanceBlock::finish() && {
     next_.height = height_;
+    // From height_ + 1 on no approval of these can count: forget them, so that neither
+    // the state nor its stored copies grow with every proposal that never passed.
+    std::erase_if(next_.proposals,
+                  [&](const auto& entry) { return entry.second.effective_height == 0 && entry.second.expires_height <= height_; });
     if (validator_set_hash(next_.suite, next_.validators) != validator_set_hash(in_force_.suite, in_force_.validators))
         next_.validator_changes.push_back({height_, next_.validators});
     return std::move(next_);

@@ -6,6 +6,9 @@
 // A change approved in block H is in force from block H + 1: block H's header already
 // names the next validator set (next_validator_set_hash), so a light client following
 // headers sees every change before the first block it applies to.
+//
+// The nodes in force at a height (validators and observer nodes) are the only keys that
+// may open P2P links then; members sign records and never open links (docs/p2p.md).
 #pragma once
 
 #include <map>
@@ -36,9 +39,22 @@ struct MemberTerm {
     }
 };
 
+// One term of an observer node (a node that follows the chain without voting; it signs
+// no records): in force at heights [since_height, until_height) (0: still in force).
+struct NodeTerm {
+    std::string name;
+    PublicKey key;
+    std::uint64_t since_height = 1;
+    std::uint64_t until_height = 0;
+    bool in_force_at(std::uint64_t height) const {
+        return since_height <= height && (until_height == 0 || height < until_height);
+    }
+};
+
 enum class GovOp : std::uint8_t {
     add_member, suspend_member, set_role, rotate_key,
     add_validator, remove_validator, set_power, set_policy, set_param,
+    add_node, remove_node,
 };
 std::string_view op_name(GovOp op);
 std::optional<GovOp> parse_op(std::string_view name);
@@ -46,8 +62,8 @@ std::optional<GovOp> parse_op(std::string_view name);
 // What a proposal changes. Only the fields of its op are set.
 struct GovAction {
     GovOp op = GovOp::add_member;
-    std::string name;          // add-member, add-validator
-    PublicKey key;             // the member or validator concerned
+    std::string name;          // add-member, add-validator, add-node
+    PublicKey key;             // the member, validator or node concerned
     PublicKey new_key;         // rotate-key
     std::string role;          // add-member, set-role
     std::uint64_t power = 0;   // add-validator, set-power
@@ -75,6 +91,9 @@ std::map<std::string, std::string> governance_metadata(const GovAction& action, 
 
 inline constexpr std::uint64_t proposal_lifetime_default = 1000;   // blocks
 inline constexpr std::uint64_t proposal_lifetime_max = 1'000'000;  // blocks
+// Pending proposals one validator may have at once: with expired ones dropped, this bounds
+// the proposals a state holds (and rewrites with each governance block) besides decided ones.
+inline constexpr std::size_t pending_proposals_per_validator_max = 64;
 inline constexpr std::uint64_t validator_power_max = 1'000'000;
 inline constexpr std::uint64_t total_power_max = 1'000'000'000;  // far from u64 overflow in 3 * power
 
@@ -102,9 +121,10 @@ struct ChainState {
     std::uint64_t height = 0;  // the last block applied; 0: the genesis state
     ValidatorSet validators;   // in force at height + 1
     std::vector<MemberTerm> members;  // every term ever, in order of creation
+    std::vector<NodeTerm> nodes;      // observer nodes: every term ever, in order of creation
     std::map<Kind, std::set<std::string>> policy;
     ChainParams params;
-    std::map<Hash, Proposal> proposals;
+    std::map<Hash, Proposal> proposals;  // pending and decided; expired ones are dropped (GovernanceBlock::finish)
     std::map<PublicKey, std::string> validator_p2p;  // addresses announced by add-validator
     std::vector<ValidatorChange> validator_changes;  // {0, the genesis set}, then each change in height order
 
@@ -115,23 +135,32 @@ struct ChainState {
     std::vector<MemberTerm> members_at(std::uint64_t height) const;  // sorted by key
     // The validator set that certified block `height` (the genesis set before any change).
     ValidatorSet validators_at(std::uint64_t height) const;
+    // Observer nodes in force at `height`, sorted by key.
+    std::vector<NodeTerm> nodes_at(std::uint64_t height) const;
+    const NodeTerm* node_at(const PublicKey& key, std::uint64_t height) const;
+    // The keys that may hold P2P links at `height`: the validators that certify block
+    // `height` and the observer nodes in force at it. Member keys are never among them.
+    std::set<PublicKey> node_keys_at(std::uint64_t height) const;
 };
 
 // The header fields of block `height` that come from the state: `in_force` is the state
 // its records obey, `next` the state after it (null: the block changes nothing).
 HeaderBasis header_basis(const ChainState& in_force, std::uint64_t height, const ChainState* next = nullptr);
 
-// SHA-256 of state_bytes: what header.state_hash of block `height` must be.
+// The suite's hash of state_bytes: what header.state_hash of block `height` must be.
 Bytes state_bytes(const ChainState& state, std::uint64_t height);
 Hash state_hash(const ChainState& state, std::uint64_t height);
 
-// The in-force part of state_bytes as JSON (receipts carry it; docs/receipt.md), and back.
-boost::json::value state_view_to_json(const ChainState& state, std::uint64_t height);
+// The in-force part of the state at `height`, which state_bytes encodes, as JSON
+// (receipts carry it; docs/receipt.md), and back.
 struct StateView {
     std::vector<MemberTerm> members;  // in force, sorted by key
     std::map<Kind, std::set<std::string>> policy;
     ChainParams params;
+    std::vector<NodeTerm> nodes;      // observer nodes in force, sorted by key
 };
+StateView state_view(const ChainState& state, std::uint64_t height);
+boost::json::value state_view_to_json(const ChainState& state, std::uint64_t height);
 Result<StateView> state_view_from_json(const crypto::Suite& suite, const boost::json::value& json);
 boost::json::value state_view_to_json(const StateView& view);
 Bytes state_view_bytes(const StateView& view);
@@ -155,7 +184,8 @@ public:
     GovernanceBlock(const ChainState& in_force, std::uint64_t height);
     std::optional<GovFault> check(const Record& record, const Hash& id) const;
     void apply(const Record& record, const Hash& id);  // precondition: check passed
-    // Expires proposals past their height and stamps the state with `height`.
+    // Drops the pending proposals no approval can decide any more (expires_height at or
+    // below this block's height) and stamps the state with `height`.
     ChainState finish() &&;
 
 private:

@@ -77,6 +77,9 @@ int run(int argc, char** argv) {
     init->add_option("--p2p-listen", init_opts.p2p_listen, "P2P listen address")->capture_default_str();
     init->add_option("--member-name", init_opts.member_name, "the node's member name in genesis")->capture_default_str();
     init->add_option("--member-role", init_opts.member_role, "the node's member role in genesis")->capture_default_str();
+    init->add_option("--observer-node", init_opts.observer_nodes,
+                     "an observer node for genesis, NAME=PUBLIC_KEY (its node key; repeatable): it may link to "
+                     "the validators and follow the chain without voting");
     std::vector<std::string> init_params;
     init->add_option("--param", init_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
     std::string init_suite = "secp256k1-sha256", init_user_id;
@@ -345,8 +348,8 @@ int run(int argc, char** argv) {
     });
 
     // governance
-    auto* gov = app.add_subcommand("governance", "validators change members, validators, policy and parameters by "
-                                                 "vote (docs/governance.md)");
+    auto* gov = app.add_subcommand("governance", "validators change members, validators, observer nodes, policy and "
+                                                 "parameters by vote (docs/governance.md)");
     gov->require_subcommand(1);
     GovernanceArgs ga;
     auto* propose = gov->add_subcommand("propose", "a validator proposes a change (a member may rotate its own key)");
@@ -397,6 +400,13 @@ int run(int argc, char** argv) {
     auto* spar = action_cmd("set-param", "change a chain parameter (docs/genesis.md)", chain::GovOp::set_param);
     spar->add_option("--name", ga.action.param, "the parameter")->required();
     spar->add_option("--value", ga.action.value, "its new value")->required();
+    auto* an = action_cmd("add-node", "add an observer node: its key may open P2P links; it neither votes nor signs",
+                          chain::GovOp::add_node);
+    an->add_option("--name", ga.action.name, "the node's name")->required();
+    an->add_option("--public-key", ga.public_key, "its node key")->required();
+    auto* rn = action_cmd("remove-node", "remove an observer node: its links close at the effective height",
+                          chain::GovOp::remove_node);
+    rn->add_option("--public-key", ga.public_key, "its node key")->required();
 
     auto* approve = gov->add_subcommand("approve", "a validator approves a proposal");
     approve->add_option("--key", ga.key_file, "the validator's node key file")->required();

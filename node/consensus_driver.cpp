@@ -114,16 +114,20 @@ void ConsensusDriver::make_engine() {
     validator_keys_ = std::move(keys);
 }
 
-// Every validator and member the chain has ever had may connect (a removed validator
-// still follows the chain); validators added by governance are dialled at the address
-// their proposal gave.
+// Exactly the nodes in force at the next height may hold links: the validators that
+// certify it and the observer nodes (docs/p2p.md "Who may connect"). Member keys never
+// may. A key removed, or rotated out, by the block just committed loses its live link
+// here and is refused on redial; after a restart the stored state gives the same set.
+// Validators added by governance are dialled at the address their proposal gave.
 void ConsensusDriver::allow_peers() {
-    std::set<crypto::PublicKey> allowed;
-    for (const auto& change : state_->validator_changes)
-        for (const auto& v : change.next.validators) allowed.insert(v.key);
-    for (const auto& m : state_->members) allowed.insert(m.key);
+    const std::uint64_t next = tip_height_ + 1;
+    std::set<crypto::PublicKey> allowed = state_->node_keys_at(next);
     if (!network_) return;
-    network_->allow(allowed);
+    if (!allowed.contains(ctx_.key.public_key))
+        spdlog::warn("this node's key {} is not a node in force at height {}: peers refuse its links (list it in "
+                     "genesis \"nodes\", or have the validators approve `governance propose add-node`)",
+                     to_hex(ctx_.key.public_key.bytes), next);
+    network_->set_allowed(std::move(allowed));
     for (const auto& [key, address] : state_->validator_p2p)
         if (key != ctx_.key.public_key) network_->add_peer(address);
 }

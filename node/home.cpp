@@ -76,6 +76,15 @@ Status init_home(const InitOptions& o) {
         if (auto s = o.suite.write_key_file(paths.demo_member_key_file(), demo); !s) return s;
         g.members.push_back({"Demo People's Court", demo.public_key, "court", 0});
     }
+    for (const auto& entry : o.observer_nodes) {
+        const auto eq = entry.rfind('=');
+        auto bytes = eq == std::string::npos ? std::nullopt : from_hex_fixed<33>(entry.substr(eq + 1));
+        auto key = bytes ? o.suite.parse_public_key(*bytes) : std::nullopt;
+        if (!key || eq == 0)
+            return Status::error("--observer-node wants NAME=PUBLIC_KEY (66 hex digits, a " +
+                                 std::string(o.suite.key_type()) + " key), not '" + entry + "'");
+        g.nodes.push_back({entry.substr(0, eq), *key});
+    }
     g.policy = chain::default_policy();
     // Round-trip through the parser so the file is exactly what nodes will read.
     auto parsed = chain::genesis_from_json(chain::genesis_to_json(g));
@@ -118,10 +127,10 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
             g.validators.validators.push_back({name, keys.back().public_key, 1});
             g.members.push_back({name, member_keys.back().public_key, "court", 0});
         } else {
-            // An observer's node key is a member so peers accept it; as an auditor it may
-            // write no record kind under the default policy.
+            // An observer is a node, not a member: genesis lists its node key under
+            // "nodes", so peers accept its links, and it can sign no record.
             member_keys.push_back({});
-            g.members.push_back({"Observer " + std::to_string(i), keys.back().public_key, "auditor", 0});
+            g.nodes.push_back({"Observer " + std::to_string(i), keys.back().public_key});
         }
     }
     const crypto::KeyPair demo = o.suite.generate_key();

@@ -6,6 +6,7 @@
 #include "crypto/suite.h"
 
 #include <map>
+#include <vector>
 
 #include "base/result.h"
 #include "chain/params.h"
@@ -23,6 +24,9 @@ struct InitOptions {
     std::string rpc_listen = "127.0.0.1:26657";
     std::string p2p_listen = "127.0.0.1:26656";
     bool demo_member = false;  // also write config/demo_member_key.json, a court member
+    // Observer nodes genesis lists ("NAME=PUBLIC_KEY_HEX" each): nodes that follow the
+    // chain without voting; their keys may open links (docs/genesis.md "nodes").
+    std::vector<std::string> observer_nodes;
     chain::ChainParams params;  // genesis chain parameters
 };
 
@@ -53,9 +57,9 @@ struct TestnetNode {
     std::string p2p_listen;
 };
 
-// Writes a local network on loopback: one genesis naming the validators (each also a
-// court member), observers as members, and a demo court member key; every node lists
-// every other as a peer. Refuses an existing DIR/node0.
+// Writes a local network on loopback: one genesis naming the validators (each with a
+// court member key of its own), the observers' node keys under "nodes", and a demo court
+// member key; every node lists every other as a peer. Refuses an existing DIR/node0.
 Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& options);
 
 }  // namespace jchain::node

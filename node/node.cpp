@@ -35,16 +35,15 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
         return Status::error("role must be \"validator\" or \"observer\", not \"" + config->role + "\"");
     auto store = storage::BlockStore::open(paths.data_dir(), *genesis);
     if (!store) return store.status();
-    // Peers accept keys the chain has had as validators or members (genesis, or added by
-    // governance: a node synced from genesis learns of its own addition as it catches up).
+    // Peers accept the nodes in force: validators and observer nodes (genesis "nodes", or
+    // added by governance: a node synced from genesis learns of its own addition as it
+    // catches up). A member key is never a node key.
     const chain::ChainState state = (*store)->state_after((*store)->height());
-    bool known = false;
-    for (const auto& change : state.validator_changes) known = known || change.next.find(key->public_key);
-    for (const auto& m : state.members) known = known || m.key == key->public_key;
-    if (!known)
-        spdlog::warn("the node key {} is neither a validator nor a member at height {}: peers refuse it until a "
-                     "governance proposal adds it (or fix genesis, or use the key genesis names)",
-                     to_hex(key->public_key.bytes), (*store)->height());
+    if (!state.node_keys_at((*store)->height() + 1).contains(key->public_key))
+        spdlog::warn("the node key {} is neither a validator nor an observer node at height {}: peers refuse it "
+                     "until a governance proposal adds it (add-node or add-validator), or list it in genesis "
+                     "\"nodes\", or use the key genesis names",
+                     to_hex(key->public_key.bytes), (*store)->height() + 1);
     else if (config->role == "validator" && !state.validators.find(key->public_key))
         spdlog::warn("role is validator but the node key {} is not a validator at height {}: the node follows the "
                      "chain and votes from the height a governance proposal adds it",

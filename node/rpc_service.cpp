@@ -210,7 +210,7 @@ struct Service {
             if (!b || !q) return RpcError{-32603, "block " + std::to_string(c.height) + " missing", "internal"};
             steps.push_back({b->header, *q, c.next});
         }
-        chain::StateView view{in_force.members_at(stored->height), in_force.policy, in_force.params};
+        chain::StateView view = chain::state_view(in_force, stored->height);
         chain::ReceiptParts parts{node.genesis().suite, stored->record, stored->leaf_index, *path, block->header, *cert,
                                   in_force.validators, std::move(view), std::move(steps), std::nullopt};
         if (const json::value* want = param(params, "checkpoint"); want && want->is_bool() && want->as_bool()) {

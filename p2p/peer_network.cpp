@@ -185,6 +185,17 @@ public:
     void allow(const std::set<crypto::PublicKey>& keys) {
         asio::post(io_, [this, keys] { allowed_.insert(keys.begin(), keys.end()); });
     }
+    void set_allowed(std::set<crypto::PublicKey> keys) {
+        asio::post(io_, [this, keys = std::move(keys)]() mutable {
+            allowed_ = std::move(keys);
+            // Every link whose peer is known (authenticated, or past its hello) and no
+            // longer allowed; collected first, since close() changes links_.
+            std::vector<LinkPtr> cut;
+            for (const auto& link : links_)
+                if (link->hello_received && !allowed_.contains(link->peer_key)) cut.push_back(link);
+            for (const auto& link : cut) close(link, "key " + short_key(link->peer_key) + " is no longer allowed");
+        });
+    }
     void add_peer(const std::string& address) {
         asio::post(io_, [this, address] {
             for (const auto& d : dialers_)
@@ -944,6 +955,7 @@ std::chrono::milliseconds PeerNetwork::ban(const crypto::PublicKey& peer, const 
     return impl_->ban(peer, why);
 }
 void PeerNetwork::allow(const std::set<crypto::PublicKey>& keys) { impl_->allow(keys); }
+void PeerNetwork::set_allowed(std::set<crypto::PublicKey> keys) { impl_->set_allowed(std::move(keys)); }
 void PeerNetwork::add_peer(const std::string& address) { impl_->add_peer(address); }
 
 }  // namespace jchain::p2p

@@ -3,8 +3,8 @@
 //
 // Every link starts with a handshake (protocol v2: ephemeral ECDH, a transcript hash,
 // signatures by the static keys) in which each end proves it holds the private key of a
-// public key the caller allows (the genesis validators and members); anything else is
-// dropped. After it, every frame is sealed with ChaCha20-Poly1305 under per-link,
+// public key the caller allows (the chain's nodes in force: validators and observer
+// nodes, never member keys); anything else is dropped. After it, every frame is sealed with ChaCha20-Poly1305 under per-link,
 // per-direction keys: a relay can neither read nor alter frames, and a frame that does
 // not authenticate closes the link. Outgoing links to configured peers are redialled with
 // exponential backoff.
@@ -113,8 +113,13 @@ public:
     // of that key (ban_ms_min, 2x, 4x, ... up to ban_ms_max); returns the ban's length.
     // For frames no honest node sends. `why` is logged once, here.
     std::chrono::milliseconds ban(const crypto::PublicKey& peer, const std::string& why);
-    // Adds keys that may connect (governance added a validator or member). Never removes.
+    // Adds keys that may connect. Never removes.
     void allow(const std::set<crypto::PublicKey>& keys);
+    // From now on exactly `keys` may connect: the live links (and handshakes under way)
+    // of every other key are closed at once, reported by on_peer(key, false) like any
+    // closed link, and their redials refused (governance removed a node, or rotated it
+    // out). Configured addresses are still dialled; a refused key's link closes at its hello.
+    void set_allowed(std::set<crypto::PublicKey> keys);
     // Dials `address` ("host:port") from now on, like a configured peer; once per address.
     void add_peer(const std::string& address);
 

@@ -1,7 +1,8 @@
 // The governance rule (chain/state.h, docs/governance.md): every action with too few
 // approvals changes nothing and with enough is in force from the height after the
-// deciding block, never before; the safety refusals; expiry; member terms; the state
-// hash and the next validator set in headers; the state's JSON round trip.
+// deciding block, never before; the safety refusals; expiry and the pruning of expired
+// proposals; member terms; observer nodes and the node keys in force (who may hold P2P
+// links); the state hash and the next validator set in headers; the state's JSON round trip.
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
@@ -112,9 +113,10 @@ TEST_CASE("approvals: by validators only, once each, before expiry, not after th
     CHECK(g.block({p}) == "");                                       // height 1
     CHECK(g.block({g.approve(g.tc.court, p)}) == "not_permitted");   // 2: a member, not a validator
     CHECK(g.block({g.approve(g.v[0], p)}) == "duplicate_approval");  // 3: the proposer already counts
-    CHECK(g.block({g.approve(g.v[1], p)}) == "expired");             // 4: past expires_height 3
-    CHECK(g.proposal(p).approvals.size() == 1);
-    CHECK(g.proposal(p).effective_height == 0);
+    // Block 3 was the last whose approvals count, and it carried governance: the proposal
+    // is dropped there, so a late approval finds none.
+    CHECK(g.block({g.approve(g.v[1], p)}) == "unknown_proposal");  // 4: past expires_height 3
+    CHECK_FALSE(g.state.proposals.count(chain::record_id(default_suite, p)));
     const auto q = g.propose(g.v[0], add_member(test::key_from_scalar(41)));
     CHECK(g.block({q, g.approve(g.v[1], q), g.approve(g.v[2], q)}) == "");  // decided within one block
     CHECK(g.block({g.approve(g.v[3], q)}) == "already_approved");
@@ -295,4 +297,180 @@ TEST_CASE("the state round-trips through its stored JSON") {
     CHECK(boost::json::serialize(chain::state_to_json(*back)) == text);
     CHECK(chain::state_hash(*back, 3) == chain::state_hash(g.state, 3));
     CHECK(back->proposals.size() == 2);
+}
+
+namespace {
+
+// Applies blocks as the node does: a block without governance records changes nothing
+// (state_after_block gives nullopt), so its state is not rewritten.
+struct Chain {
+    Gov& g;
+    std::string block(const std::vector<chain::Record>& records) {
+        std::vector<chain::Hash> ids;
+        for (const auto& r : records) ids.push_back(chain::record_id(default_suite, r));
+        ++g.height;
+        chain::GovernanceBlock check(g.state, g.height);  // a valid block: every record passes
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            if (auto bad = check.check(records[i], ids[i])) return bad->word;
+            check.apply(records[i], ids[i]);
+        }
+        if (auto next = chain::state_after_block(g.state, g.height, records, ids)) g.state = std::move(*next);
+        return "";
+    }
+};
+
+GovAction add_node(const crypto::KeyPair& k, std::string name = "Observer") {
+    return GovAction{.op = GovOp::add_node, .name = std::move(name), .key = k.public_key};
+}
+
+}  // namespace
+
+TEST_CASE("expired proposals are dropped by the first block with governance after their expiry; decided ones stay") {
+    Gov g;
+    Chain c{g};
+    const auto p = g.propose(g.v[0], add_member(test::key_from_scalar(40)), 2);  // approvals count to height 3
+    const auto q = g.propose(g.v[0], add_member(test::key_from_scalar(41)));
+    REQUIRE(c.block({p, q, g.approve(g.v[1], q), g.approve(g.v[2], q)}) == "");  // 1: q decided, p pending
+    REQUIRE(c.block({}) == "");                                                   // 2, 3: no governance
+    REQUIRE(c.block({}) == "");
+    CHECK(g.state.proposals.count(chain::record_id(default_suite, p)));  // kept: nothing rewrote the state
+    // 4: the first governance block after expiry refuses the late approval as expired...
+    CHECK(c.block({g.approve(g.v[1], p)}) == "expired");
+    // ...and any governance block from then on drops it; the decided proposal stays.
+    const auto r = g.propose(g.v[0], GovAction{.op = GovOp::set_param, .param = "block_records_max", .value = 100});
+    REQUIRE(c.block({r}) == "");  // 5
+    CHECK_FALSE(g.state.proposals.count(chain::record_id(default_suite, p)));
+    CHECK(g.state.proposals.count(chain::record_id(default_suite, q)));
+    CHECK(g.state.proposals.count(chain::record_id(default_suite, r)));
+    CHECK(c.block({g.approve(g.v[1], p)}) == "unknown_proposal");
+    // A pending proposal is kept through the last height its approvals count at.
+    const auto s = g.propose(g.v[0], add_member(test::key_from_scalar(42)), 1);  // proposed at 7, counts to 8
+    REQUIRE(c.block({s}) == "");                                                 // 7
+    REQUIRE(c.block({g.propose(g.v[1], add_member(test::key_from_scalar(43)))}) == "");  // 8: still there after 7's
+    CHECK(g.state.proposals.count(chain::record_id(default_suite, s)) == 0);  // 8 was its last height: dropped at 8
+    CHECK(g.state.proposals.size() == 3);  // q, r and 8's proposal
+}
+
+TEST_CASE("observer nodes: genesis lists them, add-node and remove-node change them from the effective height") {
+    Gov g;
+    const auto observer = test::key_from_scalar(50), late = test::key_from_scalar(51);
+    g.tc.genesis.nodes.push_back({"Archive", observer.public_key});
+    g.state = chain::ChainState::from_genesis(g.tc.genesis);
+    auto decide = [&](const GovAction& a) {
+        const auto p = g.propose(g.v[0], a);
+        const std::string refused = g.block({p, g.approve(g.v[1], p), g.approve(g.v[2], p)});
+        return refused;
+    };
+    // In force from genesis: a node, not a member; it may link, it signs nothing.
+    std::set<crypto::PublicKey> want{g.v[0].public_key, g.v[1].public_key, g.v[2].public_key, g.v[3].public_key,
+                                     observer.public_key};
+    CHECK(g.state.node_keys_at(1) == want);
+    CHECK_FALSE(g.state.node_keys_at(1).contains(g.tc.court.public_key));  // a member key never links
+    CHECK_FALSE(g.state.member_at(observer.public_key, 1));
+    chain::Record r = g.tc.record(1, observer);
+    CHECK(chain::check_permission(g.state, 1, r, [](const chain::Hash&) { return std::optional<crypto::PublicKey>(); }));
+
+    REQUIRE(decide(add_node(late, "Late archive")) == "");  // block 1, in force from 2
+    CHECK_FALSE(g.state.node_keys_at(1).contains(late.public_key));
+    CHECK(g.state.node_keys_at(2).contains(late.public_key));
+    REQUIRE(g.state.node_at(late.public_key, 2));
+    CHECK(g.state.node_at(late.public_key, 2)->name == "Late archive");
+
+    REQUIRE(decide(GovAction{.op = GovOp::remove_node, .key = observer.public_key}) == "");  // block 2, from 3
+    CHECK(g.state.node_keys_at(2).contains(observer.public_key));
+    CHECK_FALSE(g.state.node_keys_at(3).contains(observer.public_key));
+    CHECK(g.state.node_keys_at(3).contains(late.public_key));
+
+    // A removed validator is no node any more either (it may be added back as an observer).
+    GovAction removev{.op = GovOp::remove_validator, .key = g.v[3].public_key, .acknowledge_few_validators = true};
+    REQUIRE(decide(removev) == "");  // block 3, from 4
+    CHECK(g.state.node_keys_at(3).contains(g.v[3].public_key));
+    CHECK_FALSE(g.state.node_keys_at(4).contains(g.v[3].public_key));
+    REQUIRE(decide(add_node(g.v[3], "Former validator")) == "");  // block 4, from 5
+    CHECK(g.state.node_keys_at(5).contains(g.v[3].public_key));
+
+    // The state hash covers the observer nodes in force.
+    CHECK(chain::state_hash(g.state, 2) != chain::state_hash(g.state, 3));
+    CHECK(chain::state_view(g.state, 3).nodes.size() == 1);
+}
+
+TEST_CASE("node keys and member keys stay apart, in genesis and by governance") {
+    Gov g;
+    auto proposed = [&](const GovAction& a) { return g.block({g.propose(g.v[0], a)}); };
+    const auto observer = test::key_from_scalar(50);
+    CHECK(proposed(add_node(g.tc.court)) == "conflict");  // a member key never becomes a node key
+    CHECK(proposed(add_node(g.v[1])) == "conflict");      // validators are nodes already
+    CHECK(proposed(GovAction{.op = GovOp::remove_node, .key = observer.public_key}) == "conflict");  // not a node
+    CHECK(proposed(GovAction{.op = GovOp::remove_node, .key = g.v[1].public_key}) == "conflict");   // remove-validator's job
+    const auto p = g.propose(g.v[0], add_node(observer));
+    REQUIRE(g.block({p, g.approve(g.v[1], p), g.approve(g.v[2], p)}) == "");
+    CHECK(proposed(add_node(observer)) == "conflict");                 // already a node
+    CHECK(proposed(add_member(observer)) == "conflict");               // a node key never becomes a member
+    CHECK(proposed(GovAction{.op = GovOp::rotate_key, .key = g.tc.court.public_key, .new_key = observer.public_key}) ==
+          "conflict");
+    // An observer may be promoted to validator; it stays a node either way.
+    CHECK(proposed(GovAction{.op = GovOp::add_validator, .name = "x", .key = observer.public_key, .power = 1}) == "");
+    // A key that was ever a member (here: suspended) is never a node key.
+    const auto police = g.tc.police;
+    const auto s = g.propose(g.v[0], GovAction{.op = GovOp::suspend_member, .key = police.public_key});
+    REQUIRE(g.block({s, g.approve(g.v[1], s), g.approve(g.v[2], s)}) == "");
+    CHECK(proposed(add_node(police)) == "conflict");
+    CHECK(proposed(GovAction{.op = GovOp::add_validator, .name = "x", .key = police.public_key, .power = 1}) == "conflict");
+
+    // Genesis refuses the same overlaps.
+    auto parse = [&](chain::Genesis gen) { return chain::genesis_from_json(chain::genesis_to_json(gen)); };
+    chain::Genesis good = g.tc.genesis;
+    good.nodes.push_back({"Archive", observer.public_key});
+    REQUIRE(parse(good));
+    CHECK(parse(good)->nodes.size() == 1);
+    chain::Genesis member_node = g.tc.genesis;
+    member_node.nodes.push_back({"Clerk", g.tc.court.public_key});
+    CHECK_FALSE(parse(member_node));
+    chain::Genesis validator_node = g.tc.genesis;
+    validator_node.nodes.push_back({"Twice", g.v[0].public_key});
+    CHECK_FALSE(parse(validator_node));
+    chain::Genesis validator_member = g.tc.genesis;
+    validator_member.members.push_back({"Court node", g.v[0].public_key, "court", 0});
+    std::sort(validator_member.members.begin(), validator_member.members.end(),
+              [](const auto& a, const auto& b) { return a.key < b.key; });
+    CHECK_FALSE(parse(validator_member));
+    // The node list is hashed: genesis with an observer is another chain.
+    CHECK(chain::genesis_hash(*parse(good)) != chain::genesis_hash(*parse(g.tc.genesis)));
+}
+
+TEST_CASE("observer nodes survive the stored JSON and the receipt's state view") {
+    Gov g;
+    const auto observer = test::key_from_scalar(50), gone = test::key_from_scalar(51);
+    g.tc.genesis.nodes.push_back({"Archive", observer.public_key});
+    g.tc.genesis.nodes.push_back({"Gone", gone.public_key});
+    std::sort(g.tc.genesis.nodes.begin(), g.tc.genesis.nodes.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    g.state = chain::ChainState::from_genesis(g.tc.genesis);
+    const auto p = g.propose(g.v[0], GovAction{.op = GovOp::remove_node, .key = gone.public_key});
+    REQUIRE(g.block({p, g.approve(g.v[1], p), g.approve(g.v[2], p)}) == "");
+    auto back = chain::state_from_json(boost::json::parse(boost::json::serialize(chain::state_to_json(g.state))));
+    REQUIRE(back);
+    CHECK(back->node_keys_at(1) == g.state.node_keys_at(1));
+    CHECK(back->node_keys_at(2) == g.state.node_keys_at(2));
+    CHECK(chain::state_hash(*back, 2) == chain::state_hash(g.state, 2));
+    const auto view_json = chain::state_view_to_json(g.state, 2);
+    auto view = chain::state_view_from_json(default_suite, view_json);
+    REQUIRE(view);
+    CHECK(view->nodes.size() == 1);
+    CHECK(default_suite.hash(chain::state_view_bytes(*view)) == chain::state_hash(g.state, 2));
+    CHECK(chain::state_view_to_json(*view) == view_json);
+}
+
+TEST_CASE("one validator has at most pending_proposals_per_validator_max pending proposals") {
+    Gov g;
+    std::vector<chain::Record> block;
+    for (std::size_t i = 0; i <= chain::pending_proposals_per_validator_max; ++i)
+        block.push_back(g.propose(g.v[0], GovAction{.op = GovOp::set_param, .param = "block_records_max",
+                                                   .value = 100 + i}, 2));
+    CHECK(g.block(block) == "too_many_proposals");  // height 1: the last one is one too many
+    CHECK(g.state.proposals.size() == chain::pending_proposals_per_validator_max);
+    CHECK(g.block({g.propose(g.v[1], add_member(test::key_from_scalar(40)))}) == "");  // another validator may
+    CHECK(g.block({g.propose(g.v[0], add_member(test::key_from_scalar(41)))}) == "too_many_proposals");  // 3: still
+    // Once they expire (after height 3) and are dropped, the validator may propose again.
+    CHECK(g.block({g.propose(g.v[0], add_member(test::key_from_scalar(42)))}) == "");  // 4
+    CHECK(g.state.proposals.size() == 2);
 }

@@ -1423,3 +1423,39 @@ TEST_CASE("p2p: a ban doubles with each offence of the same key, up to ban_ms_ma
     a.stop();
     b.stop();
 }
+
+TEST_CASE("p2p: set_allowed cuts the live links of keys it leaves out, refuses their redials, and keeps the rest") {
+    QuietLogs quiet;
+    TestNode a, b, c;
+    REQUIRE(a.start(test_config(), {a.key(), b.key(), c.key()}).is_ok());
+    auto cb = test_config();
+    cb.peers = {a.address()};
+    REQUIRE(b.start(cb, {a.key(), b.key()}).is_ok());
+    auto cc = test_config();
+    cc.peers = {a.address()};
+    REQUIRE(c.start(cc, {a.key(), c.key()}).is_ok());
+    REQUIRE(eventually([&] { return one_link(a, b) && one_link(a, c); }));
+
+    // Governance removed b: a's allowed set no longer names it.
+    a.net().set_allowed({a.key(), c.key()});
+    REQUIRE(eventually([&] { return !a.has_peer(b.key()) && a.downs(b.key()) == 1; }));
+    CHECK(b.downs(a.key()) == 1);
+    // b redials every 20..200 ms and each hello is refused; c's link never dropped.
+    const auto refused_before = a.net().unfinished_handshakes();
+    REQUIRE(eventually([&] { return a.net().unfinished_handshakes() >= refused_before + 3; }));
+    CHECK(a.ups(b.key()) == 1);
+    CHECK_FALSE(a.has_peer(b.key()));
+    CHECK(one_link(a, c));
+    CHECK(c.downs(a.key()) == 0);
+    // By hand, too: b's key completes no handshake with a.
+    RawPeer raw(a.net().port());
+    CHECK_FALSE(raw_handshake(raw, b.key_pair(), a.key()).has_value());
+    CHECK(raw.closed_within());
+
+    // Allowed again (e.g. added back as an observer node): b links again by its redial.
+    a.net().set_allowed({a.key(), b.key(), c.key()});
+    REQUIRE(eventually([&] { return a.has_peer(b.key()) && a.ups(b.key()) == 2; }));
+    a.stop();
+    b.stop();
+    c.stop();
+}
