@@ -523,8 +523,9 @@ TEST_CASE("the genesis vector: bytes and hash are frozen, and do not depend on J
     CHECK(g->params != chain::ChainParams{});
     CHECK(g->params.block_records_max == 5000);
 
-    // The params section ends the bytes: u32 count, then per parameter in name order a
-    // str name and a u64 value, written out here by hand.
+    // The params section comes before the suite, the SM2 user ID and the observer nodes,
+    // which end the bytes (v4): u32 count, then per parameter in name order a str name
+    // and a u64 value, written out here by hand.
     Bytes params_section = {0, 0, 0, static_cast<std::uint8_t>(chain::param_fields().size())};
     for (const auto& f : chain::param_fields()) {
         params_section.insert(params_section.end(), {0, 0, 0, static_cast<std::uint8_t>(f.name.size())});
@@ -532,6 +533,18 @@ TEST_CASE("the genesis vector: bytes and hash are frozen, and do not depend on J
         const std::uint64_t value = g->params.*(f.field);
         for (int shift = 56; shift >= 0; shift -= 8) params_section.push_back(static_cast<std::uint8_t>(value >> shift));
     }
+    auto str = [](Bytes& out, std::string_view s) {
+        out.insert(out.end(), {0, 0, 0, static_cast<std::uint8_t>(s.size())});
+        out.insert(out.end(), s.begin(), s.end());
+    };
+    Bytes tail;
+    str(tail, "secp256k1-sha256");
+    str(tail, "");
+    REQUIRE(g->nodes.size() == 1);
+    tail.insert(tail.end(), {0, 0, 0, 1});
+    tail.insert(tail.end(), g->nodes[0].key.bytes.begin(), g->nodes[0].key.bytes.end());
+    str(tail, g->nodes[0].name);
+    params_section.insert(params_section.end(), tail.begin(), tail.end());
     REQUIRE(bytes.size() > params_section.size());
     CHECK(Bytes(bytes.end() - static_cast<std::ptrdiff_t>(params_section.size()), bytes.end()) == params_section);
 }

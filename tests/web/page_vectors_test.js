@@ -68,6 +68,7 @@ function check(ok, what) {
     members: gj.members.map((m) => ({ name: m.name, public_key: m.public_key, role: m.role, since_height: Math.max(1, m.since_height) }))
       .filter((m) => m.since_height <= height).sort((a, b) => (a.public_key < b.public_key ? -1 : 1)),
     policy: gj.policy, params: gj.params,
+    nodes: (gj.nodes || []).map((n) => ({ name: n.name, public_key: n.public_key })).sort((a, b) => (a.public_key < b.public_key ? -1 : 1)),
   });
   const state1 = stateAt(vec.genesis, 1);
   const stateHex = async (st) => page.bytesToHex(await page.sha256(page.readState(st).bytes));
@@ -572,9 +573,9 @@ function check(ok, what) {
     'an SM2 user ID of 0 or 8192 bytes, or a suite that is not a string, is refused; 8191 bytes is taken');
 
     // Genesis: the page's hash of an sm2-sm3 genesis is SM3 (openssl) of the v3 bytes this
-    // test builds from docs/encoding.md; this test's encoder first checked on the v2 vector.
+    // test builds from docs/encoding.md; this test's encoder first checked on the v4 vector.
     check(sm.hex(require('crypto').createHash('sha256').update(Buffer.from(sm.genesisHex(vec.genesis), 'hex')).digest()) === vec.genesis_hash,
-      'this test\'s genesis encoder gives the v2 vector\'s hash (SHA-256)');
+      'this test\'s genesis encoder gives the v4 vector\'s hash (SHA-256)');
     const validators = [ossl.newKey(), ossl.newKey(), ossl.newKey()];
     const courtSm = ossl.newKey(), otherSm2 = ossl.newKey(), secpKey = ossl.newKey('secp256k1');
     const smGenesis = {
@@ -585,8 +586,8 @@ function check(ok, what) {
     };
     const smGenesisHash = (gj) => sm.hex(ossl.sm3(Buffer.from(sm.genesisHex(gj), 'hex')));
     const smG = await page.readGenesis(smGenesis);
-    check(smG.hash === smGenesisHash(smGenesis) && smG.suite.name === 'sm2-sm3' && sm.genesisHex(smGenesis).startsWith(sm.str('jchain/genesis/v3')),
-      'an sm2-sm3 genesis hashes, in the page, to SM3 of the jchain/genesis/v3 bytes built here (' + smG.hash.slice(0, 16) + '…; a validator given uncompressed)');
+    check(smG.hash === smGenesisHash(smGenesis) && smG.suite.name === 'sm2-sm3' && sm.genesisHex(smGenesis).startsWith(sm.str('jchain/genesis/v4')),
+      'an sm2-sm3 genesis hashes, in the page, to SM3 of the jchain/genesis/v4 bytes built here (' + smG.hash.slice(0, 16) + '…; a validator given uncompressed)');
     check(smG.hash !== sm.hex(require('crypto').createHash('sha256').update(Buffer.from(sm.genesisHex(smGenesis), 'hex')).digest()), '... not SHA-256 of them');
     const customGenesis = { ...smGenesis, sm2_user_id: CUSTOM_ID };
     const gc = await page.readGenesis(customGenesis);
@@ -706,7 +707,7 @@ function check(ok, what) {
     const recordId = ossl.sm3(Buffer.from(smSigned, 'hex')), otherId = ossl.sm3(te('the other record'));
     const leafOf = (id) => ossl.sm3(Buffer.concat([Buffer.from([0]), Buffer.from(id)]));
     const ledgerRoot = ossl.sm3(Buffer.concat([Buffer.from([1]), Buffer.from(leafOf(recordId)), Buffer.from(leafOf(otherId))]));
-    const smState = { members: [{ name: '北京互联网法院', public_key: courtSm.key, role: 'court', since_height: 1 }], policy: vec.genesis.policy, params: vec.genesis.params };
+    const smState = { members: [{ name: '北京互联网法院', public_key: courtSm.key, role: 'court', since_height: 1 }], policy: vec.genesis.policy, params: vec.genesis.params, nodes: [] };
     const setList = customGenesis.validators.map((v, i) => ({ name: v.name, public_key: validators[i].key, power: v.power }))
       .sort((a, b) => (a.public_key < b.public_key ? -1 : 1));
     const setHashSm = sm.hex(ossl.sm3(Buffer.from(sm.validatorSetHex(setList), 'hex')));

@@ -81,20 +81,23 @@ function validatorSetHex(validators) {
   const list = validators.map((v) => ({ key: compressed(v.public_key), name: v.name || '', power: v.power === undefined ? 1 : v.power })).sort(byKey);
   return str('jchain/validators/v1') + u32(list.length) + list.map((v) => v.key + u64(v.power) + str(v.name)).join('');
 }
-// The genesis bytes of a genesis JSON that lists its policy and all eleven params: v2 for
-// secp256k1-sha256, v3 (v2's fields 2-7, then the suite name and the SM2 user ID) otherwise.
+// The genesis bytes (jchain/genesis/v4) of a genesis JSON that lists its policy and all
+// eleven params: then the suite name, the SM2 user ID (empty for secp256k1-sha256) and the
+// observer nodes.
 function genesisHex(g) {
   const suite = g.suite === undefined ? 'secp256k1-sha256' : g.suite;
   const members = (g.members || []).map((m) => ({ key: compressed(m.public_key), name: m.name || '', role: m.role, since: m.since_height || 0 })).sort(byKey);
   const kinds = KINDS.filter((k) => Object.prototype.hasOwnProperty.call(g.policy, k));
   const params = Object.keys(g.params).sort();
   if (params.length !== 11) throw new Error('this encoder needs all eleven params listed');
-  return str(suite === 'secp256k1-sha256' ? 'jchain/genesis/v2' : 'jchain/genesis/v3') + str(g.chain_id) + u64(g.genesis_time_ms || 0) +
+  const nodes = (g.nodes || []).map((n) => ({ key: compressed(n.public_key), name: n.name || '' })).sort(byKey);
+  return str('jchain/genesis/v4') + str(g.chain_id) + u64(g.genesis_time_ms || 0) +
     validatorSetHex(g.validators) +
     u32(members.length) + members.map((m) => m.key + str(m.name) + str(m.role) + u64(m.since)).join('') +
     u32(kinds.length) + kinds.map((k) => { const roles = [...new Set(g.policy[k])].sort(); return str(k) + u32(roles.length) + roles.map(str).join(''); }).join('') +
     u32(params.length) + params.map((k) => str(k) + u64(g.params[k])).join('') +
-    (suite === 'secp256k1-sha256' ? '' : str(suite) + str(g.sm2_user_id === undefined ? '1234567812345678' : g.sm2_user_id));
+    str(suite) + str(suite === 'secp256k1-sha256' ? '' : g.sm2_user_id === undefined ? '1234567812345678' : g.sm2_user_id) +
+    u32(nodes.length) + nodes.map((n) => n.key + str(n.name)).join('');
 }
 
 // ---- DER SEQUENCE{INTEGER r, INTEGER s} of BigInts, minimal (hex).

@@ -151,22 +151,28 @@ def params_bytes(params):
     return u32(len(items)) + b"".join(s(k) + u64(v) for k, v in items)
 
 
+def nodes_bytes(nodes):
+    nodes = sorted(nodes, key=lambda n: H(n["public_key"]))
+    return u32(len(nodes)) + b"".join(H(n["public_key"]) + s(n["name"]) for n in nodes)
+
+
 def genesis_bytes(g):
     ms = sorted(g["members"], key=lambda m: H(m["public_key"]))
-    return (s("jchain/genesis/v2") + s(g["chain_id"]) + u64(g["genesis_time_ms"]) + validator_set_bytes(g["validators"])
+    return (s("jchain/genesis/v4") + s(g["chain_id"]) + u64(g["genesis_time_ms"]) + validator_set_bytes(g["validators"])
             + u32(len(ms)) + b"".join(H(m["public_key"]) + s(m["name"]) + s(m["role"]) + u64(m["since_height"]) for m in ms)
-            + policy_bytes(g["policy"]) + params_bytes(g.get("params", {})))
+            + policy_bytes(g["policy"]) + params_bytes(g.get("params", {}))
+            + s(g.get("suite", "secp256k1-sha256")) + s("") + nodes_bytes(g.get("nodes", [])))
 
 
 def state_bytes(g, height):
     """The state of genesis `g` at `height`, before any governance: members whose
-    since_height (0 counts as 1) is at most `height`."""
+    since_height (0 counts as 1) is at most `height`, and the genesis observer nodes."""
     ms = [m for m in g["members"] if max(1, m["since_height"]) <= height]
     ms = sorted(ms, key=lambda m: H(m["public_key"]))
-    return (s("jchain/state/v1")
+    return (s("jchain/state/v2")
             + u32(len(ms)) + b"".join(H(m["public_key"]) + s(m["name"]) + s(m["role"]) + u64(max(1, m["since_height"]))
                                       for m in ms)
-            + policy_bytes(g["policy"]) + params_bytes(g.get("params", {})))
+            + policy_bytes(g["policy"]) + params_bytes(g.get("params", {})) + nodes_bytes(g.get("nodes", [])))
 
 
 def ledger_root(ids):
@@ -219,6 +225,8 @@ vs["validator_set_hash"] = sha256(validator_set_bytes(vs["validator_set"])).hex(
 out["validator_set.json"] = vs
 
 gv = load("genesis.json")
+if "nodes" not in gv["genesis"]:  # an observer node (scalar 8), so that field 10 is not empty
+    gv["genesis"]["nodes"] = [{"name": "观察节点-8", "public_key": compressed(point_mul(8)).hex()}]
 gv["genesis_bytes"] = genesis_bytes(gv["genesis"]).hex()
 gv["genesis_hash"] = sha256(genesis_bytes(gv["genesis"])).hex()
 out["genesis.json"] = gv

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     config.handshake_timeout_ms = 2000;
     std::atomic<bool> linked{false};
     p2p::PeerNetwork net(
-        config, *key, {*server}, [](const crypto::PublicKey&, std::uint8_t, Bytes) {},
+        config, *key, {*server}, [](const crypto::PublicKey&, std::uint8_t, Bytes, p2p::FrameCredit) {},
         [&](const crypto::PublicKey&, bool up) {
             if (up) linked = true;
         });

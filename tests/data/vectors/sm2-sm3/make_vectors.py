@@ -63,7 +63,7 @@ def sign(k: int, message: bytes) -> str:
 # ---- genesis: the secp256k1 vector genesis with SM2 keys (same scalars) and the suite
 base = json.load(open(os.path.join(OUT, "..", "genesis.json")))["genesis"]
 secp_scalars = {"validator-1": 1, "validator-6": 6, "最高人民法院": 7,
-                "公证处": 5, "Beijing Internet Court": 2, "Haidian Police": 3}
+                "公证处": 5, "Beijing Internet Court": 2, "Haidian Police": 3, "观察节点-8": 8}
 g = json.loads(json.dumps(base))
 g["chain_id"] = "jchain-vectors-sm2"
 g["suite"] = "sm2-sm3"
@@ -72,13 +72,15 @@ for v in g["validators"]:
     v["public_key"] = public_key(secp_scalars[v["name"]])[0]
 for m in g["members"]:
     m["public_key"] = public_key(secp_scalars[m["name"]])[0]
+for n in g.get("nodes", []):
+    n["public_key"] = public_key(secp_scalars[n["name"]])[0]
 
 vals = sorted(g["validators"], key=lambda v: bytes.fromhex(v["public_key"]))
 vset = s(b"jchain/validators/v1") + struct.pack(">I", len(vals))
 for v in vals:
     vset += bytes.fromhex(v["public_key"]) + struct.pack(">Q", v["power"]) + s(v["name"].encode())
 members = sorted(g["members"], key=lambda m: bytes.fromhex(m["public_key"]))
-gb = s(b"jchain/genesis/v3") + s(g["chain_id"].encode()) + struct.pack(">Q", g["genesis_time_ms"]) + vset
+gb = s(b"jchain/genesis/v4") + s(g["chain_id"].encode()) + struct.pack(">Q", g["genesis_time_ms"]) + vset
 gb += struct.pack(">I", len(members))
 for m in members:
     gb += bytes.fromhex(m["public_key"]) + s(m["name"].encode()) + s(m["role"].encode()) + struct.pack(">Q", m["since_height"])
@@ -92,10 +94,13 @@ gb += struct.pack(">I", len(params))
 for name in sorted(params, key=lambda n: n.encode()):
     gb += s(name.encode()) + struct.pack(">Q", params[name])
 gb += s(b"sm2-sm3") + s(USER_ID.encode())
-g["validators"], g["members"] = vals, members  # as genesis_to_json writes them: sorted by key
+nodes = sorted(g.get("nodes", []), key=lambda n: bytes.fromhex(n["public_key"]))
+gb += struct.pack(">I", len(nodes)) + b"".join(bytes.fromhex(n["public_key"]) + s(n["name"].encode()) for n in nodes)
+g["validators"], g["members"], g["nodes"] = vals, members, nodes  # as genesis_to_json writes them: sorted by key
 genesis_hash = sm3(gb)
 json.dump({"description": "The genesis vector's chain under the sm2-sm3 suite: SM2 keys of the same private "
-                          "scalars, jchain/genesis/v3 bytes (v2's fields, then the suite and the SM2 user ID), "
+                          "scalars, jchain/genesis/v4 bytes (the suite, the SM2 user ID and the observer nodes after "
+                          "the members, policy and parameters), "
                           "hashed with SM3.",
            "genesis": g, "genesis_bytes": gb.hex(), "genesis_hash": genesis_hash.hex()},
           open(os.path.join(OUT, "genesis.json"), "w"), ensure_ascii=False, indent=2)
