@@ -274,12 +274,15 @@ struct Service {
 
     std::string member_name(const chain::PublicKey& key) const { return key_name(*node.state(), key); }
 
-    // The name a key has or had on the chain: a member term's, else a validator's.
+    // The name a key has or had on the chain: a member term's, else a validator's, else an
+    // observer node's.
     static std::string key_name(const chain::ChainState& s, const chain::PublicKey& key) {
         for (auto it = s.members.rbegin(); it != s.members.rend(); ++it)
             if (it->key == key) return it->name;
         for (auto it = s.validator_changes.rbegin(); it != s.validator_changes.rend(); ++it)
             if (const chain::Validator* v = it->next.find(key)) return v->name;
+        for (auto it = s.nodes.rbegin(); it != s.nodes.rend(); ++it)
+            if (it->key == key) return it->name;
         return std::string();
     }
 

@@ -13,6 +13,10 @@ who may link:
   the change takes effect: it gets no block from that height on, the validator's peers
   no longer list it, its redials are refused, and still after the validator restarts.
 
+- `jchain init --observer-node NAME=KEY` lists an observer in a new chain's genesis; an
+  observer home made by `jchain init` with that key links and syncs, one with a key the
+  genesis does not list is refused and logs why.
+
 usage: test_node_identity.py /path/to/jchain   (dial_peer: env JCHAIN_DIAL_PEER, or found
 beside the build's tests/)
 """
@@ -125,6 +129,57 @@ def body(c: h.Checker, jchain: str) -> None:
     c.check(flow.accepted > 20, f"records kept the blocks coming ({flow.accepted} accepted)")
     for n in nodes:
         n.stop()
+    init_observer(c, jchain, env, work)
+
+
+def init_observer(c: h.Checker, jchain: str, env: dict, work: str) -> None:
+    """`jchain init --observer-node` lists an observer's node key in a new chain's genesis;
+    the observer, set up with `jchain init` and that genesis, links and syncs. Without the
+    listing it is refused and says why."""
+    c.section("jchain init --observer-node, then an observer home that uses the listed key")
+    obs_key = os.path.join(work, "observer_key.json")
+    res = h.cli(jchain, ["--json", "keygen", "--out", obs_key], env=env)
+    c.require(res.rc == 0, "a node key for the observer", repr(res))
+    obs_pub = res.json()["public_key"]
+    vhome, ohome, lone = (os.path.join(work, n) for n in ("solo", "solo-observer", "unlisted-observer"))
+    res = h.cli(jchain, ["init", "--home", vhome, "--chain-id", "jchain-solo", "--observer-node", f"Archive={obs_pub}"],
+                env=env)
+    c.require(res.rc == 0, "`jchain init --observer-node NAME=KEY`", repr(res))
+    genesis_file = os.path.join(vhome, "config", "genesis.json")
+    genesis = json.load(open(genesis_file))
+    c.equal(genesis["nodes"], [{"name": "Archive", "public_key": obs_pub}], "genesis lists the observer node")
+    bad = h.cli(jchain, ["init", "--home", os.path.join(work, "bad"), "--observer-node", "Archive=zz"], env=env)
+    c.check(bad.rc != 0 and "--observer-node" in bad.err, "a malformed --observer-node is refused", repr(bad))
+    vaddr = f"127.0.0.1:{h.free_port()}"
+    h.set_toml_value(vhome, "p2p", "listen", vaddr)
+    for home, key in ((ohome, obs_key), (lone, None)):
+        res = h.cli(jchain, ["init", "--home", home, "--chain-id", "jchain-solo"], env=env)
+        c.require(res.rc == 0, f"`jchain init --home {os.path.basename(home)}`", repr(res))
+        with open(genesis_file) as src, open(os.path.join(home, "config", "genesis.json"), "w") as dst:
+            dst.write(src.read())
+        if key:
+            with open(key) as src, open(os.path.join(home, "config", "node_key.json"), "w") as dst:
+                dst.write(src.read())
+        h.set_toml_value(home, "", "role", "observer")
+        h.set_toml_value(home, "p2p", "peers", [vaddr])
+    validator = h.Node(jchain, vhome, work, name="solo")
+    validator.free_p2p_port = False
+    observer, unlisted = h.Node(jchain, ohome, work, name="solo-observer"), h.Node(jchain, lone, work, name="unlisted")
+    validator.start("start")
+    observer.start("start")
+    unlisted.start("start")
+    member = os.path.join(vhome, "config", "member_key.json")
+    try:
+        ok = h.wait_until(lambda: validator.rpc("submit_record", {"record": h.make_record(
+            h.Key.from_file(member), "jchain-solo", case_id="solo")}) and observer.status()["height"] >= 1, 20, step=0.3)
+        c.check(bool(ok), "the observer whose key genesis lists links and syncs", h.short(observer.status()))
+        c.check(unlisted.status()["height"] == 0 and not unlisted.status()["peers"],
+                "an observer whose key genesis does not list gets no link and no block")
+        c.check("neither a validator nor an observer node" in unlisted.log_text(),
+                "and says so in its log", unlisted.log_text()[-600:])
+    finally:
+        for n in (validator, observer, unlisted):
+            n.stop()
 
 
 def checks(c, jchain, env, dialer, spec, homes, keys, nodes, member_file, addr) -> None:
