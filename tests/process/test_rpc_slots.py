@@ -82,12 +82,12 @@ def probe(c: h.Checker, node: h.Node, checks: int, seconds: float, label: str) -
     errors = []
     for i in range(checks):
         try:
-            code, body = h.http_get(node.url, "/health", timeout=2)
+            code, body = h.http_get(node.url, "/health", timeout=5)
             health += code == 200 and json.loads(body).get("status") == "ok"
         except Exception as e:  # noqa: BLE001 (any failure to answer is what we count)
             errors.append(f"/health: {e}")
         try:
-            status += node.rpc("status", timeout=2)["chain_id"] == "jchain-devnet"
+            status += node.rpc("status", timeout=5)["chain_id"] == "jchain-devnet"
         except Exception as e:  # noqa: BLE001
             errors.append(f"status: {e}")
         time.sleep(seconds / checks)
@@ -128,12 +128,12 @@ def body(c: h.Checker, jchain: str) -> None:
                     pass
             next_drip += 5
         try:
-            code, body_ = h.http_get(node.url, "/health", timeout=2)
+            code, body_ = h.http_get(node.url, "/health", timeout=5)
             health_ok += code == 200
         except Exception:  # noqa: BLE001
             pass
         try:
-            status_ok += node.rpc("status", timeout=2)["chain_id"] == "jchain-devnet"
+            status_ok += node.rpc("status", timeout=5)["chain_id"] == "jchain-devnet"
         except Exception:  # noqa: BLE001
             pass
         time.sleep(0.7)
