@@ -19,60 +19,21 @@
 #include <sys/resource.h>
 
 #include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <spdlog/spdlog.h>
 #include <thread>
 
 #include "bench/bench_util.h"
+#include "bench/rpc_client.h"
 #include "bench/flooder.h"
 #include "chain/json_codec.h"
 
 namespace json = boost::json;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
 using namespace jchain;
 using namespace jchain::bench;
 
 namespace {
-
-class Client {
-public:
-    explicit Client(std::uint16_t port) : stream_(io_) {
-        stream_.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
-    }
-    std::string post(const std::string& body) {
-        http::request<http::string_body> req{http::verb::post, "/rpc", 11};
-        req.set(http::field::host, "127.0.0.1");
-        req.set(http::field::content_type, "application/json");
-        req.keep_alive(true);
-        req.body() = body;
-        req.prepare_payload();
-        http::write(stream_, req);
-        http::response<http::string_body> res;
-        http::read(stream_, buffer_, res);
-        return std::move(res.body());
-    }
-
-private:
-    boost::asio::io_context io_;
-    beast::tcp_stream stream_;
-    beast::flat_buffer buffer_;
-};
-
-std::string batch_body(const crypto::Suite& suite, const std::vector<chain::Record>& records, std::size_t from,
-                       std::size_t to) {
-    json::array requests;
-    for (std::size_t j = from; j < to; ++j)
-        requests.push_back({{"jsonrpc", "2.0"},
-                            {"id", j},
-                            {"method", "submit_record"},
-                            {"params", {{"record", chain::record_to_json(suite, records[j])}}}});
-    return json::serialize(requests);
-}
 
 double peak_rss_mib() {
     rusage u{};

@@ -85,33 +85,42 @@ def metric(node: h.Node, name: str) -> int:
     return int(m.group(1)) if m else -1
 
 
+class StolenKeyNet:
+    """Five validators in genesis (`jchain testnet --validators 5`), four started, each
+    cutting a heartbeat block every 100 ms; the fifth's node key is the attacker's.
+    honest: the four Nodes; p2p_of: their P2P addresses; stolen_key, genesis: paths;
+    spec: what `jchain testnet --json` printed. Shared with test_tampering_relay.py."""
+
+    def __init__(self, c: h.Checker, jchain: str, work: str):
+        out = os.path.join(work, "net")
+        c.section("five validators in genesis, four running; the fifth's node key is stolen")
+        res = h.cli(jchain, ["testnet", "--validators", "5", "--out", out, "--base-port", str(h.free_port()),
+                             "--param", "timeout_propose_ms=300", "--json"], env=h.test_env(work))
+        c.require(res.rc == 0, "`jchain testnet` writes the homes", repr(res))
+        self.spec = res.json()
+        nodes = h.testnet_nodes(jchain, self.spec, work)
+        for n in nodes:
+            h.set_toml_value(n.home, "consensus", "empty_block_interval_ms", 100)
+        self.honest, stolen = nodes[:4], nodes[4]
+        self.stolen_key = os.path.join(stolen.home, "config", "node_key.json")
+        self.genesis = os.path.join(stolen.home, "config", "genesis.json")
+        self.p2p_of = []
+        for n in self.honest:
+            text = open(os.path.join(n.home, "config", "node.toml")).read()
+            section = text[text.index("[p2p]"):]
+            self.p2p_of.append(json.loads(re.search(r'^listen = (".*")$', section, re.M).group(1)))
+        for n in self.honest:
+            n.start("start")
+
+
 def body(c: h.Checker, jchain: str) -> None:
     adversary = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else ""
     if not os.access(adversary, os.X_OK):
         print("usage: test_adversary_peers.py JCHAIN ADVERSARY_PEER", file=sys.stderr)
         sys.exit(2)
     work = h.temp_dir("jchain-adversary-")
-    env = h.test_env(work)
-    out = os.path.join(work, "net")
-
-    c.section("five validators in genesis, four running; the fifth's node key is stolen")
-    res = h.cli(jchain, ["testnet", "--validators", "5", "--out", out, "--base-port", str(h.free_port()),
-                         "--param", "timeout_propose_ms=300", "--json"], env=env)
-    c.require(res.rc == 0, "`jchain testnet` writes the homes", repr(res))
-    spec = res.json()
-    nodes = h.testnet_nodes(jchain, spec, work)
-    for n in nodes:
-        h.set_toml_value(n.home, "consensus", "empty_block_interval_ms", 100)
-    honest, stolen = nodes[:4], nodes[4]
-    stolen_key = os.path.join(stolen.home, "config", "node_key.json")
-    genesis = os.path.join(stolen.home, "config", "genesis.json")
-    p2p_of = []
-    for n in honest:
-        text = open(os.path.join(n.home, "config", "node.toml")).read()
-        section = text[text.index("[p2p]"):]
-        p2p_of.append(json.loads(re.search(r'^listen = (".*")$', section, re.M).group(1)))
-    for n in honest:
-        n.start("start")
+    net = StolenKeyNet(c, jchain, work)
+    honest, stolen_key, genesis, p2p_of = net.honest, net.stolen_key, net.genesis, net.p2p_of
     watch = RssWatch(honest)
 
     c.section("heartbeat blocks: the chain commits with no records (consensus.empty_block_interval_ms)")

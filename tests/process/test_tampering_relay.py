@@ -18,14 +18,13 @@ usage: test_tampering_relay.py /path/to/jchain /path/to/relay_peer
 """
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
 import time
 
 import jchain_harness as h
-from test_adversary_peers import height, metric, rate
+from test_adversary_peers import StolenKeyNet, height, metric, rate
 
 RATE_FLOOR = 0.9
 WINDOW_S = 15
@@ -37,27 +36,8 @@ def body(c: h.Checker, jchain: str) -> None:
         print("usage: test_tampering_relay.py JCHAIN RELAY_PEER", file=sys.stderr)
         sys.exit(2)
     work = h.temp_dir("jchain-relay-")
-    env = h.test_env(work)
-    out = os.path.join(work, "net")
-
-    c.section("five validators in genesis, four running; the fifth's node key is stolen")
-    res = h.cli(jchain, ["testnet", "--validators", "5", "--out", out, "--base-port", str(h.free_port()),
-                         "--param", "timeout_propose_ms=300", "--json"], env=env)
-    c.require(res.rc == 0, "`jchain testnet` writes the homes", repr(res))
-    spec = res.json()
-    nodes = h.testnet_nodes(jchain, spec, work)
-    for n in nodes:
-        h.set_toml_value(n.home, "consensus", "empty_block_interval_ms", 100)
-    honest, stolen = nodes[:4], nodes[4]
-    stolen_key = os.path.join(stolen.home, "config", "node_key.json")
-    genesis = os.path.join(stolen.home, "config", "genesis.json")
-    p2p_of = []
-    for n in honest:
-        text = open(os.path.join(n.home, "config", "node.toml")).read()
-        section = text[text.index("[p2p]"):]
-        p2p_of.append(json.loads(re.search(r'^listen = (".*")$', section, re.M).group(1)))
-    for n in honest:
-        n.start("start")
+    net = StolenKeyNet(c, jchain, work)
+    honest, stolen_key, genesis, p2p_of, spec = net.honest, net.stolen_key, net.genesis, net.p2p_of, net.spec
     ok = h.wait_until(lambda: min(height(n) for n in honest) >= 10, 30)
     c.require(bool(ok), "all four validators pass height 10", str([height(n) for n in honest]))
 
