@@ -1,12 +1,21 @@
 #include "consensus/codec.h"
 
+#include <cassert>
+
 #include "base/bytes.h"
 #include "chain/decode.h"
 
 namespace jchain::consensus {
 namespace {
 
-enum : std::uint8_t { tag_proposal = 1, tag_vote = 2, tag_wal_round = 3, tag_wal_lock = 4 };
+enum : std::uint8_t {
+    tag_proposal = 1,
+    tag_vote = 2,
+    tag_wal_round = 3,
+    tag_wal_lock = 4,
+    tag_wal_lock_ref = 5,  // a lock on a value logged earlier at the height: its hash, not the value
+    tag_proposal_ref = 6,  // an own proposal of a value logged earlier at the height
+};
 constexpr std::size_t header_bytes_max = chain::limits::header_bytes_max;
 constexpr std::size_t vote_bytes_max = chain::limits::vote_signed_bytes_max;
 
@@ -91,19 +100,20 @@ void write_proposal(ByteWriter& w, const Proposal& p) {
     w.u32(p.round);
     w.u32(static_cast<std::uint32_t>(p.pol_round + 1));
     w.fixed(p.block_hash);
-    write_value(w, *p.value);
+    if (p.value) write_value(w, *p.value);  // a WAL entry by reference has none (tag_proposal_ref)
     write_votes(w, p.pol_votes);
     w.fixed(p.proposer.bytes);
     w.fixed(p.signature.bytes);
 }
 
-std::optional<Proposal> read_proposal(ByteReader& r, const CodecLimits& limits) {
+std::optional<Proposal> read_proposal(ByteReader& r, const CodecLimits& limits, bool with_value = true) {
     Proposal p;
     auto height = r.u64();
     auto round = r.u32();
     auto pol = r.u32();
     if (!height || !round || !pol || !r.fixed_into(p.block_hash)) return std::nullopt;
-    auto value = read_value(r, limits);
+    std::optional<ValuePtr> value = ValuePtr{};
+    if (with_value) value = read_value(r, limits);
     if (!value) return std::nullopt;
     auto votes = read_votes(r, limits);
     if (!votes || !r.fixed_into(p.proposer.bytes) || !r.fixed_into(p.signature.bytes)) return std::nullopt;
@@ -120,6 +130,7 @@ std::optional<Proposal> read_proposal(ByteReader& r, const CodecLimits& limits) 
 Bytes encode_message(const Message& m) {
     ByteWriter w;
     if (const auto* p = std::get_if<Proposal>(&m)) {
+        assert(p->value);
         w.u8(tag_proposal);
         write_proposal(w, *p);
     } else {
@@ -149,13 +160,14 @@ Bytes encode_wal_entry(const WalEntry& e) {
         w.u64(round->height);
         w.u32(round->round);
     } else if (const auto* lock = std::get_if<WalLock>(&e)) {
-        w.u8(tag_wal_lock);
+        w.u8(lock->value ? tag_wal_lock : tag_wal_lock_ref);
         w.u64(lock->height);
         w.u32(lock->round);
-        write_value(w, *lock->value);
+        if (lock->value) write_value(w, *lock->value);
+        else w.fixed(lock->value_hash);
         write_votes(w, lock->pol_votes);
     } else if (const auto* p = std::get_if<Proposal>(&e)) {
-        w.u8(tag_proposal);
+        w.u8(p->value ? tag_proposal : tag_proposal_ref);
         write_proposal(w, *p);
     } else {
         w.u8(tag_vote);
@@ -178,8 +190,16 @@ std::optional<WalEntry> decode_wal_entry(ByteSpan bytes, const CodecLimits& limi
         if (height && round)
             if (auto value = read_value(r, limits))
                 if (auto votes = read_votes(r, limits)) out = WalLock{*height, *round, *value, std::move(*votes)};
+    } else if (tag == tag_wal_lock_ref) {
+        auto height = r.u64();
+        auto round = r.u32();
+        Hash hash{};
+        if (height && round && r.fixed_into(hash))
+            if (auto votes = read_votes(r, limits)) out = WalLock{*height, *round, nullptr, std::move(*votes), hash};
     } else if (tag == tag_proposal) {
         if (auto p = read_proposal(r, limits)) out = std::move(*p);
+    } else if (tag == tag_proposal_ref) {
+        if (auto p = read_proposal(r, limits, /*with_value=*/false)) out = std::move(*p);
     } else if (tag == tag_vote) {
         if (auto v = read_vote(r)) out = std::move(*v);
     }

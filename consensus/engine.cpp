@@ -114,6 +114,7 @@ void Engine::reset_height(std::uint64_t height) {
     highest_round_.clear();
     own_votes_.clear();
     own_proposals_.clear();
+    logged_values_.clear();
     equivocations_ = 0;
 }
 
@@ -135,14 +136,22 @@ Actions Engine::start(std::uint64_t height, std::span<const WalEntry> wal) {
         }
         resumed = true;
         if (const auto* l = std::get_if<WalLock>(&e)) {
+            const Hash h = l->value ? l->value->hash(config_.suite) : l->value_hash;
+            ValuePtr value = l->value ? l->value : logged_value(h);
+            assert(value);  // by reference only after an entry of this height that held it
+            logged_values_.try_emplace(h, value);
             locked_round_ = valid_round_ = l->round;
-            locked_value_ = valid_value_ = l->value;
+            locked_value_ = valid_value_ = value;
             valid_pol_votes_ = l->pol_votes;
-            values_[l->value->hash(config_.suite)] = {l->value, Check::valid, true};
+            values_[h] = {value, Check::valid, true};
         } else if (const auto* p = std::get_if<Proposal>(&e)) {
-            own_proposals_[p->round] = *p;
-            round_state(p->round).proposal = *p;
-            values_[p->block_hash] = {p->value, Check::valid, true};
+            Proposal own = *p;
+            if (!own.value) own.value = logged_value(p->block_hash);
+            assert(own.value);
+            logged_values_.try_emplace(own.block_hash, own.value);
+            own_proposals_[own.round] = own;
+            round_state(own.round).proposal = own;
+            values_[own.block_hash] = {own.value, Check::valid, true};
         } else {
             const auto& v = std::get<SignedVote>(e);
             own_votes_[{v.vote.round, v.vote.type}] = v;
@@ -373,7 +382,9 @@ void Engine::propose(ValuePtr value, std::int64_t pol_round, Actions& out) {
     if (pol_round != no_round) p.pol_votes = valid_pol_votes_;
     p.signature = signer_->sign(config_.suite.hash(proposal_signed_bytes(config_.chain_id, p)));
     own_proposals_[round_] = p;
-    out.push_back(Persist{p});
+    Proposal logged = p;
+    if (!logged_values_.try_emplace(p.block_hash, value).second) logged.value = nullptr;  // logged before: by hash
+    out.push_back(Persist{std::move(logged)});
     out.push_back(Broadcast{p});
     round_state(round_).proposal = p;
     values_.try_emplace(p.block_hash, ValueState{value, Check::valid, true});
@@ -403,7 +414,9 @@ void Engine::lock(std::uint32_t round, ValuePtr value, Actions& out) {
     locked_round_ = round;
     locked_value_ = value;
     const Hash h = value->hash(config_.suite);
-    out.push_back(Persist{WalLock{height_, round, std::move(value), round_state(round).prevotes.votes_for(h)}});
+    WalLock entry{height_, round, value, round_state(round).prevotes.votes_for(h), h};
+    if (!logged_values_.try_emplace(h, value).second) entry.value = nullptr;  // logged before: by hash
+    out.push_back(Persist{std::move(entry)});
 }
 
 void Engine::commit(ValuePtr value, chain::CommitCertificate cert, Actions& out) {

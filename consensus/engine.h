@@ -38,10 +38,14 @@ struct WalRound {  // entered `round` of `height`
 struct WalLock {  // locked on (round, value), which pol_votes prevoted
     std::uint64_t height = 0;
     std::uint32_t round = 0;
-    ValuePtr value;
+    ValuePtr value;  // null: logged before at this height, by an entry with value_hash
     std::vector<SignedVote> pol_votes;
+    Hash value_hash{};  // the value's block hash when value is null
 };
-// Own signed proposals and votes are logged as they are.
+// Own signed proposals and votes are logged as they are, except that a value is written
+// once per height: a later lock on it, or a re-proposal of it, is logged with a null
+// value and names it by hash (Proposal::block_hash, WalLock::value_hash), so a height
+// that takes many rounds does not write the same block again each round.
 using WalEntry = std::variant<WalRound, WalLock, Proposal, SignedVote>;
 std::uint64_t wal_entry_height(const WalEntry& e);
 
@@ -205,6 +209,12 @@ private:
     std::map<PublicKey, std::uint32_t> highest_round_;
     std::map<std::pair<std::uint32_t, chain::VoteType>, SignedVote> own_votes_;
     std::map<std::uint32_t, Proposal> own_proposals_;
+    // Values this validator wrote to the log at this height: later entries name them by hash.
+    std::map<Hash, ValuePtr> logged_values_;
+    ValuePtr logged_value(const Hash& h) const {
+        auto it = logged_values_.find(h);
+        return it == logged_values_.end() ? nullptr : it->second;
+    }
     std::size_t equivocations_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "chain/block_builder.h"
+#include "consensus/codec.h"
 #include "consensus/engine.h"
 #include "crypto/hash.h"
 #include "tests/support/test_chain.h"
@@ -260,6 +261,66 @@ TEST_CASE("a restarted validator restores its lock and never signs a conflicting
     for (const auto& k : f.keys)
         if (k.public_key != me.public_key) append(after, removed.on_message(f.vote(k, chain::VoteType::prevote, 0, v->hash(default_suite))));
     CHECK(own_votes(after, me.public_key).empty());
+}
+
+TEST_CASE("a value is logged once per height: a re-proposal of the locked value names it by hash, and a restart restores both") {
+    Fixture f;
+    const auto& me = f.proposer(1, 1);  // locks in round 0, then proposes its valid value in round 1
+    REQUIRE(me.public_key != f.proposer(1, 0).public_key);
+    KeySigner signer(default_suite, me);
+    auto v = f.value(1000);
+    const Hash hv = v->hash(default_suite);
+    std::vector<WalEntry> wal;
+    std::size_t value_bytes = 0, reference_bytes = 0;
+    {
+        Engine engine(f.config, &signer);
+        auto record = [&](const Actions& out) {
+            for (const auto& p : all_of<Persist>(out)) {  // through the codec, as the node's log does
+                const Bytes bytes = encode_wal_entry(p.entry);
+                auto back = decode_wal_entry(bytes);
+                REQUIRE(back);
+                if (const auto* l = std::get_if<WalLock>(&*back)) {
+                    value_bytes = bytes.size();
+                    CHECK(l->value);
+                }
+                if (const auto* q = std::get_if<Proposal>(&*back)) {
+                    reference_bytes = bytes.size();
+                    CHECK_FALSE(q->value);  // v was logged with the lock
+                    CHECK(q->block_hash == hv);
+                }
+                wal.push_back(std::move(*back));
+            }
+        };
+        record(engine.start(1, {}));
+        record(engine.on_message(f.proposal(0, v)));
+        record(engine.on_value_verified(hv, {true, true}));
+        for (const auto& k : f.keys)
+            if (k.public_key != me.public_key) record(engine.on_message(f.vote(k, chain::VoteType::prevote, 0, hv)));
+        REQUIRE(engine.locked_round() == 0);
+        for (const auto& k : f.keys)
+            if (k.public_key != me.public_key) record(engine.on_message(f.vote(k, chain::VoteType::precommit, 0, Hash{})));
+        record(engine.on_timeout({1, 0, TimeoutKind::precommit}));
+        REQUIRE(engine.round() == 1);
+    }  // killed
+    CHECK(value_bytes > 0);
+    REQUIRE(reference_bytes > 0);
+    CHECK(reference_bytes < value_bytes);
+    Engine engine(f.config, &signer);
+    Actions out = engine.start(1, wal);
+    CHECK(engine.locked_round() == 0);
+    CHECK(engine.round() == 1);
+    // What it sends again is its round-1 proposal, whole.
+    append(out, engine.on_timeout({1, 0, TimeoutKind::rebroadcast}));
+    bool resent = false;
+    for (const auto& b : all_of<Broadcast>(out))
+        if (const auto* p = std::get_if<Proposal>(&b.message); p && p->round == 1) {
+            resent = true;
+            REQUIRE(p->value);
+            CHECK(p->value->hash(default_suite) == hv);
+            CHECK(p->pol_round == 0);
+            CHECK(!check_message(f.config, f.verifier, *p));
+        }
+    CHECK(resent);
 }
 
 TEST_CASE("one peer claiming a far round moves nothing; more than 1/3 of the power does") {
