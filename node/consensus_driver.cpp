@@ -155,10 +155,25 @@ Result<std::vector<consensus::WalEntry>> ConsensusDriver::open_wal() {
                      wal_->truncated_bytes());
     std::vector<consensus::WalEntry> entries;
     wal_height_ = 0;
+    std::set<std::pair<std::uint64_t, chain::Hash>> held;  // (height, block) logged whole
     for (const Bytes& b : wal_->entries()) {
         auto e = consensus::decode_wal_entry(b);
         if (!e) return Status::error("consensus log " + wal_path_ + " holds an entry that does not decode");
-        wal_height_ = std::max(wal_height_, consensus::wal_entry_height(*e));
+        const std::uint64_t h = consensus::wal_entry_height(*e);
+        wal_height_ = std::max(wal_height_, h);
+        // A lock or re-proposal may name its block by hash, after an entry of the same
+        // height that held it; one that names a block nothing before holds is damage.
+        std::optional<chain::Hash> named;
+        if (const auto* l = std::get_if<consensus::WalLock>(&*e)) {
+            if (l->value) held.insert({h, l->value->hash(ctx_.genesis.suite)});
+            else named = l->value_hash;
+        } else if (const auto* p = std::get_if<consensus::Proposal>(&*e)) {
+            if (p->value) held.insert({h, p->block_hash});
+            else named = p->block_hash;
+        }
+        if (named && !held.count({h, *named}))
+            return Status::error("consensus log " + wal_path_ + " names block " + to_hex(*named).substr(0, 16) +
+                                 " at height " + std::to_string(h) + " by hash, but no earlier entry holds it");
         entries.push_back(std::move(*e));
     }
     return entries;
