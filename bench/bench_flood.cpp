@@ -105,19 +105,10 @@ int main(int argc, char** argv) {
         std::vector<std::string> bodies;
         for (std::size_t i = p * records; i < (p + 1) * records; i += batch)
             bodies.push_back(batch_body(suite, signed_records, i, std::min((p + 1) * records, i + batch)));
-        std::atomic<std::size_t> next{0}, refused{0};
         const auto start = Clock::now();
-        std::vector<std::thread> workers;
-        for (std::size_t c = 0; c < clients; ++c)
-            workers.emplace_back([&, c] {
-                Client client(nodes[c % nodes.size()]->rpc_port());
-                for (std::size_t i; (i = next.fetch_add(1)) < bodies.size();) {
-                    const std::string res = client.post(bodies[i]);
-                    std::size_t pos = 0;
-                    while ((pos = res.find("\"error\"", pos)) != std::string::npos) ++refused, ++pos;
-                }
-            });
-        for (auto& w : workers) w.join();
+        std::vector<std::uint16_t> ports;
+        for (const auto& n : nodes) ports.push_back(n->rpc_port());
+        const std::size_t refused = post_all(bodies, clients, ports);
         expected += records - refused;
         auto min_ledger = [&] {
             std::uint64_t m = UINT64_MAX;
@@ -129,7 +120,7 @@ int main(int argc, char** argv) {
         phase.seconds = seconds_since(start);
         phase.rate = static_cast<double>(records - refused) / phase.seconds;
         if (flooder) phase.report = flooder->stop();
-        if (refused > 0) std::printf("  %zu refused\n", refused.load());
+        if (refused > 0) std::printf("  %zu refused\n", refused);
     }
     std::uint64_t bans = 0;
     for (const auto& n : nodes)

@@ -7,7 +7,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chain/json_codec.h"
@@ -50,6 +52,25 @@ inline std::string batch_body(const crypto::Suite& suite, const std::vector<chai
                             {"method", "submit_record"},
                             {"params", {{"record", chain::record_to_json(suite, records[j])}}}});
     return boost::json::serialize(requests);
+}
+
+// Posts every body through `clients` concurrent clients, client c to ports[c % size],
+// each taking the next body not yet sent; returns the number of JSON-RPC errors answered.
+inline std::size_t post_all(const std::vector<std::string>& bodies, std::size_t clients,
+                            const std::vector<std::uint16_t>& ports) {
+    std::atomic<std::size_t> next{0}, refused{0};
+    std::vector<std::thread> workers;
+    for (std::size_t c = 0; c < clients; ++c)
+        workers.emplace_back([&, c] {
+            Client client(ports[c % ports.size()]);
+            for (std::size_t i; (i = next.fetch_add(1)) < bodies.size();) {
+                const std::string res = client.post(bodies[i]);
+                std::size_t pos = 0;
+                while ((pos = res.find("\"error\"", pos)) != std::string::npos) ++refused, ++pos;
+            }
+        });
+    for (auto& w : workers) w.join();
+    return refused;
 }
 
 }  // namespace jchain::bench
