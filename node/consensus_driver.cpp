@@ -63,17 +63,6 @@ std::shared_ptr<const Bytes> share(Bytes b) { return std::make_shared<const Byte
 
 std::string peer_name(const crypto::PublicKey& peer) { return to_hex(peer.bytes).substr(0, 12); }
 
-consensus::TimeoutConfig timeouts_of(const chain::ChainParams& p) {
-    consensus::TimeoutConfig t;
-    t.propose_ms = p.timeout_propose_ms;
-    t.propose_delta_ms = p.timeout_propose_delta_ms;
-    t.prevote_ms = p.timeout_prevote_ms;
-    t.prevote_delta_ms = p.timeout_prevote_delta_ms;
-    t.precommit_ms = p.timeout_precommit_ms;
-    t.precommit_delta_ms = p.timeout_precommit_delta_ms;
-    return t;
-}
-
 }  // namespace
 
 struct ConsensusDriver::Event {
@@ -88,6 +77,7 @@ struct ConsensusDriver::Event {
 ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier)
     : ctx_(std::move(context)),
       verifier_(ctx_.genesis.suite),
+      history_(ctx_.store),
       frontier_(frontier),
       sync_(BlockSync::Link{[this](const crypto::PublicKey& peer, std::uint8_t type, Bytes payload) {
                                 return network_->send(peer, type, share(std::move(payload)));
@@ -97,19 +87,28 @@ ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier
     record_verifier_ = std::make_unique<PoolVerifier>(ctx_.pool, ctx_.genesis.suite);
     if (ctx_.validator) signer_ = std::make_unique<consensus::KeySigner>(ctx_.genesis.suite, ctx_.key);
     load_tip();
-    make_engine();
+    make_core();
     status_.height = tip_height_;
 }
 
-void ConsensusDriver::make_engine() {
-    engine_config_.suite = state_->suite;
-    engine_config_.chain_id = state_->chain_id;
-    engine_config_.validators = state_->validators;
-    engine_config_.timeouts = timeouts_of(state_->params);
-    const bool votes = signer_ && state_->validators.find(ctx_.key.public_key);
-    engine_ = std::make_unique<consensus::Engine>(engine_config_, votes ? signer_.get() : nullptr);
+// A core on the stored tip (a new engine for the validator set in force at the next
+// height: it signs only when this node is a validator of that set).
+void ConsensusDriver::make_core() {
+    consensus::CoreConfig c;
+    c.suite = ctx_.genesis.suite;
+    c.chain_id = ctx_.genesis.chain_id;
+    c.self = ctx_.key.public_key;
+    c.signer = signer_.get();
+    c.block_records_max = ctx_.config.block.block_records_max;
+    c.verifier = &verifier_;
+    core_ = std::make_unique<consensus::Core>(
+        std::move(c), consensus::Tip{tip_height_, tip_hash_, tip_time_ms_, frontier_, state_}, host_);
+    validators_in_force();
+}
+
+void ConsensusDriver::validators_in_force() {
     std::set<crypto::PublicKey> keys;
-    for (const auto& v : state_->validators.validators) keys.insert(v.key);
+    for (const auto& v : core_->engine_config().validators.validators) keys.insert(v.key);
     std::lock_guard lock(mutex_);
     validator_keys_ = std::move(keys);
 }
@@ -154,28 +153,15 @@ Result<std::vector<consensus::WalEntry>> ConsensusDriver::open_wal() {
         spdlog::warn("consensus log {}: cut {} bytes of torn tail (a crash or failed write mid-entry)", wal_path_,
                      wal_->truncated_bytes());
     std::vector<consensus::WalEntry> entries;
-    wal_height_ = 0;
-    std::set<std::pair<std::uint64_t, chain::Hash>> held;  // (height, block) logged whole
     for (const Bytes& b : wal_->entries()) {
         auto e = consensus::decode_wal_entry(b);
         if (!e) return Status::error("consensus log " + wal_path_ + " holds an entry that does not decode");
-        const std::uint64_t h = consensus::wal_entry_height(*e);
-        wal_height_ = std::max(wal_height_, h);
-        // A lock or re-proposal may name its block by hash, after an entry of the same
-        // height that held it; one that names a block nothing before holds is damage.
-        std::optional<chain::Hash> named;
-        if (const auto* l = std::get_if<consensus::WalLock>(&*e)) {
-            if (l->value) held.insert({h, l->value->hash(ctx_.genesis.suite)});
-            else named = l->value_hash;
-        } else if (const auto* p = std::get_if<consensus::Proposal>(&*e)) {
-            if (p->value) held.insert({h, p->block_hash});
-            else named = p->block_hash;
-        }
-        if (named && !held.count({h, *named}))
-            return Status::error("consensus log " + wal_path_ + " names block " + to_hex(*named).substr(0, 16) +
-                                 " at height " + std::to_string(h) + " by hash, but no earlier entry holds it");
         entries.push_back(std::move(*e));
     }
+    // A lock or re-proposal may name its block by hash, after an entry of the same height
+    // that held it; one that names a block nothing before holds is damage.
+    if (auto why = consensus::log_damage(ctx_.genesis.suite, entries))
+        return Status::error("consensus log " + wal_path_ + " " + *why);
     return entries;
 }
 
@@ -211,10 +197,10 @@ Status ConsensusDriver::start(const std::string& wal_path) {
     last_commit_ms_ = now_ms();  // the first heartbeat block (if any) is an interval away
     allow_peers();
 
-    auto actions = engine_->start(tip_height_ + 1, *entries);
-    thread_ = std::thread([this, actions = std::move(actions)]() mutable {
+    auto steps = core_->start(*entries);
+    thread_ = std::thread([this, steps = std::move(steps)]() mutable {
         try {
-            run(std::move(actions));
+            carry_out(std::move(steps));
         } catch (const std::exception& e) {  // as in loop(): halt, and resume from disk
             halt(std::string("unexpected error on the consensus thread: ") + e.what(), Resume::when_writable);
         }
@@ -324,18 +310,16 @@ void ConsensusDriver::try_resume() {
     if (tip_height_ != before)
         ctx_.on_commit(TipInfo{tip_height_, tip_hash_, tip_time_ms_, frontier_.size(), frontier_.root()});
     timers_.clear();
-    deferred_round_.clear();
-    deferred_height_ = 0;
     sync_.reset();
     records_signalled_ = false;
-    make_engine();
+    make_core();
     halted_ = false;
     {
         std::lock_guard lock(mutex_);
         spdlog::warn("consensus resumed at height {} (was halted: {})", tip_height_, status_.halted);
         status_.halted.clear();
     }
-    run(engine_->start(tip_height_ + 1, *entries));
+    carry_out(core_->start(*entries));
 }
 
 void ConsensusDriver::loop() {
@@ -398,7 +382,7 @@ void ConsensusDriver::turn(Clock::time_point& next_status) {
     while (!timers_.empty() && timers_.begin()->first <= Clock::now()) {
         const consensus::Timeout t = timers_.begin()->second;
         timers_.erase(timers_.begin());
-        run(engine_->on_timeout(t));
+        carry_out(core_->on_timeout(t));
     }
     const std::uint64_t now = now_ms();
     if (now >= last_expiry_ms_ + expiry_every_ms) expire_pending(now);
@@ -413,7 +397,7 @@ void ConsensusDriver::turn(Clock::time_point& next_status) {
     if (!behind && !records_signalled_ &&
         (records_due || consensus::empty_block_due(ctx_.config.block, now, last_commit_ms_))) {
         records_signalled_ = true;
-        run(engine_->on_records_available());
+        carry_out(core_->on_records_available());
     }
     if (Clock::now() >= next_status) {
         next_status = Clock::now() + status_every;
@@ -423,7 +407,7 @@ void ConsensusDriver::turn(Clock::time_point& next_status) {
     }
     std::lock_guard lock(mutex_);
     status_.height = tip_height_;
-    status_.round = engine_->round();
+    status_.round = core_->engine().round();
     status_.best_peer_height = sync_.reported_peer_height();
     status_.catching_up = behind;
     status_.records_per_s = behind ? sync_.records_per_s() : 0;
@@ -456,38 +440,34 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
             if (!m) return punish(peer, PeerOffence::undecodable, "a consensus message that does not decode");
             const std::uint64_t h = consensus::message_height(*m);
             if (h == 0) return punish(peer, PeerOffence::impossible_height, "a consensus message for height 0");
-            if (auto fault = consensus::check_message(engine_config_, verifier_, *m)) {
-                // Each message leaves its signer only, and the link is authenticated: a
-                // bad signature, another chain's id or a value that is not the proposal's
-                // block came from the peer itself. Membership and proposer turns depend
-                // on the height's validator set, which may differ across a change.
-                using consensus::Fault;
-                if (*fault == Fault::bad_signature || *fault == Fault::wrong_chain || *fault == Fault::bad_value)
-                    return punish(peer, PeerOffence::bad_message,
-                                  "a consensus message with " + std::string(consensus::fault_name(*fault)));
-                // The proposer signed the header; the records are not the body it commits
-                // to. Honest nodes relay only proposals that passed this check, so the
-                // change is this peer's: its copy is dropped, the block hash is not
-                // condemned, and the genuine copy still counts.
-                if (*fault == Fault::bad_body)
-                    return punish(peer, PeerOffence::bad_body,
-                                  "a proposal for height " + std::to_string(h) +
-                                      " whose records are not the body its header commits to");
-                return spdlog::debug("peer {}: {}", peer_name(peer), consensus::fault_name(*fault));
-            }
-            if (h <= tip_height_) {  // the peer is behind: tell it our height, and it asks
-                auto& last = nudged_[peer];
-                if (Clock::now() >= last + nudge_every) {
-                    last = Clock::now();
-                    network_->send(peer, frame_status, share(u64_bytes(tip_height_)));
+            auto d = core_->on_message(*m);
+            switch (d.route) {
+                case consensus::Core::Route::refused:
+                    // The proposer signed the header; a body that is not the one it commits
+                    // to was changed by this peer: its copy is dropped, the block hash is
+                    // not condemned, and the genuine copy still counts.
+                    if (*d.fault == consensus::Fault::bad_body)
+                        return punish(peer, PeerOffence::bad_body,
+                                      "a proposal for height " + std::to_string(h) +
+                                          " whose records are not the body its header commits to");
+                    if (consensus::peer_at_fault(*d.fault))
+                        return punish(peer, PeerOffence::bad_message,
+                                      "a consensus message with " + std::string(consensus::fault_name(*d.fault)));
+                    return spdlog::debug("peer {}: {}", peer_name(peer), consensus::fault_name(*d.fault));
+                case consensus::Core::Route::behind: {  // tell it our height, and it asks
+                    auto& last = nudged_[peer];
+                    if (Clock::now() >= last + nudge_every) {
+                        last = Clock::now();
+                        network_->send(peer, frame_status, share(u64_bytes(tip_height_)));
+                    }
+                    return;
                 }
-                return;
+                case consensus::Core::Route::ahead:  // it has committed h - 1: fetch what this node lacks
+                    sync_.peer_at_least(peer, h - 1);
+                    return sync_step();
+                case consensus::Core::Route::taken: return carry_out(std::move(d.steps));
             }
-            if (h > engine_->height()) {  // it has committed h - 1: fetch what this node lacks
-                sync_.peer_at_least(peer, h - 1);
-                return sync_step();
-            }
-            return run(engine_->on_message(*m));
+            return;
         }
         case frame_status: {
             auto h = read_u64(payload);
@@ -575,40 +555,36 @@ void ConsensusDriver::apply_fetched() {
         auto f = sync_.take_next(tip_height_);
         if (!f) return;
         const consensus::Value& v = *f->block.value;
-        // Whatever this node trusts the certificate for, it certifies only the header: a
-        // body that is not the one the header commits to was changed by the peer.
-        if (!chain::body_matches(ctx_.genesis.suite, v.block, v.records)) {
-            sync_.invalid(f->peer, tip_height_ + 1);
-            return punish(f->peer, PeerOffence::bad_body,
-                          "sent block " + std::to_string(tip_height_ + 1) +
-                              " whose records are not the body its header commits to");
-        }
         const std::string& mode = ctx_.config.sync_verify_records;
         const bool verify = mode == "all" ||
                             (mode == "recent" && v.block.header.time_ms + ctx_.config.sync_recent_ms >= now_ms());
-        const std::uint64_t before = tip_height_;
-        // The certificate first: a few validator signatures vouch for the block hash, and
-        // only a certified block is worth checking record signatures for.
-        if (auto why = chain::check_certificate(ctx_.genesis.suite, ctx_.genesis.chain_id, before + 1,
-                                                v.hash(ctx_.genesis.suite), f->block.certificate, state_->validators)) {
-            sync_.invalid(f->peer, before + 1);
-            return punish(f->peer, PeerOffence::bad_certificate,
-                          "sent block " + std::to_string(before + 1) + " with a bad commit certificate: " + *why);
+        const std::uint64_t h = tip_height_ + 1;
+        auto result = core_->on_certified(f->block, verify ? static_cast<chain::RecordVerifier&>(*record_verifier_)
+                                                           : static_cast<chain::RecordVerifier&>(trusting));
+        using Synced = consensus::Core::Synced;
+        const std::string block = "sent block " + std::to_string(h);
+        switch (result.verdict) {
+            case Synced::committed:
+                carry_out(std::move(result.steps));
+                if (tip_height_ != h) return;  // halted, or the engine is elsewhere
+                sync_.valid(f->peer);
+                continue;
+            case Synced::not_next: return;
+            case Synced::bad_body:
+                sync_.invalid(f->peer, h);
+                return punish(f->peer, PeerOffence::bad_body, block + " whose records are not the body its header commits to");
+            case Synced::bad_certificate:
+                sync_.invalid(f->peer, h);
+                return punish(f->peer, PeerOffence::bad_certificate, block + " with a bad commit certificate: " + result.why);
+            case Synced::bad_block:
+                sync_.invalid(f->peer, h);
+                return punish(f->peer, PeerOffence::bad_block, "sent certified block " + std::to_string(h) +
+                                                                   " that breaks rule " + result.why);
+            case Synced::refused:
+                carry_out(std::move(result.steps));
+                spdlog::warn("peer {}: the engine refused certified block {}", peer_name(f->peer), h);
+                return sync_.invalid(f->peer, h);
         }
-        chain::BlockCheck checked = verify ? check_block(v, *record_verifier_) : check_block(v, trusting);
-        if (!checked.valid()) {
-            sync_.invalid(f->peer, before + 1);
-            return punish(f->peer, PeerOffence::bad_block,
-                          "sent certified block " + std::to_string(before + 1) + " that breaks rule " +
-                              checked.faults.front().describe());
-        }
-        run(engine_->on_certified(f->block.value, f->block.certificate));
-        if (tip_height_ == before) {
-            if (halted_ || engine_->height() != before + 1) return;
-            spdlog::warn("peer {}: the engine refused certified block {}", peer_name(f->peer), before + 1);
-            return sync_.invalid(f->peer, before + 1);
-        }
-        sync_.valid(f->peer);
     }
 }
 
@@ -636,75 +612,26 @@ void ConsensusDriver::gossip(const std::vector<chain::Hash>& ids) {
     }
 }
 
-// The next block from pending records, oldest first: as many as this node's own cap
-// (node.toml) and the chain's limits allow, skipping records whose client time is out
-// of the window of the block's time (they expire from the mempool soon after).
-consensus::Value ConsensusDriver::build_value() {
-    const chain::ChainParams& params = state_->params;
-    const std::size_t cap = std::min<std::size_t>(ctx_.config.block.block_records_max, params.block_records_max);
-    const std::uint64_t time = consensus::block_time_ms(now_ms(), tip_time_ms_);
-    auto pending = ctx_.mempool.peek(cap);
-    consensus::Value v;
-    std::vector<chain::Hash> ids;
-    std::uint64_t bytes = 0;
-    const std::uint64_t height = tip_height_ + 1;
-    std::optional<chain::GovernanceBlock> governance;
-    std::map<chain::Hash, crypto::PublicKey> in_block;
-    auto submitter_of = [&](const chain::Hash& id) -> std::optional<crypto::PublicKey> {
-        if (auto it = in_block.find(id); it != in_block.end()) return it->second;
-        if (auto r = ctx_.store.record(id)) return r->record.submitter;
-        return std::nullopt;
-    };
-    for (auto& p : pending) {  // never committed: commits leave the mempool on this thread
-        if (!chain::within_client_window(params, p.record.client_time_ms, time)) continue;
-        // Admitted under an earlier state: a member suspended or a proposal approved since
-        // would make the block invalid. Such records wait in the mempool until they expire.
-        if (chain::check_permission(*state_, height, p.record, submitter_of)) continue;
-        if (p.record.kind == chain::Kind::governance) {
-            if (!governance) governance.emplace(*state_, height);
-            if (governance->check(p.record, p.id)) continue;
-        }
-        const std::uint64_t wire = chain::limits::length_prefix_bytes + chain::record_signed_bytes(p.record).size() +
-                                   chain::limits::signature_bytes;
-        if (bytes + wire > params.block_bytes_max) break;
-        bytes += wire;
-        if (p.record.kind == chain::Kind::governance) governance->apply(p.record, p.id);
-        in_block.emplace(p.id, p.record.submitter);
-        ids.push_back(p.id);
-        v.records.push_back(std::move(p.record));
-    }
-    std::optional<chain::ChainState> next;
-    if (governance) next = std::move(*governance).finish();
-    auto built = chain::build_block(chain::header_basis(*state_, height, next ? &*next : nullptr), tip_height_,
-                                    tip_hash_, time, frontier_, ids, v.records, ctx_.key.public_key);
-    v.block = std::move(built.block);
-    return v;
-}
-
-chain::BlockCheck ConsensusDriver::check_block(const consensus::Value& v, chain::RecordVerifier& verifier) {
-    const chain::ChainTip parent{tip_height_, tip_hash_, tip_time_ms_, frontier_};
-    const storage::StoreHistory history(ctx_.store);
-    return chain::check_block(*state_, parent, history, v.block, v.records, verifier);
-}
-
-// A proposal: the block-validity rule (records already verified at admission are not
-// verified again), then timeliness against this node's clock.
-consensus::Validity ConsensusDriver::check_value(const consensus::Value& v, bool need_timely) {
-    consensus::Validity out;
-    record_verifier_->set_skip([this](const chain::Record& r, const chain::Hash& id) {
-        return ctx_.mempool.holds(id, r.signature);
-    });
-    const chain::BlockCheck checked = check_block(v, *record_verifier_);
-    if (!checked.valid()) {
-        spdlog::warn("proposal for height {} by {} breaks rule {}", v.block.header.height,
-                     peer_name(v.block.header.proposer), checked.faults.front().describe());
-        return out;
-    }
-    out.valid = true;
-    const std::uint64_t now = now_ms();
-    if (need_timely) note_clock_offset(v.block.header, now);
-    out.timely = !need_timely || chain::is_timely(state_->params, v.block.header.time_ms, now);
+std::vector<consensus::Candidate> ConsensusDriver::CoreHost::pending(std::size_t max) {
+    std::vector<consensus::Candidate> out;
+    for (auto& p : d_.ctx_.mempool.peek(max)) out.push_back({p.id, std::move(p.record)});
     return out;
+}
+
+// Records already verified at admission are not verified again.
+chain::RecordVerifier& ConsensusDriver::CoreHost::proposal_verifier() {
+    d_.record_verifier_->set_skip(
+        [this](const chain::Record& r, const chain::Hash& id) { return d_.ctx_.mempool.holds(id, r.signature); });
+    return *d_.record_verifier_;
+}
+
+std::uint64_t ConsensusDriver::CoreHost::now_ms() { return node::now_ms(); }
+
+void ConsensusDriver::CoreHost::proposal_checked(const chain::BlockHeader& header, const chain::BlockCheck& check,
+                                                 std::uint64_t now) {
+    if (check.valid()) return d_.note_clock_offset(header, now);
+    spdlog::warn("proposal for height {} by {} breaks rule {}", header.height, peer_name(header.proposer),
+                 check.faults.front().describe());
 }
 
 std::optional<std::int64_t> clock_offset(std::vector<std::int64_t> latest, std::size_t validators) {
@@ -744,113 +671,65 @@ void ConsensusDriver::note_clock_offset(const chain::BlockHeader& proposal, std:
     }
 }
 
-bool ConsensusDriver::commit(const consensus::ValuePtr& value, const chain::CommitCertificate& cert) {
-    const chain::Block& b = value->block;
-    std::optional<chain::ChainState> next =
-        chain::state_after_block(*state_, b.header.height, value->records, b.record_ids);
-    auto built = chain::build_block(chain::header_basis(*state_, b.header.height, next ? &*next : nullptr),
-                                    tip_height_, tip_hash_, b.header.time_ms, frontier_, b.record_ids,
-                                    value->records, b.header.proposer);
-    if (chain::block_hash(ctx_.genesis.suite, built.block.header) != value->hash(ctx_.genesis.suite)) {
-        halt("certified block " + std::to_string(b.header.height) + " does not extend this node's ledger",
-             Resume::never);
-        return false;
-    }
-    if (Status s = ctx_.store.commit_block(built.block, cert, value->records, built.nodes, next ? &*next : nullptr);
-        !s) {
-        halt("cannot store block " + std::to_string(b.header.height) + ": " + s.message(), Resume::when_writable);
+// A block the core laid onto its ledger: store it (synced), then move this node's tip.
+bool ConsensusDriver::store(const consensus::StoreBlock& s) {
+    const consensus::Extension& e = s.extension;
+    const chain::Block& b = e.built.block;
+    const std::uint64_t height = b.header.height;
+    if (Status st = ctx_.store.commit_block(b, s.certificate, e.value->records, e.built.nodes, e.next_state.get()); !st) {
+        halt("cannot store block " + std::to_string(height) + ": " + st.message(), Resume::when_writable);
         return false;
     }
     // The set that certified it. A node catching up does not sign the history it fetches:
     // the validators signed it when it was new, and a line per old block would only load
     // every peer with checks of checkpoints nobody asks for.
-    sign_checkpoint(built.block.header, state_->validators, !sync_.behind(b.header.height));
-    frontier_ = built.frontier;
-    tip_height_ = b.header.height;
-    tip_hash_ = value->hash(ctx_.genesis.suite);
+    sign_checkpoint(b.header, state_->validators, !sync_.behind(height));
+    frontier_ = e.built.frontier;
+    tip_height_ = height;
+    tip_hash_ = e.value->hash(ctx_.genesis.suite);
     tip_time_ms_ = b.header.time_ms;
     last_commit_ms_ = now_ms();
     records_signalled_ = false;
     ctx_.mempool.remove(b.record_ids);
-    if (next) {
-        validators_changed_ = chain::validator_set_hash(ctx_.genesis.suite, next->validators) !=
-                              chain::validator_set_hash(ctx_.genesis.suite, state_->validators);
-        for (const auto& [id, p] : next->proposals)
+    if (e.next_state) {
+        for (const auto& [id, p] : e.next_state->proposals)
             if (p.effective_height == tip_height_ + 1)  // approved by this block
                 spdlog::info("governance: {} (proposal {}), in force from height {}", p.action.describe(),
                              to_hex(id).substr(0, 16), p.effective_height);
-        state_ = std::make_shared<const chain::ChainState>(std::move(*next));
+        state_ = e.next_state;
         ctx_.state.set(state_);
         allow_peers();
     }
     sync_.committed(tip_height_);
     ctx_.on_commit(TipInfo{tip_height_, tip_hash_, tip_time_ms_, frontier_.size(), frontier_.root()});
-    spdlog::debug("committed block {} round {} with {} records", tip_height_, cert.round, value->records.size());
+    spdlog::debug("committed block {} round {} with {} records", tip_height_, s.certificate.round,
+                  e.value->records.size());
     log_progress(false);
     return true;
 }
 
-bool ConsensusDriver::flush_deferred_round() {
-    if (deferred_height_ == 0) return true;
-    const std::uint64_t h = deferred_height_;
-    deferred_height_ = 0;
-    if (Status s = wal_->restart(deferred_round_); !s) {
-        halt("cannot write the consensus log: " + s.message(), Resume::when_writable);
-        return false;
-    }
-    wal_height_ = std::max(wal_height_, h);
-    return true;
-}
-
-void ConsensusDriver::run(consensus::Actions first) {
-    std::deque<consensus::Action> todo(std::make_move_iterator(first.begin()), std::make_move_iterator(first.end()));
-    auto more = [&](consensus::Actions a) {
-        for (auto& x : a) todo.push_back(std::move(x));
-    };
-    while (!todo.empty() && !halted_) {
-        consensus::Action a = std::move(todo.front());
-        todo.pop_front();
-        if (auto* p = std::get_if<consensus::Persist>(&a)) {
-            const std::uint64_t h = consensus::wal_entry_height(p->entry);
-            // Entering a new height is written lazily: until this validator persists
-            // anything else at that height or sends anything, losing it in a crash loses
-            // nothing (it has signed nothing there, and restarts at round 0 of it). A node
-            // catching up enters a height per synced block, and would otherwise rewrite
-            // and sync the log for each.
-            if (std::holds_alternative<consensus::WalRound>(p->entry) && h > wal_height_) {
-                deferred_round_ = consensus::encode_wal_entry(p->entry);
-                deferred_height_ = h;
-                continue;
-            }
-            if (!flush_deferred_round()) return;
-            const Bytes bytes = consensus::encode_wal_entry(p->entry);
-            Status s = h > wal_height_ ? wal_->restart(bytes) : wal_->append(bytes);
-            if (!s) return halt("cannot write the consensus log: " + s.message(), Resume::when_writable);
-            wal_height_ = std::max(wal_height_, h);
-        } else if (auto* b = std::get_if<consensus::Broadcast>(&a)) {
-            if (!flush_deferred_round()) return;
+// Carries out the core's steps in order; a failed write halts, and nothing after it runs.
+void ConsensusDriver::carry_out(consensus::Steps steps) {
+    for (consensus::Step& step : steps) {
+        if (halted_) return;
+        if (auto* w = std::get_if<consensus::WriteLog>(&step)) {
+            const Bytes bytes = consensus::encode_wal_entry(w->entry);
+            if (Status s = w->new_log ? wal_->restart(bytes) : wal_->append(bytes); !s)
+                return halt("cannot write the consensus log: " + s.message(), Resume::when_writable);
+        } else if (auto* b = std::get_if<consensus::Broadcast>(&step)) {
             network_->broadcast(frame_consensus, share(consensus::encode_message(b->message)));
-        } else if (auto* t = std::get_if<consensus::ScheduleTimeout>(&a)) {
+        } else if (auto* t = std::get_if<consensus::ScheduleTimeout>(&step)) {
             timers_.emplace(Clock::now() + std::chrono::milliseconds(t->delay_ms), t->timeout);
-        } else if (auto* bv = std::get_if<consensus::BuildValue>(&a)) {
-            more(engine_->on_value_built(bv->height, bv->round, build_value()));
-        } else if (auto* vv = std::get_if<consensus::VerifyValue>(&a)) {
-            if (vv->value->block.header.height == tip_height_ + 1)
-                more(engine_->on_value_verified(vv->value->hash(ctx_.genesis.suite), check_value(*vv->value, true)));
-        } else if (auto* c = std::get_if<consensus::Commit>(&a)) {
-            if (!commit(c->value, c->certificate)) return;
-            if (validators_changed_) {
-                // The old engine's next height counts the old set: start the new height
-                // afresh under the new one (nothing has been signed at it yet).
-                validators_changed_ = false;
-                todo.clear();
-                timers_.clear();
-                make_engine();
-                spdlog::info("validator set changed at height {}: {} validators, this node {}", tip_height_ + 1,
-                             state_->validators.validators.size(),
-                             state_->validators.find(ctx_.key.public_key) ? "votes" : "does not vote");
-                more(engine_->start(tip_height_ + 1, {}));
-            }
+        } else if (auto* sb = std::get_if<consensus::StoreBlock>(&step)) {
+            if (!store(*sb)) return;
+        } else if (std::holds_alternative<consensus::EngineReplaced>(step)) {
+            timers_.clear();  // the old engine's
+            validators_in_force();
+            spdlog::info("validator set changed at height {}: {} validators, this node {}", tip_height_ + 1,
+                         state_->validators.validators.size(),
+                         state_->validators.find(ctx_.key.public_key) ? "votes" : "does not vote");
+        } else if (auto* h = std::get_if<consensus::Halt>(&step)) {
+            return halt(h->why, Resume::never);
         }
     }
 }

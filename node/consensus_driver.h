@@ -31,7 +31,7 @@
 #include <thread>
 
 #include "consensus/codec.h"
-#include "consensus/engine.h"
+#include "consensus/core.h"
 #include "node/admission.h"
 #include "node/block_sync.h"
 #include "node/checkpoints.h"
@@ -114,17 +114,13 @@ private:
     void on_network_frame(const crypto::PublicKey& peer, std::uint8_t type, Bytes payload, p2p::FrameCredit credit);
     bool punished(const crypto::PublicKey& peer) const;
     void handle(Event& e);
-    void run(consensus::Actions actions);
+    void carry_out(consensus::Steps steps);
+    bool store(const consensus::StoreBlock& step);
     void on_frame(const crypto::PublicKey& peer, std::uint8_t type, const Bytes& payload);
-    consensus::Validity check_value(const consensus::Value& value, bool need_timely);
-    chain::BlockCheck check_block(const consensus::Value& value, chain::RecordVerifier& verifier);
-    consensus::Value build_value();
-    bool commit(const consensus::ValuePtr& value, const chain::CommitCertificate& cert);
     void sync_step();
     void apply_fetched();
     void log_progress(bool force);
     void expire_pending(std::uint64_t now);
-    [[nodiscard]] bool flush_deferred_round();
     void gossip(const std::vector<chain::Hash>& ids);
     void post(Event e);
     // Stops taking part in consensus. A resumable halt (a failed write) is retried every
@@ -135,36 +131,49 @@ private:
     Result<std::vector<consensus::WalEntry>> open_wal();
     void load_tip();
     void note_clock_offset(const chain::BlockHeader& proposal, std::uint64_t now);
-    // The engine for the validator set in force at the next height; it signs only when
-    // this node is a validator of that set.
-    void make_engine();
+    // A consensus core (consensus/core.h) on the stored tip.
+    void make_core();
+    void validators_in_force();  // the core's engine's validators, for routing
     void allow_peers();
     // Checkpoint lines: this node's after a commit, and peers' (docs/checkpoints.md).
     // `sign`: false while catching up (peers' waiting lines are still taken).
     void sign_checkpoint(const chain::BlockHeader& header, const chain::ValidatorSet& certified_by, bool sign);
     void take_checkpoint_line(const crypto::PublicKey& peer, std::uint64_t size, std::string line);
 
+    // What the core reads from this node: the mempool, the store, the clock.
+    class CoreHost final : public consensus::Host {
+    public:
+        explicit CoreHost(ConsensusDriver& driver) : d_(driver) {}
+        std::vector<consensus::Candidate> pending(std::size_t max) override;
+        const chain::History& history() override { return d_.history_; }
+        chain::RecordVerifier& proposal_verifier() override;
+        std::uint64_t now_ms() override;
+        void proposal_checked(const chain::BlockHeader& header, const chain::BlockCheck& check,
+                              std::uint64_t now) override;
+
+    private:
+        ConsensusDriver& d_;
+    };
+
     Context ctx_;
-    consensus::EngineConfig engine_config_;
     consensus::KeyVerifier verifier_;
+    storage::StoreHistory history_;
+    CoreHost host_{*this};
     std::unique_ptr<PoolVerifier> record_verifier_;
     std::unique_ptr<consensus::KeySigner> signer_;
-    std::unique_ptr<consensus::Engine> engine_;
+    // The consensus decisions (engine, ledger, log order): rebuilt from the store and
+    // the log at start and on resume.
+    std::unique_ptr<consensus::Core> core_;
     std::unique_ptr<storage::ConsensusWal> wal_;
-    std::uint64_t wal_height_ = 0;
-    // A new height's first log entry, not yet written (run()); 0: none.
-    Bytes deferred_round_;
-    std::uint64_t deferred_height_ = 0;
     std::unique_ptr<p2p::PeerNetwork> network_;
     std::unique_ptr<GossipIntake> intake_;  // relayed records, admitted off this thread
     std::atomic<int> connected_peers_{0};
     mutable std::mutex punish_mutex_;
     std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> punished_until_;  // ban in force
 
-    // Driver-thread state.
+    // Driver-thread state: the stored tip.
     chain::MerkleFrontier frontier_;
     std::shared_ptr<const chain::ChainState> state_;  // in force at tip_height_ + 1
-    bool validators_changed_ = false;                 // by the last commit: a new engine is due
     std::uint64_t tip_height_ = 0, tip_time_ms_ = 0;
     chain::Hash tip_hash_{};
     std::uint64_t last_commit_ms_ = 0;

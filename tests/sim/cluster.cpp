@@ -6,6 +6,7 @@
 
 #include "chain/block_builder.h"
 #include "chain/validity.h"
+#include "consensus/core.h"
 #include "crypto/hash.h"
 #include "storage.h"
 #include "tests/support/suite.h"
@@ -99,12 +100,42 @@ struct Committed {
     chain::CommitCertificate cert;
 };
 
+struct SimNode;
+
+// What a node's consensus core reads from it (node::ConsensusDriver::CoreHost in the node):
+// its mempool, its committed records, the simulator's memoised record verifier, its clock.
+class SimHost final : public consensus::Host {
+public:
+    SimHost(const std::map<Hash, chain::Record>& pending, const std::map<Hash, crypto::PublicKey>& committed,
+            chain::RecordVerifier& verifier, std::function<std::uint64_t()> clock)
+        : pending_(pending), history_(committed), verifier_(verifier), clock_(std::move(clock)) {}
+    std::vector<consensus::Candidate> pending(std::size_t max) override {
+        std::vector<consensus::Candidate> out;
+        for (const auto& [id, r] : pending_) {
+            if (out.size() == max) break;
+            out.push_back({id, r});
+        }
+        return out;
+    }
+    const chain::History& history() override { return history_; }
+    chain::RecordVerifier& proposal_verifier() override { return verifier_; }
+    std::uint64_t now_ms() override { return clock_(); }
+
+private:
+    const std::map<Hash, chain::Record>& pending_;
+    SimHistory history_;
+    chain::RecordVerifier& verifier_;
+    std::function<std::uint64_t()> clock_;
+};
+
 struct SimNode {
     int index = 0;
     crypto::KeyPair key;
     std::unique_ptr<consensus::KeySigner> signer;
-    std::unique_ptr<consensus::Engine> engine;
-    consensus::EngineConfig config;  // the engine's: check_message uses it, as the driver does
+    // The production consensus core (consensus/core.h): engine, ledger rules, log order.
+    // Lost in a crash, built again from the durable ledger and log at restart.
+    std::unique_ptr<SimHost> host;
+    std::unique_ptr<consensus::Core> core;
     std::uint64_t epoch = 0;  // bumped when the engine is replaced: the old one's timers are void
     unsigned byzantine = 0;  // behaviours; 0 = honest
     bool up = true;
@@ -125,7 +156,7 @@ struct SimNode {
     std::map<std::pair<int, std::uint64_t>, std::uint64_t> sync_sent_ms;  // (peer, height) -> when
 };
 
-enum class EventType { deliver, timeout, records, value_built, value_checked, crash, restart, heal, sync_request,
+enum class EventType { deliver, timeout, records, crash, restart, heal, sync_request,
                        sync_block, new_records, governance, flood };
 
 struct Event {
@@ -135,7 +166,7 @@ struct Event {
     int node = 0;
     int from = -1;
     std::uint64_t generation = 0;
-    std::uint64_t epoch = 0;  // timeout, value_built, value_checked: the engine that asked
+    std::uint64_t epoch = 0;  // timeout: the engine that asked
     std::shared_ptr<const Message> message;
     consensus::Timeout timeout;
     std::uint64_t height = 0;
@@ -240,18 +271,31 @@ private:
     std::uint64_t clock(const SimNode& n) const {
         return static_cast<std::uint64_t>(static_cast<std::int64_t>(now_ms_ + clock_base_ms) + n.skew_ms);
     }
-    // A new engine under the validator set in force at the node's next height, signing
-    // only if the node is in it (ConsensusDriver::make_engine).
-    void make_engine(SimNode& n) {
-        consensus::EngineConfig c;
+    // A new consensus core on the node's durable tip, as ConsensusDriver::make_core: its
+    // engine counts the validator set in force at the next height and signs only if the
+    // node is in it. An honest node starts a new engine when a commit changes the set
+    // (unless the stale-validators self-test breaks that); a Byzantine validator that was
+    // voted out keeps its old engine, which goes on voting under the old set.
+    void make_core(SimNode& n) {
+        consensus::CoreConfig c;
+        c.suite = default_suite;
         c.chain_id = chain_id;
-        c.validators = n.state.validators;
+        c.self = n.key.public_key;
+        c.signer = n.signer.get();
+        c.verifier = &verifier_;
         c.unsafe_forget_lock = s_.unsafe_forget_lock && honest(n);
         c.unsafe_simple_majority = s_.unsafe_simple_majority && honest(n);
         c.unsafe_skip_body_check = s_.unsafe_skip_body_check && honest(n);
-        n.config = c;
-        const bool votes = c.validators.find(n.key.public_key) != nullptr;
-        n.engine = std::make_unique<consensus::Engine>(std::move(c), votes ? n.signer.get() : nullptr);
+        using OnSetChange = consensus::CoreConfig::OnSetChange;
+        c.on_set_change = !honest(n)                    ? OnSetChange::keep_engine_if_removed
+                          : s_.unsafe_stale_validators ? OnSetChange::keep_engine
+                                                       : OnSetChange::new_engine;
+        n.host = std::make_unique<SimHost>(n.pending, n.committed, record_verifier_, [this, &n] { return clock(n); });
+        n.core = std::make_unique<consensus::Core>(
+            std::move(c),
+            consensus::Tip{n.chain.size(), n.tip_hash, n.tip_time_ms, n.frontier,
+                           std::make_shared<const chain::ChainState>(n.state)},
+            *n.host);
         ++n.epoch;
     }
     // The most advanced honest node: its state is the chain's (the checker sees to it
@@ -314,7 +358,7 @@ private:
         }
         n.up = true;
         n.signer = std::make_unique<consensus::KeySigner>(default_suite, n.key);
-        make_engine(n);  // under the state its store holds, as the node reads it at start
+        make_core(n);  // under the state its store holds, as the node reads it at start
         if (!n.state.validators.find(n.key.public_key)) {
             // Votes it signed at this height while not a validator of it: only an engine
             // that kept an old set (a voted-out Byzantine validator, or the stale-validators
@@ -326,8 +370,12 @@ private:
                 log("v" + std::to_string(n.index) + " drops " + std::to_string(before - opened->entries.size()) +
                     " votes of its log, signed under an old validator set");
         }
-        execute(n, n.engine->start(n.chain.size() + 1, opened->entries));
-        if (n.up && !n.pending.empty()) execute(n, n.engine->on_records_available());
+        if (auto why = consensus::log_damage(default_suite, opened->entries)) {  // ConsensusDriver::open_wal
+            n.up = false;
+            return fail(Violation::storage, "v" + std::to_string(n.index) + " cannot restart: its consensus log " + *why);
+        }
+        execute(n, n.core->start(opened->entries));
+        if (n.up && !n.pending.empty()) execute(n, n.core->on_records_available());
     }
 
     // The state a restarting node reads from its store must be the one its blocks give:
@@ -356,7 +404,7 @@ private:
         ++(halted ? outcome_.halts : outcome_.crashes);
         n.up = false;
         ++n.generation;
-        n.engine.reset();
+        n.core.reset();
         n.pending.clear();
         n.sync_sent_ms.clear();
         n.muted_until_ms = n.sync_held_until_ms = 0;
@@ -440,7 +488,9 @@ private:
         ++outcome_.tampered;
         Proposal q = p;
         consensus::Value v = *p.value;
-        switch (v.records.empty() ? 4 : relay_rng_.below(5)) {
+        // (A copy changed before, held by a node with the body check broken on purpose, may
+        // have records but no ids.)
+        switch (v.records.empty() || v.block.record_ids.empty() ? 4 : relay_rng_.below(5)) {
             case 0: v.records[relay_rng_.below(v.records.size())].signature.bytes[relay_rng_.below(64)] ^= 0x01; break;
             case 1: v.records[relay_rng_.below(v.records.size())].nonce ^= 1; break;  // its id changes
             case 2: v.block.record_ids[relay_rng_.below(v.block.record_ids.size())][0] ^= 0x80; break;
@@ -563,7 +613,7 @@ private:
         std::vector<Message> per_peer(nodes_.size(), m);
         if (const auto* p = std::get_if<Proposal>(&m)) {
             if (b & amnesia && p->pol_round != consensus::no_round) {
-                Value fresh = build_value(n);
+                Value fresh = n.core->build_value();
                 fresh.block.header.time_ms += p->round;
                 Proposal q = *p;
                 q.pol_round = consensus::no_round;
@@ -734,60 +784,9 @@ private:
         }
     }
 
-    // ---- The simulated ledger (what node/ does with LevelDB and the mempool). Values are
-    // checked with the production block-validity rule (chain/validity.h); a proposal
-    // also gets the timeliness check against the validator's clock.
-    consensus::Validity check_value(const SimNode& n, const Value& v, bool need_timely) {
-        consensus::Validity out;
-        const chain::ChainTip parent{n.chain.size(), n.tip_hash, n.tip_time_ms, n.frontier};
-        const SimHistory history(n.committed);
-        if (!chain::check_block(n.state, parent, history, v.block, v.records, record_verifier_).valid()) return out;
-        out.valid = true;
-        out.timely = !need_timely || chain::is_timely(n.state.params, v.block.header.time_ms, clock(n));
-        return out;
-    }
-
-    // The proposer's block: pending records in the window of the block's time, up to
-    // the chain's limits, leaving out records the state in force refuses (a submitter
-    // no longer permitted, a governance record the rule refuses now), as
-    // ConsensusDriver::build_value does: they wait in the mempool until they expire.
-    Value build_value(const SimNode& n) {
-        const chain::ChainParams& params = n.state.params;
-        const std::uint64_t height = n.chain.size() + 1;
-        const std::uint64_t time = std::max(clock(n), n.tip_time_ms + 1);
-        std::vector<Hash> ids;
-        std::vector<chain::Record> records;
-        std::optional<chain::GovernanceBlock> governance;
-        std::map<Hash, crypto::PublicKey> in_block;
-        auto submitter_of = [&](const Hash& id) -> std::optional<crypto::PublicKey> {
-            if (auto it = in_block.find(id); it != in_block.end()) return it->second;
-            if (auto it = n.committed.find(id); it != n.committed.end()) return it->second;
-            return std::nullopt;
-        };
-        std::uint64_t bytes = 0;
-        for (const auto& [id, r] : n.pending) {
-            if (ids.size() == params.block_records_max) break;
-            if (!chain::within_client_window(params, r.client_time_ms, time)) continue;
-            if (chain::check_permission(n.state, height, r, submitter_of)) continue;
-            if (r.kind == chain::Kind::governance) {
-                if (!governance) governance.emplace(n.state, height);
-                if (governance->check(r, id)) continue;
-            }
-            const std::uint64_t wire = chain::limits::length_prefix_bytes + chain::record_signed_bytes(r).size() +
-                                       chain::limits::signature_bytes;
-            if (bytes + wire > params.block_bytes_max) break;
-            bytes += wire;
-            if (r.kind == chain::Kind::governance) governance->apply(r, id);
-            in_block.emplace(id, r.submitter);
-            ids.push_back(id);
-            records.push_back(r);
-        }
-        std::optional<chain::ChainState> next;
-        if (governance) next = std::move(*governance).finish();
-        auto built = chain::build_block(chain::header_basis(n.state, height, next ? &*next : nullptr), n.chain.size(),
-                                        n.tip_hash, time, n.frontier, ids, records, n.key.public_key);
-        return Value{built.block, std::move(records)};
-    }
+    // ---- The simulated ledger and mempool (what node/ keeps in LevelDB and memory). The
+    // blocks themselves are built, checked and laid onto the ledger by the production
+    // consensus core (consensus/core.h, consensus/ledger.h).
 
     // A client signs a record now; its clock is off by up to 100 ms.
     chain::Record new_record() {
@@ -802,62 +801,55 @@ private:
         return r;
     }
 
-    // Stores a committed block with the state after it (the node's store writes both in
-    // one batch). Returns whether the validator set changed.
-    bool apply_commit(SimNode& n, const consensus::Commit& c) {
-        const chain::BlockHeader& h = c.value->block.header;
+    // Stores a block the core laid onto its ledger, with the state after it (the node's
+    // store writes both in one batch). False: the node must do nothing more.
+    bool apply_commit(SimNode& n, const consensus::StoreBlock& s) {
+        const consensus::Extension& x = s.extension;
+        const chain::BlockHeader& h = x.value->block.header;
         const std::string who = "v" + std::to_string(n.index);
         if (h.height != n.chain.size() + 1 || h.prev_hash != n.tip_hash) {
             fail(Violation::bad_commit,
                  who + " committed a block that does not extend its chain at height " + std::to_string(h.height));
             return false;
         }
-        for (const Finding& f : checker_->on_commit(n.index, *c.value, c.certificate, now_ms_)) fail(f.kind, f.what);
-        std::optional<chain::ChainState> next =
-            chain::state_after_block(n.state, h.height, c.value->records, c.value->block.record_ids);
-        auto built = chain::build_block(chain::header_basis(n.state, h.height, next ? &*next : nullptr),
-                                        n.chain.size(), n.tip_hash, h.time_ms, n.frontier, c.value->block.record_ids,
-                                        c.value->records, h.proposer);
-        if (chain::block_hash(default_suite, built.block.header) != c.value->hash(default_suite)) {  // the driver halts on this
-            fail(Violation::bad_commit, who + " committed block " + std::to_string(h.height) +
-                                            " that does not extend its ledger and state");
-            return false;
-        }
-        n.frontier = built.frontier;
-        n.tip_hash = c.value->hash(default_suite);
+        for (const Finding& f : checker_->on_commit(n.index, *x.value, s.certificate, now_ms_)) fail(f.kind, f.what);
+        n.frontier = x.built.frontier;
+        n.tip_hash = x.value->hash(default_suite);
         n.tip_time_ms = h.time_ms;
-        for (std::size_t i = 0; i < c.value->records.size(); ++i) {
-            n.committed.emplace(c.value->block.record_ids[i], c.value->records[i].submitter);
-            n.pending.erase(c.value->block.record_ids[i]);
+        for (std::size_t i = 0; i < x.value->records.size(); ++i) {
+            n.committed.emplace(x.value->block.record_ids[i], x.value->records[i].submitter);
+            n.pending.erase(x.value->block.record_ids[i]);
         }
         // Records that no block this node would take as timely can hold leave its mempool.
         std::erase_if(n.pending, [&](const auto& p) {
             return p.second.client_time_ms + client_time_window_ms + drift_ms < clock(n);
         });
-        n.chain.push_back({c.value, c.certificate});
-        bool set_changed = false;
-        if (next) {
-            set_changed = chain::validator_set_hash(default_suite, next->validators) != chain::validator_set_hash(default_suite, n.state.validators);
-            for (const auto& [id, p] : next->proposals)
+        n.chain.push_back({x.value, s.certificate});
+        if (x.next_state) {
+            for (const auto& [id, p] : x.next_state->proposals)
                 if (p.effective_height == h.height + 1)
                     log(who + ": governance: " + p.action.describe() + " (proposal " + to_hex(id).substr(0, 8) +
                         "), in force from height " + std::to_string(p.effective_height));
-            n.state = std::move(*next);
+            n.state = *x.next_state;
         }
-        log(who + " commits height " + std::to_string(h.height) + " round " + std::to_string(c.certificate.round) +
-            " with " + std::to_string(c.value->block.record_ids.size()) + " records");
-        return set_changed;
+        if (x.validators_changed)
+            log(who + ": validator set changed at height " + std::to_string(n.chain.size() + 1) + ": " +
+                std::to_string(n.state.validators.validators.size()) + " validators, this node " +
+                (n.state.validators.find(n.key.public_key) ? "votes" : "does not vote"));
+        log(who + " commits height " + std::to_string(h.height) + " round " + std::to_string(s.certificate.round) +
+            " with " + std::to_string(x.value->block.record_ids.size()) + " records");
+        return true;
     }
 
     // Writes `entry` to the node's log, with the scenario's storage faults. False when
     // the write failed or the node crashed in the middle of it: the node is down (a
     // failed write halts it, as node/consensus_driver does) and must do nothing more.
-    bool persist(SimNode& n, const consensus::WalEntry& entry) {
+    bool persist(SimNode& n, const consensus::WalEntry& entry, bool new_log) {
         SimWal::Fault fault = SimWal::Fault::none;
         if (faulty_phase() && rng_.chance(s_.crash_mid_persist)) fault = SimWal::Fault::crash_torn;
         else if (faulty_phase() && rng_.chance(s_.wal_write_failure))
             fault = static_cast<SimWal::Fault>(static_cast<int>(SimWal::Fault::fail_nothing_written) + rng_.below(3));
-        const bool ok = n.wal.append(entry, fault, static_cast<double>(1 + rng_.below(999)) / 1000.0);
+        const bool ok = n.wal.append(entry, new_log, fault, static_cast<double>(1 + rng_.below(999)) / 1000.0);
         const auto* vote = std::get_if<SignedVote>(&entry);
         if (vote && honest(n) && (ok || fault == SimWal::Fault::fail_written)) fail(checker_->on_vote(n.index, *vote));
         if (ok) return true;
@@ -870,28 +862,21 @@ private:
         return false;
     }
 
-    // Whether a node replaces its engine when the validator set changes: an honest one
-    // does (unless the stale-validators self-test breaks it); a Byzantine validator that
-    // was removed keeps its old engine, which goes on voting under the old set.
-    bool swaps_engine(const SimNode& n) const {
-        if (honest(n)) return !s_.unsafe_stale_validators;
-        return n.state.validators.find(n.key.public_key) != nullptr;
-    }
-
-    // Carries out a node's actions in order, as node/ does. A persist may be the last
-    // thing the node does: crashing right after it is how the simulator tests that
-    // recovery from every persistence point is safe.
-    void execute(SimNode& n, Actions actions) {
-        for (Action& a : actions) {
+    // Carries out a node's steps in order, as ConsensusDriver::carry_out does. A log write
+    // may be the last thing the node does: crashing right after it is how the simulator
+    // tests that recovery from every persistence point is safe.
+    void execute(SimNode& n, consensus::Steps steps) {
+        bool committed = false;
+        for (consensus::Step& step : steps) {
             if (!n.up || !outcome_.ok) return;
-            if (auto* p = std::get_if<consensus::Persist>(&a)) {
-                if (!persist(n, p->entry)) return;
-                if (const auto* r = std::get_if<consensus::WalRound>(&p->entry); r && s_.verbose)
+            if (auto* w = std::get_if<consensus::WriteLog>(&step)) {
+                if (!persist(n, w->entry, w->new_log)) return;
+                if (const auto* r = std::get_if<consensus::WalRound>(&w->entry); r && s_.verbose)
                     log("v" + std::to_string(n.index) + " enters h" + std::to_string(r->height) + " r" +
                         std::to_string(r->round));
                 // The first honest validator to lock in a round may be muted: it can commit
                 // on the others' precommits while they never see its own.
-                if (const auto* l = std::get_if<consensus::WalLock>(&p->entry);
+                if (const auto* l = std::get_if<consensus::WalLock>(&w->entry);
                     l && honest(n) && faulty_phase() && first_locks_.insert({l->height, l->round}).second &&
                     rng_.chance(s_.mute_on_lock)) {
                     n.muted_until_ms = now_ms_ + 2000 + rng_.below(4000);
@@ -903,41 +888,23 @@ private:
                     crash(n);
                     push({.time_ms = now_ms_ + 50 + rng_.below(1000), .type = EventType::restart, .node = n.index});
                 }
-            } else if (auto* b = std::get_if<consensus::Broadcast>(&a)) {
+            } else if (auto* b = std::get_if<consensus::Broadcast>(&step)) {
                 broadcast(n, b->message);
-            } else if (auto* t = std::get_if<consensus::ScheduleTimeout>(&a)) {
+            } else if (auto* t = std::get_if<consensus::ScheduleTimeout>(&step)) {
                 push({.time_ms = now_ms_ + t->delay_ms, .type = EventType::timeout, .node = n.index,
                       .generation = n.generation, .epoch = n.epoch, .timeout = t->timeout});
-            } else if (auto* bv = std::get_if<consensus::BuildValue>(&a)) {
-                push({.time_ms = now_ms_, .type = EventType::value_built, .node = n.index, .generation = n.generation,
-                      .epoch = n.epoch, .height = bv->height, .round = bv->round});
-            } else if (auto* vv = std::get_if<consensus::VerifyValue>(&a)) {
-                push({.time_ms = now_ms_ + rng_.below(3), .type = EventType::value_checked, .node = n.index,
-                      .generation = n.generation, .epoch = n.epoch, .value = vv->value});
-            } else if (auto* c = std::get_if<consensus::Commit>(&a)) {
-                const bool set_changed = apply_commit(n, *c);
-                if (!n.up || !outcome_.ok) return;
-                if (set_changed && swaps_engine(n)) {
-                    // As ConsensusDriver::run: the old engine's next height counts the old
-                    // set, so its remaining actions and timers are dropped and a new engine
-                    // starts the next height (nothing has been signed at it yet).
-                    make_engine(n);
-                    ++outcome_.engine_swaps;
-                    log("v" + std::to_string(n.index) + ": validator set changed at height " +
-                        std::to_string(n.chain.size() + 1) + ": " + std::to_string(n.state.validators.validators.size()) +
-                        " validators, this node " + (n.state.validators.find(n.key.public_key) ? "votes" : "does not vote"));
-                    execute(n, n.engine->start(n.chain.size() + 1, {}));
-                    if (n.up && !n.pending.empty())
-                        push({.time_ms = now_ms_, .type = EventType::records, .node = n.index, .generation = n.generation});
-                    return;
-                }
-                if (set_changed)
-                    log("v" + std::to_string(n.index) + ": validator set changed at height " +
-                        std::to_string(n.chain.size() + 1) + "; it keeps its engine and the old set");
-                if (!n.pending.empty())
-                    push({.time_ms = now_ms_, .type = EventType::records, .node = n.index, .generation = n.generation});
+            } else if (auto* sb = std::get_if<consensus::StoreBlock>(&step)) {
+                if (!apply_commit(n, *sb)) return;
+                committed = true;
+            } else if (std::holds_alternative<consensus::EngineReplaced>(step)) {
+                ++n.epoch;  // the old engine's timers are void (the driver clears them)
+                ++outcome_.engine_swaps;
+            } else if (auto* h = std::get_if<consensus::Halt>(&step)) {
+                return fail(Violation::bad_commit, "v" + std::to_string(n.index) + " halts: " + h->why);
             }
         }
+        if (committed && n.up && !n.pending.empty())
+            push({.time_ms = now_ms_, .type = EventType::records, .node = n.index, .generation = n.generation});
     }
 
     // Records reach every running node's mempool (clients submit, nodes gossip).
@@ -979,44 +946,51 @@ private:
             return;
         }
         if (!n.up || e.generation != n.generation) return;
-        if ((e.type == EventType::timeout || e.type == EventType::value_built || e.type == EventType::value_checked) &&
-            e.epoch != n.epoch)
+        if (e.type == EventType::timeout && e.epoch != n.epoch)
             return;  // asked by an engine since replaced (the driver clears its timers)
-        consensus::Engine& engine = *n.engine;
+        consensus::Core& core = *n.core;
         switch (e.type) {
             case EventType::deliver: {
-                if (auto fault = consensus::check_message(n.config, verifier_, *e.message)) {
+                const std::size_t before = core.engine().equivocations();
+                auto d = core.on_message(*e.message);  // routed as ConsensusDriver::on_frame routes it
+                using Route = consensus::Core::Route;
+                if (d.route == Route::refused) {
                     log("v" + std::to_string(n.index) + " drops a message from v" + std::to_string(e.from) + ": " +
-                        std::string(consensus::fault_name(*fault)));
+                        std::string(consensus::fault_name(*d.fault)));
                     return;
                 }
-                const std::uint64_t h = consensus::message_height(*e.message);
-                if (h < engine.height() && h <= n.chain.size()) send_sync(n.index, e.from, EventType::sync_block, h);
-                if (h > engine.height()) send_sync(n.index, e.from, EventType::sync_request, engine.height());
+                if (d.route == Route::behind) send_sync(n.index, e.from, EventType::sync_block, d.height);
+                if (d.route == Route::ahead) send_sync(n.index, e.from, EventType::sync_request, n.chain.size() + 1);
                 // Amnesia and the coalition vote for what they are shown at their height and
                 // the one before (one that committed keeps helping a conflicting block).
                 if (n.byzantine & (amnesia | coalition))
-                    if (const auto* p = std::get_if<Proposal>(e.message.get()); p && p->height + 1 >= engine.height())
+                    if (const auto* p = std::get_if<Proposal>(e.message.get());
+                        p && p->height + 1 >= core.engine().height())
                         if (!(n.byzantine & coalition) || !in_coalition(p->proposer)) amnesia_votes(n, *p);
-                const std::size_t before = engine.equivocations();
-                execute(n, engine.on_message(*e.message));
-                if (n.up && n.engine->equivocations() > before) ++outcome_.equivocations_seen;
+                execute(n, std::move(d.steps));
+                if (n.up && n.core->engine().equivocations() > before) ++outcome_.equivocations_seen;
                 return;
             }
-            case EventType::timeout: return execute(n, engine.on_timeout(e.timeout));
-            case EventType::records: return execute(n, engine.on_records_available());
-            case EventType::value_built:
-                if (e.height != engine.height()) return;
-                return execute(n, engine.on_value_built(e.height, e.round, build_value(n)));
-            case EventType::value_checked:
-                if (e.value->block.header.height != engine.height()) return;
-                return execute(n, engine.on_value_verified(e.value->hash(default_suite), check_value(n, *e.value, true)));
+            case EventType::timeout: return execute(n, core.on_timeout(e.timeout));
+            case EventType::records: return execute(n, core.on_records_available());
             case EventType::sync_request:
                 if (e.height <= n.chain.size()) send_sync(n.index, e.from, EventType::sync_block, e.height);
                 return;
-            case EventType::sync_block:
-                if (e.value->block.header.height != engine.height() || !check_value(n, *e.value, false).valid) return;
-                return execute(n, engine.on_certified(e.value, *e.cert));
+            case EventType::sync_block: {
+                // Checked as ConsensusDriver::apply_fetched checks it: body, certificate, rule.
+                auto r = core.on_certified({e.value, *e.cert}, record_verifier_);
+                using Synced = consensus::Core::Synced;
+                // Honest nodes serve only blocks they committed with the certificate that
+                // made them final: refusing one is a bug. (A Byzantine node that kept an old
+                // engine serves certificates of the old set, which are refused rightly.)
+                if ((r.verdict == Synced::bad_body || r.verdict == Synced::bad_certificate ||
+                     r.verdict == Synced::bad_block) &&
+                    honest(*nodes_[static_cast<std::size_t>(e.from)]))
+                    return fail(Violation::bad_commit, "v" + std::to_string(n.index) + " refuses block " +
+                                                           std::to_string(e.value->block.header.height) + " served by v" +
+                                                           std::to_string(e.from) + ": " + r.why);
+                return execute(n, std::move(r.steps));
+            }
             default: return;
         }
     }
@@ -1160,9 +1134,9 @@ private:
         for (const auto& n : nodes_)
             if (n->up)
                 log("v" + std::to_string(n->index) + (honest(*n) ? "" : " (byzantine)") + ": height " +
-                    std::to_string(n->engine->height()) + " round " + std::to_string(n->engine->round()) + " step " +
-                    std::to_string(static_cast<int>(n->engine->step())) + " locked round " +
-                    std::to_string(n->engine->locked_round()) + ", " + std::to_string(n->pending.size()) +
+                    std::to_string(n->core->engine().height()) + " round " + std::to_string(n->core->engine().round()) +
+                    " step " + std::to_string(static_cast<int>(n->core->engine().step())) + " locked round " +
+                    std::to_string(n->core->engine().locked_round()) + ", " + std::to_string(n->pending.size()) +
                     " records pending");
         outcome_.min_height = lo;
         outcome_.max_height = hi;

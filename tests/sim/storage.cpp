@@ -4,10 +4,9 @@
 
 namespace jchain::sim {
 
-bool SimWal::append(const consensus::WalEntry& e, Fault fault, double torn_fraction) {
-    const std::uint64_t h = consensus::wal_entry_height(e);
+bool SimWal::append(const consensus::WalEntry& e, bool new_log, Fault fault, double torn_fraction) {
     Bytes frame = consensus::encode_wal_entry(e);
-    const bool replaces = h > height_;
+    const bool replaces = new_log;
     if (fault == Fault::fail_nothing_written) return false;
     if (fault == Fault::fail_torn || fault == Fault::crash_torn) {
         // Replacing the log writes a new file that is renamed only once whole: a torn
@@ -20,7 +19,6 @@ bool SimWal::append(const consensus::WalEntry& e, Fault fault, double torn_fract
         return false;
     }
     if (replaces) {
-        height_ = h;
         frames_.clear();
         torn_.clear();
         torn_then_appended_ = false;

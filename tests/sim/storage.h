@@ -34,10 +34,11 @@ public:
         fail_written,          // it failed (say, fsync) although the bytes did land
         crash_torn,            // the node died in the middle of the write
     };
-    // Appends `e` (at a new height, replaces the log with it). `torn_fraction` in
+    // Appends `e`, or with `new_log` (the first entry of a new height) replaces the log
+    // with it (ConsensusWal::append and ::restart). `torn_fraction` in
     // (0, 1) says how much of a torn entry reached the disk. Returns false unless the
     // write succeeded (`fault` is none): the caller must not act on `e`.
-    bool append(const consensus::WalEntry& e, Fault fault = Fault::none, double torn_fraction = 0.5);
+    bool append(const consensus::WalEntry& e, bool new_log, Fault fault = Fault::none, double torn_fraction = 0.5);
 
     struct Opened {
         std::vector<consensus::WalEntry> entries;
@@ -49,7 +50,6 @@ public:
     Result<Opened> open();
 
 private:
-    std::uint64_t height_ = 0;        // the height of the entries in the log
     std::vector<Bytes> frames_;       // whole encoded entries, in order
     Bytes torn_;                      // a partial final entry (empty if none)
     bool torn_then_appended_ = false;  // an append went on after a torn one
