@@ -83,7 +83,10 @@ ConsensusDriver::ConsensusDriver(Context context, chain::MerkleFrontier frontier
                                 return network_->send(peer, type, share(std::move(payload)));
                             },
                             frame_sync_request, frame_sync_block},
-            ctx_.store) {
+            ctx_.store),
+      checkpoint_gossip_(ctx_.checkpoints, [this](Bytes frame) {
+          if (network_) network_->broadcast(frame_checkpoint, share(std::move(frame)));
+      }) {
     record_verifier_ = std::make_unique<PoolVerifier>(ctx_.pool, ctx_.genesis.suite);
     if (ctx_.validator) signer_ = std::make_unique<consensus::KeySigner>(ctx_.genesis.suite, ctx_.key);
     load_tip();
@@ -422,12 +425,7 @@ void ConsensusDriver::handle(Event& e) {
             return;
         case Event::connected:
             network_->send(e.peer, frame_status, share(u64_bytes(tip_height_)));
-            if (auto own = ctx_.checkpoints.own_latest()) {
-                ByteWriter w;
-                w.u64(own->first);
-                w.str(own->second);
-                network_->send(e.peer, frame_checkpoint, share(std::move(w).take()));
-            }
+            if (auto own = checkpoint_gossip_.own_frame()) network_->send(e.peer, frame_checkpoint, share(std::move(*own)));
             return;
         case Event::frame: on_frame(e.peer, e.type, e.payload); return;
     }
@@ -495,47 +493,12 @@ void ConsensusDriver::on_frame(const crypto::PublicKey& peer, std::uint8_t type,
             return;
         }
         case frame_checkpoint: {
-            ByteReader r(payload);
-            auto size = r.u64();
-            auto line = r.str(1024);
-            if (!size || !line || r.remaining() != 0)
-                return punish(peer, PeerOffence::undecodable, "a checkpoint frame that does not decode");
-            return take_checkpoint_line(peer, *size, std::move(*line));
+            auto line = CheckpointGossip::decode(payload);
+            if (!line) return punish(peer, PeerOffence::undecodable, "a checkpoint frame that does not decode");
+            return checkpoint_gossip_.take(peer, line->first, std::move(line->second));
         }
         default: return;
     }
-}
-
-void ConsensusDriver::take_checkpoint_line(const crypto::PublicKey& peer, std::uint64_t size, std::string line) {
-    switch (ctx_.checkpoints.add_validator_line(size, line)) {
-        case Checkpoints::Outcome::stored:
-        case Checkpoints::Outcome::known: return;
-        case Checkpoints::Outcome::later: later_lines_[peer] = {size, std::move(line)}; return;
-        case Checkpoints::Outcome::invalid:
-            // Not this node's checkpoint at that size: a peer on another history, or a bad
-            // signature. Worth an operator's eye, but no reason to cut a link that also
-            // carries blocks, which are checked on their own.
-            spdlog::warn("peer {}: a checkpoint signature at ledger size {} that does not verify against this node's "
-                         "ledger",
-                         peer_name(peer), size);
-            return;
-    }
-}
-
-void ConsensusDriver::sign_checkpoint(const chain::BlockHeader& header, const chain::ValidatorSet& certified_by,
-                                      bool sign) {
-    if (auto line = sign ? ctx_.checkpoints.sign_committed(header, certified_by) : std::nullopt) {
-        ByteWriter w;
-        w.u64(header.ledger_size);
-        w.str(*line);
-        if (network_) network_->broadcast(frame_checkpoint, share(std::move(w).take()));
-    }
-    // Lines that arrived before this node reached their size.
-    auto waiting = std::move(later_lines_);
-    later_lines_.clear();
-    for (auto& [peer, line] : waiting)
-        if (line.first <= header.ledger_size) take_checkpoint_line(peer, line.first, std::move(line.second));
-        else later_lines_[peer] = std::move(line);
 }
 
 void ConsensusDriver::sync_step() { sync_.step(tip_height_, frontier_.size(), ctx_.config.sync_verify_records); }
@@ -634,40 +597,12 @@ void ConsensusDriver::CoreHost::proposal_checked(const chain::BlockHeader& heade
                  check.faults.front().describe());
 }
 
-std::optional<std::int64_t> clock_offset(std::vector<std::int64_t> latest, std::size_t validators) {
-    const std::size_t others = validators > 0 ? validators - 1 : 0;
-    const std::size_t needed = std::min(others, 2 * (others / 3) + 1);
-    if (others == 0 || latest.size() < needed) return std::nullopt;
-    std::sort(latest.begin(), latest.end());
-    const std::size_t mid = latest.size() / 2;
-    if (latest.size() % 2 == 0 && std::abs(latest[mid - 1]) < std::abs(latest[mid])) return latest[mid - 1];
-    return latest[mid];
-}
-
-// A clock that disagrees with the other validators' makes this node refuse their
-// proposals as untimely (and lose its own turns), and refuse clients' records as stale:
-// say so, with the offset, rather than leave the operator to guess.
-
 void ConsensusDriver::note_clock_offset(const chain::BlockHeader& proposal, std::uint64_t now) {
     if (proposal.proposer == ctx_.key.public_key) return;
-    offset_by_proposer_[proposal.proposer] =
-        static_cast<std::int64_t>(proposal.time_ms) - static_cast<std::int64_t>(now);
-    std::vector<std::int64_t> latest;
-    for (const auto& [key, offset] : offset_by_proposer_) latest.push_back(offset);
-    const auto said = clock_offset(latest, state_->validators.validators.size());
-    if (!said) return;
-    const std::int64_t offset = *said;
-    {
+    if (auto offset = skew_.observe(proposal.proposer, proposal.time_ms, now, state_->validators.validators.size(),
+                                    state_->params.block_time_drift_ms)) {
         std::lock_guard lock(mutex_);
-        status_.clock_offset_ms = offset;
-    }
-    const auto bound = static_cast<std::int64_t>(state_->params.block_time_drift_ms);
-    if (std::abs(offset) > bound && Clock::now() >= next_skew_warning_) {
-        next_skew_warning_ = Clock::now() + std::chrono::minutes(1);
-        spdlog::warn("clock skew: the other validators' block times are {} ms {} this node's clock (the chain "
-                     "allows {} ms); this node refuses their proposals as untimely and clients' records as stale "
-                     "until its clock is fixed (check NTP)",
-                     std::abs(offset), offset > 0 ? "ahead of" : "behind", bound);
+        status_.clock_offset_ms = *offset;
     }
 }
 
@@ -683,7 +618,7 @@ bool ConsensusDriver::store(const consensus::StoreBlock& s) {
     // The set that certified it. A node catching up does not sign the history it fetches:
     // the validators signed it when it was new, and a line per old block would only load
     // every peer with checks of checkpoints nobody asks for.
-    sign_checkpoint(b.header, state_->validators, !sync_.behind(height));
+    checkpoint_gossip_.committed(b.header, state_->validators, !sync_.behind(height));
     frontier_ = e.built.frontier;
     tip_height_ = height;
     tip_hash_ = e.value->hash(ctx_.genesis.suite);

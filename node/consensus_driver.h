@@ -34,7 +34,9 @@
 #include "consensus/core.h"
 #include "node/admission.h"
 #include "node/block_sync.h"
+#include "node/checkpoint_gossip.h"
 #include "node/checkpoints.h"
+#include "node/clock_skew.h"
 #include "node/config.h"
 #include "node/gossip_intake.h"
 #include "node/peer_offence.h"
@@ -46,15 +48,6 @@ namespace jchain::node {
 
 struct TipInfo;
 struct NodeMetrics;
-
-// This node's clock offset from the other validators': `latest` holds, per other validator
-// heard, its latest proposal time minus this node's clock on arrival, so one validator
-// with a wrong clock that proposes often counts once. Said only once 2f + 1 of the other
-// validators have been heard (all of them, with 4): then at most f samples are Byzantine
-// and honest ones are the majority, so the median is an honest clock's. With an even
-// count the middle value nearer zero is taken: this node's clock is called wrong only
-// when more than half of those heard disagree with it.
-std::optional<std::int64_t> clock_offset(std::vector<std::int64_t> latest, std::size_t validators);
 
 struct SyncStatus {
     std::uint64_t height = 0;            // last committed
@@ -130,15 +123,11 @@ private:
     void try_resume();
     Result<std::vector<consensus::WalEntry>> open_wal();
     void load_tip();
-    void note_clock_offset(const chain::BlockHeader& proposal, std::uint64_t now);
+    void note_clock_offset(const chain::BlockHeader& proposal, std::uint64_t now);  // ClockSkew, then status
     // A consensus core (consensus/core.h) on the stored tip.
     void make_core();
     void validators_in_force();  // the core's engine's validators, for routing
     void allow_peers();
-    // Checkpoint lines: this node's after a commit, and peers' (docs/checkpoints.md).
-    // `sign`: false while catching up (peers' waiting lines are still taken).
-    void sign_checkpoint(const chain::BlockHeader& header, const chain::ValidatorSet& certified_by, bool sign);
-    void take_checkpoint_line(const crypto::PublicKey& peer, std::uint64_t size, std::string line);
 
     // What the core reads from this node: the mempool, the store, the clock.
     class CoreHost final : public consensus::Host {
@@ -182,15 +171,12 @@ private:
     Resume resume_ = Resume::never;
     std::chrono::steady_clock::time_point next_resume_try_{};
     std::string wal_path_;
-    std::map<crypto::PublicKey, std::int64_t> offset_by_proposer_;  // proposal time - clock, latest
-    std::chrono::steady_clock::time_point next_skew_warning_{};
+    ClockSkew skew_;
     std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;
     std::uint64_t last_expiry_ms_ = 0;
 
     BlockSync sync_;  // catching up, and helping peers catch up
-    // Peers' checkpoint lines for sizes this node has not reached yet: the latest per
-    // peer, offered again after each commit.
-    std::map<crypto::PublicKey, std::pair<std::uint64_t, std::string>> later_lines_;
+    CheckpointGossip checkpoint_gossip_;  // lines to and from peers (docs/checkpoints.md)
     // When each peer heard to be behind was last sent this node's height (a nudge to ask).
     std::map<crypto::PublicKey, std::chrono::steady_clock::time_point> nudged_;
 

@@ -4,7 +4,7 @@
 // offset past the drift bound, however often it proposes.
 #include <doctest/doctest.h>
 
-#include "node/consensus_driver.h"
+#include "node/clock_skew.h"
 
 using jchain::node::clock_offset;
 
