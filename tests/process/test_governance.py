@@ -5,8 +5,9 @@ A fifth node (its own node key, not in genesis) starts and is refused by its pee
 validators vote it in with `jchain governance propose/approve`: with 1 and 2 of 4
 approvals nothing changes, a repeated approval is refused, the third makes it a validator
 from the height after the approving block. It dials in, catches up and signs commits.
-Then one of the original four is voted out and stopped: the chain keeps committing with
-the other four, and its key signs nothing after. A member is added, writes, is suspended
+Then one of the original four is voted out: every peer cuts its links at the effective
+height and refuses its redials; stopped, the chain keeps committing with the other four,
+and its key signs nothing after. A member is added, writes, is suspended
 (its records refused after, kept before), and another rotates its own key. Receipts from
 before, between and after the changes verify offline against the genesis file alone,
 carrying the certified chain of validator-set changes.
@@ -166,6 +167,17 @@ def body(c: h.Checker, jchain: str) -> None:
         eff2 = got["state"]["effective_height"]
         c.check(isinstance(eff2, int), f"removal in force from height {eff2}", h.short(got))
         c.require(bool(h.wait_until(lambda: nodes[0].status()["height"] >= eff2, 30)), "the chain reaches it")
+        # A removed validator is no node in force (docs/p2p.md, "Who may connect"): every
+        # peer closes its links at the effective height and refuses its redials.
+        others = [nodes[0], nodes[1], nodes[2], node4]
+
+        def linked_to_node3() -> list[int]:
+            return [i for i, n in enumerate(others) if key3 in {p["public_key"] for p in n.status()["peers"]}]
+        ok = h.wait_until(lambda: not linked_to_node3(), 10)
+        c.check(bool(ok), "every other node has cut node3's links", f"still linked: {linked_to_node3()}")
+        time.sleep(3)  # node3 redials: refused
+        c.check(not linked_to_node3() and not nodes[3].status()["peers"],
+                "node3's redials are refused: it has no peer left", h.short(nodes[3].status()["peers"]))
         nodes[3].stop()
         mark = nodes[0].status()["height"]
         ok = h.wait_until(lambda: nodes[0].status()["height"] >= mark + 3, 40)
