@@ -96,6 +96,9 @@ struct EngineConfig {
     // Votes are kept for rounds up to the current one plus this; later ones only move
     // the f+1 round-skip counter. Bounds what a peer can make the engine hold.
     std::uint32_t rounds_ahead_max = 4;
+    // Votes and proposals are kept for rounds down to the current one minus this; older
+    // ones are dropped and their messages ignored (docs/consensus.md, "Memory").
+    std::uint32_t rounds_behind_max = 4;
     // FOR THE SIMULATOR'S SELF-TEST ONLY: forget the lock (locked and valid value) at
     // every new round, breaking
     // safety on purpose so tests can see the simulator notice.
@@ -154,6 +157,17 @@ public:
     std::int64_t locked_round() const { return locked_round_; }
     // Conflicting votes or proposals seen at this height (Byzantine evidence).
     std::size_t equivocations() const { return equivocations_; }
+    // What the engine holds for its height (tests check the bound in docs/consensus.md).
+    struct Retained {
+        std::size_t rounds = 0;  // rounds with votes or a proposal
+        std::size_t values = 0;  // distinct blocks
+        std::size_t own_votes = 0;
+        std::size_t own_proposals = 0;
+        std::size_t logged_values = 0;
+    };
+    Retained retained() const {
+        return {rounds_.size(), values_.size(), own_votes_.size(), own_proposals_.size(), logged_values_.size()};
+    }
 
 private:
     struct RoundState {
