@@ -105,7 +105,8 @@ std::uint32_t Engine::lowest_round() const {
 //   second signature (the log still has them, and a restart resumes at the last round).
 // - The round skip reads highest_round_, one number per validator, kept whole.
 // - Committing in an older round needs more than 2/3 precommits there. Kept: the window,
-//   and every block that more than 1/3 voted for in it. A block decided in a forgotten
+//   and every block that more than 1/3 precommitted in it (one honest validator did, so
+//   it may be decided there). A block decided in a forgotten
 //   round reaches this node by block sync from the validators that committed it; one
 //   nobody committed is only a polka, and the lock rule carries it into later rounds.
 void Engine::forget_old_rounds() {
@@ -118,8 +119,7 @@ void Engine::forget_old_rounds() {
     if (valid_value_) keep.insert(valid_value_->hash(config_.suite));
     for (const auto& [round, rs] : rounds_) {
         if (rs.proposal) keep.insert(rs.proposal->block_hash);
-        for (const VoteSet* set : {&rs.prevotes, &rs.precommits})
-            for (const Hash& h : set->hashes_over_third()) keep.insert(h);
+        for (const Hash& h : rs.precommits.hashes_over_third()) keep.insert(h);
     }
     std::erase_if(values_, [&](const auto& e) { return !keep.count(e.first); });
     std::erase_if(logged_values_, [&](const auto& e) { return !keep.count(e.first); });

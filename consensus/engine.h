@@ -224,8 +224,8 @@ private:
     std::vector<SignedVote> valid_pol_votes_;  // the polka behind valid_value_ (restored from a lock)
     // Rounds lowest_round() .. round_ + rounds_ahead_max only (forget_old_rounds).
     std::map<std::uint32_t, RoundState> rounds_;
-    // The locked and valid values, and those proposed, or voted for by more than 1/3, in
-    // the rounds held: nothing else can still be prevoted, locked or committed here.
+    // The locked and valid values, and those proposed, or precommitted by more than 1/3,
+    // in the rounds held: nothing else can still be prevoted, locked or committed here.
     std::map<Hash, ValueState> values_;
     std::map<PublicKey, std::uint32_t> highest_round_;
     // Own votes and proposals of the rounds held: the engine never signs below round_ again.
