@@ -5,6 +5,7 @@
 #include <leveldb/db.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 
 #include "chain/state.h"
 #include "storage/block_store.h"
@@ -58,6 +59,14 @@ std::size_t state_bytes_stored(const std::string& dir) {
     return bytes;
 }
 
+// Bytes of every file in the store's directory: what LevelDB has written and kept.
+std::size_t files_bytes(const std::string& dir) {
+    std::size_t bytes = 0;
+    for (const auto& f : std::filesystem::directory_iterator(dir))
+        if (f.is_regular_file()) bytes += f.file_size();
+    return bytes;
+}
+
 }  // namespace
 
 TEST_CASE("a governance block in a state of 4,000 members stores what changed, not the whole state again") {
@@ -68,11 +77,14 @@ TEST_CASE("a governance block in a state of 4,000 members stores what changed, n
     chain::MerkleFrontier frontier{default_suite};
     chain::Hash prev{};
     constexpr std::size_t members = 4000;
-    std::size_t whole = 0, before_last = 0;
+    std::size_t whole = 0, before_last = 0, files_before_last = 0;
     // Blocks 1..3 each add a third of the members (bulk history); blocks 4..8 add one
     // member each, block 9 changes nothing, block 10 suspends an early member.
     for (std::uint64_t h = 1; h <= 10; ++h) {
-        if (h == 10) before_last = state_bytes_stored(dir.str());
+        if (h == 10) {
+            before_last = state_bytes_stored(dir.str());
+            files_before_last = files_bytes(dir.str());
+        }
         {
             auto store = storage::BlockStore::open(dir.str(), tc.genesis).value();
             REQUIRE(store->height() == h - 1);
@@ -98,10 +110,12 @@ TEST_CASE("a governance block in a state of 4,000 members stores what changed, n
         if (h == 3) whole = written.back().size();
     }
     const std::size_t last_block = state_bytes_stored(dir.str()) - before_last;
+    const std::size_t last_files = files_bytes(dir.str()) - files_before_last;
     MESSAGE("state of ", state.members.size(), " members: ", written.back().size(), " bytes of JSON; the block that suspends one stored ",
-            last_block, " bytes");
+            last_block, " bytes of state, and the store's files grew by ", last_files);
     CHECK(whole > 2'000'000);
     CHECK(last_block * 20 < whole);
+    CHECK(last_files * 20 < whole);  // chunks already stored are not written again
     // Every state reads back as written, at and between the blocks that changed it.
     auto store = storage::BlockStore::open(dir.str(), tc.genesis).value();
     CHECK(text(store->state_after(0)) == text(chain::ChainState::from_genesis(tc.genesis)));
@@ -109,4 +123,37 @@ TEST_CASE("a governance block in a state of 4,000 members stores what changed, n
         CAPTURE(h);
         CHECK(text(store->state_after(h)) == written[h - 1]);
     }
+}
+
+TEST_CASE("a store of format 2, which holds each chain state whole, reads them and is marked format 3") {
+    test::TempDir dir;
+    test::TestChain tc;
+    chain::ChainState state = chain::ChainState::from_genesis(tc.genesis);
+    add_member(state, tc, 1, 1);
+    {
+        auto store = storage::BlockStore::open(dir.str(), tc.genesis).value();
+        chain::MerkleFrontier frontier{default_suite};
+        auto c = tc.block(0, {}, frontier, {});
+        REQUIRE(store->commit_block(c.built.block, c.cert, {}, c.built.nodes, &state).is_ok());
+    }
+    {  // as jchain-store/2 wrote it
+        leveldb::DB* raw = nullptr;
+        REQUIRE(leveldb::DB::Open(leveldb::Options{}, dir.str(), &raw).ok());
+        std::unique_ptr<leveldb::DB> db(raw);
+        std::string k = "s";
+        k.append(7, '\0');
+        k.push_back('\1');
+        REQUIRE(db->Put({}, k, text(state)).ok());
+        REQUIRE(db->Put({}, "m:format", "jchain-store/2").ok());
+    }
+    {
+        auto store = storage::BlockStore::open(dir.str(), tc.genesis).value();
+        CHECK(text(store->state_after(1)) == text(state));
+    }
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(leveldb::Options{}, dir.str(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    std::string format;
+    REQUIRE(db->Get({}, "m:format", &format).ok());
+    CHECK(format == "jchain-store/3");
 }
