@@ -90,6 +90,41 @@ Engine::RoundState& Engine::round_state(std::uint32_t round) {
     return it->second;
 }
 
+std::uint32_t Engine::lowest_round() const {
+    return round_ > config_.rounds_behind_max ? round_ - config_.rounds_behind_max : 0;
+}
+
+// Drops what no rule can use any more, so that a height that takes many rounds holds a
+// bounded number of rounds and blocks (docs/consensus.md, "Memory"). Why each rule
+// survives:
+// - Voting (prevote, lock, precommit, nil) reads the current round only; a re-proposal's
+//   proof of lock travels in the proposal (check_message), and the polka behind the
+//   valid value is copied to valid_pol_votes_. The locked and valid values are kept.
+// - Signing happens only at round_, which never decreases: own votes and proposals of
+//   earlier rounds can never be asked for again, so forgetting them cannot lead to a
+//   second signature (the log still has them, and a restart resumes at the last round).
+// - The round skip reads highest_round_, one number per validator, kept whole.
+// - Committing in an older round needs more than 2/3 precommits there. Kept: the window,
+//   and every block that more than 1/3 precommitted in it (one honest validator did, so
+//   it may be decided there). A block decided in a forgotten
+//   round reaches this node by block sync from the validators that committed it; one
+//   nobody committed is only a polka, and the lock rule carries it into later rounds.
+void Engine::forget_old_rounds() {
+    const std::uint32_t low = lowest_round();
+    rounds_.erase(rounds_.begin(), rounds_.lower_bound(low));
+    std::erase_if(own_votes_, [&](const auto& e) { return e.first.first < low; });
+    std::erase_if(own_proposals_, [&](const auto& e) { return e.first < low; });
+    std::set<Hash> keep;
+    if (locked_value_) keep.insert(locked_value_->hash(config_.suite));
+    if (valid_value_) keep.insert(valid_value_->hash(config_.suite));
+    for (const auto& [round, rs] : rounds_) {
+        if (rs.proposal) keep.insert(rs.proposal->block_hash);
+        for (const Hash& h : rs.precommits.hashes_over_third()) keep.insert(h);
+    }
+    std::erase_if(values_, [&](const auto& e) { return !keep.count(e.first); });
+    std::erase_if(logged_values_, [&](const auto& e) { return !keep.count(e.first); });
+}
+
 const Engine::ValueState* Engine::value_state(const Hash& h) const {
     auto it = values_.find(h);
     return it == values_.end() ? nullptr : &it->second;
@@ -176,6 +211,7 @@ void Engine::enter_round(std::uint32_t round, Actions& out) {
         locked_value_.reset();
         valid_value_.reset();
     }
+    forget_old_rounds();
     out.push_back(Persist{WalRound{height_, round_}});
     if (active_) begin_round(out);
 }
@@ -235,7 +271,7 @@ Actions Engine::on_message(const Message& m) {
     std::uint32_t& highest = highest_round_[message_sender(m)];
     highest = std::max(highest, round);
     activate(out);
-    if (round <= round_ + config_.rounds_ahead_max) {
+    if (round >= lowest_round() && round <= round_ + config_.rounds_ahead_max) {
         if (const auto* p = std::get_if<Proposal>(&m)) {
             RoundState& rs = round_state(round);
             if (!rs.proposal) {
@@ -427,7 +463,8 @@ void Engine::commit(ValuePtr value, chain::CommitCertificate cert, Actions& out)
 }
 
 // Repeats, while a height lasts, the current round's proposal and every vote this
-// validator holds for the current and the previous round, its own and others'. Relaying
+// validator holds for the current and the previous round, its own and others', and its
+// own votes of the older rounds it still holds (rounds_behind_max of them). Relaying
 // others' votes is what makes Tendermint live under a Byzantine validator that shows
 // its vote to some validators only: the honest ones that saw it pass it on, so the
 // rest reach the same quorums (the paper's gossip assumption).

@@ -96,6 +96,11 @@ struct EngineConfig {
     // Votes are kept for rounds up to the current one plus this; later ones only move
     // the f+1 round-skip counter. Bounds what a peer can make the engine hold.
     std::uint32_t rounds_ahead_max = 4;
+    // Votes and proposals are kept for rounds down to the current one minus this; older
+    // rounds are forgotten, with the blocks only they held, and their messages ignored
+    // (they only move the round-skip counter). With rounds_ahead_max this bounds what a
+    // height holds however many rounds it takes (docs/consensus.md, "Memory").
+    std::uint32_t rounds_behind_max = 4;
     // FOR THE SIMULATOR'S SELF-TEST ONLY: forget the lock (locked and valid value) at
     // every new round, breaking
     // safety on purpose so tests can see the simulator notice.
@@ -154,6 +159,17 @@ public:
     std::int64_t locked_round() const { return locked_round_; }
     // Conflicting votes or proposals seen at this height (Byzantine evidence).
     std::size_t equivocations() const { return equivocations_; }
+    // What the engine holds for its height (tests check the bound in docs/consensus.md).
+    struct Retained {
+        std::size_t rounds = 0;  // rounds with votes or a proposal
+        std::size_t values = 0;  // distinct blocks
+        std::size_t own_votes = 0;
+        std::size_t own_proposals = 0;
+        std::size_t logged_values = 0;
+    };
+    Retained retained() const {
+        return {rounds_.size(), values_.size(), own_votes_.size(), own_proposals_.size(), logged_values_.size()};
+    }
 
 private:
     struct RoundState {
@@ -174,6 +190,8 @@ private:
     };
 
     RoundState& round_state(std::uint32_t round);
+    std::uint32_t lowest_round() const;
+    void forget_old_rounds();
     void reset_height(std::uint64_t height);
     void enter_round(std::uint32_t round, Actions& out);
     void begin_round(Actions& out);
@@ -204,12 +222,17 @@ private:
     std::int64_t valid_round_ = no_round;
     ValuePtr valid_value_;
     std::vector<SignedVote> valid_pol_votes_;  // the polka behind valid_value_ (restored from a lock)
+    // Rounds lowest_round() .. round_ + rounds_ahead_max only (forget_old_rounds).
     std::map<std::uint32_t, RoundState> rounds_;
+    // The locked and valid values, and those proposed, or precommitted by more than 1/3,
+    // in the rounds held: nothing else can still be prevoted, locked or committed here.
     std::map<Hash, ValueState> values_;
     std::map<PublicKey, std::uint32_t> highest_round_;
+    // Own votes and proposals of the rounds held: the engine never signs below round_ again.
     std::map<std::pair<std::uint32_t, chain::VoteType>, SignedVote> own_votes_;
     std::map<std::uint32_t, Proposal> own_proposals_;
-    // Values this validator wrote to the log at this height: later entries name them by hash.
+    // Values this validator wrote to the log at this height, among those still held:
+    // later entries name them by hash (a forgotten one is written whole again if needed).
     std::map<Hash, ValuePtr> logged_values_;
     ValuePtr logged_value(const Hash& h) const {
         auto it = logged_values_.find(h);

@@ -25,6 +25,13 @@ std::optional<Hash> VoteSet::quorum_hash() const {
     return std::nullopt;
 }
 
+std::vector<Hash> VoteSet::hashes_over_third() const {
+    std::vector<Hash> out;
+    for (const auto& [hash, power] : power_by_hash_)
+        if (power * 3 > set_->total_power()) out.push_back(hash);
+    return out;
+}
+
 const SignedVote* VoteSet::by(const PublicKey& validator) const {
     auto it = votes_.find(validator);
     return it == votes_.end() ? nullptr : &it->second;

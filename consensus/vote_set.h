@@ -29,6 +29,9 @@ public:
     std::optional<Hash> quorum_hash() const;
     bool has_quorum_for(const Hash& block_hash) const { return is_quorum(power_for(block_hash)); }
     bool has_quorum_any() const { return is_quorum(power_); }
+    // The hashes (zero for nil) that more than 1/3 of the power voted for: each has at
+    // least one honest vote behind it. At most two, since no validator counts twice.
+    std::vector<Hash> hashes_over_third() const;
     const SignedVote* by(const PublicKey& validator) const;
     // The votes for `block_hash`, sorted by validator key (a commit certificate's order).
     std::vector<SignedVote> votes_for(const Hash& block_hash) const;

@@ -1,6 +1,7 @@
 #include "storage/consensus_wal.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -53,14 +54,11 @@ std::optional<std::size_t> good_frame_length(ByteSpan data, std::size_t pos) {
     return length;
 }
 
-// Why the bad frame at `pos` cannot be the torn final frame of `data` (the rule in
-// consensus_wal.h), or nothing when it can and the tail from `pos` may be cut.
-std::optional<std::string> corruption(ByteSpan data, std::size_t pos) {
-    const ByteSpan rest = data.subspan(pos);
-    // Zeros hold no frame: cutting them forgets nothing, however many there are.
-    if (std::all_of(rest.begin(), rest.end(), [](std::uint8_t b) { return b == 0; })) return std::nullopt;
-    if (rest.size() > ConsensusWal::frame_bytes_max)
-        return std::to_string(rest.size()) + " bytes from there to the end, more than one frame can hold";
+// Why the bad frame at the start of `rest` (the file from byte `pos` to its end, at most
+// frame_bytes_max bytes and not all zeros) cannot be the torn final frame of the log (the
+// rule in consensus_wal.h), or nothing when it can and `rest` may be cut.
+std::optional<std::string> corruption(ByteSpan rest, std::size_t pos) {
+    assert(rest.size() <= ConsensusWal::frame_bytes_max);
     if (rest.size() >= frame_header_bytes) {
         const std::size_t length = *ByteReader(rest).u32();
         if (frame_header_bytes + length < rest.size())
@@ -70,10 +68,10 @@ std::optional<std::string> corruption(ByteSpan data, std::size_t pos) {
     // A damaged length field can make a middle frame look short or last; the real
     // last frame still ends the file. At most frame_bytes_max starts to try, and only
     // a length that ends exactly at the end of the file costs a hash.
-    for (std::size_t q = pos + 1; data.size() - q >= frame_header_bytes; ++q) {
-        const std::size_t length = *ByteReader(data.subspan(q, 4)).u32();
-        if (q + frame_header_bytes + length == data.size() && good_frame_length(data, q))
-            return "a frame that is short or fails its checksum, yet the frame at byte " + std::to_string(q) +
+    for (std::size_t q = 1; rest.size() - q >= frame_header_bytes; ++q) {
+        const std::size_t length = *ByteReader(rest.subspan(q, 4)).u32();
+        if (q + frame_header_bytes + length == rest.size() && good_frame_length(rest, q))
+            return "a frame that is short or fails its checksum, yet the frame at byte " + std::to_string(pos + q) +
                    " passes its checksum and ends the file: the bad one is not the last";
     }
     return std::nullopt;
@@ -123,38 +121,80 @@ Status write_all(int fd, ByteSpan bytes, const std::string& path) {
 }  // namespace
 
 Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(const std::string& path) {
+    std::vector<Bytes> entries;
+    auto wal = open(path, [&](ByteSpan e) {
+        entries.emplace_back(e.begin(), e.end());
+        return Status::ok();
+    });
+    if (wal) (*wal)->entries_ = std::move(entries);
+    return wal;
+}
+
+Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(const std::string& path, const Visitor& visit) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return errno_status("cannot open consensus log", path);
     std::unique_ptr<ConsensusWal> wal(new ConsensusWal(path, fd));
     // Always, not only when created here: a run killed after creating the file may
     // never have synced its directory entry.
     if (Status s = sync_dir(path); !s) return s;
-    Bytes data;
-    std::uint8_t buf[1 << 16];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno_status("cannot read consensus log", path);
-        if (n == 0) break;
-        data.insert(data.end(), buf, buf + n);
-    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return errno_status("cannot read consensus log", path);
+    const auto size = static_cast<std::size_t>(st.st_size);
+    // Reads [at, at + n) into `into` (resized to n).
+    auto read_at = [&](std::size_t at, std::size_t n, Bytes& into) -> Status {
+        into.resize(n);
+        std::size_t done = 0;
+        while (done < n) {
+            const ssize_t got = ::pread(fd, into.data() + done, n - done, static_cast<off_t>(at + done));
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) return errno_status("cannot read consensus log", path);
+            if (got == 0) return Status::error("consensus log " + path + " shrank while it was read");
+            done += static_cast<std::size_t>(got);
+        }
+        return Status::ok();
+    };
+    // Whole frames, one at a time: `frame_buf` is reused, so memory is the largest entry.
     std::size_t pos = 0;
-    while (pos < data.size()) {
-        const auto length = good_frame_length(data, pos);
-        if (!length) break;
-        ByteSpan payload = ByteSpan(data).subspan(pos + frame_header_bytes, *length);
-        wal->entries_.emplace_back(payload.begin(), payload.end());
-        pos += frame_header_bytes + *length;
+    Bytes frame_buf;
+    while (size - pos >= frame_header_bytes) {
+        if (Status s = read_at(pos, frame_header_bytes, frame_buf); !s) return s;
+        ByteReader r(frame_buf);
+        const std::uint32_t length = *r.u32();
+        const auto sum = *r.fixed<8>();
+        if (length > entry_bytes_max || size - pos - frame_header_bytes < length) break;
+        if (Status s = read_at(pos + frame_header_bytes, length, frame_buf); !s) return s;
+        if (checksum(length, frame_buf) != sum) break;
+        if (Status s = visit(frame_buf); !s) return s;
+        pos += frame_header_bytes + length;
     }
-    if (pos < data.size()) {
-        if (auto why = corruption(data, pos))
+    if (pos < size) {
+        // A bad frame at pos. All zeros is a torn tail however long (read in pieces);
+        // otherwise a rest longer than one frame is corrupt without reading it, and a
+        // shorter one is read whole for the rule in consensus_wal.h.
+        bool zeros = true;
+        for (std::size_t at = pos; zeros && at < size;) {
+            const std::size_t n = std::min<std::size_t>(size - at, 1u << 20);
+            if (Status s = read_at(at, n, frame_buf); !s) return s;
+            zeros = std::all_of(frame_buf.begin(), frame_buf.end(), [](std::uint8_t b) { return b == 0; });
+            at += n;
+        }
+        std::optional<std::string> why;
+        if (!zeros) {
+            if (size - pos > frame_bytes_max) {
+                why = std::to_string(size - pos) + " bytes from there to the end, more than one frame can hold";
+            } else {
+                if (Status s = read_at(pos, size - pos, frame_buf); !s) return s;
+                why = corruption(frame_buf, pos);
+            }
+        }
+        if (why)
             return Status::error(
                 "consensus log " + path + " is corrupt at byte offset " + std::to_string(pos) + " (" + *why +
                 "). The node refuses to start: cutting the log there could forget a vote this validator "
                 "signed. Inspect the file and restore it from a backup if you have one; move it aside only "
                 "if you are sure this validator will not vote again at the height it records (for "
                 "example, the chain has committed that height).");
-        wal->truncated_bytes_ = data.size() - pos;
+        wal->truncated_bytes_ = size - pos;
         if (::ftruncate(fd, static_cast<off_t>(pos)) != 0 || ::fsync(fd) != 0)
             return errno_status("cannot cut the torn tail of consensus log", path);
     }

@@ -36,6 +36,7 @@
 // Not thread-safe: the consensus thread owns it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,14 +53,25 @@ public:
     static constexpr std::size_t frame_header_bytes = 12;
     static constexpr std::size_t frame_bytes_max = frame_header_bytes + entry_bytes_max;
 
-    // Opens (creating if absent) the log at `path` and cuts a torn tail. Fails, and
-    // changes nothing, when the log is corrupt (see above).
+    // Called with each entry as open() reads it, in order; the bytes are valid during the
+    // call only. An error stops the open and is returned by it.
+    using Visitor = std::function<Status(ByteSpan entry)>;
+
+    // Opens (creating if absent) the log at `path`, hands each entry to `visit` and cuts
+    // a torn tail. Fails, and changes nothing, when the log is corrupt (see above): the
+    // corruption may lie after entries already visited, so the caller must drop what it
+    // took from them when open() fails. Reads the file frame by frame: its memory is one
+    // entry (at most entry_bytes_max), or, at a bad frame, the rest of the file when that
+    // is at most frame_bytes_max (a longer rest is corrupt unless all zeros, which is
+    // read in pieces). entries() stays empty.
+    static Result<std::unique_ptr<ConsensusWal>> open(const std::string& path, const Visitor& visit);
+    // The same, keeping the entries for entries().
     static Result<std::unique_ptr<ConsensusWal>> open(const std::string& path);
     ~ConsensusWal();
     ConsensusWal(const ConsensusWal&) = delete;
     ConsensusWal& operator=(const ConsensusWal&) = delete;
 
-    // The entries found at open, in order.
+    // The entries found by open(path), in order (none after open(path, visit)).
     const std::vector<Bytes>& entries() const { return entries_; }
     // Bytes of torn tail cut off at open (0 after a clean stop).
     std::size_t truncated_bytes() const { return truncated_bytes_; }

@@ -4,7 +4,9 @@
 //   h<hash>    -> height                  r<id>     -> StoredRecord
 //   c<content hash><leaf> -> id           k<case id>\0<leaf> -> id
 //   x<target id><leaf> -> correction id   t<level><index> -> ledger tree node
-//   s<height>  -> the chain state after that block, JSON (only blocks that changed it)
+//   s<height>  -> the chain state after that block, JSON with its long lists as chunk
+//                 hashes (only blocks that changed it)
+//   S<hash>    -> a chunk of such a list: a JSON array, stored under the SHA-256 of its text
 //   p<size><signer> -> a checkpoint signature line (docs/checkpoints.md)
 // Integers are big-endian so that keys sort in numeric order.
 #include <leveldb/cache.h>
@@ -12,18 +14,22 @@
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <thread>
 
 #include "base/bytes.h"
+#include "base/hex.h"
 #include "base/json.h"
 #include "chain/cereal_codec.h"
+#include "crypto/hash.h"
 #include <boost/json.hpp>
 #include "storage/block_store.h"
 
@@ -31,7 +37,10 @@ namespace jchain::storage {
 
 namespace {
 
-constexpr std::string_view format_version = "jchain-store/2";
+constexpr std::string_view format_version = "jchain-store/3";
+// A /2 store differs only in holding each chain state whole; /3 reads those as they are,
+// so a /2 store is marked /3 when opened (and older binaries then refuse it).
+constexpr std::string_view format_version_whole_states = "jchain-store/2";
 constexpr int damaged_store_exit_status = 74;  // EX_IOERR
 // A read finding the store closed (a reopen() failed) tries to open it again this often,
 // for at most this long, before it gives up with StoreUnavailable.
@@ -56,6 +65,17 @@ std::uint64_t read_be64(std::string_view s) {
     for (std::size_t i = 0; i < 8 && i < s.size(); ++i) v = v << 8 | static_cast<std::uint8_t>(s[i]);
     return v;
 }
+
+// Chain states (docs/storage.md, "Chain states"). The lists that grow with the chain's
+// history are stored in chunks of consecutive elements, each under the hash of its text,
+// so a governance block writes its state's short fields, the chunk hashes, and only the
+// chunks that changed. A chunk ends after an element whose text hashes to a first byte
+// below 256 / chunk_elements_mean, or at chunk_elements_max elements: boundaries depend
+// on the elements, not their positions, so inserting, removing or changing one element
+// changes only its own chunk (and at most a neighbour it merges with or splits from).
+constexpr std::array<std::string_view, 4> chunked_lists = {"members", "nodes", "proposals", "validator_changes"};
+constexpr std::size_t chunk_elements_mean = 32;
+constexpr std::size_t chunk_elements_max = 256;
 
 std::string node_key(std::uint8_t level, std::uint64_t index) {
     std::uint8_t lv[1] = {level};
@@ -149,6 +169,12 @@ public:
             batch.Put("m:genesis", std::string(ghash.begin(), ghash.end()));
             batch.Put("m:tip", std::string(8, '\0'));
             return write(batch);
+        }
+        if (*format == format_version_whole_states) {
+            leveldb::WriteBatch batch;
+            batch.Put("m:format", std::string(format_version));
+            if (Status s = write(batch); !s) return s;
+            format = std::string(format_version);
         }
         if (*format != format_version)
             return Status::error("store format is '" + *format + "', this jchain reads '" + std::string(format_version) + "'");
@@ -252,22 +278,81 @@ public:
     }
 
     chain::ChainState state_after(std::uint64_t height) const override {
-        auto lock = read_lock();
-        std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
-        it->Seek(key('s', be64(height + 1)));
-        // The last key below s<height + 1>: the latest state at or before `height`, if it is one.
-        if (it->Valid()) it->Prev();
-        else it->SeekToLast();
-        if (!it->status().ok()) fatal_read("the chain state", it->status());
-        if (!it->Valid() || !it->key().starts_with("s")) return chain::ChainState::from_genesis(genesis_);
-        const std::string what = "the chain state after block " + std::to_string(read_be64(it->key().ToString().substr(1)));
-        auto json = parse_json(it->value().ToString());
-        if (!json) fatal_damage(what, "the stored value is not JSON");
+        std::string stored_key, stored;
+        {
+            auto lock = read_lock();
+            std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
+            it->Seek(key('s', be64(height + 1)));
+            // The last key below s<height + 1>: the latest state at or before `height`, if it is one.
+            if (it->Valid()) it->Prev();
+            else it->SeekToLast();
+            if (!it->status().ok()) fatal_read("the chain state", it->status());
+            if (!it->Valid() || !it->key().starts_with("s")) return chain::ChainState::from_genesis(genesis_);
+            stored_key = it->key().ToString();
+            stored = it->value().ToString();
+        }
+        const std::string what = "the chain state after block " + std::to_string(read_be64(stored_key.substr(1)));
+        auto json = parse_json(stored);
+        if (!json || !json->is_object()) fatal_damage(what, "the stored value is not a JSON object");
+        join_chunks(json->as_object(), what);
         auto state = chain::state_from_json(*json);
         if (!state) fatal_damage(what, state.message());
-        if (it->key().size() != 9 || state->height != read_be64(it->key().ToString().substr(1)))
+        if (stored_key.size() != 9 || state->height != read_be64(stored_key.substr(1)))
             fatal_damage(what, "the stored state names height " + std::to_string(state->height));
         return std::move(*state);
+    }
+
+    // Puts the state after block `height` into `batch`: its lists in chunks, of which only
+    // those not stored yet are written.
+    void put_state(leveldb::WriteBatch& batch, std::uint64_t height, const chain::ChainState& state) const {
+        boost::json::value json = chain::state_to_json(state);
+        boost::json::object& o = json.as_object();
+        std::set<Hash> put;
+        for (std::string_view list : chunked_lists) {
+            boost::json::value* v = o.if_contains(list);
+            if (!v || !v->is_array()) continue;
+            boost::json::array hashes, chunk;
+            auto flush = [&] {
+                const std::string text = boost::json::serialize(chunk);
+                const Hash h = crypto::sha256(as_bytes(text));
+                if (put.insert(h).second && !get(key('S', h))) batch.Put(key('S', h), text);
+                hashes.push_back(boost::json::string(to_hex(h)));
+                chunk.clear();
+            };
+            for (boost::json::value& e : v->as_array()) {
+                const bool ends = crypto::sha256(as_bytes(boost::json::serialize(e)))[0] < 256 / chunk_elements_mean;
+                chunk.push_back(std::move(e));
+                if (ends || chunk.size() == chunk_elements_max) flush();
+            }
+            if (!chunk.empty()) flush();
+            *v = boost::json::object{{"chunks", std::move(hashes)}};
+        }
+        batch.Put(key('s', be64(height)), boost::json::serialize(json));
+    }
+
+    // Replaces each list stored as {"chunks": [hash, ...]} with its elements. A state
+    // stored whole (format /2) has its lists as arrays and is left as it is.
+    void join_chunks(boost::json::object& o, const std::string& what) const {
+        for (std::string_view list : chunked_lists) {
+            boost::json::value* v = o.if_contains(list);
+            if (!v || !v->is_object()) continue;
+            const boost::json::value* hashes = v->as_object().if_contains("chunks");
+            if (!hashes || !hashes->is_array()) fatal_damage(what, std::string(list) + " is neither a list nor chunks");
+            boost::json::array joined;
+            for (const boost::json::value& hv : hashes->as_array()) {
+                auto h = hv.is_string() ? from_hex(std::string_view(hv.as_string())) : std::nullopt;
+                if (!h || h->size() != 32) fatal_damage(what, std::string(list) + " names a chunk by a malformed hash");
+                const std::string chunk_what = what + ", " + std::string(list) + " chunk " + to_hex(*h).substr(0, 16);
+                auto text = get(key('S', *h));
+                if (!text) fatal_damage(chunk_what, "the chunk is missing");
+                const Hash got = crypto::sha256(as_bytes(*text));
+                if (!std::equal(got.begin(), got.end(), h->begin())) fatal_damage(chunk_what, "the chunk does not hash to its key");
+                auto chunk = parse_json(*text);
+                if (!chunk || !chunk->is_array()) fatal_damage(chunk_what, "the chunk is not a JSON array");
+                for (boost::json::value& e : chunk->as_array()) joined.push_back(std::move(e));
+            }
+            *v = std::move(joined);
+        }
     }
 
     Status commit_block(const chain::Block& block, const chain::CommitCertificate& certificate,
@@ -295,7 +380,7 @@ public:
                 batch.Put(key('x', r.refs[0], be64(leaf)), id_value);
         }
         for (const auto& n : nodes) batch.Put(node_key(n.level, n.index), std::string(n.hash.begin(), n.hash.end()));
-        if (next_state) batch.Put(key('s', be64(h)), boost::json::serialize(chain::state_to_json(*next_state)));
+        if (next_state) put_state(batch, h, *next_state);
         batch.Put("m:tip", std::string(hb.begin(), hb.end()));
         if (auto s = write(batch); !s) return s;
         height_.store(h);

@@ -407,3 +407,95 @@ TEST_CASE("messages from the network are checked before the engine sees them") {
     vote.vote.chain_id = "other";
     CHECK(check_message(f.config, f.verifier, vote) == Fault::wrong_chain);
 }
+
+TEST_CASE("a height that cannot decide for 10,000 rounds holds a bounded number of rounds and blocks, and still replays and commits") {
+    Fixture f;
+    const auto& me = f.keys[0];
+    KeySigner signer(default_suite, me);
+    Engine engine(f.config, &signer);
+    std::vector<WalEntry> wal;
+    std::size_t wal_bytes = 0, whole_values = 0;
+    auto record = [&](const Actions& out) {
+        for (const auto& p : all_of<Persist>(out)) {  // through the codec, as the node's log does
+            const Bytes bytes = encode_wal_entry(p.entry);
+            wal_bytes += bytes.size();
+            auto back = decode_wal_entry(bytes);
+            REQUIRE(back);
+            if (const auto* l = std::get_if<WalLock>(&*back); l && l->value) ++whole_values;
+            if (const auto* q = std::get_if<Proposal>(&*back); q && q->value) ++whole_values;
+            wal.push_back(std::move(*back));
+        }
+    };
+    // Three other validators' nil precommits: a quorum of precommits, no commit.
+    auto nil_precommits = [&](std::uint32_t round) {
+        for (std::size_t i = 1; i < f.keys.size(); ++i)
+            record(engine.on_message(f.vote(f.keys[i], chain::VoteType::precommit, round, Hash{})));
+    };
+    // A new block every round, from the round's proposer (this engine when its turn
+    // comes), then nil precommits and the precommit timeout. In round `lock_at` the
+    // others prevote the block: the engine locks on it, and keeps it to the end.
+    constexpr std::uint32_t rounds = 10'000, lock_at = 6;
+    ValuePtr locked;
+    std::size_t rounds_max = 0, values_max = 0, own_max = 0;
+    record(engine.start(1, {}));
+    record(engine.on_records_available());
+    for (std::uint32_t r = 0; r < rounds; ++r) {
+        REQUIRE(engine.round() == r);
+        const bool mine = f.proposer(1, r).public_key == me.public_key;
+        if (mine && !locked) {
+            Actions out = engine.on_value_built(1, r, *f.value(1000 + r));
+            record(out);
+        } else if (!mine) {
+            auto v = f.value(1000 + r);
+            record(engine.on_message(f.proposal(r, v)));
+            record(engine.on_value_verified(v->hash(default_suite), {true, true}));
+            if (r == lock_at) {
+                for (std::size_t i = 1; i < f.keys.size(); ++i)
+                    record(engine.on_message(f.vote(f.keys[i], chain::VoteType::prevote, r, v->hash(default_suite))));
+                REQUIRE(engine.locked_round() == r);
+                locked = v;
+            }
+        }
+        nil_precommits(r);
+        record(engine.on_timeout({1, r, TimeoutKind::precommit}));
+        const auto held = engine.retained();
+        rounds_max = std::max(rounds_max, held.rounds);
+        values_max = std::max(values_max, held.values);
+        own_max = std::max({own_max, held.own_votes, held.own_proposals, held.logged_values});
+    }
+    REQUIRE(engine.round() == rounds);
+    CHECK(engine.locked_round() == lock_at);
+    const std::size_t window = f.config.rounds_behind_max + 1 + f.config.rounds_ahead_max;
+    CHECK(rounds_max <= window);
+    CHECK(values_max <= 2 + window);  // the locked and valid values, and one per round held
+    CHECK(own_max <= 2 * window);
+    // The log of the height: a few hundred bytes a round, and after the lock no block
+    // written again (before it, this engine's own new blocks are written whole).
+    MESSAGE("log of ", rounds, " rounds: ", wal_bytes, " bytes, ", whole_values, " entries holding a block");
+    CHECK(whole_values <= lock_at / 4 + 2);
+
+    // Votes for long-gone rounds (a peer replaying old messages) make it hold nothing more.
+    for (std::uint32_t r = 0; r < 50; ++r)
+        for (std::size_t i = 1; i < f.keys.size(); ++i)
+            engine.on_message(f.vote(f.keys[i], chain::VoteType::prevote, r, Hash{}));
+    CHECK(engine.retained().rounds <= window);
+
+    // A restart replays the whole log: the lock and the round come back, and the locked
+    // block, named by hash ever since, is still there to re-propose.
+    Engine restarted(f.config, &signer);
+    Actions out = restarted.start(1, wal);
+    CHECK(restarted.round() == rounds);
+    CHECK(restarted.locked_round() == lock_at);
+    CHECK(restarted.retained().rounds <= window);
+    CHECK(restarted.retained().values <= 2 + window);
+    // Both engines commit the locked block on a quorum of precommits in the current round.
+    for (Engine* e : {&engine, &restarted}) {
+        Actions done;
+        for (std::size_t i = 1; i < f.keys.size(); ++i)
+            append(done, e->on_message(f.vote(f.keys[i], chain::VoteType::precommit, rounds, locked->hash(default_suite))));
+        auto commits = all_of<Commit>(done);
+        REQUIRE(commits.size() == 1);
+        CHECK(commits[0].value->hash(default_suite) == locked->hash(default_suite));
+        CHECK(e->height() == 2);
+    }
+}
