@@ -92,7 +92,8 @@ std::map<std::string, std::string> governance_metadata(const GovAction& action, 
 inline constexpr std::uint64_t proposal_lifetime_default = 1000;   // blocks
 inline constexpr std::uint64_t proposal_lifetime_max = 1'000'000;  // blocks
 // Pending proposals one validator may have at once: with expired ones dropped, this bounds
-// the proposals a state holds (and rewrites with each governance block) besides decided ones.
+// the proposals a state holds besides decided ones (the store keeps the lists in chunks and
+// writes only the chunks a governance block changed: docs/storage.md).
 inline constexpr std::size_t pending_proposals_per_validator_max = 64;
 inline constexpr std::uint64_t validator_power_max = 1'000'000;
 inline constexpr std::uint64_t total_power_max = 1'000'000'000;  // far from u64 overflow in 3 * power

@@ -149,18 +149,19 @@ void ConsensusDriver::load_tip() {
 
 // Opens the consensus log (cutting a torn tail) and decodes what it holds.
 Result<std::vector<consensus::WalEntry>> ConsensusDriver::open_wal() {
-    auto wal = storage::ConsensusWal::open(wal_path_);
+    // Decoded as read, so the log's bytes are never all in memory at once.
+    std::vector<consensus::WalEntry> entries;
+    auto wal = storage::ConsensusWal::open(wal_path_, [&](ByteSpan bytes) {
+        auto e = consensus::decode_wal_entry(bytes);
+        if (!e) return Status::error("consensus log " + wal_path_ + " holds an entry that does not decode");
+        entries.push_back(std::move(*e));
+        return Status::ok();
+    });
     if (!wal) return wal.status();
     wal_ = std::move(*wal);
     if (wal_->truncated_bytes() > 0)
         spdlog::warn("consensus log {}: cut {} bytes of torn tail (a crash or failed write mid-entry)", wal_path_,
                      wal_->truncated_bytes());
-    std::vector<consensus::WalEntry> entries;
-    for (const Bytes& b : wal_->entries()) {
-        auto e = consensus::decode_wal_entry(b);
-        if (!e) return Status::error("consensus log " + wal_path_ + " holds an entry that does not decode");
-        entries.push_back(std::move(*e));
-    }
     // A lock or re-proposal may name its block by hash, after an entry of the same height
     // that held it; one that names a block nothing before holds is damage.
     if (auto why = consensus::log_damage(ctx_.genesis.suite, entries))

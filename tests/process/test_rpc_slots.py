@@ -118,6 +118,7 @@ def body(c: h.Checker, jchain: str) -> None:
     c.check(len(held) >= 900, f"the attacker opened {len(held)} connections")
     started = time.monotonic()
     checks, health_ok, status_ok = 16, 0, 0
+    misses = []
     next_drip = started
     for i in range(checks):
         if time.monotonic() >= next_drip:
@@ -127,18 +128,22 @@ def body(c: h.Checker, jchain: str) -> None:
                 except OSError:
                     pass
             next_drip += 5
+        t0 = time.monotonic()
         try:
             code, body_ = h.http_get(node.url, "/health", timeout=5)
             health_ok += code == 200
-        except Exception:  # noqa: BLE001
-            pass
+            if code != 200:
+                misses.append(f"/health #{i}: HTTP {code} {body_[:80]!r}")
+        except Exception as e:  # noqa: BLE001
+            misses.append(f"/health #{i}: {type(e).__name__} {e} after {time.monotonic() - t0:.1f} s")
+        t0 = time.monotonic()
         try:
             status_ok += node.rpc("status", timeout=5)["chain_id"] == "jchain-devnet"
-        except Exception:  # noqa: BLE001
-            pass
+        except Exception as e:  # noqa: BLE001
+            misses.append(f"status #{i}: {type(e).__name__} {e} after {time.monotonic() - t0:.1f} s")
         time.sleep(0.7)
-    c.check(health_ok == checks, f"while they trickle: /health answered {health_ok} of {checks}")
-    c.check(status_ok == checks, f"while they trickle: status answered {status_ok} of {checks}")
+    c.check(health_ok == checks, f"while they trickle: /health answered {health_ok} of {checks}", "; ".join(misses))
+    c.check(status_ok == checks, f"while they trickle: status answered {status_ok} of {checks}", "; ".join(misses))
     for s in held:
         s.close()
 
