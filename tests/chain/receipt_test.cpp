@@ -7,11 +7,14 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/json.h"
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
 #include "chain/receipt.h"
@@ -567,5 +570,100 @@ TEST_CASE("receipt gaps: a later header, another genesis, a role the policy refu
         REQUIRE(sigs.size() == 3);
         std::swap(sigs[0], sigs[1]);
         CHECK(has(failed(r, f.tc.genesis), "commit certificate"));
+    }
+}
+
+// --- closed objects (tests/data/receipt_mutants) -------------------------------------
+
+namespace {
+
+std::string data_file(const std::string& name) {
+    std::ifstream in(std::string(JCHAIN_TEST_DATA) + "/receipt_mutants/" + name, std::ios::binary);
+    REQUIRE_MESSAGE(in, "missing tests/data/receipt_mutants/" << name);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Every object of v, in document order (make_mutants.py's rule), as paths.
+void object_paths(const json::value& v, Path& at, std::vector<Path>& out) {
+    if (v.is_object()) {
+        out.push_back(at);
+        for (const auto& [k, x] : v.as_object()) {
+            at.push_back({std::string(k), 0});
+            object_paths(x, at, out);
+            at.pop_back();
+        }
+    } else if (v.is_array()) {
+        for (std::size_t i = 0; i < v.as_array().size(); ++i) {
+            at.push_back({"", i});
+            object_paths(v.as_array()[i], at, out);
+            at.pop_back();
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("every object of a real receipt refuses one added field: the shared mutants of tests/data/receipt_mutants") {
+    const auto mutants = parse_json(data_file("mutants.json"));
+    REQUIRE(mutants);
+    const std::string field(mutants->at("field").as_string());
+    const json::value value = mutants->at("value");
+    for (const auto& [suite, paths] : mutants->at("receipts").as_object()) {
+        CAPTURE(std::string(suite));
+        auto genesis_json = parse_json(data_file(std::string(suite) + "/genesis.json"));
+        auto receipt = parse_json(data_file(std::string(suite) + "/receipt.json"));
+        REQUIRE(genesis_json);
+        REQUIRE(receipt);
+        auto genesis = chain::genesis_from_json(*genesis_json);
+        REQUIRE(genesis);
+        const auto clean = chain::verify_receipt(*receipt, *genesis, std::nullopt);
+        REQUIRE_MESSAGE(clean.ok, "the fixture receipt no longer verifies (" << joined(failed_checks(clean))
+                                                                             << "): rerun tests/data/receipt_mutants/make_fixture.py");
+        // The list is every object of the receipt (make_mutants.py --check keeps it so).
+        Path at;
+        std::vector<Path> objects;
+        object_paths(*receipt, at, objects);
+        REQUIRE(objects.size() == paths.as_array().size());
+        std::set<std::string> kinds;
+        for (std::size_t m = 0; m < objects.size(); ++m) {
+            const json::array& p = paths.as_array()[m].as_array();
+            Path path;
+            for (const auto& step : p) path.push_back(step.is_string() ? Step{std::string(step.as_string()), 0}
+                                                                       : Step{"", step.to_number<std::size_t>()});
+            REQUIRE(name(path) == name(objects[m]));
+            kinds.insert(pattern(path));
+            json::value mutant = *receipt;
+            at_path(mutant, path).as_object()[field] = value;
+            const std::string where = path.empty() ? "the receipt" : name(path);
+            CAPTURE(where);
+            const auto v = chain::verify_receipt(mutant, *genesis, std::nullopt);
+            CHECK_FALSE(v.ok);
+            // Named as an added field, except in the maps: an entry added to record.metadata
+            // makes a record that differs from its signed bytes; state.policy's keys are
+            // record kinds and state.params' the chain parameters, refused where they are read.
+            const std::string map_check = where == "record.metadata" ? "record signed bytes"
+                                          : where == "state.policy" || where == "state.params" ? "state"
+                                                                                                : "";
+            bool named = false;
+            for (const auto& c : v.checks)
+                named = named || (!c.ok && (!map_check.empty() ? c.name == map_check
+                                                               : c.name == "closed objects" &&
+                                                                     c.detail == where + " holds a field it does not define: '" + field + "'"));
+            CHECK_MESSAGE(named, "failed: " << joined(failed_checks(v)));
+        }
+        // Every kind of object a receipt can hold is among them.
+        for (const char* kind : {"", "record", "record.metadata", "record_signature", "inclusion_proof", "block", "block.header",
+                                 "commit", "commit.signatures[]", "validator_set", "validator_set.validators[]", "state",
+                                 "state.members[]", "state.policy", "state.params", "state.nodes[]", "validator_changes[]",
+                                 "validator_changes[].header", "validator_changes[].commit",
+                                 "validator_changes[].commit.signatures[]", "validator_changes[].next_validator_set",
+                                 "validator_changes[].next_validator_set.validators[]", "checkpoint",
+                                 "checkpoint.validator_changes[]", "checkpoint.validator_changes[].header",
+                                 "checkpoint.validator_changes[].commit", "checkpoint.validator_changes[].commit.signatures[]",
+                                 "checkpoint.validator_changes[].next_validator_set",
+                                 "checkpoint.validator_changes[].next_validator_set.validators[]"})
+            CHECK_MESSAGE(kinds.count(kind), kind);
     }
 }
