@@ -12,6 +12,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { loadPage } = require('./page_script');
 const sm = require('./sm_support');
+const { mutantCases, judge } = require('./receipt_mutants');
 
 const repo = process.argv[2] || path.join(__dirname, '..', '..');
 const builtPage = process.argv[3] || path.join(repo, 'build', 'web', 'index.html');
@@ -851,6 +852,20 @@ function check(ok, what) {
     check(sh(recordLines[1], cwd).status !== 0, '... and refuse a record signature made under another user ID');
   } finally {
     ossl.dispose();
+  }
+
+  // Closed objects: the shared mutants (tests/data/receipt_mutants), each a real receipt
+  // with one field added to one object, are all refused as jchain verify refuses them.
+  {
+    const cases = mutantCases(repo);
+    const wrong = [];
+    for (const c of cases) {
+      const r = await page.checkReceipt(c.receipt, { genesis: { json: c.genesis, source: 'file' } });
+      const why = judge(c, { ok: r.ok, checks: r.checks });
+      if (why) wrong.push(c.name + ': ' + why);
+    }
+    check(!wrong.length, 'the real receipts of tests/data/receipt_mutants verify, and each of their ' + (cases.length - 2) +
+      ' closed-object mutants is refused, naming the object and the field' + (wrong.length ? '\n          ' + wrong.join('\n          ') : ''));
   }
 
   console.log(failures ? failures + ' failed' : 'all passed');
