@@ -438,11 +438,20 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     for (const auto& m : view->members)
         if (m.key == record->submitter) term = &m;
     if (record->kind == Kind::governance) {
+        // As chain/state.cpp governance_submitter: a validator in force, or a member in
+        // force proposing the rotation of its own key. The detail names the branch taken.
+        const Validator* validator = current.find(record->submitter);
         auto g = parse_governance(suite, *record);
         const bool self_rotation = g && !g->approve && g->action.op == GovOp::rotate_key && g->action.key == record->submitter;
-        c.check("submitter", current.find(record->submitter) || (self_rotation && term),
-                current.find(record->submitter) ? "validator " + current.find(record->submitter)->name + " in force"
-                                                : "a governance record by a key that is neither a validator in force nor a member rotating its own key");
+        const std::string at = " at height " + std::to_string(header->height);
+        c.check("submitter", validator || (self_rotation && term),
+                validator ? "validator " + validator->name + " in force" + at + " may write governance records"
+                : self_rotation && term
+                    ? term->name + " (" + term->role + ", member since height " + std::to_string(term->since_height) +
+                          ") rotating its own member key, which a member in force" + at + " may do"
+                : self_rotation ? to_hex(record->submitter.bytes) + " rotates its own key but is not a member in force" + at
+                                : "a governance record by " + to_hex(record->submitter.bytes) +
+                                      ", which is neither a validator in force" + at + " nor a member rotating its own key");
     } else if (!term) {
         c.fail("submitter", to_hex(record->submitter.bytes) + " is not a member in force at height " + std::to_string(header->height));
     } else {

@@ -667,3 +667,56 @@ TEST_CASE("every object of a real receipt refuses one added field: the shared mu
             CHECK_MESSAGE(kinds.count(kind), kind);
     }
 }
+
+// --- who may write governance: the receipt's "submitter" check ----------------------
+
+TEST_CASE("a governance record's submitter check passes a validator or a member rotating its own key, and says which") {
+    Fixture f;
+    const crypto::KeyPair new_key = test::key_from_scalar(9, f.tc.suite);
+    auto governance = [&](const crypto::KeyPair& by, chain::GovAction a, std::uint64_t nonce) {
+        chain::Record r = f.tc.record(nonce, by, chain::Kind::governance);
+        r.case_id.clear();
+        r.metadata = chain::governance_metadata(a, 0);
+        chain::sign_record(f.tc.suite, r, by);
+        return r;
+    };
+    auto rotation = [&](const crypto::KeyPair& by, const crypto::PublicKey& of, std::uint64_t nonce) {
+        chain::GovAction a;
+        a.op = chain::GovOp::rotate_key;
+        a.key = of;
+        a.new_key = new_key.public_key;
+        return governance(by, a, nonce);
+    };
+    chain::GovAction power;
+    power.op = chain::GovOp::set_power;
+    power.key = f.validators[1].public_key;
+    power.power = 2;
+    // The court rotates its own key; the police the court's; an outsider its own; a validator
+    // proposes a power change. One block holds them all.
+    f.add_block({rotation(f.tc.court, f.tc.court.public_key, 100), rotation(f.tc.police, f.tc.court.public_key, 101),
+                 rotation(f.tc.outsider, f.tc.outsider.public_key, 102), governance(f.validators[1], power, 103)});
+    auto submitter = [&](std::uint64_t leaf) {
+        const auto v = chain::verify_receipt(f.receipt(leaf), f.tc.genesis, std::nullopt);
+        std::optional<chain::ReceiptCheck> out;
+        for (const auto& c : v.checks)
+            if (c.name == "submitter") out = c;
+        REQUIRE(out);
+        for (const auto& c : v.checks)  // nothing else of the receipt fails
+            CHECK_MESSAGE((c.ok || c.name == "submitter"), c.name << ": " << c.detail);
+        return *out;
+    };
+    const std::uint64_t first = f.records.size() - 4;
+    const auto own = submitter(first);
+    CHECK(own.ok);
+    CHECK(own.detail == "Court (court, member since height 1) rotating its own member key, which a member in force at height 4 may do");
+    const auto others = submitter(first + 1);
+    CHECK_FALSE(others.ok);
+    CHECK(others.detail == "a governance record by " + to_hex(f.tc.police.public_key.bytes) +
+                               ", which is neither a validator in force at height 4 nor a member rotating its own key");
+    const auto outsider = submitter(first + 2);
+    CHECK_FALSE(outsider.ok);
+    CHECK(outsider.detail == to_hex(f.tc.outsider.public_key.bytes) + " rotates its own key but is not a member in force at height 4");
+    const auto validator = submitter(first + 3);
+    CHECK(validator.ok);
+    CHECK(validator.detail.find(" in force at height 4 may write governance records") != std::string::npos);
+}
