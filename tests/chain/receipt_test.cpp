@@ -720,3 +720,32 @@ TEST_CASE("a governance record's submitter check passes a validator or a member 
     CHECK(validator.ok);
     CHECK(validator.detail.find(" in force at height 4 may write governance records") != std::string::npos);
 }
+
+TEST_CASE("number forms and repeated names in a receipt's text: -0 is 0, 1.0 and 0e0 are refused, a name twice is refused") {
+    // What docs/receipt.md promises and the page (jsonTextProblem) does alike.
+    const std::string text = data_file("secp256k1-sha256/receipt.json");
+    auto genesis = chain::genesis_from_json(*parse_json(data_file("secp256k1-sha256/genesis.json")));
+    REQUIRE(genesis);
+    auto with = [&](const std::string& from, const std::string& to) {
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        return std::string(text).replace(at, from.size(), to);
+    };
+    auto verdict = [&](const std::string& t) {
+        auto v = parse_json(t);
+        REQUIRE(v);
+        return chain::verify_receipt(*v, *genesis, std::nullopt).ok;
+    };
+    CHECK(verdict(text));
+    CHECK(verdict(with("\"round\": 0", "\"round\": -0")));
+    for (const char* form : {"0.0", "0e0", "0E0", "-0.0", "0.0e0"}) {
+        CAPTURE(form);
+        CHECK_FALSE(verdict(with("\"round\": 0", std::string("\"round\": ") + form)));
+    }
+    const std::string leaf = "\"leaf_index\": " + std::to_string(parse_json(text)->at("leaf_index").to_number<std::uint64_t>());
+    CHECK_FALSE(verdict(with(leaf + ",", leaf + ".0,")));
+    CHECK_FALSE(verdict(with(leaf + ",", leaf + "e0,")));
+    const auto twice = parse_json(with(leaf + ",", leaf + ", " + leaf + ","));
+    REQUIRE_FALSE(twice);
+    CHECK(twice.message() == "the member name \"leaf_index\" appears twice in one object");
+}

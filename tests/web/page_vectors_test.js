@@ -854,6 +854,33 @@ function check(ok, what) {
     ossl.dispose();
   }
 
+  // JSON text as jchain reads it: a repeated member name and a number with a fraction or
+  // an exponent are refused (JSON.parse accepts both), "-0" is the integer 0 (as Boost.JSON
+  // reads it; tests/chain/receipt_test.cpp holds jchain verify to the same forms).
+  {
+    const real = fs.readFileSync(path.join(repo, 'tests', 'data', 'receipt_mutants', 'secp256k1-sha256', 'receipt.json'), 'utf8');
+    check(page.jsonTextProblem(real) === null, 'a real receipt\'s text is JSON as jchain reads it');
+    const forms = [
+      ['{"a": 1, "b": {"a": 2}}', null], ['{"a": -0}', null], ['{"s": "1.0 \\" 0e0", "n": [1, 2]}', null],
+      ['{"a": 1, "a": 1}', 'the member name "a" appears twice in one object'],
+      ['{"x": {"a\\u0062": 1, "ab": 2}}', 'the member name "ab" appears twice in one object'],
+      ['[{"a": 1}, {"b": 1, "a": 2, "b": 3}]', 'the member name "b" appears twice in one object'],
+      ['{"a": 1.0}', /the number 1\.0 has a fraction/], ['{"a": 0e0}', /the number 0e0 has a fraction or an exponent/],
+      ['{"a": [5E+1]}', /the number 5E\+1/], ['{"a": -0.0}', /the number -0\.0/],
+    ];
+    for (const [text, want] of forms) {
+      JSON.parse(text);  // every form is JSON to JSON.parse
+      const got = page.jsonTextProblem(text);
+      check(want === null ? got === null : want instanceof RegExp ? want.test(got || '') : got === want,
+        text + ': ' + (got || 'accepted, as jchain accepts it'));
+    }
+    const spaced = real.replace(/"leaf_index": (\d+)/, '"leaf_index": $1.0');
+    let refused = '';
+    try { page.parseJsonAsJchain(spaced, 'receipt.json'); } catch (e) { refused = e.message; }
+    check(/^receipt\.json is not valid JSON to JChain: the number \d+\.0 has a fraction/.test(refused),
+      'an uploaded receipt with leaf_index written N.0 is refused before it is checked (' + refused.slice(0, 80) + '…)');
+  }
+
   // Closed objects: the shared mutants (tests/data/receipt_mutants), each a real receipt
   // with one field added to one object, are all refused as jchain verify refuses them.
   {
