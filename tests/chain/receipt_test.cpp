@@ -749,3 +749,28 @@ TEST_CASE("number forms and repeated names in a receipt's text: -0 is 0, 1.0 and
     REQUIRE_FALSE(twice);
     CHECK(twice.message() == "the member name \"leaf_index\" appears twice in one object");
 }
+
+TEST_CASE("every hex string of a real receipt upper-cased alone is refused (as the page refuses it)") {
+    for (const std::string suite : {"secp256k1-sha256", "sm2-sm3"}) {
+        CAPTURE(suite);
+        auto genesis = chain::genesis_from_json(*parse_json(data_file(suite + "/genesis.json")));
+        const auto receipt = parse_json(data_file(suite + "/receipt.json"));
+        REQUIRE(genesis);
+        REQUIRE(receipt);
+        std::size_t count = 0;
+        for (const auto& p : leaves(*receipt)) {
+            const json::value& v = at_path(const_cast<json::value&>(*receipt), p);
+            if (!v.is_string() || v.as_string().size() % 2 || !is_hex(v.as_string()) ||
+                std::none_of(v.as_string().begin(), v.as_string().end(), [](char c) { return c >= 'a' && c <= 'f'; }))
+                continue;
+            std::string upper(v.as_string());
+            for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            json::value copy = *receipt;
+            at_path(copy, p) = upper;
+            ++count;
+            CAPTURE(name(p));
+            CHECK_FALSE(chain::verify_receipt(copy, *genesis, std::nullopt).ok);
+        }
+        CHECK(count > 50);
+    }
+}

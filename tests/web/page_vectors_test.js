@@ -496,7 +496,9 @@ function check(ok, what) {
     const [c, o] = Array.isArray(cp) ? cp : [cp, withWitness];
     let thrown = null;
     try { r = await page.checkReceipt(withCp(c), o); } catch (e) { thrown = e; }
-    check(!thrown && failedOnly(r, ['checkpoint']) && re.test(cpRow(r).detail),
+    // An upper-case hex digit also fails "lower-case hex", as every hex field's does.
+    const failing = what === 'an upper-case path entry' ? ['lower-case hex', 'checkpoint'] : ['checkpoint'];
+    check(!thrown && failedOnly(r, failing) && re.test(cpRow(r).detail),
       'a malformed checkpoint (' + what + '): one clear message in "Checkpoint": ' + (thrown ? 'THREW ' + thrown.message : cpRow(r).detail.slice(0, 100)));
   }
   check(big.length > 262144, 'the oversized note is over 256 KiB (' + big.length + ' bytes)');
@@ -879,6 +881,32 @@ function check(ok, what) {
     try { page.parseJsonAsJchain(spaced, 'receipt.json'); } catch (e) { refused = e.message; }
     check(/^receipt\.json is not valid JSON to JChain: the number \d+\.0 has a fraction/.test(refused),
       'an uploaded receipt with leaf_index written N.0 is refused before it is checked (' + refused.slice(0, 80) + '…)');
+  }
+
+  // Hex is lower-case: every hex string of the real receipts, upper-cased alone, is
+  // refused (as tests/chain/receipt_test.cpp has jchain verify refuse it).
+  {
+    const wrong = [];
+    let count = 0;
+    for (const c of mutantCases(repo).filter((x) => !x.expect)) {
+      const leaves = [];
+      const walk = (v, p) => {
+        if (typeof v === 'string') { if (v.length % 2 === 0 && /^[0-9a-f]*[a-f][0-9a-f]*$/.test(v)) leaves.push(p); }
+        else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, p.concat(Array.isArray(v) ? Number(k) : k));
+      };
+      walk(c.receipt, []);
+      for (const p of leaves) {
+        const r = JSON.parse(JSON.stringify(c.receipt));
+        let o = r;
+        for (const k of p.slice(0, -1)) o = o[k];
+        o[p[p.length - 1]] = o[p[p.length - 1]].toUpperCase();
+        count++;
+        const v = await page.checkReceipt(r, { genesis: { json: c.genesis, source: 'file' } });
+        if (v.ok) wrong.push(c.suite + ' ' + p.join('.'));
+      }
+    }
+    check(count > 100 && !wrong.length, 'each of the ' + count + ' hex strings of the real receipts upper-cased is refused' +
+      (wrong.length ? '; accepted: ' + wrong.join(', ') : ''));
   }
 
   // Closed objects: the shared mutants (tests/data/receipt_mutants), each a real receipt
