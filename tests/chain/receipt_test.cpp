@@ -774,3 +774,17 @@ TEST_CASE("every hex string of a real receipt upper-cased alone is refused (as t
         CHECK(count > 50);
     }
 }
+
+TEST_CASE("a state policy with its roles out of order or repeated is refused, though it encodes to the same bytes") {
+    auto genesis = chain::genesis_from_json(*parse_json(data_file("secp256k1-sha256/genesis.json")));
+    const auto receipt = parse_json(data_file("secp256k1-sha256/receipt.json"));
+    REQUIRE(genesis);
+    REQUIRE(receipt);
+    for (const json::array& roles : {json::array{"court", "procuratorate", "police", "notary"},
+                                     json::array{"court", "court", "notary", "police", "procuratorate"}}) {
+        json::value copy = *receipt;
+        copy.at("state").at("policy").as_object()["evidence"] = roles;
+        const auto v = chain::verify_receipt(copy, *genesis, std::nullopt);
+        CHECK(failed_checks(v) == std::vector<std::string>{"state"});
+    }
+}

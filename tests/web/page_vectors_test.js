@@ -883,6 +883,19 @@ function check(ok, what) {
       'an uploaded receipt with leaf_index written N.0 is refused before it is checked (' + refused.slice(0, 80) + '…)');
   }
 
+  // Policy roles in order, once each: what jchain verify's canonical state requires.
+  {
+    const c = mutantCases(repo)[0];
+    for (const [what, roles] of [['unsorted', ['court', 'procuratorate', 'police', 'notary']], ['repeated', ['court', 'court', 'notary', 'police', 'procuratorate']]]) {
+      const r = JSON.parse(JSON.stringify(c.receipt));
+      r.state.policy.evidence = roles;
+      const v = await page.checkReceipt(r, { genesis: { json: c.genesis, source: 'file' } });
+      const row = v.checks.find((x) => x.id === 'state');
+      check(!v.ok && row && row.ok === false && row.detail === 'state.policy.evidence must list its roles sorted, once each',
+        'state.policy roles ' + what + ' (the same bytes, the same state hash): refused, as jchain verify refuses them (' + (row ? row.detail : '') + ')');
+    }
+  }
+
   // Hex is lower-case: every hex string of the real receipts, upper-cased alone, is
   // refused (as tests/chain/receipt_test.cpp has jchain verify refuse it).
   {
