@@ -788,3 +788,25 @@ TEST_CASE("a state policy with its roles out of order or repeated is refused, th
         CHECK(failed_checks(v) == std::vector<std::string>{"state"});
     }
 }
+
+TEST_CASE("a genesis file may write its keys in upper-case hex: the same genesis, the same hash, the receipt verifies") {
+    // docs/genesis.md: genesis hex is read in either case (a receipt's is lower-case only).
+    for (const std::string suite : {"secp256k1-sha256", "sm2-sm3"}) {
+        CAPTURE(suite);
+        const std::string text = data_file(suite + "/genesis.json");
+        std::string upper = text;
+        std::size_t keys = 0;
+        for (std::size_t at = upper.find("\"public_key\": \""); at != std::string::npos; at = upper.find("\"public_key\": \"", at + 1)) {
+            for (std::size_t i = at + 15; upper[i] != '"'; ++i) upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[i])));
+            ++keys;
+        }
+        REQUIRE(keys >= 2);
+        REQUIRE(upper != text);
+        auto lower_genesis = chain::genesis_from_json(*parse_json(text));
+        auto upper_genesis = chain::genesis_from_json(*parse_json(upper));
+        REQUIRE(lower_genesis);
+        REQUIRE(upper_genesis);
+        CHECK(chain::genesis_hash(*upper_genesis) == chain::genesis_hash(*lower_genesis));
+        CHECK(chain::verify_receipt(*parse_json(data_file(suite + "/receipt.json")), *upper_genesis, std::nullopt).ok);
+    }
+}

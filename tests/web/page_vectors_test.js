@@ -883,6 +883,14 @@ function check(ok, what) {
       'an uploaded receipt with leaf_index written N.0 is refused before it is checked (' + refused.slice(0, 80) + '…)');
   }
 
+  // A genesis file may write its keys in upper-case hex (docs/genesis.md): the same hash.
+  for (const c of mutantCases(repo).filter((x) => !x.expect)) {
+    const upper = JSON.parse(JSON.stringify(c.genesis), (k, v) => (k === 'public_key' ? v.toUpperCase() : v));
+    const [a, b] = [await page.readGenesis(c.genesis), await page.readGenesis(upper)];
+    const r = await page.checkReceipt(c.receipt, { genesis: { json: upper, source: 'file' } });
+    check(a.hash === b.hash && r.ok, c.suite + ': a genesis with upper-case keys hashes as the lower-case one (' + a.hash.slice(0, 16) + ') and the receipt checks against it');
+  }
+
   // Policy roles in order, once each: what jchain verify's canonical state requires.
   {
     const c = mutantCases(repo)[0];
