@@ -1,6 +1,8 @@
 #include "chain/receipt.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <span>
 
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
@@ -31,6 +33,76 @@ const json::value* at(const json::value& v, std::string_view key) {
 std::string hex_at(const json::value* v, std::string_view key) {
     const json::value* x = v ? at(*v, key) : nullptr;
     return x && x->is_string() ? std::string(x->as_string()) : std::string();
+}
+
+// --- closed objects ---------------------------------------------------------------
+// The fields each object of a receipt defines (docs/receipt.md, "Canonical JSON"). An
+// object holding any other field is refused, so no unsigned claim rides along a valid
+// receipt and two verifiers never disagree. The page (web/index.html RECEIPT_SHAPE) keeps
+// the same table; tests/data/receipt_mutants holds the vectors both are tested with.
+struct Shape;
+struct Field {
+    std::string_view name;
+    const Shape* shape = nullptr;  // the object it holds, or each element of its array; null: not an object
+};
+struct Shape {
+    std::span<const Field> fields;
+};
+
+constexpr Field signature_fields[] = {{"signed_bytes"}, {"der"}, {"pem"}};
+constexpr Field commit_signature_fields[] = {{"validator"}, {"signed_bytes"}, {"der"}, {"pem"}};
+constexpr Shape commit_signature_shape{commit_signature_fields};
+constexpr Field commit_fields[] = {{"height"}, {"round"}, {"block_hash"}, {"signatures", &commit_signature_shape}};
+constexpr Field header_fields[] = {{"chain_id"},    {"height"},         {"time_ms"},
+                                   {"prev_hash"},   {"genesis_hash"},   {"record_count"},
+                                   {"ledger_size"}, {"ledger_root"},    {"body_hash"},
+                                   {"validator_set_hash"}, {"next_validator_set_hash"}, {"state_hash"},
+                                   {"proposer"}};
+constexpr Field validator_fields[] = {{"name"}, {"public_key"}, {"power"}};
+constexpr Shape validator_shape{validator_fields};
+constexpr Field validator_set_fields[] = {{"validators", &validator_shape}, {"hash"}};
+constexpr Shape header_shape{header_fields}, commit_shape{commit_fields}, validator_set_shape{validator_set_fields};
+// record.metadata, state.policy and state.params are maps, not shapes: their keys are the
+// signed metadata, record kinds and chain parameter names, checked where they are read.
+constexpr Field record_fields[] = {{"chain_id"}, {"kind"},  {"content_hash"},   {"case_id"}, {"metadata"},
+                                   {"refs"},     {"submitter"}, {"client_time_ms"}, {"nonce"},  {"signature"}};
+constexpr Field member_fields[] = {{"name"}, {"public_key"}, {"role"}, {"since_height"}};
+constexpr Field node_fields[] = {{"name"}, {"public_key"}};
+constexpr Shape member_shape{member_fields}, node_shape{node_fields};
+constexpr Field state_fields[] = {{"members", &member_shape}, {"policy"}, {"params"}, {"nodes", &node_shape}};
+constexpr Field proof_fields[] = {{"leaf_hash"}, {"tree_size"}, {"root"}, {"path"}};
+constexpr Field block_fields[] = {{"header", &header_shape}, {"header_bytes"}, {"hash"}};
+constexpr Field step_fields[] = {{"height"}, {"header", &header_shape}, {"header_bytes"},
+                                 {"hash"},   {"commit", &commit_shape}, {"next_validator_set", &validator_set_shape}};
+constexpr Shape step_shape{step_fields};
+constexpr Field checkpoint_fields[] = {{"note"}, {"height"}, {"consistency_path"}, {"validator_changes", &step_shape}};
+constexpr Shape record_shape{record_fields}, signature_shape{signature_fields}, state_shape{state_fields}, proof_shape{proof_fields},
+    block_shape{block_fields}, checkpoint_shape{checkpoint_fields};
+constexpr Field receipt_fields[] = {{"format"},         {"suite"},           {"sm2_user_id"},      {"chain_id"},
+                                    {"record_id"},      {"record", &record_shape}, {"record_signature", &signature_shape},
+                                    {"leaf_index"},     {"inclusion_proof", &proof_shape}, {"block", &block_shape},
+                                    {"commit", &commit_shape}, {"validator_set", &validator_set_shape}, {"state", &state_shape},
+                                    {"validator_changes", &step_shape}, {"checkpoint", &checkpoint_shape}};
+constexpr Shape receipt_shape{receipt_fields};
+
+// The first field of `v` (at `where`, or below it) that its shape does not define.
+std::optional<std::string> undefined_field(const json::value& v, const Shape& shape, const std::string& where) {
+    if (!v.is_object()) return std::nullopt;  // a wrong type is the reading check's to name
+    for (const auto& [key, x] : v.as_object()) {
+        const auto f = std::find_if(shape.fields.begin(), shape.fields.end(), [&](const Field& f) { return f.name == key; });
+        const std::string at = where.empty() ? std::string(key) : where + "." + std::string(key);
+        if (f == shape.fields.end())
+            return (where.empty() ? std::string("the receipt") : where) + " holds a field it does not define: '" +
+                   std::string(key) + "'";
+        if (!f->shape) continue;
+        if (x.is_array()) {
+            for (std::size_t i = 0; i < x.as_array().size(); ++i)
+                if (auto problem = undefined_field(x.as_array()[i], *f->shape, at + "[" + std::to_string(i) + "]")) return problem;
+        } else if (auto problem = undefined_field(x, *f->shape, at)) {
+            return problem;
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -157,6 +229,11 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     if (!c.check("format", format && format->is_string() && format->as_string() == receipt_format,
                  "expected " + std::string(receipt_format)))
         return finish();
+    // Closed objects: a field no object of the format defines is refused wherever it is.
+    {
+        const auto problem = undefined_field(receipt, receipt_shape, "");
+        c.check("closed objects", !problem, problem ? *problem : "every object holds only the fields docs/receipt.md defines");
+    }
     // The suite: a receipt written before suites existed names none and is secp256k1-sha256.
     const crypto::Suite& suite = genesis.suite;
     {
@@ -361,11 +438,20 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
     for (const auto& m : view->members)
         if (m.key == record->submitter) term = &m;
     if (record->kind == Kind::governance) {
+        // As chain/state.cpp governance_submitter: a validator in force, or a member in
+        // force proposing the rotation of its own key. The detail names the branch taken.
+        const Validator* validator = current.find(record->submitter);
         auto g = parse_governance(suite, *record);
         const bool self_rotation = g && !g->approve && g->action.op == GovOp::rotate_key && g->action.key == record->submitter;
-        c.check("submitter", current.find(record->submitter) || (self_rotation && term),
-                current.find(record->submitter) ? "validator " + current.find(record->submitter)->name + " in force"
-                                                : "a governance record by a key that is neither a validator in force nor a member rotating its own key");
+        const std::string at = " at height " + std::to_string(header->height);
+        c.check("submitter", validator || (self_rotation && term),
+                validator ? "validator " + validator->name + " in force" + at + " may write governance records"
+                : self_rotation && term
+                    ? term->name + " (" + term->role + ", member since height " + std::to_string(term->since_height) +
+                          ") rotating its own member key, which a member in force" + at + " may do"
+                : self_rotation ? to_hex(record->submitter.bytes) + " rotates its own key but is not a member in force" + at
+                                : "a governance record by " + to_hex(record->submitter.bytes) +
+                                      ", which is neither a validator in force" + at + " nor a member rotating its own key");
     } else if (!term) {
         c.fail("submitter", to_hex(record->submitter.bytes) + " is not a member in force at height " + std::to_string(header->height));
     } else {

@@ -7,11 +7,14 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/json.h"
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
 #include "chain/receipt.h"
@@ -567,5 +570,243 @@ TEST_CASE("receipt gaps: a later header, another genesis, a role the policy refu
         REQUIRE(sigs.size() == 3);
         std::swap(sigs[0], sigs[1]);
         CHECK(has(failed(r, f.tc.genesis), "commit certificate"));
+    }
+}
+
+// --- closed objects (tests/data/receipt_mutants) -------------------------------------
+
+namespace {
+
+std::string data_file(const std::string& name) {
+    std::ifstream in(std::string(JCHAIN_TEST_DATA) + "/receipt_mutants/" + name, std::ios::binary);
+    REQUIRE_MESSAGE(in, "missing tests/data/receipt_mutants/" << name);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Every object of v, in document order (make_mutants.py's rule), as paths.
+void object_paths(const json::value& v, Path& at, std::vector<Path>& out) {
+    if (v.is_object()) {
+        out.push_back(at);
+        for (const auto& [k, x] : v.as_object()) {
+            at.push_back({std::string(k), 0});
+            object_paths(x, at, out);
+            at.pop_back();
+        }
+    } else if (v.is_array()) {
+        for (std::size_t i = 0; i < v.as_array().size(); ++i) {
+            at.push_back({"", i});
+            object_paths(v.as_array()[i], at, out);
+            at.pop_back();
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("every object of a real receipt refuses one added field: the shared mutants of tests/data/receipt_mutants") {
+    const auto mutants = parse_json(data_file("mutants.json"));
+    REQUIRE(mutants);
+    const std::string field(mutants->at("field").as_string());
+    const json::value value = mutants->at("value");
+    for (const auto& [suite, paths] : mutants->at("receipts").as_object()) {
+        CAPTURE(std::string(suite));
+        auto genesis_json = parse_json(data_file(std::string(suite) + "/genesis.json"));
+        auto receipt = parse_json(data_file(std::string(suite) + "/receipt.json"));
+        REQUIRE(genesis_json);
+        REQUIRE(receipt);
+        auto genesis = chain::genesis_from_json(*genesis_json);
+        REQUIRE(genesis);
+        const auto clean = chain::verify_receipt(*receipt, *genesis, std::nullopt);
+        REQUIRE_MESSAGE(clean.ok, "the fixture receipt no longer verifies (" << joined(failed_checks(clean))
+                                                                             << "): rerun tests/data/receipt_mutants/make_fixture.py");
+        // The list is every object of the receipt (make_mutants.py --check keeps it so).
+        Path at;
+        std::vector<Path> objects;
+        object_paths(*receipt, at, objects);
+        REQUIRE(objects.size() == paths.as_array().size());
+        std::set<std::string> kinds;
+        for (std::size_t m = 0; m < objects.size(); ++m) {
+            const json::array& p = paths.as_array()[m].as_array();
+            Path path;
+            for (const auto& step : p) path.push_back(step.is_string() ? Step{std::string(step.as_string()), 0}
+                                                                       : Step{"", step.to_number<std::size_t>()});
+            REQUIRE(name(path) == name(objects[m]));
+            kinds.insert(pattern(path));
+            json::value mutant = *receipt;
+            at_path(mutant, path).as_object()[field] = value;
+            const std::string where = path.empty() ? "the receipt" : name(path);
+            CAPTURE(where);
+            const auto v = chain::verify_receipt(mutant, *genesis, std::nullopt);
+            CHECK_FALSE(v.ok);
+            // Named as an added field, except in the maps: an entry added to record.metadata
+            // makes a record that differs from its signed bytes; state.policy's keys are
+            // record kinds and state.params' the chain parameters, refused where they are read.
+            const std::string map_check = where == "record.metadata" ? "record signed bytes"
+                                          : where == "state.policy" || where == "state.params" ? "state"
+                                                                                                : "";
+            bool named = false;
+            for (const auto& c : v.checks)
+                named = named || (!c.ok && (!map_check.empty() ? c.name == map_check
+                                                               : c.name == "closed objects" &&
+                                                                     c.detail == where + " holds a field it does not define: '" + field + "'"));
+            CHECK_MESSAGE(named, "failed: " << joined(failed_checks(v)));
+        }
+        // Every kind of object a receipt can hold is among them.
+        for (const char* kind : {"", "record", "record.metadata", "record_signature", "inclusion_proof", "block", "block.header",
+                                 "commit", "commit.signatures[]", "validator_set", "validator_set.validators[]", "state",
+                                 "state.members[]", "state.policy", "state.params", "state.nodes[]", "validator_changes[]",
+                                 "validator_changes[].header", "validator_changes[].commit",
+                                 "validator_changes[].commit.signatures[]", "validator_changes[].next_validator_set",
+                                 "validator_changes[].next_validator_set.validators[]", "checkpoint",
+                                 "checkpoint.validator_changes[]", "checkpoint.validator_changes[].header",
+                                 "checkpoint.validator_changes[].commit", "checkpoint.validator_changes[].commit.signatures[]",
+                                 "checkpoint.validator_changes[].next_validator_set",
+                                 "checkpoint.validator_changes[].next_validator_set.validators[]"})
+            CHECK_MESSAGE(kinds.count(kind), kind);
+    }
+}
+
+// --- who may write governance: the receipt's "submitter" check ----------------------
+
+TEST_CASE("a governance record's submitter check passes a validator or a member rotating its own key, and says which") {
+    Fixture f;
+    const crypto::KeyPair new_key = test::key_from_scalar(9, f.tc.suite);
+    auto governance = [&](const crypto::KeyPair& by, chain::GovAction a, std::uint64_t nonce) {
+        chain::Record r = f.tc.record(nonce, by, chain::Kind::governance);
+        r.case_id.clear();
+        r.metadata = chain::governance_metadata(a, 0);
+        chain::sign_record(f.tc.suite, r, by);
+        return r;
+    };
+    auto rotation = [&](const crypto::KeyPair& by, const crypto::PublicKey& of, std::uint64_t nonce) {
+        chain::GovAction a;
+        a.op = chain::GovOp::rotate_key;
+        a.key = of;
+        a.new_key = new_key.public_key;
+        return governance(by, a, nonce);
+    };
+    chain::GovAction power;
+    power.op = chain::GovOp::set_power;
+    power.key = f.validators[1].public_key;
+    power.power = 2;
+    // The court rotates its own key; the police the court's; an outsider its own; a validator
+    // proposes a power change. One block holds them all.
+    f.add_block({rotation(f.tc.court, f.tc.court.public_key, 100), rotation(f.tc.police, f.tc.court.public_key, 101),
+                 rotation(f.tc.outsider, f.tc.outsider.public_key, 102), governance(f.validators[1], power, 103)});
+    auto submitter = [&](std::uint64_t leaf) {
+        const auto v = chain::verify_receipt(f.receipt(leaf), f.tc.genesis, std::nullopt);
+        std::optional<chain::ReceiptCheck> out;
+        for (const auto& c : v.checks)
+            if (c.name == "submitter") out = c;
+        REQUIRE(out);
+        for (const auto& c : v.checks)  // nothing else of the receipt fails
+            CHECK_MESSAGE((c.ok || c.name == "submitter"), c.name << ": " << c.detail);
+        return *out;
+    };
+    const std::uint64_t first = f.records.size() - 4;
+    const auto own = submitter(first);
+    CHECK(own.ok);
+    CHECK(own.detail == "Court (court, member since height 1) rotating its own member key, which a member in force at height 4 may do");
+    const auto others = submitter(first + 1);
+    CHECK_FALSE(others.ok);
+    CHECK(others.detail == "a governance record by " + to_hex(f.tc.police.public_key.bytes) +
+                               ", which is neither a validator in force at height 4 nor a member rotating its own key");
+    const auto outsider = submitter(first + 2);
+    CHECK_FALSE(outsider.ok);
+    CHECK(outsider.detail == to_hex(f.tc.outsider.public_key.bytes) + " rotates its own key but is not a member in force at height 4");
+    const auto validator = submitter(first + 3);
+    CHECK(validator.ok);
+    CHECK(validator.detail.find(" in force at height 4 may write governance records") != std::string::npos);
+}
+
+TEST_CASE("number forms and repeated names in a receipt's text: -0 is 0, 1.0 and 0e0 are refused, a name twice is refused") {
+    // What docs/receipt.md promises and the page (jsonTextProblem) does alike.
+    const std::string text = data_file("secp256k1-sha256/receipt.json");
+    auto genesis = chain::genesis_from_json(*parse_json(data_file("secp256k1-sha256/genesis.json")));
+    REQUIRE(genesis);
+    auto with = [&](const std::string& from, const std::string& to) {
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        return std::string(text).replace(at, from.size(), to);
+    };
+    auto verdict = [&](const std::string& t) {
+        auto v = parse_json(t);
+        REQUIRE(v);
+        return chain::verify_receipt(*v, *genesis, std::nullopt).ok;
+    };
+    CHECK(verdict(text));
+    CHECK(verdict(with("\"round\": 0", "\"round\": -0")));
+    for (const char* form : {"0.0", "0e0", "0E0", "-0.0", "0.0e0"}) {
+        CAPTURE(form);
+        CHECK_FALSE(verdict(with("\"round\": 0", std::string("\"round\": ") + form)));
+    }
+    const std::string leaf = "\"leaf_index\": " + std::to_string(parse_json(text)->at("leaf_index").to_number<std::uint64_t>());
+    CHECK_FALSE(verdict(with(leaf + ",", leaf + ".0,")));
+    CHECK_FALSE(verdict(with(leaf + ",", leaf + "e0,")));
+    const auto twice = parse_json(with(leaf + ",", leaf + ", " + leaf + ","));
+    REQUIRE_FALSE(twice);
+    CHECK(twice.message() == "the member name \"leaf_index\" appears twice in one object");
+}
+
+TEST_CASE("every hex string of a real receipt upper-cased alone is refused (as the page refuses it)") {
+    for (const std::string suite : {"secp256k1-sha256", "sm2-sm3"}) {
+        CAPTURE(suite);
+        auto genesis = chain::genesis_from_json(*parse_json(data_file(suite + "/genesis.json")));
+        const auto receipt = parse_json(data_file(suite + "/receipt.json"));
+        REQUIRE(genesis);
+        REQUIRE(receipt);
+        std::size_t count = 0;
+        for (const auto& p : leaves(*receipt)) {
+            const json::value& v = at_path(const_cast<json::value&>(*receipt), p);
+            if (!v.is_string() || v.as_string().size() % 2 || !is_hex(v.as_string()) ||
+                std::none_of(v.as_string().begin(), v.as_string().end(), [](char c) { return c >= 'a' && c <= 'f'; }))
+                continue;
+            std::string upper(v.as_string());
+            for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            json::value copy = *receipt;
+            at_path(copy, p) = upper;
+            ++count;
+            CAPTURE(name(p));
+            CHECK_FALSE(chain::verify_receipt(copy, *genesis, std::nullopt).ok);
+        }
+        CHECK(count > 50);
+    }
+}
+
+TEST_CASE("a state policy with its roles out of order or repeated is refused, though it encodes to the same bytes") {
+    auto genesis = chain::genesis_from_json(*parse_json(data_file("secp256k1-sha256/genesis.json")));
+    const auto receipt = parse_json(data_file("secp256k1-sha256/receipt.json"));
+    REQUIRE(genesis);
+    REQUIRE(receipt);
+    for (const json::array& roles : {json::array{"court", "procuratorate", "police", "notary"},
+                                     json::array{"court", "court", "notary", "police", "procuratorate"}}) {
+        json::value copy = *receipt;
+        copy.at("state").at("policy").as_object()["evidence"] = roles;
+        const auto v = chain::verify_receipt(copy, *genesis, std::nullopt);
+        CHECK(failed_checks(v) == std::vector<std::string>{"state"});
+    }
+}
+
+TEST_CASE("a genesis file may write its keys in upper-case hex: the same genesis, the same hash, the receipt verifies") {
+    // docs/genesis.md: genesis hex is read in either case (a receipt's is lower-case only).
+    for (const std::string suite : {"secp256k1-sha256", "sm2-sm3"}) {
+        CAPTURE(suite);
+        const std::string text = data_file(suite + "/genesis.json");
+        std::string upper = text;
+        std::size_t keys = 0;
+        for (std::size_t at = upper.find("\"public_key\": \""); at != std::string::npos; at = upper.find("\"public_key\": \"", at + 1)) {
+            for (std::size_t i = at + 15; upper[i] != '"'; ++i) upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[i])));
+            ++keys;
+        }
+        REQUIRE(keys >= 2);
+        REQUIRE(upper != text);
+        auto lower_genesis = chain::genesis_from_json(*parse_json(text));
+        auto upper_genesis = chain::genesis_from_json(*parse_json(upper));
+        REQUIRE(lower_genesis);
+        REQUIRE(upper_genesis);
+        CHECK(chain::genesis_hash(*upper_genesis) == chain::genesis_hash(*lower_genesis));
+        CHECK(chain::verify_receipt(*parse_json(data_file(suite + "/receipt.json")), *upper_genesis, std::nullopt).ok);
     }
 }

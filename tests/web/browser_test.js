@@ -8,7 +8,8 @@
 // checkpoint through jchain monitor; the receipt with that checkpoint (jchain receipt
 // --checkpoint) checks out in the page with the witness's key pasted, "Checkpoint" ✓
 // naming the witness, and fails at "Checkpoint" with a changed consistency path, as
-// jchain verify says of both.
+// jchain verify says of both. The closed-object mutants of tests/data/receipt_mutants are
+// each refused by the page's checkReceipt in Chromium, and an added field uploaded is named.
 // Then the same page against a `jchain devnet --suite sm2-sm3` node (国密): a dropped file
 // is hashed with SM3 and found, the receipt checks out with rows naming SM3 and SM2, a
 // flipped SM2 signature digit or a missing sm2_user_id fails where jchain verify fails it,
@@ -30,6 +31,8 @@ const http = require('http');
 const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
 const { loadPage } = require('./page_script');
+const { mutantCases, judge } = require('./receipt_mutants');
+const repoRoot = path.join(__dirname, '..', '..');
 
 const TEST_TIME_MAX_MS = 90000;   // ctest allows 120 s; a healthy run takes ~30 s (both suites)
 const NODE_START_MS_MAX = 30000;
@@ -334,6 +337,35 @@ async function secp256k1Run(browser) {
     const bad = (await reportChecks(page, '#receipt-out')).filter((c) => c.state === 'bad');
     check(/RECEIPT INVALID/.test(text) && /Failed: Checkpoint\./.test(text) && bad.length === 1 && /consistency proof fails/.test(bad[0].detail),
       'a changed consistency path: RECEIPT INVALID, naming "Checkpoint" (' + (bad[0] ? bad[0].detail : '') + ')', text.slice(0, 400));
+  }
+
+  // Closed objects: the shared mutants (tests/data/receipt_mutants), each a real receipt
+  // with one field added to one object, through the page's own checkReceipt in Chromium;
+  // then one added field uploaded, and the same by jchain verify on this node's receipt.
+  const mutants = mutantCases(repoRoot);
+  const verdicts = await page.evaluate(async (cases) => {
+    const out = [];
+    for (const c of cases) {
+      const r = await checkReceipt(c.receipt, { genesis: { json: c.genesis, source: 'file' } });  // eslint-disable-line no-undef
+      out.push({ ok: r.ok, checks: r.checks.map((x) => ({ id: x.id, ok: x.ok, detail: x.detail })) });
+    }
+    return out;
+  }, mutants.map((c) => ({ receipt: c.receipt, genesis: c.genesis })));
+  const wrongMutants = mutants.map((c, i) => [c.name, judge(c, verdicts[i])]).filter(([, why]) => why);
+  check(!wrongMutants.length, 'in Chromium, the receipts of tests/data/receipt_mutants verify and all ' + (mutants.length - 2) +
+    ' closed-object mutants are refused, naming the object and the field', wrongMutants.map(([n, why]) => n + ': ' + why).join('\n          '));
+  const claimed = copy(witnessed.receipt);
+  claimed.block.unsigned_claim = 'court-approved';
+  fs.writeFileSync(witnessed.receiptFile + '.claimed', JSON.stringify(claimed));
+  const cliClaimed = verify(witnessed.receiptFile + '.claimed');
+  check(cliClaimed.status === 1 && /FAIL +closed objects: block holds a field it does not define: 'unsigned_claim'/.test(cliClaimed.stdout),
+    'jchain verify: the witnessed receipt with block.unsigned_claim added is INVALID at "closed objects"', cliClaimed.stdout + cliClaimed.stderr);
+  await upload('claimed.json', claimed);
+  if (await waitText(page, '#receipt-out', /PROOF VALID|RECEIPT INVALID|could not/, 'the receipt with an added field is checked')) {
+    const text = await page.$eval('#receipt-out', (e) => e.innerText);
+    const bad = (await reportChecks(page, '#receipt-out')).filter((c) => c.state === 'bad');
+    check(/RECEIPT INVALID/.test(text) && bad.length === 1 && bad[0].detail === 'block holds a field it does not define: \'unsigned_claim\'',
+      'the same uploaded: RECEIPT INVALID, naming it (' + (bad[0] ? bad[0].en + ': ' + bad[0].detail : '') + ')', text.slice(0, 400));
   }
 
   // #case= link: the case history.

@@ -12,6 +12,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { loadPage } = require('./page_script');
 const sm = require('./sm_support');
+const { mutantCases, judge } = require('./receipt_mutants');
 
 const repo = process.argv[2] || path.join(__dirname, '..', '..');
 const builtPage = process.argv[3] || path.join(repo, 'build', 'web', 'index.html');
@@ -495,7 +496,9 @@ function check(ok, what) {
     const [c, o] = Array.isArray(cp) ? cp : [cp, withWitness];
     let thrown = null;
     try { r = await page.checkReceipt(withCp(c), o); } catch (e) { thrown = e; }
-    check(!thrown && failedOnly(r, ['checkpoint']) && re.test(cpRow(r).detail),
+    // An upper-case hex digit also fails "lower-case hex", as every hex field's does.
+    const failing = what === 'an upper-case path entry' ? ['lower-case hex', 'checkpoint'] : ['checkpoint'];
+    check(!thrown && failedOnly(r, failing) && re.test(cpRow(r).detail),
       'a malformed checkpoint (' + what + '): one clear message in "Checkpoint": ' + (thrown ? 'THREW ' + thrown.message : cpRow(r).detail.slice(0, 100)));
   }
   check(big.length > 262144, 'the oversized note is over 256 KiB (' + big.length + ' bytes)');
@@ -851,6 +854,94 @@ function check(ok, what) {
     check(sh(recordLines[1], cwd).status !== 0, '... and refuse a record signature made under another user ID');
   } finally {
     ossl.dispose();
+  }
+
+  // JSON text as jchain reads it: a repeated member name and a number with a fraction or
+  // an exponent are refused (JSON.parse accepts both), "-0" is the integer 0 (as Boost.JSON
+  // reads it; tests/chain/receipt_test.cpp holds jchain verify to the same forms).
+  {
+    const real = fs.readFileSync(path.join(repo, 'tests', 'data', 'receipt_mutants', 'secp256k1-sha256', 'receipt.json'), 'utf8');
+    check(page.jsonTextProblem(real) === null, 'a real receipt\'s text is JSON as jchain reads it');
+    const forms = [
+      ['{"a": 1, "b": {"a": 2}}', null], ['{"a": -0}', null], ['{"s": "1.0 \\" 0e0", "n": [1, 2]}', null],
+      ['{"a": 1, "a": 1}', 'the member name "a" appears twice in one object'],
+      ['{"x": {"a\\u0062": 1, "ab": 2}}', 'the member name "ab" appears twice in one object'],
+      ['[{"a": 1}, {"b": 1, "a": 2, "b": 3}]', 'the member name "b" appears twice in one object'],
+      ['{"a": 1.0}', /the number 1\.0 has a fraction/], ['{"a": 0e0}', /the number 0e0 has a fraction or an exponent/],
+      ['{"a": [5E+1]}', /the number 5E\+1/], ['{"a": -0.0}', /the number -0\.0/],
+    ];
+    for (const [text, want] of forms) {
+      JSON.parse(text);  // every form is JSON to JSON.parse
+      const got = page.jsonTextProblem(text);
+      check(want === null ? got === null : want instanceof RegExp ? want.test(got || '') : got === want,
+        text + ': ' + (got || 'accepted, as jchain accepts it'));
+    }
+    const spaced = real.replace(/"leaf_index": (\d+)/, '"leaf_index": $1.0');
+    let refused = '';
+    try { page.parseJsonAsJchain(spaced, 'receipt.json'); } catch (e) { refused = e.message; }
+    check(/^receipt\.json is not valid JSON to JChain: the number \d+\.0 has a fraction/.test(refused),
+      'an uploaded receipt with leaf_index written N.0 is refused before it is checked (' + refused.slice(0, 80) + '…)');
+  }
+
+  // A genesis file may write its keys in upper-case hex (docs/genesis.md): the same hash.
+  for (const c of mutantCases(repo).filter((x) => !x.expect)) {
+    const upper = JSON.parse(JSON.stringify(c.genesis), (k, v) => (k === 'public_key' ? v.toUpperCase() : v));
+    const [a, b] = [await page.readGenesis(c.genesis), await page.readGenesis(upper)];
+    const r = await page.checkReceipt(c.receipt, { genesis: { json: upper, source: 'file' } });
+    check(a.hash === b.hash && r.ok, c.suite + ': a genesis with upper-case keys hashes as the lower-case one (' + a.hash.slice(0, 16) + ') and the receipt checks against it');
+  }
+
+  // Policy roles in order, once each: what jchain verify's canonical state requires.
+  {
+    const c = mutantCases(repo)[0];
+    for (const [what, roles] of [['unsorted', ['court', 'procuratorate', 'police', 'notary']], ['repeated', ['court', 'court', 'notary', 'police', 'procuratorate']]]) {
+      const r = JSON.parse(JSON.stringify(c.receipt));
+      r.state.policy.evidence = roles;
+      const v = await page.checkReceipt(r, { genesis: { json: c.genesis, source: 'file' } });
+      const row = v.checks.find((x) => x.id === 'state');
+      check(!v.ok && row && row.ok === false && row.detail === 'state.policy.evidence must list its roles sorted, once each',
+        'state.policy roles ' + what + ' (the same bytes, the same state hash): refused, as jchain verify refuses them (' + (row ? row.detail : '') + ')');
+    }
+  }
+
+  // Hex is lower-case: every hex string of the real receipts, upper-cased alone, is
+  // refused (as tests/chain/receipt_test.cpp has jchain verify refuse it).
+  {
+    const wrong = [];
+    let count = 0;
+    for (const c of mutantCases(repo).filter((x) => !x.expect)) {
+      const leaves = [];
+      const walk = (v, p) => {
+        if (typeof v === 'string') { if (v.length % 2 === 0 && /^[0-9a-f]*[a-f][0-9a-f]*$/.test(v)) leaves.push(p); }
+        else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, p.concat(Array.isArray(v) ? Number(k) : k));
+      };
+      walk(c.receipt, []);
+      for (const p of leaves) {
+        const r = JSON.parse(JSON.stringify(c.receipt));
+        let o = r;
+        for (const k of p.slice(0, -1)) o = o[k];
+        o[p[p.length - 1]] = o[p[p.length - 1]].toUpperCase();
+        count++;
+        const v = await page.checkReceipt(r, { genesis: { json: c.genesis, source: 'file' } });
+        if (v.ok) wrong.push(c.suite + ' ' + p.join('.'));
+      }
+    }
+    check(count > 100 && !wrong.length, 'each of the ' + count + ' hex strings of the real receipts upper-cased is refused' +
+      (wrong.length ? '; accepted: ' + wrong.join(', ') : ''));
+  }
+
+  // Closed objects: the shared mutants (tests/data/receipt_mutants), each a real receipt
+  // with one field added to one object, are all refused as jchain verify refuses them.
+  {
+    const cases = mutantCases(repo);
+    const wrong = [];
+    for (const c of cases) {
+      const r = await page.checkReceipt(c.receipt, { genesis: { json: c.genesis, source: 'file' } });
+      const why = judge(c, { ok: r.ok, checks: r.checks });
+      if (why) wrong.push(c.name + ': ' + why);
+    }
+    check(!wrong.length, 'the real receipts of tests/data/receipt_mutants verify, and each of their ' + (cases.length - 2) +
+      ' closed-object mutants is refused, naming the object and the field' + (wrong.length ? '\n          ' + wrong.join('\n          ') : ''));
   }
 
   console.log(failures ? failures + ' failed' : 'all passed');
