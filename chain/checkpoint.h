@@ -25,6 +25,7 @@
 #include "base/result.h"
 #include "chain/block.h"
 #include "chain/genesis.h"
+#include "chain/witness.h"
 #include "crypto/ed25519.h"
 
 namespace jchain::chain {
@@ -81,15 +82,6 @@ std::uint32_t validator_key_id(const crypto::Suite& suite, std::string_view orig
 NoteSignature sign_checkpoint(const crypto::Suite& suite, const crypto::KeyPair& key, std::string_view origin,
                               std::string_view body);
 
-// An outside witness: a name (a schema-less URL, no spaces or '+') and an Ed25519 key,
-// written as a C2SP verifier key "name+keyid+base64(0x04 || key)".
-struct Witness {
-    std::string name;
-    crypto::Ed25519PublicKey key;
-    std::uint32_t key_id() const;  // SHA-256(name || 0x0A || 0x04 || key)[:4]
-    std::string vkey() const;
-};
-Result<Witness> parse_witness_vkey(std::string_view vkey);
 // "cosignature/v1\ntime <t>\n" || body: what an Ed25519 witness signs.
 Bytes cosignature_message(std::string_view body, std::uint64_t timestamp);
 NoteSignature cosign_checkpoint(const Witness& witness, const crypto::Ed25519PrivateKey& key, std::string_view body,

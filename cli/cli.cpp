@@ -80,6 +80,9 @@ int run(int argc, char** argv) {
     init->add_option("--observer-node", init_opts.observer_nodes,
                      "an observer node for genesis, NAME=PUBLIC_KEY (its node key; repeatable): it may link to "
                      "the validators and follow the chain without voting");
+    init->add_option("--witness", init_opts.witnesses,
+                     "a witness genesis declares, as its C2SP verifier key (jchain witness keygen; repeatable): receipts "
+                     "need params.witness_quorum of them to cosign (docs/checkpoints.md)");
     std::vector<std::string> init_params;
     init->add_option("--param", init_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
     std::string init_suite = "secp256k1-sha256", init_user_id;
@@ -143,6 +146,8 @@ int run(int argc, char** argv) {
     testnet->add_option("--base-port", tn.base_port, "node i listens on P2P base+2i and RPC base+2i+1")
         ->capture_default_str();
     testnet->add_option("--chain-id", tn.chain_id, "chain id")->capture_default_str();
+    testnet->add_option("--witness", tn.witnesses,
+                        "a witness genesis declares, as its C2SP verifier key (repeatable; docs/checkpoints.md)");
     std::vector<std::string> testnet_params;
     testnet->add_option("--param", testnet_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
     std::string testnet_suite = "secp256k1-sha256", testnet_user_id;
@@ -407,6 +412,12 @@ int run(int argc, char** argv) {
     auto* rn = action_cmd("remove-node", "remove an observer node: its links close at the effective height",
                           chain::GovOp::remove_node);
     rn->add_option("--public-key", ga.public_key, "its node key")->required();
+    auto* aw = action_cmd("add-witness", "add a witness whose cosignatures anchor receipts (docs/checkpoints.md)",
+                          chain::GovOp::add_witness);
+    aw->add_option("--witness", ga.witness, "its C2SP verifier key (jchain witness keygen prints it)")->required();
+    auto* rw = action_cmd("remove-witness", "remove a witness: its cosignatures stop counting at the effective height",
+                          chain::GovOp::remove_witness);
+    rw->add_option("--witness", ga.witness, "its C2SP verifier key")->required();
 
     auto* approve = gov->add_subcommand("approve", "a validator approves a proposal");
     approve->add_option("--key", ga.key_file, "the validator's node key file")->required();
