@@ -222,14 +222,19 @@ int run(int argc, char** argv) {
     verify->add_option("--genesis", v_genesis, "offline: the chain's genesis.json");
     std::vector<std::string> v_witnesses;
     verify->add_option("--witness", v_witnesses,
-                       "offline: a witness verifier key whose cosignature on the receipt's checkpoint to check (repeatable)");
+                       "offline: a witness verifier key that must have cosigned the receipt's checkpoint (repeatable); "
+                       "a witness added after genesis counts toward the chain's quorum only when named here");
+    bool v_accept_validators_only = false;
+    verify->add_flag("--accept-validators-only", v_accept_validators_only,
+                     "offline: on a chain that declares witnesses, accept a receipt whose checkpoint they did not "
+                     "cosign, as certified by validators only");
     verify->add_option("--rpc", v_rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
     verify->callback([&] {
         action = [&] {
             if (!v_receipt.empty()) {
                 if (v_genesis.empty()) fail(exit_bad, "--receipt needs --genesis");
                 if (!v_hash.empty()) fail(exit_bad, "with --receipt, give --file (or nothing), not --hash");
-                return cmd_verify_receipt(v_receipt, v_genesis, v_file, as_json, v_witnesses);
+                return cmd_verify_receipt(v_receipt, v_genesis, v_file, as_json, v_witnesses, v_accept_validators_only);
             }
             if (v_file.empty() == v_hash.empty()) fail(exit_bad, "give --file or --hash (or --receipt with --genesis)");
             return cmd_verify_online(v_file, v_hash, v_rpc, as_json);
