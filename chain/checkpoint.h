@@ -112,4 +112,26 @@ struct CheckpointVerdict {
 CheckpointVerdict verify_checkpoint(const crypto::Suite& suite, std::string_view note, std::string_view origin, const ValidatorSet& validators,
                                     const std::vector<Witness>& witnesses);
 
+// Retired keys signing past their tenure (docs/checkpoints.md "The monitor"): a key that
+// was a validator of this chain and left the set before `height`, yet signed the
+// checkpoint or the certificate of block `height`. Keys that once held the power can sign
+// anything later; such a signature is evidence that they do.
+struct ValidatorTenure {
+    std::uint64_t from_height = 1;  // the first block this set certifies
+    ValidatorSet set;
+};
+struct RetiredSignature {
+    std::string name;
+    PublicKey key;
+    std::uint64_t left_height = 0;  // the first block it no longer certified
+};
+// `history`: the sets in force, oldest first (the genesis set from 1, then each change's
+// next set from its height + 1). Only signatures that verify count.
+std::vector<RetiredSignature> retired_note_signers(const crypto::Suite& suite, std::string_view note,
+                                                   std::string_view origin, const std::vector<ValidatorTenure>& history,
+                                                   std::uint64_t height);
+std::vector<RetiredSignature> retired_certificate_signers(const crypto::Suite& suite, const std::string& chain_id,
+                                                          const CommitCertificate& cert,
+                                                          const std::vector<ValidatorTenure>& history, std::uint64_t height);
+
 }  // namespace jchain::chain

@@ -459,6 +459,9 @@ int run(int argc, char** argv) {
     monitor->add_option("--witness-key", ma.witness_key_file,
                         "cosign each checkpoint found consistent with this witness key (jchain witness keygen) "
                         "and give the cosignature to the nodes");
+    monitor->add_option("--note", ma.notes,
+                        "a signed checkpoint someone presented (a file; e.g. a receipt's checkpoint.note): alarm if it "
+                        "differs from the chain's at its size or is signed by a retired validator (repeatable)");
     monitor->add_option("--watch-member", ma.watch_members, "report records signed by this public key (repeatable)");
     monitor->add_option("--watch-case", ma.watch_cases, "report records of this case id (repeatable)");
     monitor->add_option("--watch-from", ma.watch_from, "height to start watching from (default: the tip at first run)");

@@ -285,3 +285,31 @@ TEST_CASE("witnesses the chain added later count only when the reader names them
     CHECK(chain::verify_receipt(bare, f.tc.genesis, std::nullopt, {}, true).ok);
     CHECK_FALSE(chain::verify_receipt(bare, f.tc.genesis, std::nullopt, {f.witness}, true).ok);  // --witness: nothing cosigned
 }
+
+TEST_CASE("a key that left the validator set and signs a later checkpoint or certificate is named as retired") {
+    Forged f;
+    chain::ValidatorSet without_v0 = f.set5;
+    std::erase_if(without_v0.validators, [&](const chain::Validator& x) { return x.key == f.v[0].public_key; });
+    const std::vector<chain::ValidatorTenure> history = {{1, f.set4}, {3, f.set5}, {5, without_v0}};
+    const chain::Hash root = f.blocks[2].header.ledger_root;
+    // v0 signs the checkpoint of block 6, after it left at 5: evidence; of block 4: its tenure.
+    const std::string late = f.note(7, root, {0, 1, 2}, {});
+    auto retired = chain::retired_note_signers(f.tc.suite, late, f.origin, history, 6);
+    REQUIRE(retired.size() == 1);
+    CHECK(retired[0].key == f.v[0].public_key);
+    CHECK(retired[0].left_height == 5);
+    CHECK(chain::retired_note_signers(f.tc.suite, late, f.origin, history, 4).empty());
+    // A line that does not verify is no evidence against anyone.
+    std::string bad = late;
+    bad.replace(bad.find("\n7\n"), 3, "\n8\n");
+    CHECK(chain::retired_note_signers(f.tc.suite, bad, f.origin, history, 6).empty());
+    // A certificate of block 6 with v0's precommit in it.
+    chain::CommitCertificate cert{6, 0, root, {}};
+    for (int i : {0, 1, 2, 3})
+        cert.signatures.push_back(chain::sign_precommit(f.tc.suite, f.tc.genesis.chain_id, 6, 0, root, f.v[i]));
+    auto in_cert = chain::retired_certificate_signers(f.tc.suite, f.tc.genesis.chain_id, cert, history, 6);
+    REQUIRE(in_cert.size() == 1);
+    CHECK(in_cert[0].key == f.v[0].public_key);
+    CHECK(chain::retired_certificate_signers(f.tc.suite, f.tc.genesis.chain_id, cert, history, 5).size() == 1);
+    CHECK(chain::retired_certificate_signers(f.tc.suite, f.tc.genesis.chain_id, cert, history, 4).empty());
+}

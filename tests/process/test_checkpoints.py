@@ -242,6 +242,22 @@ def body(c: h.Checker, jchain: str) -> None:
     rc2, events, err = monitor(jchain, env, ["--rpc", old.url, "--state", s2, "--genesis", genesis])
     c.check(rc1 == 0 and rc2 == 1 and any(e["event"] == "split_view" for e in events),
             "the split is caught across restarts too: the state file remembers a's checkpoint", h.short(events))
+    # A note someone presents (here: old's signed checkpoint of size 4) against a: two
+    # different notes of the same size, each validly signed, are evidence.
+    old_note = os.path.join(work, "old-note.txt")
+    open(old_note, "w").write(old.rpc("get_checkpoint", {"size": 4})["note"])
+    rc, events, err = monitor(jchain, env, ["--rpc", a.url, "--state", os.path.join(work, "m-note.json"),
+                                            "--genesis", genesis, "--note", old_note])
+    conflict = [e for e in events if e["event"] == "conflicting_notes"]
+    c.check(rc == 1 and conflict and conflict[0]["alarm"] and conflict[0]["size"] == 4 and
+            conflict[0]["note"] != conflict[0]["other_note"],
+            "--note: a presented note of size 4 that differs from a's: 'conflicting_notes', both notes kept", h.short(events))
+    a_note = os.path.join(work, "a-note.txt")
+    open(a_note, "w").write(a.rpc("get_checkpoint", {"size": 4})["note"])
+    rc, events, err = monitor(jchain, env, ["--rpc", a.url, "--state", os.path.join(work, "m-note-2.json"),
+                                            "--genesis", genesis, "--note", a_note])
+    c.check(rc == 0 and any(e["event"] == "note_checked" for e in events),
+            "--note with a's own note of size 4: checked, no alarm", h.short(events) + err)
     submit(c, jchain, env, old, member_key, "five-other")
     rc, events, err = monitor(jchain, env, ["--rpc", a.url, "--rpc", old.url, "--state",
                                             os.path.join(work, "m-split-3.json"), "--genesis", genesis])
