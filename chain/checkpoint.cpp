@@ -294,4 +294,61 @@ CheckpointVerdict verify_checkpoint(const crypto::Suite& suite, std::string_view
     return v;
 }
 
+namespace {
+
+// Keys of `history` out of the set in force at `height`, with the height they left.
+std::vector<RetiredSignature> retired_at(const std::vector<ValidatorTenure>& history, std::uint64_t height) {
+    const ValidatorTenure* in_force = nullptr;
+    for (const auto& t : history)
+        if (t.from_height <= height) in_force = &t;
+    std::vector<RetiredSignature> out;
+    if (!in_force) return out;
+    for (std::size_t i = 0; i < history.size() && history[i].from_height <= height; ++i)
+        for (const auto& v : history[i].set.validators) {
+            if (in_force->set.find(v.key)) continue;
+            // It left at the first later set without it.
+            std::uint64_t left = 0;
+            for (std::size_t j = i + 1; j < history.size() && !left; ++j)
+                if (!history[j].set.find(v.key)) left = history[j].from_height;
+            auto same = [&](const RetiredSignature& r) { return r.key == v.key; };
+            if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end()) it->left_height = std::max(it->left_height, left);
+            else out.push_back({v.name, v.key, left});
+        }
+    return out;
+}
+
+}  // namespace
+
+std::vector<RetiredSignature> retired_note_signers(const crypto::Suite& suite, std::string_view text, std::string_view origin,
+                                                   const std::vector<ValidatorTenure>& history, std::uint64_t height) {
+    std::vector<RetiredSignature> out;
+    auto note = parse_note(text);
+    if (!note) return out;
+    const Hash digest = suite.hash(as_bytes(note->body));
+    for (const auto& r : retired_at(history, height))
+        for (const auto& s : note->signatures) {
+            if (s.name != origin || s.key_id != validator_key_id(suite, origin, r.key)) continue;
+            auto sig = suite.signature_from_der(s.signature);
+            if (sig && suite.verify(r.key, digest, *sig)) {
+                out.push_back(r);
+                break;
+            }
+        }
+    return out;
+}
+
+std::vector<RetiredSignature> retired_certificate_signers(const crypto::Suite& suite, const std::string& chain_id,
+                                                          const CommitCertificate& cert,
+                                                          const std::vector<ValidatorTenure>& history, std::uint64_t height) {
+    std::vector<RetiredSignature> out;
+    const Hash digest = suite.hash(vote_signed_bytes(certificate_vote(chain_id, cert)));
+    for (const auto& r : retired_at(history, height))
+        for (const auto& s : cert.signatures)
+            if (s.validator == r.key && suite.verify(r.key, digest, s.signature)) {
+                out.push_back(r);
+                break;
+            }
+    return out;
+}
+
 }  // namespace jchain::chain

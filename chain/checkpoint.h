@@ -25,6 +25,7 @@
 #include "base/result.h"
 #include "chain/block.h"
 #include "chain/genesis.h"
+#include "chain/witness.h"
 #include "crypto/ed25519.h"
 
 namespace jchain::chain {
@@ -81,15 +82,6 @@ std::uint32_t validator_key_id(const crypto::Suite& suite, std::string_view orig
 NoteSignature sign_checkpoint(const crypto::Suite& suite, const crypto::KeyPair& key, std::string_view origin,
                               std::string_view body);
 
-// An outside witness: a name (a schema-less URL, no spaces or '+') and an Ed25519 key,
-// written as a C2SP verifier key "name+keyid+base64(0x04 || key)".
-struct Witness {
-    std::string name;
-    crypto::Ed25519PublicKey key;
-    std::uint32_t key_id() const;  // SHA-256(name || 0x0A || 0x04 || key)[:4]
-    std::string vkey() const;
-};
-Result<Witness> parse_witness_vkey(std::string_view vkey);
 // "cosignature/v1\ntime <t>\n" || body: what an Ed25519 witness signs.
 Bytes cosignature_message(std::string_view body, std::uint64_t timestamp);
 NoteSignature cosign_checkpoint(const Witness& witness, const crypto::Ed25519PrivateKey& key, std::string_view body,
@@ -119,5 +111,27 @@ struct CheckpointVerdict {
 // certified the block that reached its size, and the witnesses the reader trusts.
 CheckpointVerdict verify_checkpoint(const crypto::Suite& suite, std::string_view note, std::string_view origin, const ValidatorSet& validators,
                                     const std::vector<Witness>& witnesses);
+
+// Retired keys signing past their tenure (docs/checkpoints.md "The monitor"): a key that
+// was a validator of this chain and left the set before `height`, yet signed the
+// checkpoint or the certificate of block `height`. Keys that once held the power can sign
+// anything later; such a signature is evidence that they do.
+struct ValidatorTenure {
+    std::uint64_t from_height = 1;  // the first block this set certifies
+    ValidatorSet set;
+};
+struct RetiredSignature {
+    std::string name;
+    PublicKey key;
+    std::uint64_t left_height = 0;  // the first block it no longer certified
+};
+// `history`: the sets in force, oldest first (the genesis set from 1, then each change's
+// next set from its height + 1). Only signatures that verify count.
+std::vector<RetiredSignature> retired_note_signers(const crypto::Suite& suite, std::string_view note,
+                                                   std::string_view origin, const std::vector<ValidatorTenure>& history,
+                                                   std::uint64_t height);
+std::vector<RetiredSignature> retired_certificate_signers(const crypto::Suite& suite, const std::string& chain_id,
+                                                          const CommitCertificate& cert,
+                                                          const std::vector<ValidatorTenure>& history, std::uint64_t height);
 
 }  // namespace jchain::chain

@@ -15,9 +15,10 @@ namespace jchain::chain {
 
 namespace {
 
-// v4: v3's fields (the suite and its user ID, for every suite), then the observer nodes.
-// It replaced v2 and v3 before any chain was deployed (docs/encoding.md "Changing an encoding").
-constexpr std::string_view genesis_tag = "jchain/genesis/v4";
+// v5: v4's fields (v3's, then the observer nodes), then the witnesses. v4 added the
+// observer nodes to v3 (the suite and its user ID). Each replaced the one before before any
+// chain was deployed (docs/encoding.md "Changing an encoding").
+constexpr std::string_view genesis_tag = "jchain/genesis/v5";
 constexpr std::string_view known_roles[] = {"court", "procuratorate", "police", "notary", "auditor"};
 
 Result<PublicKey> key_field(const crypto::Suite& suite, const json::object& o, std::string_view field) {
@@ -113,6 +114,7 @@ Bytes genesis_bytes(const Genesis& g) {
     w.str(g.suite.name());
     w.str(g.suite.sm2_user_id());  // empty for secp256k1-sha256
     write_nodes(w, g.nodes);
+    write_witnesses(w, g.witnesses);
     return std::move(w).take();
 }
 
@@ -131,6 +133,21 @@ void write_policy_and_params(ByteWriter& w, const std::map<Kind, std::set<std::s
     }
 }
 
+std::optional<std::string> check_witnesses(std::vector<Witness>& witnesses, std::uint64_t quorum) {
+    std::sort(witnesses.begin(), witnesses.end());
+    for (std::size_t i = 1; i < witnesses.size(); ++i)
+        if (witnesses[i].key == witnesses[i - 1].key) return "witness " + witnesses[i].vkey() + " is listed twice";
+    std::set<std::string> names;
+    for (const auto& w : witnesses)
+        if (!names.insert(w.name).second) return "two witnesses are named " + w.name;
+    if (witnesses.size() > limits::witnesses_ceiling)
+        return "witnesses: at most " + std::to_string(limits::witnesses_ceiling) + " are supported";
+    if (quorum > std::max<std::size_t>(witnesses.size(), 1))
+        return "params.witness_quorum is " + std::to_string(quorum) + " but only " + std::to_string(witnesses.size()) +
+               " witness(es) are declared";
+    return std::nullopt;
+}
+
 Hash genesis_hash(const Genesis& genesis) { return genesis.suite.hash(genesis_bytes(genesis)); }
 
 json::value genesis_to_json(const Genesis& g) {
@@ -145,11 +162,14 @@ json::value genesis_to_json(const Genesis& g) {
                            {"since_height", m.since_height}});
     json::array nodes;
     for (const auto& n : g.nodes) nodes.push_back({{"name", n.name}, {"public_key", to_hex(n.key.bytes)}});
+    json::array witnesses;
+    for (const auto& x : g.witnesses) witnesses.push_back(json::string(x.vkey()));
     json::object out{{"chain_id", g.chain_id},
                      {"genesis_time_ms", g.genesis_time_ms},
                      {"validators", std::move(validators)},
                      {"nodes", std::move(nodes)},
                      {"members", std::move(members)},
+                     {"witnesses", std::move(witnesses)},
                      {"policy", policy_to_json(g.policy)},
                      {"params", params_to_json(g.params)}};
     // A secp256k1-sha256 genesis leaves the suite out, as genesis files before suites did.
@@ -182,7 +202,7 @@ Result<Genesis> genesis_from_json(const json::value& value) {
     for (const auto& [name, _] : o) {
         static constexpr std::string_view known[] = {"chain_id", "genesis_time_ms", "validators", "nodes",
                                                      "members",  "policy",          "params",     "suite",
-                                                     "sm2_user_id"};
+                                                     "sm2_user_id", "witnesses"};
         if (std::find(std::begin(known), std::end(known), name) != std::end(known)) continue;
         const auto& fields = param_fields();
         if (std::any_of(fields.begin(), fields.end(), [&key = name](const ParamField& f) { return f.name == key; }))
@@ -299,6 +319,17 @@ Result<Genesis> genesis_from_json(const json::value& value) {
     auto params = params_from_json(o.if_contains("params"));
     if (!params) return params.status();
     g.params = *params;
+
+    if (auto* witnesses = o.if_contains("witnesses")) {
+        if (!witnesses->is_array()) return Status::error("witnesses must be an array of C2SP verifier keys");
+        for (const auto& item : witnesses->as_array()) {
+            if (!item.is_string()) return Status::error("each witness must be a C2SP verifier key string");
+            auto w = parse_witness_vkey(item.as_string());
+            if (!w) return Status::error("witnesses: " + w.message());
+            g.witnesses.push_back(std::move(*w));
+        }
+    }
+    if (auto problem = check_witnesses(g.witnesses, g.params.witness_quorum)) return Status::error(*problem);
     return g;
 }
 

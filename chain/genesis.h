@@ -12,6 +12,7 @@
 
 #include <boost/json/value.hpp>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "base/result.h"
 #include "chain/block.h"
 #include "chain/params.h"
+#include "chain/witness.h"
 
 namespace jchain::chain {
 
@@ -46,6 +48,10 @@ struct Genesis {
     ValidatorSet validators;
     std::vector<ObserverNode> nodes;                   // observers; sorted by key, keys unique
     std::vector<Member> members;                       // sorted by key, keys unique
+    // Outside witnesses whose cosignatures anchor receipts (docs/checkpoints.md): sorted
+    // by key, keys and names unique; params.witness_quorum of them make a checkpoint
+    // witnessed. Empty: receipts rest on the validators' signatures only.
+    std::vector<Witness> witnesses;
     std::map<Kind, std::set<std::string>> policy;      // kind -> roles that may write it
     ChainParams params;                                // limits that decide block validity
     crypto::Suite suite;                               // every hash and signature (crypto/suite.h)
@@ -81,9 +87,21 @@ void write_nodes(ByteWriter& w, const Nodes& nodes) {
         w.str(n.name);
     }
 }
+// Witnesses: count, then each one's 32-byte Ed25519 key and name.
+template <class Witnesses>
+void write_witnesses(ByteWriter& w, const Witnesses& witnesses) {
+    w.u32(static_cast<std::uint32_t>(witnesses.size()));
+    for (const auto& x : witnesses) {
+        w.fixed(x.key.bytes);
+        w.str(x.name);
+    }
+}
 void write_policy_and_params(ByteWriter& w, const std::map<Kind, std::set<std::string>>& policy,
                              const ChainParams& params);
 Hash genesis_hash(const Genesis& genesis);
+// Sorts `witnesses` by key; nullopt when keys and names are unique, there are at most
+// limits::witnesses_ceiling and `quorum` is at most their number (1 when there are none).
+std::optional<std::string> check_witnesses(std::vector<Witness>& witnesses, std::uint64_t quorum);
 
 // JSON form (docs/genesis.md). Parsing checks every field (a field of the wrong type or
 // an unknown parameter is an error, never a silent default), checks the parameters

@@ -40,6 +40,8 @@ inline constexpr std::size_t header_bytes_max = 512;
 
 // ---- Validators and votes.
 inline constexpr std::size_t validators_ceiling = 1'000;
+// Witnesses a chain declares (genesis, add-witness): far below a note's 1024 signature lines.
+inline constexpr std::size_t witnesses_ceiling = 100;
 inline constexpr std::size_t vote_signed_bytes_max = 256;
 inline constexpr std::size_t vote_wire_bytes_max =
     length_prefix_bytes + vote_signed_bytes_max + public_key_bytes + signature_bytes;

@@ -19,6 +19,7 @@ const std::vector<ParamField>& param_fields() {
         {"timeout_prevote_ms", &ChainParams::timeout_prevote_ms, 1, 600'000},
         {"timeout_propose_delta_ms", &ChainParams::timeout_propose_delta_ms, 0, 600'000},
         {"timeout_propose_ms", &ChainParams::timeout_propose_ms, 1, 600'000},
+        {"witness_quorum", &ChainParams::witness_quorum, 1, limits::witnesses_ceiling},
     };
     return fields;
 }

@@ -32,6 +32,11 @@ struct ChainParams {
     std::uint64_t timeout_precommit_ms = 500;
     std::uint64_t timeout_precommit_delta_ms = 250;
 
+    // Receipts (docs/checkpoints.md "Witnessed checkpoints"): how many of the witnesses in
+    // force must cosign a checkpoint for it to be witnessed. Never above their number, or
+    // 1 while there are none (genesis and governance check it); unused while there are none.
+    std::uint64_t witness_quorum = 1;
+
     bool operator==(const ChainParams&) const = default;
 };
 

@@ -207,16 +207,24 @@ json::value make_receipt(const ReceiptParts& p) {
     if (p.checkpoint) {
         json::array path;
         for (const auto& h : p.checkpoint->consistency_path) path.push_back(json::string(to_hex(h)));
-        receipt.as_object()["checkpoint"] = {{"note", p.checkpoint->note},
-                                             {"height", p.checkpoint->height},
-                                             {"consistency_path", std::move(path)},
-                                             {"validator_changes", steps_to_json(suite, p.checkpoint->validator_changes)}};
+        const Bytes cp_bytes = header_bytes(p.checkpoint->header);
+        receipt.as_object()["checkpoint"] = {
+            {"note", p.checkpoint->note},
+            {"height", p.checkpoint->height},
+            {"consistency_path", std::move(path)},
+            {"validator_changes", steps_to_json(suite, p.checkpoint->validator_changes)},
+            {"block",
+             {{"header", header_to_json(p.checkpoint->header)},
+              {"header_bytes", to_hex(cp_bytes)},
+              {"hash", to_hex(suite.hash(cp_bytes))}}},
+            {"commit", certificate_to_json(suite, p.checkpoint->header.chain_id, p.checkpoint->certificate)},
+            {"state", state_view_to_json(p.checkpoint->state)}};
     }
     return receipt;
 }
 
 ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis, const std::optional<Hash>& file_hash,
-                              const std::vector<Witness>& witnesses) {
+                              const std::vector<Witness>& witnesses, bool accept_validators_only) {
     ReceiptVerdict verdict;
     Checker c(verdict);
     auto finish = [&] {
@@ -385,8 +393,14 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
                                   : "a signature's signed_bytes, der or pem is not the certificate's, or the "
                                     "certificate is not in canonical form");
 
-    // A checkpoint, when the receipt carries one: the block's ledger is a prefix of it.
-    if (const json::value* cpj = at(receipt, "checkpoint")) {
+    // A checkpoint, when the receipt carries one: the block's ledger is a prefix of it, and
+    // it is the ledger of the certified header at its height (docs/receipt.md).
+    std::vector<std::string> cosigners;                    // witnesses in force that count
+    std::size_t in_force_witnesses = 0;
+    std::uint64_t quorum = genesis.params.witness_quorum;
+    bool declares_witnesses = !genesis.witnesses.empty();
+    const json::value* cpj = at(receipt, "checkpoint");
+    if (cpj) {
         ValidatorSet cp_set = current;
         const json::value* note = at(*cpj, "note");
         auto cp_height = uint_from_json(at(*cpj, "height"), "checkpoint.height");
@@ -405,10 +419,60 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
             if (!h || to_hex(*h) != e.as_string()) problem = "checkpoint.consistency_path[" + std::to_string(i) + "] is not lower-case hex";
             else path.push_back(*h);
         }
+        // The certified header at the checkpoint's height binds the height, the validator
+        // set the walk must reach (a change left out fails here) and the ledger the note
+        // states; its state says which witnesses were in force.
+        std::optional<BlockHeader> cp_header;
+        std::optional<StateView> cp_state;
+        if (problem.empty()) {
+            const json::value* cb = at(*cpj, "block");
+            const json::value* chj = cb ? at(*cb, "header") : nullptr;
+            auto h = chj ? header_from_json(suite, *chj) : Result<BlockHeader>(Status::error("checkpoint.block.header is missing"));
+            const json::value* ccj = at(*cpj, "commit");
+            auto ccert = ccj ? certificate_from_json(suite, *ccj) : Result<CommitCertificate>(Status::error("checkpoint.commit is missing"));
+            const json::value* csj = at(*cpj, "state");
+            auto view = csj ? state_view_from_json(suite, *csj) : Result<StateView>(Status::error("checkpoint.state is missing"));
+            if (!h) problem = "checkpoint.block.header: " + h.message();
+            else if (!ccert) problem = "checkpoint.commit: " + ccert.message();
+            else if (!view) problem = "checkpoint.state: " + view.message();
+            else {
+                const Bytes hb = header_bytes(*h);
+                const Hash hh = suite.hash(hb);
+                if (header_to_json(*h) != *chj || hex_at(cb, "header_bytes") != to_hex(hb) || hex_at(cb, "hash") != to_hex(hh))
+                    problem = "checkpoint.block: header, header_bytes and hash disagree";
+                else if (h->height != *cp_height)
+                    problem = "checkpoint.height is " + std::to_string(*cp_height) + " but the certified header is of block " +
+                              std::to_string(h->height);
+                else if (h->genesis_hash != ghash || h->chain_id != genesis.chain_id)
+                    problem = "checkpoint.block is not of this genesis";
+                else if (h->validator_set_hash != validator_set_hash(suite, cp_set))
+                    problem = "block " + std::to_string(h->height) +
+                              " names a validator set the walk through checkpoint.validator_changes does not reach "
+                              "(a change is missing or altered)";
+                else if (certificate_to_json(suite, genesis.chain_id, *ccert) != *ccj)
+                    problem = "checkpoint.commit is not in canonical form";
+                else if (auto bad = check_certificate(suite, genesis.chain_id, h->height, hh, *ccert, cp_set))
+                    problem = "checkpoint.commit: " + *bad;
+                else if (suite.hash(state_view_bytes(*view)) != h->state_hash || state_view_to_json(*view) != *csj)
+                    problem = "checkpoint.state does not hash to the state_hash of block " + std::to_string(h->height);
+                else {
+                    cp_header = *h;
+                    cp_state = std::move(*view);
+                }
+            }
+        }
         CheckpointVerdict v;
         if (problem.empty()) {
-            v = verify_checkpoint(suite, std::string_view(note->as_string()), checkpoint_origin(genesis), cp_set, witnesses);
+            // Witness lines to check: those in force at the checkpoint's block and those the
+            // reader gave; a bad signature by either fails the checkpoint.
+            std::vector<Witness> known = cp_state->witnesses;
+            for (const auto& w : witnesses)
+                if (std::find(known.begin(), known.end(), w) == known.end()) known.push_back(w);
+            v = verify_checkpoint(suite, std::string_view(note->as_string()), checkpoint_origin(genesis), cp_set, known);
             if (!v.ok()) problem = "checkpoint: " + v.summary();
+            else if (v.checkpoint.size != cp_header->ledger_size || v.checkpoint.root != cp_header->ledger_root)
+                problem = "the note's size and root are not the ledger of the certified block " + std::to_string(cp_header->height) +
+                          " (size " + std::to_string(cp_header->ledger_size) + ")";
             else if (v.checkpoint.size < header->ledger_size ||
                      !verify_consistency(suite, header->ledger_size, v.checkpoint.size, header->ledger_root, v.checkpoint.root, path))
                 problem = "the block's ledger (size " + std::to_string(header->ledger_size) +
@@ -417,10 +481,62 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
         }
         std::string detail = problem;
         if (problem.empty()) {
-            detail = "the block's ledger is a prefix of checkpoint size " + std::to_string(v.checkpoint.size) + ", " + v.summary();
+            detail = "the block's ledger is a prefix of checkpoint size " + std::to_string(v.checkpoint.size) +
+                     ", the ledger of certified block " + std::to_string(cp_header->height) + ", " + v.summary();
             for (const auto& w : v.witnesses) detail += "; witness " + w.name + " cosigned at " + std::to_string(w.timestamp);
+            // Counted: in force at the checkpoint's block and known to the reader without
+            // the chain's later history (genesis, or --witness).
+            in_force_witnesses = cp_state->witnesses.size();
+            quorum = cp_state->params.witness_quorum;
+            declares_witnesses = declares_witnesses || in_force_witnesses > 0;
+            for (const auto& c : v.witnesses) {
+                const auto named = [&](const Witness& w) { return w.name == c.name; };
+                const auto in_force = std::find_if(cp_state->witnesses.begin(), cp_state->witnesses.end(), named);
+                if (in_force == cp_state->witnesses.end()) continue;
+                const bool anchored =
+                    std::find(genesis.witnesses.begin(), genesis.witnesses.end(), *in_force) != genesis.witnesses.end() ||
+                    std::find(witnesses.begin(), witnesses.end(), *in_force) != witnesses.end();
+                if (anchored) cosigners.push_back(c.name);
+            }
         }
+        // Every witness the reader named must have cosigned: silence is not a pass.
+        for (const auto& w : witnesses)
+            if (problem.empty() && std::none_of(v.witnesses.begin(), v.witnesses.end(),
+                                                [&](const CheckpointVerdict::Cosignature& c) { return c.name == w.name; }))
+                problem = detail = "witness " + w.name + " (given with --witness) did not cosign this checkpoint";
         c.check("checkpoint", problem.empty(), detail);
+    } else if (!witnesses.empty()) {
+        c.fail("checkpoint", "witnesses were given, but the receipt carries no checkpoint they could have cosigned "
+                             "(jchain receipt --checkpoint)");
+    }
+
+    // What the receipt rests on, said in words; a chain that declares witnesses expects them.
+    {
+        const bool witnessed = in_force_witnesses > 0 && cosigners.size() >= quorum;
+        verdict.basis = witnessed ? TrustBasis::witnessed : TrustBasis::validators_only;
+        std::string names;
+        for (const auto& n : cosigners) names += (names.empty() ? "" : ", ") + n;
+        verdict.basis_text = witnessed ? "witnessed by " + std::to_string(cosigners.size()) + " of " +
+                                             std::to_string(in_force_witnesses) + " witnesses (" + names + "; quorum " +
+                                             std::to_string(quorum) + ")"
+                                       : "certified by validators only";
+        std::string why;
+        if (!witnessed && declares_witnesses)
+            why = !cpj ? "the chain declares witnesses, and this receipt carries no checkpoint (jchain receipt --checkpoint)"
+                       : "the chain declares witnesses, and fewer than " + std::to_string(quorum) +
+                             " witness(es) in force that this verifier knows (genesis, or --witness) cosigned the checkpoint" +
+                             (names.empty() ? "" : " (" + names + ")");
+        if (!witnessed && declares_witnesses && accept_validators_only)
+            c.check("trust basis", true, verdict.basis_text + ", accepted as such (--accept-validators-only): " + why);
+        else if (!witnessed && declares_witnesses)
+            c.fail("trust basis", verdict.basis_text + ": " + why +
+                                      "; keys that once held the validators' power could have made it "
+                                      "(--accept-validators-only accepts it as that)");
+        else
+            c.check("trust basis", true,
+                    witnessed ? verdict.basis_text
+                              : verdict.basis_text + " (the chain declares no witnesses: keys that once held the "
+                                                     "validators' power could have made it)");
     }
 
     // The members, policy and parameters in force at the block, and the submitter's right

@@ -33,12 +33,18 @@ std::optional<std::string> check_validator_step(const Genesis& genesis, const Va
 
 // A signed checkpoint at or after the receipt's block (docs/checkpoints.md, "In a
 // receipt"): proves the block's ledger is a prefix of a log the validators signed and
-// witnesses cosigned, so the receipt's holder was not shown a split view.
+// witnesses cosigned, so the receipt's holder was not shown a split view. It is bound to
+// the chain by the certified header at `height`: the note's size and root are that
+// header's ledger, the walk through `validator_changes` must reach the set that header
+// names, and the state that header names says which witnesses were in force.
 struct ReceiptCheckpoint {
     std::string note;                              // the signed note, with witnesses' lines
     std::uint64_t height = 0;                      // the block that reached its size
     std::vector<Hash> consistency_path;            // RFC 6962, from the block's ledger size to it
     std::vector<ValidatorStep> validator_changes;  // after the receipt's block, below `height`
+    BlockHeader header;                            // block `height`
+    CommitCertificate certificate;                 // its commit certificate
+    StateView state;                               // the state in force at `height`
 };
 
 struct ReceiptParts {
@@ -62,9 +68,17 @@ struct ReceiptCheck {
     std::string detail;  // what was compared, or why it failed
 };
 
+// What a verified receipt rests on (docs/receipt.md "What a receipt proves").
+enum class TrustBasis {
+    validators_only,  // signatures of validators; keys that once held the power could forge it
+    witnessed,        // and a checkpoint cosigned by witness_quorum of the witnesses in force
+};
+
 struct ReceiptVerdict {
     bool ok = false;  // every check passed
     std::vector<ReceiptCheck> checks;
+    TrustBasis basis = TrustBasis::validators_only;
+    std::string basis_text;  // "witnessed by K of N witnesses (…)" or "certified by validators only"
     std::optional<Record> record;
     std::optional<BlockHeader> header;
 };
@@ -81,7 +95,15 @@ struct ReceiptVerdict {
 // validator set at its block (walked on from the receipt's block), no bad signature by a
 // known key, and a consistency proof from the block's ledger to it. `witnesses` are the
 // ones the reader trusts: their cosignatures are named in the check's detail.
+//
+// The trust basis (check "trust basis"): a checkpoint is witnessed when at least
+// params.witness_quorum witnesses in force at its block (the state its certified header
+// names) cosigned it, counting only witnesses the reader knows without the chain's later
+// history: the genesis witnesses and `witnesses` (--witness). When the genesis or that
+// state declares witnesses, a receipt that is not witnessed fails unless
+// `accept_validators_only`; a witness of `witnesses` that did not cosign always fails.
 ReceiptVerdict verify_receipt(const boost::json::value& receipt, const Genesis& genesis,
-                              const std::optional<Hash>& file_hash, const std::vector<Witness>& witnesses = {});
+                              const std::optional<Hash>& file_hash, const std::vector<Witness>& witnesses = {},
+                              bool accept_validators_only = false);
 
 }  // namespace jchain::chain

@@ -14,9 +14,10 @@ namespace jchain::chain {
 
 namespace {
 
-// v2: v1's fields, then the observer nodes in force. It replaced v1 before any chain was
-// deployed (docs/encoding.md "Changing an encoding").
-constexpr std::string_view state_tag = "jchain/state/v2";
+// v3: v2's fields (v1's, then the observer nodes in force), then the witnesses in force.
+// Each replaced the one before before any chain was deployed (docs/encoding.md "Changing
+// an encoding").
+constexpr std::string_view state_tag = "jchain/state/v3";
 constexpr std::string_view ack_few_validators = "fewer-than-4-validators";
 
 struct OpName {
@@ -30,6 +31,7 @@ constexpr OpName op_names[] = {
     {GovOp::set_power, "set-power"},           {GovOp::set_policy, "set-policy"},
     {GovOp::set_param, "set-param"},
     {GovOp::add_node, "add-node"},             {GovOp::remove_node, "remove-node"},
+    {GovOp::add_witness, "add-witness"},       {GovOp::remove_witness, "remove-witness"},
 };
 
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
@@ -127,6 +129,8 @@ std::string GovAction::describe() const {
         case GovOp::set_param: return "set params." + param + " to " + std::to_string(value);
         case GovOp::add_node: return "add observer node " + name + " key " + k;
         case GovOp::remove_node: return "remove observer node " + k;
+        case GovOp::add_witness: return "add witness " + witness.vkey();
+        case GovOp::remove_witness: return "remove witness " + witness.vkey();
     }
     return "unknown";
 }
@@ -153,7 +157,8 @@ Result<GovRecord> parse_governance(const crypto::Suite& suite, const Record& r) 
     const auto op = get("op");
     const auto parsed = op ? parse_op(*op) : std::nullopt;
     if (!parsed) return Status::error("metadata 'op' must be one of add-member, suspend-member, set-role, rotate-key, "
-                                      "add-validator, remove-validator, set-power, set-policy, set-param");
+                                      "add-validator, remove-validator, set-power, set-policy, set-param, add-node, "
+                                      "remove-node, add-witness, remove-witness");
     GovAction& a = g.action;
     a.op = *parsed;
     auto need_key = [&](const std::string& field, PublicKey& out) -> Status {
@@ -209,6 +214,15 @@ Result<GovRecord> parse_governance(const crypto::Suite& suite, const Record& r) 
         case GovOp::add_node:
             if (!(s = allow({"name", "public_key"})) || !(s = need_name()) || !(s = need_key("public_key", a.key))) return s;
             break;
+        case GovOp::add_witness:
+        case GovOp::remove_witness: {
+            if (!(s = allow({"witness"}))) return s;
+            const auto vkey = get("witness");
+            auto w = vkey ? parse_witness_vkey(*vkey) : Result<Witness>(Status::error("it is missing"));
+            if (!w) return Status::error("metadata 'witness' must be a C2SP witness verifier key: " + w.message());
+            a.witness = std::move(*w);
+            break;
+        }
         case GovOp::set_role:
             if (!(s = allow({"public_key", "role"})) || !(s = need_key("public_key", a.key)) || !(s = need_role())) return s;
             break;
@@ -288,6 +302,8 @@ std::map<std::string, std::string> governance_metadata(const GovAction& a, std::
         case GovOp::set_power: md["public_key"] = to_hex(a.key.bytes), md["power"] = std::to_string(a.power); break;
         case GovOp::set_policy: md["kind"] = std::string(kind_name(a.kind)), md["roles"] = join_roles(a.roles); break;
         case GovOp::set_param: md["param"] = a.param, md["value"] = std::to_string(a.value); break;
+        case GovOp::add_witness:
+        case GovOp::remove_witness: md["witness"] = a.witness.vkey(); break;
     }
     return md;
 }
@@ -302,6 +318,7 @@ ChainState ChainState::from_genesis(const Genesis& g) {
     s.validators = g.validators;
     for (const auto& m : g.members) s.members.push_back({m.name, m.key, m.role, std::max<std::uint64_t>(1, m.since_height), 0});
     for (const auto& n : g.nodes) s.nodes.push_back({n.name, n.key, 1, 0});
+    for (const auto& w : g.witnesses) s.witnesses.push_back({w, 1, 0});
     s.policy = g.policy;
     s.params = g.params;
     s.validator_changes.push_back({0, g.validators});
@@ -313,6 +330,14 @@ std::vector<NodeTerm> ChainState::nodes_at(std::uint64_t h) const {
     for (const auto& n : nodes)
         if (n.in_force_at(h)) out.push_back(n);
     std::sort(out.begin(), out.end(), [](const NodeTerm& a, const NodeTerm& b) { return a.key < b.key; });
+    return out;
+}
+
+std::vector<Witness> ChainState::witnesses_at(std::uint64_t h) const {
+    std::vector<Witness> out;
+    for (const auto& w : witnesses)
+        if (w.in_force_at(h)) out.push_back(w.witness);
+    std::sort(out.begin(), out.end());
     return out;
 }
 
@@ -358,7 +383,7 @@ HeaderBasis header_basis(const ChainState& in_force, std::uint64_t height, const
 }
 
 StateView state_view(const ChainState& s, std::uint64_t height) {
-    return StateView{s.members_at(height), s.policy, s.params, s.nodes_at(height)};
+    return StateView{s.members_at(height), s.policy, s.params, s.nodes_at(height), s.witnesses_at(height)};
 }
 
 Bytes state_view_bytes(const StateView& v) {
@@ -367,6 +392,7 @@ Bytes state_view_bytes(const StateView& v) {
     write_members(w, v.members);
     write_policy_and_params(w, v.policy, v.params);
     write_nodes(w, v.nodes);
+    write_witnesses(w, v.witnesses);
     return std::move(w).take();
 }
 
@@ -502,10 +528,13 @@ json::value state_view_to_json(const StateView& v) {
     for (const auto& m : v.members) members.push_back(term_to_json(m, false));
     json::array nodes;
     for (const auto& n : v.nodes) nodes.push_back(node_to_json(n, false));
+    json::array witnesses;
+    for (const auto& w : v.witnesses) witnesses.push_back(json::string(w.vkey()));
     return json::object{{"members", std::move(members)},
                         {"policy", policy_to_json(v.policy)},
                         {"params", params_to_json(v.params)},
-                        {"nodes", std::move(nodes)}};
+                        {"nodes", std::move(nodes)},
+                        {"witnesses", std::move(witnesses)}};
 }
 
 Result<StateView> state_view_from_json(const crypto::Suite& suite, const json::value& v) {
@@ -531,6 +560,15 @@ Result<StateView> state_view_from_json(const crypto::Suite& suite, const json::v
             return Status::error("state.nodes must be sorted by public key, without repeats");
         view.nodes.push_back(std::move(*node));
     }
+    const json::value* witnesses = o.if_contains("witnesses");
+    if (!witnesses || !witnesses->is_array()) return Status::error("state.witnesses must be an array");
+    for (const auto& w : witnesses->as_array()) {
+        auto parsed = w.is_string() ? parse_witness_vkey(w.as_string()) : Result<Witness>(Status::error("not a string"));
+        if (!parsed) return Status::error("state.witnesses: " + parsed.message());
+        if (!view.witnesses.empty() && !(view.witnesses.back() < *parsed))
+            return Status::error("state.witnesses must be sorted by key, without repeats");
+        view.witnesses.push_back(std::move(*parsed));
+    }
     return view;
 }
 
@@ -539,6 +577,11 @@ json::value state_to_json(const ChainState& s) {
     for (const auto& m : s.members) members.push_back(term_to_json(m, true));
     json::array nodes;
     for (const auto& n : s.nodes) nodes.push_back(node_to_json(n, true));
+    json::array witnesses;
+    for (const auto& w : s.witnesses)
+        witnesses.push_back({{"witness", w.witness.vkey()},
+                             {"since_height", w.since_height},
+                             {"until_height", w.until_height == 0 ? json::value(nullptr) : json::value(w.until_height)}});
     json::array proposals;
     for (const auto& [id, p] : s.proposals) {
         json::array approvals;
@@ -566,6 +609,7 @@ json::value state_to_json(const ChainState& s) {
                         {"validators", validator_set_to_json(s.suite, s.validators)},
                         {"members", std::move(members)},
                         {"nodes", std::move(nodes)},
+                        {"witnesses", std::move(witnesses)},
                         {"policy", policy_to_json(s.policy)},
                         {"params", params_to_json(s.params)},
                         {"proposals", std::move(proposals)},
@@ -610,6 +654,26 @@ Result<ChainState> state_from_json(const json::value& v) {
         auto node = node_from_json(s.suite, n, true);
         if (!node) return node.status();
         s.nodes.push_back(std::move(*node));
+    }
+    const json::value* witnesses = o.if_contains("witnesses");
+    if (!witnesses || !witnesses->is_array()) return Status::error("witnesses must be an array");
+    for (const auto& w : witnesses->as_array()) {
+        const json::object* wo = w.is_object() ? &w.as_object() : nullptr;
+        const json::value* vkey = wo ? wo->if_contains("witness") : nullptr;
+        auto parsed = vkey && vkey->is_string() ? parse_witness_vkey(vkey->as_string())
+                                                : Result<Witness>(Status::error("witness must be {witness, since_height, until_height}"));
+        if (!parsed) return parsed.status();
+        auto since = uint_from_json(wo->if_contains("since_height"), "witness.since_height");
+        if (!since) return since.status();
+        WitnessTerm term{std::move(*parsed), *since, 0};
+        const json::value* until = wo->if_contains("until_height");
+        if (!until) return Status::error("witness.until_height is missing");
+        if (!until->is_null()) {
+            auto u = uint_from_json(until, "witness.until_height");
+            if (!u) return u.status();
+            term.until_height = *u;
+        }
+        s.witnesses.push_back(std::move(term));
     }
     if (Status st = read_policy_and_params(o, s.policy, s.params); !st) return st;
     const json::value* proposals = o.if_contains("proposals");
@@ -823,6 +887,29 @@ std::optional<GovFault> GovernanceBlock::check_effect(const GovAction& a) const 
             p.*(find_param(a.param)->field) = a.value;
             if (p == s.params) return conflict("params." + a.param + " is already " + std::to_string(a.value));
             if (auto problem = check_params(p)) return fault(RejectReason::invalid_record, "bad_action", *problem);
+            const std::size_t witnesses = s.witnesses_at(h).size();
+            if (p.witness_quorum > std::max<std::size_t>(witnesses, 1))
+                return unsafe("params.witness_quorum " + std::to_string(p.witness_quorum) + " is more than the " +
+                              std::to_string(witnesses) + " witness(es) in force: no checkpoint could be witnessed");
+            return std::nullopt;
+        }
+        case GovOp::add_witness: {
+            for (const auto& w : s.witnesses_at(h)) {
+                if (w.key == a.witness.key) return conflict("this witness key is already in force");
+                if (w.name == a.witness.name) return conflict("a witness named " + w.name + " is already in force");
+            }
+            if (s.witnesses_at(h).size() >= limits::witnesses_ceiling)
+                return unsafe("at most " + std::to_string(limits::witnesses_ceiling) + " witnesses are supported");
+            return std::nullopt;
+        }
+        case GovOp::remove_witness: {
+            const auto in_force = s.witnesses_at(h);
+            if (std::find(in_force.begin(), in_force.end(), a.witness) == in_force.end())
+                return conflict("no witness with this verifier key is in force");
+            const std::size_t left = in_force.size() - 1;
+            if (std::max<std::size_t>(left, 1) < s.params.witness_quorum)
+                return unsafe("only " + std::to_string(left) + " witness(es) would remain, fewer than params.witness_quorum " +
+                              std::to_string(s.params.witness_quorum) + ": lower the quorum first");
             return std::nullopt;
         }
         case GovOp::add_node:
@@ -915,6 +1002,11 @@ void GovernanceBlock::take_effect(Proposal& p) {
         case GovOp::remove_node:
             for (auto& n : s.nodes)
                 if (n.key == a.key && n.in_force_at(h)) n.until_height = h;
+            break;
+        case GovOp::add_witness: s.witnesses.push_back({a.witness, h, 0}); break;
+        case GovOp::remove_witness:
+            for (auto& w : s.witnesses)
+                if (w.witness == a.witness && w.in_force_at(h)) w.until_height = h;
             break;
     }
 }

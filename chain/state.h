@@ -51,10 +51,22 @@ struct NodeTerm {
     }
 };
 
+// One term of a witness (docs/checkpoints.md): in force at heights [since_height,
+// until_height) (0: still in force). Its cosignatures count for checkpoints of blocks in it.
+struct WitnessTerm {
+    Witness witness;
+    std::uint64_t since_height = 1;
+    std::uint64_t until_height = 0;
+    bool in_force_at(std::uint64_t height) const {
+        return since_height <= height && (until_height == 0 || height < until_height);
+    }
+};
+
 enum class GovOp : std::uint8_t {
     add_member, suspend_member, set_role, rotate_key,
     add_validator, remove_validator, set_power, set_policy, set_param,
     add_node, remove_node,
+    add_witness, remove_witness,
 };
 std::string_view op_name(GovOp op);
 std::optional<GovOp> parse_op(std::string_view name);
@@ -72,6 +84,7 @@ struct GovAction {
     std::set<std::string> roles;  // set-policy
     std::string param;         // set-param
     std::uint64_t value = 0;   // set-param
+    Witness witness;           // add-witness, remove-witness
     bool acknowledge_few_validators = false;  // "acknowledge": "fewer-than-4-validators"
     std::string describe() const;             // one line for people
 };
@@ -123,6 +136,7 @@ struct ChainState {
     ValidatorSet validators;   // in force at height + 1
     std::vector<MemberTerm> members;  // every term ever, in order of creation
     std::vector<NodeTerm> nodes;      // observer nodes: every term ever, in order of creation
+    std::vector<WitnessTerm> witnesses;  // every term ever, in order of creation
     std::map<Kind, std::set<std::string>> policy;
     ChainParams params;
     std::map<Hash, Proposal> proposals;  // pending and decided; expired ones are dropped (GovernanceBlock::finish)
@@ -139,6 +153,9 @@ struct ChainState {
     // Observer nodes in force at `height`, sorted by key.
     std::vector<NodeTerm> nodes_at(std::uint64_t height) const;
     const NodeTerm* node_at(const PublicKey& key, std::uint64_t height) const;
+    // Witnesses in force at `height`, sorted by key: whose cosignatures make a checkpoint
+    // of block `height` witnessed (params.witness_quorum of them).
+    std::vector<Witness> witnesses_at(std::uint64_t height) const;
     // The keys that may hold P2P links at `height`: the validators that certify block
     // `height` and the observer nodes in force at it. Member keys are never among them.
     std::set<PublicKey> node_keys_at(std::uint64_t height) const;
@@ -159,6 +176,7 @@ struct StateView {
     std::map<Kind, std::set<std::string>> policy;
     ChainParams params;
     std::vector<NodeTerm> nodes;      // observer nodes in force, sorted by key
+    std::vector<Witness> witnesses;   // witnesses in force, sorted by key
 };
 StateView state_view(const ChainState& state, std::uint64_t height);
 boost::json::value state_view_to_json(const ChainState& state, std::uint64_t height);

@@ -80,6 +80,9 @@ int run(int argc, char** argv) {
     init->add_option("--observer-node", init_opts.observer_nodes,
                      "an observer node for genesis, NAME=PUBLIC_KEY (its node key; repeatable): it may link to "
                      "the validators and follow the chain without voting");
+    init->add_option("--witness", init_opts.witnesses,
+                     "a witness genesis declares, as its C2SP verifier key (jchain witness keygen; repeatable): receipts "
+                     "need params.witness_quorum of them to cosign (docs/checkpoints.md)");
     std::vector<std::string> init_params;
     init->add_option("--param", init_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
     std::string init_suite = "secp256k1-sha256", init_user_id;
@@ -143,6 +146,8 @@ int run(int argc, char** argv) {
     testnet->add_option("--base-port", tn.base_port, "node i listens on P2P base+2i and RPC base+2i+1")
         ->capture_default_str();
     testnet->add_option("--chain-id", tn.chain_id, "chain id")->capture_default_str();
+    testnet->add_option("--witness", tn.witnesses,
+                        "a witness genesis declares, as its C2SP verifier key (repeatable; docs/checkpoints.md)");
     std::vector<std::string> testnet_params;
     testnet->add_option("--param", testnet_params, "a genesis chain parameter NAME=VALUE (repeatable; docs/genesis.md)");
     std::string testnet_suite = "secp256k1-sha256", testnet_user_id;
@@ -217,14 +222,19 @@ int run(int argc, char** argv) {
     verify->add_option("--genesis", v_genesis, "offline: the chain's genesis.json");
     std::vector<std::string> v_witnesses;
     verify->add_option("--witness", v_witnesses,
-                       "offline: a witness verifier key whose cosignature on the receipt's checkpoint to check (repeatable)");
+                       "offline: a witness verifier key that must have cosigned the receipt's checkpoint (repeatable); "
+                       "a witness added after genesis counts toward the chain's quorum only when named here");
+    bool v_accept_validators_only = false;
+    verify->add_flag("--accept-validators-only", v_accept_validators_only,
+                     "offline: on a chain that declares witnesses, accept a receipt whose checkpoint they did not "
+                     "cosign, as certified by validators only");
     verify->add_option("--rpc", v_rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
     verify->callback([&] {
         action = [&] {
             if (!v_receipt.empty()) {
                 if (v_genesis.empty()) fail(exit_bad, "--receipt needs --genesis");
                 if (!v_hash.empty()) fail(exit_bad, "with --receipt, give --file (or nothing), not --hash");
-                return cmd_verify_receipt(v_receipt, v_genesis, v_file, as_json, v_witnesses);
+                return cmd_verify_receipt(v_receipt, v_genesis, v_file, as_json, v_witnesses, v_accept_validators_only);
             }
             if (v_file.empty() == v_hash.empty()) fail(exit_bad, "give --file or --hash (or --receipt with --genesis)");
             return cmd_verify_online(v_file, v_hash, v_rpc, as_json);
@@ -407,6 +417,12 @@ int run(int argc, char** argv) {
     auto* rn = action_cmd("remove-node", "remove an observer node: its links close at the effective height",
                           chain::GovOp::remove_node);
     rn->add_option("--public-key", ga.public_key, "its node key")->required();
+    auto* aw = action_cmd("add-witness", "add a witness whose cosignatures anchor receipts (docs/checkpoints.md)",
+                          chain::GovOp::add_witness);
+    aw->add_option("--witness", ga.witness, "its C2SP verifier key (jchain witness keygen prints it)")->required();
+    auto* rw = action_cmd("remove-witness", "remove a witness: its cosignatures stop counting at the effective height",
+                          chain::GovOp::remove_witness);
+    rw->add_option("--witness", ga.witness, "its C2SP verifier key")->required();
 
     auto* approve = gov->add_subcommand("approve", "a validator approves a proposal");
     approve->add_option("--key", ga.key_file, "the validator's node key file")->required();
@@ -443,6 +459,9 @@ int run(int argc, char** argv) {
     monitor->add_option("--witness-key", ma.witness_key_file,
                         "cosign each checkpoint found consistent with this witness key (jchain witness keygen) "
                         "and give the cosignature to the nodes");
+    monitor->add_option("--note", ma.notes,
+                        "a signed checkpoint someone presented (a file; e.g. a receipt's checkpoint.note): alarm if it "
+                        "differs from the chain's at its size or is signed by a retired validator (repeatable)");
     monitor->add_option("--watch-member", ma.watch_members, "report records signed by this public key (repeatable)");
     monitor->add_option("--watch-case", ma.watch_cases, "report records of this case id (repeatable)");
     monitor->add_option("--watch-from", ma.watch_from, "height to start watching from (default: the tip at first run)");

@@ -80,10 +80,11 @@ int cmd_submit(const SubmitArgs& a, bool as_json) {
     }
     if (stderr_is_terminal()) std::cerr << "\n";
     if (!receipt) fail(exit_no, "record " + id + " was not committed within " + std::to_string(a.timeout_s) + " s");
-    // Check the receipt against the node's genesis before handing it to the user.
+    // Check the receipt against the node's genesis before handing it to the user. A fresh
+    // receipt cannot be witnessed yet: its basis is checked by `jchain verify` later.
     auto genesis = chain::genesis_from_json(rpc_result(a.rpc, "get_genesis"));
     if (!genesis) fail(exit_bad, "node's genesis: " + genesis.message());
-    auto verdict = chain::verify_receipt(*receipt, *genesis, std::nullopt);
+    auto verdict = chain::verify_receipt(*receipt, *genesis, std::nullopt, {}, /*accept_validators_only=*/true);
     if (!verdict.ok) fail(exit_no, "the node returned a receipt that does not verify");
     if (!a.receipt_out.empty()) write_file(a.receipt_out, chain::pretty_json(*receipt));
     const auto& header = receipt->at("block").at("header");
@@ -124,7 +125,7 @@ int cmd_verify_online(const std::string& file, const std::string& hash, const st
 }
 
 int cmd_verify_receipt(const std::string& receipt_file, const std::string& genesis_file, const std::string& file,
-                       bool as_json, const std::vector<std::string>& witness_vkeys) {
+                       bool as_json, const std::vector<std::string>& witness_vkeys, bool accept_validators_only) {
     auto receipt = read_json_file(receipt_file);
     auto genesis = chain::read_genesis_file(genesis_file);
     if (!genesis) fail(exit_bad, genesis.message());
@@ -136,17 +137,20 @@ int cmd_verify_receipt(const std::string& receipt_file, const std::string& genes
         if (!w) fail(exit_bad, "--witness: " + w.message());
         witnesses.push_back(*w);
     }
-    auto verdict = chain::verify_receipt(receipt, *genesis, file_hash, witnesses);
+    auto verdict = chain::verify_receipt(receipt, *genesis, file_hash, witnesses, accept_validators_only);
     if (as_json) {
         json::array checks;
         for (const auto& c : verdict.checks) checks.push_back({{"check", c.name}, {"ok", c.ok}, {"detail", c.detail}});
-        print_json(json::object{{"valid", verdict.ok}, {"checks", std::move(checks)}});
+        print_json(json::object{{"valid", verdict.ok},
+                                {"trust_basis", verdict.basis == chain::TrustBasis::witnessed ? "witnessed" : "validators_only"},
+                                {"trust_basis_text", verdict.basis_text},
+                                {"checks", std::move(checks)}});
     } else {
         for (const auto& c : verdict.checks)
             std::cout << (c.ok ? "  ok    " : "  FAIL  ") << c.name << ": " << c.detail << "\n";
         if (verdict.ok && verdict.header)
             std::cout << "verdict: VALID - record committed at height " << verdict.header->height << ", "
-                      << format_time(verdict.header->time_ms) << "\n";
+                      << format_time(verdict.header->time_ms) << "; " << verdict.basis_text << "\n";
         else
             std::cout << "verdict: INVALID\n";
     }

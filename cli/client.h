@@ -20,7 +20,7 @@ int cmd_submit(const SubmitArgs& a, bool as_json);
 int cmd_verify_online(const std::string& file, const std::string& hash, const std::string& rpc, bool as_json);
 // Offline: the receipt against genesis alone (and the file, when given).
 int cmd_verify_receipt(const std::string& receipt_file, const std::string& genesis_file, const std::string& file,
-                       bool as_json, const std::vector<std::string>& witness_vkeys = {});
+                       bool as_json, const std::vector<std::string>& witness_vkeys = {}, bool accept_validators_only = false);
 int cmd_status(const std::string& rpc, bool as_json);
 
 struct AuditArgs {

@@ -102,7 +102,13 @@ int report_proposal(const GovernanceArgs& a, const std::string& id, const std::s
 int cmd_governance_propose(GovernanceArgs a, bool as_json) {
     using chain::GovOp;
     chain::GovAction& act = a.action;
-    const bool needs_key = act.op != GovOp::set_policy && act.op != GovOp::set_param;
+    const bool needs_key = act.op != GovOp::set_policy && act.op != GovOp::set_param && act.op != GovOp::add_witness &&
+                           act.op != GovOp::remove_witness;
+    if (act.op == GovOp::add_witness || act.op == GovOp::remove_witness) {
+        auto w = chain::parse_witness_vkey(a.witness);
+        if (!w) fail(exit_bad, "--witness: " + w.message());
+        act.witness = std::move(*w);
+    }
     const crypto::Suite suite = chain_suite(a);
     if (needs_key) act.key = parse_key_arg(suite, a.public_key, "--public-key");
     if (act.op == GovOp::rotate_key) act.new_key = parse_key_arg(suite, a.new_public_key, "--new-public-key");

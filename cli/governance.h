@@ -14,6 +14,7 @@ struct GovernanceArgs {
     std::string key_file, rpc = default_rpc(), proposal, state;
     chain::GovAction action;
     std::string public_key, new_public_key, roles, kind;  // as given, parsed by the command
+    std::string witness;                                  // add-witness, remove-witness: a verifier key
     std::uint64_t expires_after = 0;                      // 0: the chain's default
     bool wait = false;
     int timeout_s = 60;

@@ -32,7 +32,7 @@ void emit(json::object event) {
 }
 
 struct Alarm {
-    std::string kind;  // split_view, rewound, bad_checkpoint
+    std::string kind;  // split_view, rewound, bad_checkpoint, retired_key, conflicting_notes
     std::string message;
     json::object detail;
 };
@@ -124,6 +124,7 @@ public:
             auto s = fetch(url, alarms);
             if (s) seen.push_back(std::move(*s));
         }
+        for (const auto& file : args_.notes) check_presented_note(file, alarms);
         // Per node: never smaller than before, and the same root at the same size.
         for (const auto& s : seen) {
             auto it = nodes_.find(s.url);
@@ -194,6 +195,9 @@ private:
             alarms.push_back({"bad_checkpoint", url + ": " + set.message(), {{"node", url}}});
             return std::nullopt;
         }
+        // Keys out of the set in force at this height that signed it anyway: evidence.
+        for (const auto& r : chain::retired_note_signers(genesis_.suite, s.note, origin_, history_, s.height))
+            alarms.push_back(retired_alarm(url, r, "the checkpoint", s.height, s.note));
         auto v = chain::verify_checkpoint(genesis_.suite, s.note, origin_, *set, witnesses_);
         if (!v.ok()) {
             alarms.push_back({"bad_checkpoint", url + ": the checkpoint does not verify: " + v.summary(),
@@ -209,6 +213,9 @@ private:
         auto cert = bo && bo->if_contains("commit") ? chain::certificate_from_json(genesis_.suite, bo->at("commit"))
                                                     : Result<chain::CommitCertificate>(Status::error("no commit"));
         std::optional<std::string> problem;
+        if (cert)
+            for (const auto& r : chain::retired_certificate_signers(genesis_.suite, genesis_.chain_id, *cert, history_, s.height))
+                alarms.push_back(retired_alarm(url, r, "the commit certificate", s.height, s.note));
         if (!header || !cert) problem = "get_block " + std::to_string(s.height) + " is malformed";
         else if (header->ledger_size != s.checkpoint.size || header->ledger_root != s.checkpoint.root)
             problem = "block " + std::to_string(s.height) + " does not hold the checkpoint's size and root";
@@ -220,6 +227,7 @@ private:
             alarms.push_back({"bad_checkpoint", url + ": " + *problem, {{"node", url}, {"note", s.note}}});
             return std::nullopt;
         }
+        remember_note(url, s.checkpoint, s.note, alarms);
         json::array ws;
         for (const auto& w : v.witnesses) ws.push_back(json::string(w.name));
         emit({{"event", "checkpoint"}, {"node", url}, {"size", s.checkpoint.size}, {"root", to_hex(s.checkpoint.root)},
@@ -230,6 +238,7 @@ private:
     // The validator set in force at `height`: the genesis set, then each certified change
     // the node reports below that height, each checked as a light client does.
     Result<chain::ValidatorSet> validators_at(const std::string& url, std::uint64_t height) {
+        history_ = {{1, genesis_.validators}};
         if (height <= 1) return genesis_.validators;
         auto r = rpc_call_quiet(url, "get_validator_changes", json::object{{"to_height", height - 1}});
         if (!r) return Status::error("get_validator_changes failed");
@@ -250,8 +259,90 @@ private:
                 return Status::error("validator change: " + *why);
             last = h->height;
             current = std::move(*next);
+            history_.push_back({last + 1, current});
         }
         return current;
+    }
+
+    Alarm retired_alarm(const std::string& url, const chain::RetiredSignature& r, const std::string& what,
+                        std::uint64_t height, const std::string& note) {
+        return {"retired_key",
+                url + ": validator " + r.name + " (" + to_hex(r.key.bytes).substr(0, 16) + "…) left the set in force at height " +
+                    std::to_string(r.left_height) + " but signed " + what + " of block " + std::to_string(height),
+                {{"node", url}, {"validator", to_hex(r.key.bytes)}, {"left_height", r.left_height}, {"height", height},
+                 {"signed", what}, {"note", note}}};
+    }
+
+    // Two different notes of one size, from any node at any time, are a split view in
+    // themselves: both are kept as evidence.
+    void remember_note(const std::string& who, const chain::Checkpoint& c, const std::string& note, std::vector<Alarm>& alarms) {
+        auto it = notes_.find(c.size);
+        if (it == notes_.end()) {
+            notes_[c.size] = {c.root, note, who};
+            while (notes_.size() > notes_kept_max) notes_.erase(notes_.begin());
+            return;
+        }
+        if (it->second.root == c.root) return;
+        alarms.push_back({"conflicting_notes",
+                          who + " shows a note of size " + std::to_string(c.size) + " with root " +
+                              to_hex(c.root).substr(0, 16) + "…, " + it->second.who + " showed root " +
+                              to_hex(it->second.root).substr(0, 16) + "… at the same size",
+                          {{"size", c.size}, {"node", who}, {"note", note}, {"other", it->second.who},
+                           {"other_note", it->second.note}}});
+    }
+
+    // A note someone presented (--note FILE, e.g. a receipt's checkpoint.note): of this
+    // origin, signed by a key that ever was a validator, and compared with what the first
+    // node holds at that size.
+    void check_presented_note(const std::string& file, std::vector<Alarm>& alarms) {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) fail(exit_bad, "--note: cannot read " + file);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto note = chain::parse_note(text);
+        auto body = note ? chain::parse_checkpoint_body(note->body) : Result<chain::Checkpoint>(note.status());
+        if (!body || body->origin != origin_) fail(exit_bad, "--note " + file + ": not a checkpoint of this chain: " +
+                                                               (body ? "origin " + body->origin : body.message()));
+        const std::string& url = args_.rpcs.front();
+        auto r = rpc_call_quiet(url, "get_checkpoint", json::object{{"size", body->size}});
+        const auto* o = r ? r->if_object() : nullptr;
+        std::uint64_t height = 0;
+        std::string held;
+        if (o && o->if_contains("height") && o->if_contains("note") && o->at("note").is_string()) {
+            height = u64(o->at("height"));
+            held = std::string(o->at("note").as_string());
+        } else {
+            // No block ended at that size (or the node is behind): the tip's height bounds it.
+            auto st = rpc_call_quiet(url, "status", json::object{});
+            if (!st || !st->is_object() || !st->as_object().if_contains("height")) return;
+            height = u64(st->as_object().at("height"));
+        }
+        if (!validators_at(url, height)) return;
+        // Only a note signed by a key that ever was a validator is evidence of anything.
+        chain::ValidatorSet ever;
+        for (const auto& t : history_)
+            for (const auto& x : t.set.validators)
+                if (!ever.find(x.key)) ever.validators.push_back(x);
+        std::sort(ever.validators.begin(), ever.validators.end(), [](auto& a, auto& b) { return a.key < b.key; });
+        const auto v = chain::verify_checkpoint(genesis_.suite, text, origin_, ever, {});
+        if (v.validators.empty()) {
+            emit({{"event", "note_unsigned"}, {"file", file}, {"size", body->size},
+                  {"message", "no line by a key that ever was a validator verifies: not evidence of anything"}});
+            return;
+        }
+        for (const auto& x : chain::retired_note_signers(genesis_.suite, text, origin_, history_, height))
+            alarms.push_back(retired_alarm(file, x, "the checkpoint", height, text));
+        if (held.empty())
+            alarms.push_back({"conflicting_notes",
+                              file + " is a signed note of size " + std::to_string(body->size) + ", at which no block of " +
+                                  url + " ended",
+                              {{"size", body->size}, {"node", url}, {"note", text}}});
+        else {
+            auto node_note = chain::parse_note(held);
+            auto node_body = node_note ? chain::parse_checkpoint_body(node_note->body) : Result<chain::Checkpoint>(node_note.status());
+            if (node_body) remember_note(url, *node_body, held, alarms);
+            remember_note(file, *body, text, alarms);
+        }
+        emit({{"event", "note_checked"}, {"file", file}, {"size", body->size}, {"height", height}});
     }
 
     // `size`/`root` must be a prefix of `top`'s log: a consistency proof from top's node.
@@ -366,6 +457,10 @@ private:
                 for (const auto& [url, v2] : n->as_object())
                     nodes_[std::string(url)] = {u64(v2.at("size")), *from_hex_fixed<32>(std::string_view(v2.at("root").as_string()))};
             if (const auto* sh = o->if_contains("scanned_height")) scanned_height_ = u64(*sh);
+            if (const auto* ns = o->if_contains("notes"); ns && ns->is_array())
+                for (const auto& n : ns->as_array())
+                    notes_[u64(n.at("size"))] = {*from_hex_fixed<32>(std::string_view(n.at("root").as_string())),
+                                                 std::string(n.at("note").as_string()), std::string(n.at("from").as_string())};
         } catch (...) {  // a missing field (Boost.JSON), a malformed number (u64), bad hex
             fail(exit_bad, args_.state_file + ": damaged (remove it to start over, losing what the monitor saw)");
         }
@@ -381,6 +476,9 @@ private:
         json::object nodes;
         for (const auto& [url, v] : nodes_) nodes[url] = {{"size", v.first}, {"root", to_hex(v.second)}};
         o["nodes"] = std::move(nodes);
+        json::array notes;
+        for (const auto& [size, n] : notes_) notes.push_back({{"size", size}, {"root", to_hex(n.root)}, {"note", n.note}, {"from", n.who}});
+        o["notes"] = std::move(notes);
         json::array evidence;
         for (const auto& a : alarms) {
             json::object e = a.detail;
@@ -406,6 +504,16 @@ private:
     std::uint64_t latest_height_ = 0;
     std::map<std::string, std::pair<std::uint64_t, chain::Hash>> nodes_;
     std::uint64_t scanned_height_ = 0;
+    // The sets in force up to the height validators_at last walked to.
+    std::vector<chain::ValidatorTenure> history_;
+    // Every note checked, by size (the newest notes_kept_max sizes), to catch two notes of
+    // one size; kept in the state file.
+    struct NoteSeen {
+        chain::Hash root;
+        std::string note, who;
+    };
+    static constexpr std::size_t notes_kept_max = 1024;
+    std::map<std::uint64_t, NoteSeen> notes_;
 };
 
 }  // namespace

@@ -16,6 +16,7 @@ struct MonitorArgs {
     std::string state_file, genesis_file, witness_key_file;
     std::vector<std::string> witnesses;  // vkeys whose cosignatures count
     std::vector<std::string> watch_members, watch_cases;
+    std::vector<std::string> notes;      // files of signed notes someone presented, to check
     std::uint64_t watch_from = 0;  // 0: from the tip at first run
     std::uint64_t interval_ms = 5000;
     bool once = false;

@@ -1,5 +1,6 @@
 #include "node/checkpoints.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -43,6 +44,13 @@ std::optional<std::uint64_t> Checkpoints::height_at_size(std::uint64_t size) con
 
 chain::ValidatorSet Checkpoints::validators_at(std::uint64_t height) const {
     return store_.state_after(height - 1).validators;
+}
+
+std::vector<chain::Witness> Checkpoints::witnesses_at(std::uint64_t height) const {
+    std::vector<chain::Witness> out = store_.state_after(height - 1).witnesses_at(height);
+    for (const auto& w : witnesses_)
+        if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+    return out;
 }
 
 std::optional<std::string> Checkpoints::sign_committed(const chain::BlockHeader& header,
@@ -107,7 +115,7 @@ Checkpoints::CosignResult Checkpoints::add_cosignatures(std::string_view text) {
     for (const auto& s : note->signatures) {
         if (s.name == origin_) continue;  // the validators' own lines, echoed back
         chain::Note one{note->body, {s}};
-        auto v = chain::verify_checkpoint(suite_, chain::format_note(one), origin_, {}, witnesses_);
+        auto v = chain::verify_checkpoint(suite_, chain::format_note(one), origin_, {}, witnesses_at(*height));
         if (!v.invalid.empty()) r.refused.push_back(s.name);
         else if (v.witnesses.empty()) r.ignored.push_back(s.name);
         else {
@@ -127,7 +135,7 @@ std::optional<Checkpoints::Signed> Checkpoints::build(std::uint64_t size, std::u
     s.height = height;
     s.note = chain::checkpoint_body(s.checkpoint) + "\n";
     for (const auto& line : store_.checkpoint_signatures(size)) s.note += line;
-    s.verdict = chain::verify_checkpoint(suite_, s.note, origin_, validators_at(height), witnesses_);
+    s.verdict = chain::verify_checkpoint(suite_, s.note, origin_, validators_at(height), witnesses_at(height));
     return s;
 }
 

@@ -4,8 +4,8 @@
 // commits the block, if it is in the set that certified it; the consensus driver gossips
 // the line, and every node keeps the lines of every validator of that set (checked
 // against the checkpoint this node computes at that size, never taken on trust).
-// Witnesses' Ed25519 cosignatures arrive over RPC and are kept when the witness is one
-// node.toml names. Lines live in the block store, unsynced: they are attestations after
+// Witnesses' Ed25519 cosignatures arrive over RPC and are kept when the witness is in
+// force on the chain at the checkpoint's block (genesis, add-witness) or one node.toml names. Lines live in the block store, unsynced: they are attestations after
 // the fact, and a lost one is signed or sent again.
 //
 // Thread-safety: all methods may be called from any thread.
@@ -35,6 +35,9 @@ public:
     std::optional<std::uint64_t> height_at_size(std::uint64_t size) const;
     // The set that certified that block: the one whose signatures count.
     chain::ValidatorSet validators_at(std::uint64_t height) const;
+    // The witnesses whose cosignatures this node keeps for that block's checkpoint: those
+    // in force on the chain at `height`, and those node.toml names.
+    std::vector<chain::Witness> witnesses_at(std::uint64_t height) const;
 
     // Called after `header`'s block committed. Signs its checkpoint when the block added
     // records and this node is in `certified_by`; returns the line to gossip.
@@ -51,8 +54,8 @@ public:
         std::string error;  // the note is malformed or not a checkpoint this node signed
         std::vector<std::string> accepted, known, ignored, refused;  // witness names
     };
-    // Witness cosignatures on a checkpoint of this chain: kept if by a configured witness
-    // and valid; lines by other keys are ignored and reported.
+    // Witness cosignatures on a checkpoint of this chain: kept if by a witness of
+    // witnesses_at(its block) and valid; lines by other keys are ignored and reported.
     CosignResult add_cosignatures(std::string_view note);
 
     struct Signed {

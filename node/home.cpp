@@ -24,6 +24,16 @@ Status write_text(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+// The witnesses of --witness VKEY (init, testnet); genesis_from_json checks the list.
+static Status add_witnesses(chain::Genesis& g, const std::vector<std::string>& vkeys) {
+    for (const auto& vkey : vkeys) {
+        auto w = chain::parse_witness_vkey(vkey);
+        if (!w) return Status::error("--witness: " + w.message());
+        g.witnesses.push_back(std::move(*w));
+    }
+    return Status::ok();
+}
+
 Status apply_param(chain::ChainParams& params, const std::string& assignment) {
     const auto eq = assignment.find('=');
     if (eq == std::string::npos) return Status::error("--param wants NAME=VALUE, not '" + assignment + "'");
@@ -85,6 +95,7 @@ Status init_home(const InitOptions& o) {
                                  std::string(o.suite.key_type()) + " key), not '" + entry + "'");
         g.nodes.push_back({entry.substr(0, eq), *key});
     }
+    if (auto s = add_witnesses(g, o.witnesses); !s) return s;
     g.policy = chain::default_policy();
     // Round-trip through the parser so the file is exactly what nodes will read.
     auto parsed = chain::genesis_from_json(chain::genesis_to_json(g));
@@ -135,6 +146,7 @@ Result<std::vector<TestnetNode>> init_testnet(const TestnetOptions& o) {
     }
     const crypto::KeyPair demo = o.suite.generate_key();
     g.members.push_back({"Demo People's Court", demo.public_key, "court", 0});
+    if (auto s = add_witnesses(g, o.witnesses); !s) return s;
     g.policy = chain::default_policy();
     auto parsed = chain::genesis_from_json(chain::genesis_to_json(g));  // sorts, checks
     if (!parsed) return parsed.status();

@@ -27,6 +27,8 @@ struct InitOptions {
     // Observer nodes genesis lists ("NAME=PUBLIC_KEY_HEX" each): nodes that follow the
     // chain without voting; their keys may open links (docs/genesis.md "nodes").
     std::vector<std::string> observer_nodes;
+    // Witnesses genesis declares, as C2SP verifier keys (docs/checkpoints.md).
+    std::vector<std::string> witnesses;
     chain::ChainParams params;  // genesis chain parameters
 };
 
@@ -48,6 +50,7 @@ struct TestnetOptions {
     int observers = 0;
     std::uint16_t base_port = 26600;  // node i: P2P base + 2i, RPC base + 2i + 1
     chain::ChainParams params;        // genesis chain parameters
+    std::vector<std::string> witnesses;  // C2SP verifier keys genesis declares
 };
 
 struct TestnetNode {

@@ -240,7 +240,15 @@ struct Service {
         if (!chosen) return std::nullopt;
         auto path = chain::consistency_proof(node.genesis().suite, node.store(), block.ledger_size, chosen->checkpoint.size);
         if (!path) return std::nullopt;
-        chain::ReceiptCheckpoint out{chosen->note, chosen->height, std::move(*path), {}};
+        chain::ReceiptCheckpoint out{chosen->note, chosen->height, std::move(*path), {}, {}, {}, {}};
+        // The certified header at the checkpoint's height, and the state it names (whose
+        // witnesses count): they bind the checkpoint to the chain (docs/receipt.md).
+        auto cp_block = node.store().block(chosen->height);
+        auto cp_cert = node.store().certificate(chosen->height);
+        if (!cp_block || !cp_cert) return std::nullopt;
+        out.header = cp_block->header;
+        out.certificate = *cp_cert;
+        out.state = chain::state_view(node.store().state_after(chosen->height - 1), chosen->height);
         for (const auto& c : node.state()->validator_changes) {
             if (c.height < block.height || c.height >= chosen->height) continue;
             auto b = node.store().block(c.height);

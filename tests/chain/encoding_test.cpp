@@ -523,8 +523,8 @@ TEST_CASE("the genesis vector: bytes and hash are frozen, and do not depend on J
     CHECK(g->params != chain::ChainParams{});
     CHECK(g->params.block_records_max == 5000);
 
-    // The params section comes before the suite, the SM2 user ID and the observer nodes,
-    // which end the bytes (v4): u32 count, then per parameter in name order a str name
+    // The params section comes before the suite, the SM2 user ID, the observer nodes and
+    // the witnesses, which end the bytes (v5): u32 count, then per parameter in name order a str name
     // and a u64 value, written out here by hand.
     Bytes params_section = {0, 0, 0, static_cast<std::uint8_t>(chain::param_fields().size())};
     for (const auto& f : chain::param_fields()) {
@@ -544,6 +544,10 @@ TEST_CASE("the genesis vector: bytes and hash are frozen, and do not depend on J
     tail.insert(tail.end(), {0, 0, 0, 1});
     tail.insert(tail.end(), g->nodes[0].key.bytes.begin(), g->nodes[0].key.bytes.end());
     str(tail, g->nodes[0].name);
+    REQUIRE(g->witnesses.size() == 1);
+    tail.insert(tail.end(), {0, 0, 0, 1});
+    tail.insert(tail.end(), g->witnesses[0].key.bytes.begin(), g->witnesses[0].key.bytes.end());
+    str(tail, g->witnesses[0].name);
     params_section.insert(params_section.end(), tail.begin(), tail.end());
     REQUIRE(bytes.size() > params_section.size());
     CHECK(Bytes(bytes.end() - static_cast<std::ptrdiff_t>(params_section.size()), bytes.end()) == params_section);
@@ -643,6 +647,37 @@ TEST_CASE("a genesis.json parameter with an unknown name or of the wrong type is
     check_refused(genesis_json_with([](json::object& o) { o["params"] = json::array{}; }), "params");
 }
 
+TEST_CASE("genesis witnesses: verifier keys, unique, and a quorum they can reach") {
+    auto g = chain::genesis_from_json(vector_file("genesis.json").at("genesis"));
+    REQUIRE(g);
+    REQUIRE(g->witnesses.size() == 1);
+    const std::string vkey = g->witnesses[0].vkey();
+    // One witness, quorum 1: fine. Quorum 2 with one witness can never be met.
+    check_refused(genesis_json_with_param("witness_quorum", 2), "params.witness_quorum");
+    // No witnesses: the quorum is unused but stays 1.
+    auto none = [](std::uint64_t quorum) {
+        return genesis_json_with([&](json::object& o) {
+            o["witnesses"] = json::array{};
+            o["params"].as_object()["witness_quorum"] = quorum;
+        });
+    };
+    CHECK(chain::genesis_from_json(none(1)));
+    check_refused(none(2), "params.witness_quorum");
+    check_refused(genesis_json_with([&](json::object& o) { o["witnesses"] = json::array{json::string(vkey), json::string(vkey)}; }),
+                  "listed twice");
+    check_refused(genesis_json_with([&](json::object& o) { o["witnesses"] = json::array{json::string(vkey.substr(1))}; }),
+                  "witness");
+    check_refused(genesis_json_with([&](json::object& o) { o["witnesses"] = json::string(vkey); }), "witnesses");
+    // A witness changes the genesis hash: it is part of what the chain commits to.
+    chain::Genesis other = *g;
+    other.witnesses.clear();
+    CHECK(chain::genesis_hash(other) != chain::genesis_hash(*g));
+    // Round trip.
+    auto again = chain::genesis_from_json(chain::genesis_to_json(*g));
+    REQUIRE(again);
+    CHECK(again->witnesses == g->witnesses);
+}
+
 TEST_CASE("a genesis.json parameter outside its range is refused, naming it") {
     check_refused(genesis_json_with_param("block_records_max", 0), "params.block_records_max");
     check_refused(genesis_json_with_param("block_records_max", 10001), "params.block_records_max");
@@ -665,7 +700,8 @@ TEST_CASE("a genesis.json parameter outside its range is refused, naming it") {
         const std::string name(f.name);
         if (f.name != "block_bytes_max")  // its least value needs small records (above)
             CHECK(chain::genesis_from_json(genesis_json_with_param(f.name, f.min)));
-        CHECK(chain::genesis_from_json(genesis_json_with_param(f.name, f.max)));
+        if (f.name != "witness_quorum")  // its greatest value needs as many witnesses (below)
+            CHECK(chain::genesis_from_json(genesis_json_with_param(f.name, f.max)));
         if (f.min > 0) check_refused(genesis_json_with_param(f.name, f.min - 1), "params." + name);
         check_refused(genesis_json_with_param(f.name, f.max + 1), "params." + name);
     }

@@ -474,3 +474,64 @@ TEST_CASE("one validator has at most pending_proposals_per_validator_max pending
     CHECK(g.block({g.propose(g.v[0], add_member(test::key_from_scalar(42)))}) == "");  // 4
     CHECK(g.state.proposals.size() == 2);
 }
+
+namespace {
+
+chain::Witness test_witness(std::uint8_t seed, std::string name) {
+    crypto::Ed25519PrivateKey k;
+    k.seed.fill(seed);
+    return {std::move(name), crypto::ed25519_from_seed(k).public_key};
+}
+
+}  // namespace
+
+TEST_CASE("witnesses: genesis declares them, add-witness and remove-witness change them from the effective height") {
+    Gov g;
+    const auto a = test_witness(1, "witness.example/a"), b = test_witness(2, "witness.example/b"),
+               c = test_witness(3, "witness.example/c");
+    g.tc.genesis.witnesses = {a};
+    g.state = chain::ChainState::from_genesis(g.tc.genesis);
+    auto decide = [&](const GovAction& x) {
+        const auto p = g.propose(g.v[0], x);
+        return g.block({p, g.approve(g.v[1], p), g.approve(g.v[2], p)});
+    };
+    auto proposed = [&](const GovAction& x) { return g.block({g.propose(g.v[0], x)}); };
+    CHECK(g.state.witnesses_at(1) == std::vector<chain::Witness>{a});
+
+    REQUIRE(decide(GovAction{.op = GovOp::add_witness, .witness = b}) == "");  // block 1, in force from 2
+    CHECK(g.state.witnesses_at(1).size() == 1);
+    CHECK(g.state.witnesses_at(2).size() == 2);
+    CHECK(chain::state_hash(g.state, 1) != chain::state_hash(g.state, 2));  // the state hash covers them
+
+    CHECK(proposed(GovAction{.op = GovOp::add_witness, .witness = b}) == "conflict");  // already in force
+    CHECK(proposed(GovAction{.op = GovOp::add_witness, .witness = test_witness(9, "witness.example/b")}) == "conflict");
+    CHECK(proposed(GovAction{.op = GovOp::remove_witness, .witness = c}) == "conflict");  // not a witness
+    // The quorum never exceeds the witnesses in force, in either order of change.
+    CHECK(proposed(GovAction{.op = GovOp::set_param, .param = "witness_quorum", .value = 3}) == "unsafe_change");
+    REQUIRE(decide(GovAction{.op = GovOp::set_param, .param = "witness_quorum", .value = 2}) == "");
+    CHECK(proposed(GovAction{.op = GovOp::remove_witness, .witness = a}) == "unsafe_change");
+    REQUIRE(decide(GovAction{.op = GovOp::set_param, .param = "witness_quorum", .value = 1}) == "");
+    const std::uint64_t removed_in = g.height + 1;
+    REQUIRE(decide(GovAction{.op = GovOp::remove_witness, .witness = a}) == "");
+    CHECK(g.state.witnesses_at(removed_in).size() == 2);
+    CHECK(g.state.witnesses_at(removed_in + 1) == std::vector<chain::Witness>{b});
+
+    // The metadata round-trips, and the state survives its stored JSON and the receipt's view.
+    chain::Record carrier;
+    carrier.metadata = chain::governance_metadata(GovAction{.op = GovOp::add_witness, .witness = c}, 0);
+    auto parsed = chain::parse_governance(default_suite, carrier);
+    REQUIRE(parsed);
+    CHECK(parsed->action.witness == c);
+    carrier.metadata["witness"] = "not a verifier key";
+    CHECK_FALSE(chain::parse_governance(default_suite, carrier));
+    auto back = chain::state_from_json(boost::json::parse(boost::json::serialize(chain::state_to_json(g.state))));
+    REQUIRE(back);
+    CHECK(chain::state_hash(*back, removed_in) == chain::state_hash(g.state, removed_in));
+    CHECK(chain::state_hash(*back, removed_in + 1) == chain::state_hash(g.state, removed_in + 1));
+    const auto view_json = chain::state_view_to_json(g.state, removed_in);
+    auto view = chain::state_view_from_json(default_suite, view_json);
+    REQUIRE(view);
+    CHECK(view->witnesses.size() == 2);
+    CHECK(default_suite.hash(chain::state_view_bytes(*view)) == chain::state_hash(g.state, removed_in));
+    CHECK(chain::state_view_to_json(*view) == view_json);
+}

@@ -242,11 +242,81 @@ def body(c: h.Checker, jchain: str) -> None:
     rc2, events, err = monitor(jchain, env, ["--rpc", old.url, "--state", s2, "--genesis", genesis])
     c.check(rc1 == 0 and rc2 == 1 and any(e["event"] == "split_view" for e in events),
             "the split is caught across restarts too: the state file remembers a's checkpoint", h.short(events))
+    # A note someone presents (here: old's signed checkpoint of size 4) against a: two
+    # different notes of the same size, each validly signed, are evidence.
+    old_note = os.path.join(work, "old-note.txt")
+    open(old_note, "w").write(old.rpc("get_checkpoint", {"size": 4})["note"])
+    rc, events, err = monitor(jchain, env, ["--rpc", a.url, "--state", os.path.join(work, "m-note.json"),
+                                            "--genesis", genesis, "--note", old_note])
+    conflict = [e for e in events if e["event"] == "conflicting_notes"]
+    c.check(rc == 1 and conflict and conflict[0]["alarm"] and conflict[0]["size"] == 4 and
+            conflict[0]["note"] != conflict[0]["other_note"],
+            "--note: a presented note of size 4 that differs from a's: 'conflicting_notes', both notes kept", h.short(events))
+    a_note = os.path.join(work, "a-note.txt")
+    open(a_note, "w").write(a.rpc("get_checkpoint", {"size": 4})["note"])
+    rc, events, err = monitor(jchain, env, ["--rpc", a.url, "--state", os.path.join(work, "m-note-2.json"),
+                                            "--genesis", genesis, "--note", a_note])
+    c.check(rc == 0 and any(e["event"] == "note_checked" for e in events),
+            "--note with a's own note of size 4: checked, no alarm", h.short(events) + err)
     submit(c, jchain, env, old, member_key, "five-other")
     rc, events, err = monitor(jchain, env, ["--rpc", a.url, "--rpc", old.url, "--state",
                                             os.path.join(work, "m-split-3.json"), "--genesis", genesis])
     c.check(rc == 1 and any(e["event"] == "split_view" for e in events),
             "and when the fork is longer: a's 4 records are not a prefix of the other's 5", h.short(events))
+
+    witnessed_chain(c, jchain, env, work, wkey, vkey, other_key)
+
+
+def witnessed_chain(c: h.Checker, jchain: str, env: dict, work: str, wkey: str, vkey: str, other_key: str) -> None:
+    """A chain whose genesis declares the witness (jchain init --witness): a receipt is
+    VALID only when the witness cosigned its checkpoint, and says which basis it has."""
+    c.section("a chain that declares its witness in genesis")
+    home = os.path.join(work, "w")
+    r = h.cli(jchain, ["init", "--home", home, "--chain-id", "jchain-witnessed", "--witness", vkey], env=env)
+    c.require(r.rc == 0, "jchain init --witness VKEY", r.err)
+    genesis = os.path.join(home, "config", "genesis.json")
+    c.equal(json.load(open(genesis))["witnesses"], [vkey], "genesis.json lists the witness's verifier key")
+    w = h.Node(jchain, home, work, "w")
+    w.start(how="start")
+    member_key = os.path.join(home, "config", "member_key.json")
+    first = submit(c, jchain, env, w, member_key, "w-one")
+    rfile = os.path.join(work, "w-receipt.json")
+    c.require(h.cli(jchain, ["receipt", "--rpc", w.url, "--id", first, "--out", rfile], env=env).rc == 0, "a receipt")
+    r = h.cli(jchain, ["verify", "--receipt", rfile, "--genesis", genesis], env=env)
+    c.check(r.rc == 1 and "FAIL  trust basis" in r.out and "declares witnesses" in r.out,
+            "without a witnessed checkpoint: INVALID by default, the trust basis says why", r.out)
+    r = h.cli(jchain, ["verify", "--receipt", rfile, "--genesis", genesis, "--accept-validators-only"], env=env)
+    c.check(r.rc == 0 and "certified by validators only" in r.out.splitlines()[-1],
+            "--accept-validators-only: VALID, printed as certified by validators only", r.out)
+
+    # The witness (named in no node.toml) cosigns through the monitor: the node keeps the
+    # cosignature because the chain declares the witness.
+    submit(c, jchain, env, w, member_key, "w-two")
+    rc, events, err = monitor(jchain, env, ["--rpc", w.url, "--state", os.path.join(work, "m-w.json"),
+                                            "--genesis", genesis, "--witness-key", wkey])
+    cos = [e for e in events if e["event"] == "cosigned"]
+    c.check(rc == 0 and cos and cos[0]["answer"]["accepted"] == ["witness.example/court-b"],
+            "the node accepts the cosignature of the witness its genesis declares", h.short(events) + err)
+    r = h.cli(jchain, ["receipt", "--rpc", w.url, "--id", first, "--checkpoint", "--out", rfile], env=env)
+    c.require(r.rc == 0, "jchain receipt --checkpoint", r.err)
+    receipt = json.load(open(rfile))
+    c.check(receipt["checkpoint"]["block"]["header"]["height"] == receipt["checkpoint"]["height"] and
+            receipt["checkpoint"]["state"]["witnesses"] == [vkey],
+            "the checkpoint carries the certified header at its height and the state naming the witness")
+    r = h.cli(jchain, ["verify", "--receipt", rfile, "--genesis", genesis], env=env)
+    c.check(r.rc == 0 and "witnessed by 1 of 1 witnesses (witness.example/court-b" in r.out.splitlines()[-1],
+            "VALID, witnessed by 1 of 1 witnesses, from the genesis file alone", r.out)
+    other_vkey = h.cli(jchain, ["witness", "keygen", "--name", "notary.example/w2", "--out",
+                                os.path.join(work, "w2.json")], env=env).out.strip()
+    r = h.cli(jchain, ["verify", "--receipt", rfile, "--genesis", genesis, "--witness", other_vkey], env=env)
+    c.check(r.rc == 1 and "did not cosign" in r.out, "--witness with a key that did not cosign: INVALID, not silence", r.out)
+    for shift in (-1, 1):
+        tampered = json.loads(json.dumps(receipt))
+        tampered["checkpoint"]["height"] += shift
+        json.dump(tampered, open(rfile + ".h", "w"))
+        r = h.cli(jchain, ["verify", "--receipt", rfile + ".h", "--genesis", genesis, "--accept-validators-only"], env=env)
+        c.check(r.rc == 1 and "FAIL  checkpoint" in r.out, f"checkpoint.height shifted by {shift:+d}: INVALID", r.out)
+    w.stop()
 
 
 if __name__ == "__main__":

@@ -70,6 +70,10 @@ function check(ok, what) {
       .filter((m) => m.since_height <= height).sort((a, b) => (a.public_key < b.public_key ? -1 : 1)),
     policy: gj.policy, params: gj.params,
     nodes: (gj.nodes || []).map((n) => ({ name: n.name, public_key: n.public_key })).sort((a, b) => (a.public_key < b.public_key ? -1 : 1)),
+    witnesses: [...(gj.witnesses || [])].sort((a, b) => {
+      const key = (v) => Buffer.from(v.slice(v.indexOf('+', v.indexOf('+') + 1) + 1), 'base64').toString('hex');
+      return key(a) < key(b) ? -1 : 1;
+    }),
   });
   const state1 = stateAt(vec.genesis, 1);
   const stateHex = async (st) => page.bytesToHex(await page.sha256(page.readState(st).bytes));
@@ -589,8 +593,8 @@ function check(ok, what) {
     };
     const smGenesisHash = (gj) => sm.hex(ossl.sm3(Buffer.from(sm.genesisHex(gj), 'hex')));
     const smG = await page.readGenesis(smGenesis);
-    check(smG.hash === smGenesisHash(smGenesis) && smG.suite.name === 'sm2-sm3' && sm.genesisHex(smGenesis).startsWith(sm.str('jchain/genesis/v4')),
-      'an sm2-sm3 genesis hashes, in the page, to SM3 of the jchain/genesis/v4 bytes built here (' + smG.hash.slice(0, 16) + '…; a validator given uncompressed)');
+    check(smG.hash === smGenesisHash(smGenesis) && smG.suite.name === 'sm2-sm3' && sm.genesisHex(smGenesis).startsWith(sm.str('jchain/genesis/v5')),
+      'an sm2-sm3 genesis hashes, in the page, to SM3 of the jchain/genesis/v5 bytes built here (' + smG.hash.slice(0, 16) + '…; a validator given uncompressed)');
     check(smG.hash !== sm.hex(require('crypto').createHash('sha256').update(Buffer.from(sm.genesisHex(smGenesis), 'hex')).digest()), '... not SHA-256 of them');
     const customGenesis = { ...smGenesis, sm2_user_id: CUSTOM_ID };
     const gc = await page.readGenesis(customGenesis);
@@ -710,7 +714,7 @@ function check(ok, what) {
     const recordId = ossl.sm3(Buffer.from(smSigned, 'hex')), otherId = ossl.sm3(te('the other record'));
     const leafOf = (id) => ossl.sm3(Buffer.concat([Buffer.from([0]), Buffer.from(id)]));
     const ledgerRoot = ossl.sm3(Buffer.concat([Buffer.from([1]), Buffer.from(leafOf(recordId)), Buffer.from(leafOf(otherId))]));
-    const smState = { members: [{ name: '北京互联网法院', public_key: courtSm.key, role: 'court', since_height: 1 }], policy: vec.genesis.policy, params: vec.genesis.params, nodes: [] };
+    const smState = { members: [{ name: '北京互联网法院', public_key: courtSm.key, role: 'court', since_height: 1 }], policy: vec.genesis.policy, params: vec.genesis.params, nodes: [], witnesses: [] };
     const setList = customGenesis.validators.map((v, i) => ({ name: v.name, public_key: validators[i].key, power: v.power }))
       .sort((a, b) => (a.public_key < b.public_key ? -1 : 1));
     const setHashSm = sm.hex(ossl.sm3(Buffer.from(sm.validatorSetHex(setList), 'hex')));

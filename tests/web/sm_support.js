@@ -81,23 +81,28 @@ function validatorSetHex(validators) {
   const list = validators.map((v) => ({ key: compressed(v.public_key), name: v.name || '', power: v.power === undefined ? 1 : v.power })).sort(byKey);
   return str('jchain/validators/v1') + u32(list.length) + list.map((v) => v.key + u64(v.power) + str(v.name)).join('');
 }
-// The genesis bytes (jchain/genesis/v4) of a genesis JSON that lists its policy and all
-// eleven params: then the suite name, the SM2 user ID (empty for secp256k1-sha256) and the
-// observer nodes.
+// The genesis bytes (jchain/genesis/v5) of a genesis JSON that lists its policy and all
+// twelve params: then the suite name, the SM2 user ID (empty for secp256k1-sha256), the
+// observer nodes and the witnesses (C2SP verifier keys: each its 32-byte key and name).
 function genesisHex(g) {
   const suite = g.suite === undefined ? 'secp256k1-sha256' : g.suite;
   const members = (g.members || []).map((m) => ({ key: compressed(m.public_key), name: m.name || '', role: m.role, since: m.since_height || 0 })).sort(byKey);
   const kinds = KINDS.filter((k) => Object.prototype.hasOwnProperty.call(g.policy, k));
   const params = Object.keys(g.params).sort();
-  if (params.length !== 11) throw new Error('this encoder needs all eleven params listed');
+  if (params.length !== 12) throw new Error('this encoder needs all twelve params listed');
+  const witnesses = (g.witnesses || []).map((v) => {
+    const [name, , b64] = [v.slice(0, v.indexOf('+')), null, v.slice(v.indexOf('+', v.indexOf('+') + 1) + 1)];
+    return { key: Buffer.from(b64, 'base64').subarray(1).toString('hex'), name };
+  }).sort(byKey);
   const nodes = (g.nodes || []).map((n) => ({ key: compressed(n.public_key), name: n.name || '' })).sort(byKey);
-  return str('jchain/genesis/v4') + str(g.chain_id) + u64(g.genesis_time_ms || 0) +
+  return str('jchain/genesis/v5') + str(g.chain_id) + u64(g.genesis_time_ms || 0) +
     validatorSetHex(g.validators) +
     u32(members.length) + members.map((m) => m.key + str(m.name) + str(m.role) + u64(m.since)).join('') +
     u32(kinds.length) + kinds.map((k) => { const roles = [...new Set(g.policy[k])].sort(); return str(k) + u32(roles.length) + roles.map(str).join(''); }).join('') +
     u32(params.length) + params.map((k) => str(k) + u64(g.params[k])).join('') +
     str(suite) + str(suite === 'secp256k1-sha256' ? '' : g.sm2_user_id === undefined ? '1234567812345678' : g.sm2_user_id) +
-    u32(nodes.length) + nodes.map((n) => n.key + str(n.name)).join('');
+    u32(nodes.length) + nodes.map((n) => n.key + str(n.name)).join('') +
+    u32(witnesses.length) + witnesses.map((w) => w.key + str(w.name)).join('');
 }
 
 // ---- DER SEQUENCE{INTEGER r, INTEGER s} of BigInts, minimal (hex).

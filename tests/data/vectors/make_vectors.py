@@ -14,6 +14,7 @@ nothing unless an encoding changed.
 usage: make_vectors.py [--check] [DIR]
   --check  write nothing; exit 1 and name each output that differs from DIR's files
 """
+import base64
 import hashlib
 import hmac
 import json
@@ -116,7 +117,7 @@ KINDS = ["evidence", "service", "notice", "judgment", "order", "operation", "han
 PARAMS = {"block_bytes_max": 16777216, "block_records_max": 10000, "block_time_drift_ms": 2000,
           "client_time_window_ms": 600000, "record_bytes_max": 8192, "timeout_precommit_delta_ms": 250,
           "timeout_precommit_ms": 500, "timeout_prevote_delta_ms": 250, "timeout_prevote_ms": 500,
-          "timeout_propose_delta_ms": 500, "timeout_propose_ms": 1000}
+          "timeout_propose_delta_ms": 500, "timeout_propose_ms": 1000, "witness_quorum": 1}
 u8, u32, u64 = (lambda v: struct.pack(">B", v)), (lambda v: struct.pack(">I", v)), (lambda v: struct.pack(">Q", v))
 H = bytes.fromhex
 sha256 = lambda b: hashlib.sha256(b).digest()
@@ -156,23 +157,39 @@ def nodes_bytes(nodes):
     return u32(len(nodes)) + b"".join(H(n["public_key"]) + s(n["name"]) for n in nodes)
 
 
+def witness_of(vkey):
+    """(name, 32-byte Ed25519 key) of a C2SP verifier key name+keyid+base64(0x04 || key),
+    its key id checked: SHA-256(name || 0x0A || 0x04 || key)[:4]."""
+    name, key_id, key = vkey.split("+", 2)
+    key = base64.b64decode(key, validate=True)
+    assert len(key) == 33 and key[0] == 4 and sha256(name.encode() + b"\n" + key)[:4].hex() == key_id, vkey
+    return name, key[1:]
+
+
+def witnesses_bytes(vkeys):
+    ws = sorted((witness_of(v) for v in vkeys), key=lambda w: w[1])
+    return u32(len(ws)) + b"".join(k + s(name) for name, k in ws)
+
+
 def genesis_bytes(g):
     ms = sorted(g["members"], key=lambda m: H(m["public_key"]))
-    return (s("jchain/genesis/v4") + s(g["chain_id"]) + u64(g["genesis_time_ms"]) + validator_set_bytes(g["validators"])
+    return (s("jchain/genesis/v5") + s(g["chain_id"]) + u64(g["genesis_time_ms"]) + validator_set_bytes(g["validators"])
             + u32(len(ms)) + b"".join(H(m["public_key"]) + s(m["name"]) + s(m["role"]) + u64(m["since_height"]) for m in ms)
             + policy_bytes(g["policy"]) + params_bytes(g.get("params", {}))
-            + s(g.get("suite", "secp256k1-sha256")) + s("") + nodes_bytes(g.get("nodes", [])))
+            + s(g.get("suite", "secp256k1-sha256")) + s("") + nodes_bytes(g.get("nodes", []))
+            + witnesses_bytes(g.get("witnesses", [])))
 
 
 def state_bytes(g, height):
     """The state of genesis `g` at `height`, before any governance: members whose
-    since_height (0 counts as 1) is at most `height`, and the genesis observer nodes."""
+    since_height (0 counts as 1) is at most `height`, the genesis observer nodes and witnesses."""
     ms = [m for m in g["members"] if max(1, m["since_height"]) <= height]
     ms = sorted(ms, key=lambda m: H(m["public_key"]))
-    return (s("jchain/state/v2")
+    return (s("jchain/state/v3")
             + u32(len(ms)) + b"".join(H(m["public_key"]) + s(m["name"]) + s(m["role"]) + u64(max(1, m["since_height"]))
                                       for m in ms)
-            + policy_bytes(g["policy"]) + params_bytes(g.get("params", {})) + nodes_bytes(g.get("nodes", [])))
+            + policy_bytes(g["policy"]) + params_bytes(g.get("params", {})) + nodes_bytes(g.get("nodes", []))
+            + witnesses_bytes(g.get("witnesses", [])))
 
 
 def ledger_root(ids):
@@ -227,6 +244,16 @@ out["validator_set.json"] = vs
 gv = load("genesis.json")
 if "nodes" not in gv["genesis"]:  # an observer node (scalar 8), so that field 10 is not empty
     gv["genesis"]["nodes"] = [{"name": "观察节点-8", "public_key": compressed(point_mul(8)).hex()}]
+if "witnesses" not in gv["genesis"]:  # a witness (RFC 8032 test 1's key), so that field 11 is not empty
+    key = b"\x04" + H("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+    name = "witness.example/vectors"
+    gv["genesis"]["witnesses"] = [name + "+" + sha256(name.encode() + b"\n" + key)[:4].hex() + "+"
+                                  + base64.b64encode(key).decode()]
+    gv["genesis"]["params"].setdefault("witness_quorum", 1)
+    gv["description"] = gv["description"].replace("one observer node (scalar 8), ", "one observer node (scalar 8), one "
+        "witness (the Ed25519 key of RFC 8032 test 1), ").replace("jchain/genesis/v4 bytes (suite secp256k1-sha256, "
+        "empty SM2 user ID, the node list)", "jchain/genesis/v5 bytes (suite secp256k1-sha256, empty SM2 user ID, the "
+        "node list, the witness list)")
 gv["genesis_bytes"] = genesis_bytes(gv["genesis"]).hex()
 gv["genesis_hash"] = sha256(genesis_bytes(gv["genesis"])).hex()
 out["genesis.json"] = gv

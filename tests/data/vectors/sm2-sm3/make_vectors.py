@@ -80,7 +80,7 @@ vset = s(b"jchain/validators/v1") + struct.pack(">I", len(vals))
 for v in vals:
     vset += bytes.fromhex(v["public_key"]) + struct.pack(">Q", v["power"]) + s(v["name"].encode())
 members = sorted(g["members"], key=lambda m: bytes.fromhex(m["public_key"]))
-gb = s(b"jchain/genesis/v4") + s(g["chain_id"].encode()) + struct.pack(">Q", g["genesis_time_ms"]) + vset
+gb = s(b"jchain/genesis/v5") + s(g["chain_id"].encode()) + struct.pack(">Q", g["genesis_time_ms"]) + vset
 gb += struct.pack(">I", len(members))
 for m in members:
     gb += bytes.fromhex(m["public_key"]) + s(m["name"].encode()) + s(m["role"].encode()) + struct.pack(">Q", m["since_height"])
@@ -96,11 +96,22 @@ for name in sorted(params, key=lambda n: n.encode()):
 gb += s(b"sm2-sm3") + s(USER_ID.encode())
 nodes = sorted(g.get("nodes", []), key=lambda n: bytes.fromhex(n["public_key"]))
 gb += struct.pack(">I", len(nodes)) + b"".join(bytes.fromhex(n["public_key"]) + s(n["name"].encode()) for n in nodes)
+# The witnesses: Ed25519 in both suites (C2SP cosignature/v1), so the same verifier keys;
+# each is the key then the name, sorted by key.
+witnesses = []
+for vkey in g.get("witnesses", []):
+    name, key_id, key = vkey.split("+", 2)
+    key = base64.b64decode(key, validate=True)
+    assert len(key) == 33 and key[0] == 4 and hashlib.sha256(name.encode() + b"\n" + key).digest()[:4].hex() == key_id
+    witnesses.append((key[1:], name, vkey))
+witnesses.sort()
+gb += struct.pack(">I", len(witnesses)) + b"".join(k + s(name.encode()) for k, name, _ in witnesses)
 g["validators"], g["members"], g["nodes"] = vals, members, nodes  # as genesis_to_json writes them: sorted by key
+g["witnesses"] = [vkey for _, _, vkey in witnesses]
 genesis_hash = sm3(gb)
 json.dump({"description": "The genesis vector's chain under the sm2-sm3 suite: SM2 keys of the same private "
-                          "scalars, jchain/genesis/v4 bytes (the suite, the SM2 user ID and the observer nodes after "
-                          "the members, policy and parameters), "
+                          "scalars, jchain/genesis/v5 bytes (the suite, the SM2 user ID, the observer nodes and the "
+                          "witnesses after the members, policy and parameters), "
                           "hashed with SM3.",
            "genesis": g, "genesis_bytes": gb.hex(), "genesis_hash": genesis_hash.hex()},
           open(os.path.join(OUT, "genesis.json"), "w"), ensure_ascii=False, indent=2)
