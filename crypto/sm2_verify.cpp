@@ -1,0 +1,421 @@
+#include "crypto/sm2_verify.h"
+
+#include <cstring>
+#include <string>
+
+namespace jchain::crypto::sm2 {
+namespace {
+
+using u64 = std::uint64_t;
+using u128 = unsigned __int128;
+
+// 256-bit integers and field elements: four 64-bit limbs, least significant first.
+struct U256 {
+    u64 v[4];
+};
+
+// p = 2^256 − 2^224 − 2^96 + 2^64 − 1, n the order of G (GB/T 32918.5).
+constexpr U256 kP = {{0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFF00000000ull, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFEFFFFFFFFull}};
+constexpr U256 kN = {{0x53BBF40939D54123ull, 0x7203DF6B21C6052Bull, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFEFFFFFFFFull}};
+
+// The curve's constants as GB/T 32918.5 prints them (big-endian), for ZA and the tables.
+constexpr std::uint8_t kA_bytes[32] = {0xFF, 0xFF, 0xFF, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                       0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00,
+                                       0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFC};
+constexpr std::uint8_t kB_bytes[32] = {0x28, 0xE9, 0xFA, 0x9E, 0x9D, 0x9F, 0x5E, 0x34, 0x4D, 0x5A, 0x9E,
+                                       0x4B, 0xCF, 0x65, 0x09, 0xA7, 0xF3, 0x97, 0x89, 0xF5, 0x15, 0xAB,
+                                       0x8F, 0x92, 0xDD, 0xBC, 0xBD, 0x41, 0x4D, 0x94, 0x0E, 0x93};
+constexpr std::uint8_t kGx_bytes[32] = {0x32, 0xC4, 0xAE, 0x2C, 0x1F, 0x19, 0x81, 0x19, 0x5F, 0x99, 0x04,
+                                        0x46, 0x6A, 0x39, 0xC9, 0x94, 0x8F, 0xE3, 0x0B, 0xBF, 0xF2, 0x66,
+                                        0x0B, 0xE1, 0x71, 0x5A, 0x45, 0x89, 0x33, 0x4C, 0x74, 0xC7};
+constexpr std::uint8_t kGy_bytes[32] = {0xBC, 0x37, 0x36, 0xA2, 0xF4, 0xF6, 0x77, 0x9C, 0x59, 0xBD, 0xCE,
+                                        0xE3, 0x6B, 0x69, 0x21, 0x53, 0xD0, 0xA9, 0x87, 0x7C, 0xC6, 0x2A,
+                                        0x47, 0x40, 0x02, 0xDF, 0x32, 0xE5, 0x21, 0x39, 0xF0, 0xA0};
+
+U256 load(const std::uint8_t* be) {
+    U256 out{};
+    for (int i = 0; i < 4; ++i) {
+        u64 limb = 0;
+        for (int j = 0; j < 8; ++j) limb = (limb << 8) | be[(3 - i) * 8 + j];
+        out.v[i] = limb;
+    }
+    return out;
+}
+
+void store(const U256& x, std::uint8_t* be) {
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 8; ++j) be[(3 - i) * 8 + j] = static_cast<std::uint8_t>(x.v[i] >> (56 - 8 * j));
+}
+
+bool is_zero(const U256& a) { return (a.v[0] | a.v[1] | a.v[2] | a.v[3]) == 0; }
+bool equal(const U256& a, const U256& b) {
+    return ((a.v[0] ^ b.v[0]) | (a.v[1] ^ b.v[1]) | (a.v[2] ^ b.v[2]) | (a.v[3] ^ b.v[3])) == 0;
+}
+bool geq(const U256& a, const U256& b) {
+    for (int i = 3; i >= 0; --i)
+        if (a.v[i] != b.v[i]) return a.v[i] > b.v[i];
+    return true;
+}
+
+// r = a + b, returning the carry out.
+u64 add_raw(U256& r, const U256& a, const U256& b) {
+    u128 c = 0;
+    for (int i = 0; i < 4; ++i) {
+        c += static_cast<u128>(a.v[i]) + b.v[i];
+        r.v[i] = static_cast<u64>(c);
+        c >>= 64;
+    }
+    return static_cast<u64>(c);
+}
+
+// r = a − b, returning the borrow out.
+u64 sub_raw(U256& r, const U256& a, const U256& b) {
+    u64 borrow = 0;
+    for (int i = 0; i < 4; ++i) {
+        const u128 d = static_cast<u128>(a.v[i]) - b.v[i] - borrow;
+        r.v[i] = static_cast<u64>(d);
+        borrow = static_cast<u64>(d >> 64) & 1;
+    }
+    return borrow;
+}
+
+// ---- The field, in Montgomery form x·2^256 mod p; every value fully reduced (< p), so
+// equality of limbs is equality of elements.
+using Fe = U256;
+
+Fe fadd(const Fe& a, const Fe& b) {
+    Fe r;
+    const u64 carry = add_raw(r, a, b);
+    if (carry || geq(r, kP)) sub_raw(r, r, kP);
+    return r;
+}
+
+Fe fsub(const Fe& a, const Fe& b) {
+    Fe r;
+    if (sub_raw(r, a, b)) add_raw(r, r, kP);
+    return r;
+}
+
+// Montgomery product a·b·2^-256 mod p (CIOS). p ≡ −1 mod 2^64, so −p^-1 ≡ 1 mod 2^64 and
+// each round's multiplier is the low limb itself; m·p0 + m = m·2^64 has no low word.
+Fe fmul(const Fe& a, const Fe& b) {
+    u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+    for (int i = 0; i < 4; ++i) {
+        const u64 bi = b.v[i];
+        u128 c = static_cast<u128>(a.v[0]) * bi + t0;
+        t0 = static_cast<u64>(c);
+        c >>= 64;
+        c += static_cast<u128>(a.v[1]) * bi + t1;
+        t1 = static_cast<u64>(c);
+        c >>= 64;
+        c += static_cast<u128>(a.v[2]) * bi + t2;
+        t2 = static_cast<u64>(c);
+        c >>= 64;
+        c += static_cast<u128>(a.v[3]) * bi + t3;
+        t3 = static_cast<u64>(c);
+        c >>= 64;
+        c += t4;
+        t4 = static_cast<u64>(c);
+        const u64 t5 = static_cast<u64>(c >> 64);
+
+        const u64 m = t0;
+        c = m;  // (m·p0 + t0) >> 64, with p0 = 2^64 − 1 and t0 = m
+        c += static_cast<u128>(m) * kP.v[1] + t1;
+        t0 = static_cast<u64>(c);
+        c >>= 64;
+        c += static_cast<u128>(m) * kP.v[2] + t2;
+        t1 = static_cast<u64>(c);
+        c >>= 64;
+        c += static_cast<u128>(m) * kP.v[3] + t3;
+        t2 = static_cast<u64>(c);
+        c >>= 64;
+        c += t4;
+        t3 = static_cast<u64>(c);
+        c >>= 64;
+        t4 = t5 + static_cast<u64>(c);
+    }
+    Fe r{{t0, t1, t2, t3}};
+    if (t4 || geq(r, kP)) sub_raw(r, r, kP);
+    return r;
+}
+
+Fe fsqr(const Fe& a) { return fmul(a, a); }
+
+// Constants derived at first use: R mod p is 2^224 + 2^96 − 2^64 + 1 (the Montgomery
+// one), and R^2 mod p by doubling it 256 times.
+struct FieldConstants {
+    Fe one{{1, 0x00000000FFFFFFFFull, 0, 0x0000000100000000ull}};
+    Fe r2{};
+    Fe b{};  // the curve's b, Montgomery form
+    FieldConstants() {
+        r2 = one;
+        for (int i = 0; i < 256; ++i) r2 = fadd(r2, r2);
+        b = fmul(load(kB_bytes), r2);
+    }
+};
+const FieldConstants& fc() {
+    static const FieldConstants c;
+    return c;
+}
+
+Fe to_mont(const U256& x) { return fmul(x, fc().r2); }  // x < p
+U256 from_mont(const Fe& x) { return fmul(x, U256{{1, 0, 0, 0}}); }
+
+Fe fpow(const Fe& a, const U256& e) {
+    Fe r = fc().one;
+    for (int i = 255; i >= 0; --i) {
+        r = fsqr(r);
+        if ((e.v[i / 64] >> (i % 64)) & 1) r = fmul(r, a);
+    }
+    return r;
+}
+
+Fe finv(const Fe& a) {  // a ≠ 0: a^(p−2)
+    U256 e = kP;
+    e.v[0] -= 2;
+    return fpow(a, e);
+}
+
+// x^3 − 3x + b.
+Fe curve_rhs(const Fe& x) {
+    const Fe x3 = fmul(fsqr(x), x);
+    const Fe three_x = fadd(fadd(x, x), x);
+    return fadd(fsub(x3, three_x), fc().b);
+}
+
+// ---- Points. Jacobian (X, Y, Z) is the affine (X/Z^2, Y/Z^3); `inf` marks infinity.
+struct Affine {
+    Fe x, y;
+};
+struct Jacobian {
+    Fe x, y, z;
+    bool inf = true;
+};
+
+// dbl-2001-b, with a = −3: 3M + 5S.
+Jacobian dbl(const Jacobian& p) {
+    if (p.inf) return p;
+    const Fe delta = fsqr(p.z);
+    const Fe gamma = fsqr(p.y);
+    const Fe beta = fmul(p.x, gamma);
+    const Fe t = fmul(fsub(p.x, delta), fadd(p.x, delta));
+    const Fe alpha = fadd(fadd(t, t), t);
+    const Fe beta4 = fadd(fadd(beta, beta), fadd(beta, beta));
+    Jacobian r;
+    r.x = fsub(fsqr(alpha), fadd(beta4, beta4));
+    r.z = fsub(fsub(fsqr(fadd(p.y, p.z)), gamma), delta);
+    const Fe gamma2 = fsqr(gamma);
+    const Fe gamma2_2 = fadd(gamma2, gamma2);
+    const Fe gamma2_8 = fadd(fadd(gamma2_2, gamma2_2), fadd(gamma2_2, gamma2_2));
+    r.y = fsub(fmul(alpha, fsub(beta4, r.x)), gamma2_8);
+    r.inf = is_zero(r.z);  // only a point of order 2, which this curve has none of
+    return r;
+}
+
+// The sum from U1, S1 (p's coordinates scaled to the common denominator), H = U2 − U1,
+// R = S2 − S1 and the new Z before its factor H (add-1998-cmo-2).
+Jacobian add_finish(const Fe& u1, const Fe& s1, const Fe& h, const Fe& r, const Fe& z_without_h) {
+    const Fe hh = fsqr(h);
+    const Fe hhh = fmul(h, hh);
+    const Fe v = fmul(u1, hh);
+    Jacobian out;
+    out.x = fsub(fsub(fsqr(r), hhh), fadd(v, v));
+    out.y = fsub(fmul(r, fsub(v, out.x)), fmul(s1, hhh));
+    out.z = fmul(z_without_h, h);
+    out.inf = false;
+    return out;
+}
+
+// p + q, q affine (8M + 3S); q negated when `negate`.
+Jacobian add_affine(const Jacobian& p, const Affine& q, bool negate) {
+    const Fe qy = negate ? fsub(Fe{}, q.y) : q.y;
+    if (p.inf) return Jacobian{q.x, qy, fc().one, false};
+    const Fe z1z1 = fsqr(p.z);
+    const Fe u2 = fmul(q.x, z1z1);
+    const Fe s2 = fmul(qy, fmul(p.z, z1z1));
+    const Fe h = fsub(u2, p.x);
+    const Fe r = fsub(s2, p.y);
+    if (is_zero(h)) return is_zero(r) ? dbl(p) : Jacobian{};
+    return add_finish(p.x, p.y, h, r, p.z);
+}
+
+// p + q, both Jacobian (12M + 4S).
+Jacobian add(const Jacobian& p, const Jacobian& q) {
+    if (p.inf) return q;
+    if (q.inf) return p;
+    const Fe z1z1 = fsqr(p.z);
+    const Fe z2z2 = fsqr(q.z);
+    const Fe u1 = fmul(p.x, z2z2);
+    const Fe u2 = fmul(q.x, z1z1);
+    const Fe s1 = fmul(p.y, fmul(q.z, z2z2));
+    const Fe s2 = fmul(q.y, fmul(p.z, z1z1));
+    const Fe h = fsub(u2, u1);
+    const Fe r = fsub(s2, s1);
+    if (is_zero(h)) return is_zero(r) ? dbl(p) : Jacobian{};
+    return add_finish(u1, s1, h, r, fmul(p.z, q.z));
+}
+
+// The odd multiples 1·p, 3·p, …, (2·count − 1)·p in affine form (one inversion for all).
+// p is a finite point of prime order n, so no multiple below n is infinity.
+template <std::size_t count>
+std::array<Affine, count> odd_multiples(const Affine& p) {
+    std::array<Jacobian, count> jac;
+    jac[0] = Jacobian{p.x, p.y, fc().one, false};
+    const Jacobian twice = dbl(jac[0]);
+    for (std::size_t i = 1; i < count; ++i) jac[i] = add(jac[i - 1], twice);
+    std::array<Fe, count> prefix;  // z0·z1·…·zi
+    prefix[0] = jac[0].z;
+    for (std::size_t i = 1; i < count; ++i) prefix[i] = fmul(prefix[i - 1], jac[i].z);
+    Fe inv = finv(prefix[count - 1]);
+    std::array<Affine, count> out;
+    for (std::size_t i = count; i-- > 0;) {
+        const Fe zinv = i == 0 ? inv : fmul(inv, prefix[i - 1]);
+        if (i > 0) inv = fmul(inv, jac[i].z);
+        const Fe zinv2 = fsqr(zinv);
+        out[i] = Affine{fmul(jac[i].x, zinv2), fmul(jac[i].y, fmul(zinv2, zinv))};
+    }
+    return out;
+}
+
+// wNAF windows: G's table is shared and built once, a key's is built when it is parsed.
+constexpr int kWindowG = 8;  // 64 odd multiples of G
+constexpr int kWindowP = 6;  // 16 odd multiples of the key
+
+const std::array<Affine, 1u << (kWindowG - 2)>& g_table() {
+    static const auto table =
+        odd_multiples<1u << (kWindowG - 2)>(Affine{to_mont(load(kGx_bytes)), to_mont(load(kGy_bytes))});
+    return table;
+}
+
+// Width-w NAF of k (k < 2^256): digits odd or zero, |digit| < 2^(w−1), least significant
+// first. Returns the number of digits (at most 257).
+int wnaf(std::int8_t* out, const U256& k, int w) {
+    u64 d[5] = {k.v[0], k.v[1], k.v[2], k.v[3], 0};
+    const u64 mask = (u64{1} << w) - 1;
+    const std::int64_t half = std::int64_t{1} << (w - 1);
+    int len = 0;
+    while ((d[0] | d[1] | d[2] | d[3] | d[4]) != 0) {
+        std::int64_t digit = 0;
+        if (d[0] & 1) {
+            digit = static_cast<std::int64_t>(d[0] & mask);
+            if (digit >= half) digit -= std::int64_t{1} << w;
+            if (digit > 0) {
+                d[0] -= static_cast<u64>(digit);  // the low bits are the digit: no borrow
+            } else {
+                u128 c = static_cast<u128>(d[0]) + static_cast<u64>(-digit);
+                d[0] = static_cast<u64>(c);
+                for (int i = 1; i < 5 && (c >> 64) != 0; ++i) {
+                    c = static_cast<u128>(d[i]) + 1;
+                    d[i] = static_cast<u64>(c);
+                }
+            }
+        }
+        out[len++] = static_cast<std::int8_t>(digit);
+        for (int i = 0; i < 4; ++i) d[i] = (d[i] >> 1) | (d[i + 1] << 63);
+        d[4] >>= 1;
+    }
+    return len;
+}
+
+}  // namespace
+
+struct FastVerifier::Table {
+    std::array<Affine, 1u << (kWindowP - 2)> odd;
+};
+
+std::optional<FastVerifier> FastVerifier::from(ByteSpan sec1) {
+    // As OpenSSL's EC_POINT_oct2point: coordinates below p, the point on the curve; for
+    // the compressed form y is the root of x^3 − 3x + b whose parity the prefix names.
+    Fe x, y;
+    if (sec1.size() == 33 && (sec1[0] == 0x02 || sec1[0] == 0x03)) {
+        const U256 xr = load(sec1.data() + 1);
+        if (geq(xr, kP)) return std::nullopt;
+        x = to_mont(xr);
+        const Fe rhs = curve_rhs(x);
+        U256 e = kP;  // (p + 1) / 4: p ≡ 3 mod 4
+        e.v[0] += 1;  // p0 = 2^64 − 1: carries into the next limb
+        e.v[1] += 1;
+        for (int i = 0; i < 4; ++i) e.v[i] = (e.v[i] >> 2) | (i < 3 ? e.v[i + 1] << 62 : 0);
+        y = fpow(rhs, e);
+        if (!equal(fsqr(y), rhs)) return std::nullopt;
+        const bool odd = from_mont(y).v[0] & 1;
+        if (odd != (sec1[0] == 0x03)) {
+            if (is_zero(y)) return std::nullopt;
+            y = fsub(Fe{}, y);
+        }
+    } else if (sec1.size() == 65 && sec1[0] == 0x04) {
+        const U256 xr = load(sec1.data() + 1), yr = load(sec1.data() + 33);
+        if (geq(xr, kP) || geq(yr, kP)) return std::nullopt;
+        x = to_mont(xr);
+        y = to_mont(yr);
+        if (!equal(fsqr(y), curve_rhs(x))) return std::nullopt;
+    } else {
+        return std::nullopt;
+    }
+    FastVerifier out;
+    out.point_[0] = 0x04;
+    store(from_mont(x), out.point_.data() + 1);
+    store(from_mont(y), out.point_.data() + 33);
+    auto table = std::make_shared<Table>();
+    table->odd = odd_multiples<1u << (kWindowP - 2)>(Affine{x, y});
+    out.table_ = std::move(table);
+    return out;
+}
+
+Hash FastVerifier::za(std::string_view id) const {
+    std::string buf;
+    buf.reserve(2 + id.size() + 6 * 32);
+    const std::size_t entl = id.size() * 8;
+    buf.push_back(static_cast<char>((entl >> 8) & 0xFF));
+    buf.push_back(static_cast<char>(entl & 0xFF));
+    buf.append(id);
+    for (const std::uint8_t* part : {kA_bytes, kB_bytes, kGx_bytes, kGy_bytes})
+        buf.append(reinterpret_cast<const char*>(part), 32);
+    buf.append(reinterpret_cast<const char*>(point_.data() + 1), 64);
+    return sm3(ByteSpan(reinterpret_cast<const std::uint8_t*>(buf.data()), buf.size()));
+}
+
+bool FastVerifier::verify_e(const Hash& e_bytes, ByteSpan rs) const {
+    if (rs.size() != 64) return false;
+    const U256 r = load(rs.data()), s = load(rs.data() + 32);
+    if (is_zero(r) || is_zero(s) || geq(r, kN) || geq(s, kN)) return false;
+    U256 t;
+    if (add_raw(t, r, s) || geq(t, kN)) sub_raw(t, t, kN);
+    if (is_zero(t)) return false;
+
+    std::int8_t ws[260], wt[260];
+    const int ls = wnaf(ws, s, kWindowG);
+    const int lt = wnaf(wt, t, kWindowP);
+    const auto& gt = g_table();
+    const auto& pt = table_->odd;
+    Jacobian acc;
+    for (int i = std::max(ls, lt) - 1; i >= 0; --i) {
+        acc = dbl(acc);
+        if (i < ls && ws[i] != 0) acc = add_affine(acc, gt[(std::abs(ws[i]) - 1) / 2], ws[i] < 0);
+        if (i < lt && wt[i] != 0) acc = add_affine(acc, pt[(std::abs(wt[i]) - 1) / 2], wt[i] < 0);
+    }
+    if (acc.inf) return false;
+
+    // (e + x1) mod n == r, with x1 = X/Z^2 < p < 2n: x1 is r − e mod n, or that plus n
+    // when it stays below p. Compared as X == x1·Z^2, which needs no inversion.
+    U256 e = load(e_bytes.data());
+    if (geq(e, kN)) sub_raw(e, e, kN);
+    U256 x1;
+    if (sub_raw(x1, r, e)) add_raw(x1, x1, kN);
+    const Fe zz = fsqr(acc.z);
+    if (equal(fmul(to_mont(x1), zz), acc.x)) return true;
+    U256 x1n;
+    if (add_raw(x1n, x1, kN) || geq(x1n, kP)) return false;
+    return equal(fmul(to_mont(x1n), zz), acc.x);
+}
+
+bool FastVerifier::verify(ByteSpan message, ByteSpan rs, std::string_view id) const {
+    if (id.size() >= 8191) return false;  // as OpenSSL: ENTL below UINT16_MAX, whole bytes
+    const Hash z = za(id);
+    Sha256 h(Sha256::Algorithm::sm3);
+    h.update(z);
+    h.update(message);
+    return verify_e(h.finish(), rs);
+}
+
+}  // namespace jchain::crypto::sm2
