@@ -1,10 +1,18 @@
 #include "crypto/sm2_verify.h"
 
 #include <cstring>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 #include <string>
 
 namespace jchain::crypto::sm2 {
 namespace {
+
+// The limb loops are short and fixed: unrolled, they become straight adc/sbb chains
+// (GCC's -O2 leaves them as loops otherwise); the small helpers are forced inline.
+#define SM2_UNROLL _Pragma("GCC unroll 8")
+#define SM2_INLINE inline __attribute__((always_inline))
 
 using u64 = std::uint64_t;
 using u128 = unsigned __int128;
@@ -52,94 +60,177 @@ bool equal(const U256& a, const U256& b) {
     return ((a.v[0] ^ b.v[0]) | (a.v[1] ^ b.v[1]) | (a.v[2] ^ b.v[2]) | (a.v[3] ^ b.v[3])) == 0;
 }
 bool geq(const U256& a, const U256& b) {
+    SM2_UNROLL
     for (int i = 3; i >= 0; --i)
         if (a.v[i] != b.v[i]) return a.v[i] > b.v[i];
     return true;
 }
 
+// Add and subtract with carry: the x86-64 intrinsics compile to adc/sbb chains.
+SM2_INLINE u64 adc(u64 a, u64 b, unsigned char& carry) {
+#if defined(__x86_64__)
+    unsigned long long r;
+    carry = _addcarry_u64(carry, a, b, &r);
+    return r;
+#else
+    const u128 s = static_cast<u128>(a) + b + carry;
+    carry = static_cast<unsigned char>(s >> 64);
+    return static_cast<u64>(s);
+#endif
+}
+SM2_INLINE u64 sbb(u64 a, u64 b, unsigned char& borrow) {
+#if defined(__x86_64__)
+    unsigned long long r;
+    borrow = _subborrow_u64(borrow, a, b, &r);
+    return r;
+#else
+    const u128 d = static_cast<u128>(a) - b - borrow;
+    borrow = static_cast<unsigned char>((d >> 64) & 1);
+    return static_cast<u64>(d);
+#endif
+}
+
 // r = a + b, returning the carry out.
-u64 add_raw(U256& r, const U256& a, const U256& b) {
-    u128 c = 0;
-    for (int i = 0; i < 4; ++i) {
-        c += static_cast<u128>(a.v[i]) + b.v[i];
-        r.v[i] = static_cast<u64>(c);
-        c >>= 64;
-    }
-    return static_cast<u64>(c);
+SM2_INLINE u64 add_raw(U256& r, const U256& a, const U256& b) {
+    unsigned char c = 0;
+    SM2_UNROLL
+    for (int i = 0; i < 4; ++i) r.v[i] = adc(a.v[i], b.v[i], c);
+    return c;
 }
 
 // r = a − b, returning the borrow out.
-u64 sub_raw(U256& r, const U256& a, const U256& b) {
-    u64 borrow = 0;
-    for (int i = 0; i < 4; ++i) {
-        const u128 d = static_cast<u128>(a.v[i]) - b.v[i] - borrow;
-        r.v[i] = static_cast<u64>(d);
-        borrow = static_cast<u64>(d >> 64) & 1;
-    }
-    return borrow;
+SM2_INLINE u64 sub_raw(U256& r, const U256& a, const U256& b) {
+    unsigned char c = 0;
+    SM2_UNROLL
+    for (int i = 0; i < 4; ++i) r.v[i] = sbb(a.v[i], b.v[i], c);
+    return c;
 }
 
 // ---- The field, in Montgomery form x·2^256 mod p; every value fully reduced (< p), so
 // equality of limbs is equality of elements.
 using Fe = U256;
 
-Fe fadd(const Fe& a, const Fe& b) {
+// x (with `high`, a 257th bit) minus p when x ≥ p; x < 2p. Branch-free: the sign of the
+// subtraction picks the result.
+SM2_INLINE Fe reduce_once(const Fe& x, u64 high) {
+    Fe d;
+    unsigned char b = 0;
+    SM2_UNROLL
+    for (int i = 0; i < 4; ++i) d.v[i] = sbb(x.v[i], kP.v[i], b);
+    const u64 keep_x = static_cast<u64>(0) - static_cast<u64>(sbb(high, 0, b) >> 63);  // all ones when x < p
+    Fe r;
+    SM2_UNROLL
+    for (int i = 0; i < 4; ++i) r.v[i] = (x.v[i] & keep_x) | (d.v[i] & ~keep_x);
+    return r;
+}
+
+SM2_INLINE Fe fadd(const Fe& a, const Fe& b) {
     Fe r;
     const u64 carry = add_raw(r, a, b);
-    if (carry || geq(r, kP)) sub_raw(r, r, kP);
-    return r;
+    return reduce_once(r, carry);
 }
 
-Fe fsub(const Fe& a, const Fe& b) {
+SM2_INLINE Fe fsub(const Fe& a, const Fe& b) {
     Fe r;
-    if (sub_raw(r, a, b)) add_raw(r, r, kP);
+    const u64 mask = static_cast<u64>(0) - sub_raw(r, a, b);  // add p back on a borrow
+    unsigned char c = 0;
+    SM2_UNROLL
+    for (int i = 0; i < 4; ++i) r.v[i] = adc(r.v[i], kP.v[i] & mask, c);
     return r;
 }
 
-// Montgomery product a·b·2^-256 mod p (CIOS). p ≡ −1 mod 2^64, so −p^-1 ≡ 1 mod 2^64 and
-// each round's multiplier is the low limb itself; m·p0 + m = m·2^64 has no low word.
-Fe fmul(const Fe& a, const Fe& b) {
-    u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+// Montgomery reduction of a 512-bit t < p·2^256 to t·2^-256 mod p. p ≡ −1 mod 2^64, so
+// each round's multiplier m is the low limb itself, and m·p needs no multiplication:
+// t + m·p = t − m + m·2^64 − m·2^96 − m·2^224 + m·2^256, whose low limb is 0; relative
+// to the next limb that adds m + m·2^192 − (m·2^32 + m·2^160) (non-negative).
+SM2_INLINE Fe mont_reduce(u64 t[8]) {
+    u64 top = 0;  // carries out of t[7]
+    SM2_UNROLL
     for (int i = 0; i < 4; ++i) {
-        const u64 bi = b.v[i];
-        u128 c = static_cast<u128>(a.v[0]) * bi + t0;
-        t0 = static_cast<u64>(c);
-        c >>= 64;
-        c += static_cast<u128>(a.v[1]) * bi + t1;
-        t1 = static_cast<u64>(c);
-        c >>= 64;
-        c += static_cast<u128>(a.v[2]) * bi + t2;
-        t2 = static_cast<u64>(c);
-        c >>= 64;
-        c += static_cast<u128>(a.v[3]) * bi + t3;
-        t3 = static_cast<u64>(c);
-        c >>= 64;
-        c += t4;
-        t4 = static_cast<u64>(c);
-        const u64 t5 = static_cast<u64>(c >> 64);
-
-        const u64 m = t0;
-        c = m;  // (m·p0 + t0) >> 64, with p0 = 2^64 − 1 and t0 = m
-        c += static_cast<u128>(m) * kP.v[1] + t1;
-        t0 = static_cast<u64>(c);
-        c >>= 64;
-        c += static_cast<u128>(m) * kP.v[2] + t2;
-        t1 = static_cast<u64>(c);
-        c >>= 64;
-        c += static_cast<u128>(m) * kP.v[3] + t3;
-        t2 = static_cast<u64>(c);
-        c >>= 64;
-        c += t4;
-        t3 = static_cast<u64>(c);
-        c >>= 64;
-        t4 = t5 + static_cast<u64>(c);
+        const u64 m = t[i], lo = m << 32, hi = m >> 32;
+        unsigned char b = 0;
+        const u64 d0 = sbb(m, lo, b);
+        const u64 d1 = sbb(0, hi, b);
+        const u64 d2 = sbb(0, lo, b);
+        const u64 d3 = sbb(m, hi, b);  // no borrow out: m + m·2^192 ≥ m·2^32 + m·2^160
+        unsigned char c = 0;
+        t[i + 1] = adc(t[i + 1], d0, c);
+        t[i + 2] = adc(t[i + 2], d1, c);
+        t[i + 3] = adc(t[i + 3], d2, c);
+        t[i + 4] = adc(t[i + 4], d3, c);
+        SM2_UNROLL
+        for (int j = i + 5; j < 8; ++j) t[j] = adc(t[j], 0, c);
+        top += c;
     }
-    Fe r{{t0, t1, t2, t3}};
-    if (t4 || geq(r, kP)) sub_raw(r, r, kP);
-    return r;
+    return reduce_once(Fe{{t[4], t[5], t[6], t[7]}}, top);  // < 2p
 }
 
-Fe fsqr(const Fe& a) { return fmul(a, a); }
+// Montgomery product a·b·2^-256 mod p.
+Fe fmul(const Fe& a, const Fe& b) {
+    u64 t[8];
+    u128 c = 0;
+    SM2_UNROLL
+    for (int j = 0; j < 4; ++j) {
+        c += static_cast<u128>(a.v[j]) * b.v[0];
+        t[j] = static_cast<u64>(c);
+        c >>= 64;
+    }
+    t[4] = static_cast<u64>(c);
+    SM2_UNROLL
+    for (int i = 1; i < 4; ++i) {
+        c = 0;
+        SM2_UNROLL
+        for (int j = 0; j < 4; ++j) {
+            c += static_cast<u128>(a.v[j]) * b.v[i] + t[i + j];
+            t[i + j] = static_cast<u64>(c);
+            c >>= 64;
+        }
+        t[i + 4] = static_cast<u64>(c);
+    }
+    return mont_reduce(t);
+}
+
+// Montgomery square: the six cross products once, doubled, plus the four squares.
+Fe fsqr(const Fe& a) {
+    u64 t[8];
+    u128 c;
+    // Cross products a_i·a_j, i < j, into t[1..6].
+    c = static_cast<u128>(a.v[1]) * a.v[0];
+    t[1] = static_cast<u64>(c);
+    c >>= 64;
+    c += static_cast<u128>(a.v[2]) * a.v[0];
+    t[2] = static_cast<u64>(c);
+    c >>= 64;
+    c += static_cast<u128>(a.v[3]) * a.v[0];
+    t[3] = static_cast<u64>(c);
+    t[4] = static_cast<u64>(c >> 64);
+    c = static_cast<u128>(a.v[2]) * a.v[1] + t[3];
+    t[3] = static_cast<u64>(c);
+    c >>= 64;
+    c += static_cast<u128>(a.v[3]) * a.v[1] + t[4];
+    t[4] = static_cast<u64>(c);
+    t[5] = static_cast<u64>(c >> 64);
+    c = static_cast<u128>(a.v[3]) * a.v[2] + t[5];
+    t[5] = static_cast<u64>(c);
+    t[6] = static_cast<u64>(c >> 64);
+    // Doubled.
+    t[7] = t[6] >> 63;
+    SM2_UNROLL
+    for (int i = 6; i > 1; --i) t[i] = (t[i] << 1) | (t[i - 1] >> 63);
+    t[1] <<= 1;
+    // Plus the squares a_i^2 at limbs 2i, 2i+1.
+    unsigned char cf = 0;
+    c = static_cast<u128>(a.v[0]) * a.v[0];
+    t[0] = static_cast<u64>(c);
+    t[1] = adc(t[1], static_cast<u64>(c >> 64), cf);
+    SM2_UNROLL
+    for (int i = 1; i < 4; ++i) {
+        c = static_cast<u128>(a.v[i]) * a.v[i];
+        t[2 * i] = adc(t[2 * i], static_cast<u64>(c), cf);
+        t[2 * i + 1] = adc(t[2 * i + 1], static_cast<u64>(c >> 64), cf);
+    }
+    return mont_reduce(t);
+}
 
 // Constants derived at first use: R mod p is 2^224 + 2^96 − 2^64 + 1 (the Montgomery
 // one), and R^2 mod p by doubling it 256 times.
