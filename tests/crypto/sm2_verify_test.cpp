@@ -9,6 +9,10 @@
 // messages, IDs and corruptions (OpenSSL's signing nonces stay random).
 #include <doctest/doctest.h>
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -114,6 +118,64 @@ std::array<std::uint8_t, 32> scalar(unsigned v) {
     std::array<std::uint8_t, 32> d{};
     d[31] = static_cast<std::uint8_t>(v);
     return d;
+}
+
+
+// OpenSSL's own SM2 verification equation (ossl_sm2_internal_verify, which EVP does not
+// expose with e given): r, s in [1, n-1]; t = (r + s) mod n != 0; (x1, y1) = s·G + t·P on
+// OpenSSL's EC code; (e + x1) mod n == r. The oracle for signatures made for a chosen e.
+bool openssl_verify_e(ByteSpan key, const crypto::Hash& e, ByteSpan rs) {
+    EC_GROUP* g = EC_GROUP_new_by_curve_name(NID_sm2);
+    EC_POINT* p = EC_POINT_new(g);
+    EC_POINT* sum = EC_POINT_new(g);
+    BN_CTX* ctx = BN_CTX_new();
+    BIGNUM *r = BN_bin2bn(rs.data(), 32, nullptr), *s = BN_bin2bn(rs.data() + 32, 32, nullptr);
+    BIGNUM *t = BN_new(), *x1 = BN_new(), *ev = BN_bin2bn(e.data(), 32, nullptr);
+    const BIGNUM* n = EC_GROUP_get0_order(g);
+    bool ok = EC_POINT_oct2point(g, p, key.data(), key.size(), ctx) == 1 && !EC_POINT_is_at_infinity(g, p) &&
+              BN_cmp(r, BN_value_one()) >= 0 && BN_cmp(s, BN_value_one()) >= 0 && BN_cmp(n, r) > 0 &&
+              BN_cmp(n, s) > 0 && BN_mod_add(t, r, s, n, ctx) == 1 && !BN_is_zero(t) &&
+              EC_POINT_mul(g, sum, s, p, t, ctx) == 1 &&
+              EC_POINT_get_affine_coordinates(g, sum, x1, nullptr, ctx) == 1 &&
+              BN_mod_add(t, ev, x1, n, ctx) == 1 && BN_cmp(t, r) == 0;
+    BN_free(r), BN_free(s), BN_free(t), BN_free(x1), BN_free(ev);
+    BN_CTX_free(ctx);
+    EC_POINT_free(sum), EC_POINT_free(p);
+    EC_GROUP_free(g);
+    return ok;
+}
+
+// A key and an e for which (r, s) is a valid signature, for any chosen r, s in [1, n-1]
+// with r + s != n: pick k, let x1 = x(k·G), e = r − x1 mod n and d = (k − s)/(r + s) mod n,
+// so that s·G + (r + s)·d·G = k·G. nullopt when d falls outside [1, n-2] (retry).
+struct Crafted {
+    std::array<std::uint8_t, 33> key;
+    crypto::Hash e;
+};
+std::optional<Crafted> craft(const Bytes& r_be, const Bytes& s_be, std::mt19937_64& rng) {
+    std::array<std::uint8_t, 32> k{};
+    for (auto& b : k) b = static_cast<std::uint8_t>(rng());
+    const auto kg = crypto::sm2::public_from_private(k);
+    if (!kg) return std::nullopt;
+    BN_CTX* ctx = BN_CTX_new();
+    BIGNUM *n = BN_bin2bn(kN.data(), 32, nullptr), *r = BN_bin2bn(r_be.data(), 32, nullptr),
+           *s = BN_bin2bn(s_be.data(), 32, nullptr), *kb = BN_bin2bn(k.data(), 32, nullptr),
+           *x1 = BN_bin2bn(kg->data() + 1, 32, nullptr), *e = BN_new(), *d = BN_new(), *tmp = BN_new();
+    std::optional<Crafted> out;
+    std::array<std::uint8_t, 32> d_be{};
+    Crafted c{};
+    if (BN_mod_sub(e, r, x1, n, ctx) == 1 && BN_mod_add(tmp, r, s, n, ctx) == 1 && !BN_is_zero(tmp) &&
+        BN_mod_inverse(tmp, tmp, n, ctx) != nullptr && BN_mod_sub(d, kb, s, n, ctx) == 1 &&
+        BN_mod_mul(d, d, tmp, n, ctx) == 1 && BN_bn2binpad(d, d_be.data(), 32) == 32 &&
+        BN_bn2binpad(e, c.e.data(), 32) == 32) {
+        if (auto pub = crypto::sm2::public_from_private(d_be)) {
+            c.key = *pub;
+            out = c;
+        }
+    }
+    for (BIGNUM* b : {n, r, s, kb, x1, e, d, tmp}) BN_free(b);
+    BN_CTX_free(ctx);
+    return out;
 }
 
 }  // namespace
@@ -375,5 +437,67 @@ TEST_CASE("the suite's verify (the fast path) agrees with OpenSSL on digests sig
             const crypto::Suite other_id = crypto::Suite::sm2_sm3(id + "x");
             CHECK_FALSE(other_id.verify(key.public_key, digest, sig));
         }
+    }
+}
+
+TEST_CASE("valid signatures with edge scalars (r, s of 1 and n-1), and the same plus n, against OpenSSL's equation") {
+    // Crafted for a chosen e (see craft): the only way to make s = 1 valid. s + n and r + n
+    // still fit in 256 bits for small s or r; a verifier without the range check would
+    // accept them, since s·G = (s + n)·G.
+    std::mt19937_64 rng(env_number("JCHAIN_SM2_DIFF_SEED", 3));
+    const Bytes one = small32(1), two = small32(2), n1 = sub32(kN, one);
+    const std::vector<std::pair<Bytes, Bytes>> cases = {{one, one}, {one, n1}, {n1, one}, {n1, two}, {two, n1}};
+    for (const auto& [r, s] : cases) {
+        for (int tries = 0, made = 0; made < 10 && tries < 100; ++tries) {
+            const auto c = craft(r, s, rng);
+            if (!c) continue;
+            ++made;
+            const auto v = FastVerifier::from(c->key);
+            REQUIRE(v);
+            const Bytes rs = join(r, s);
+            CHECK(openssl_verify_e(v->point(), c->e, rs));
+            CHECK(v->verify_e(c->e, rs));
+            for (const Bytes& sig : {join(add32(r, kN), s), join(r, add32(s, kN)), join(r, sub32(s, one))}) {
+                CHECK_FALSE(openssl_verify_e(v->point(), c->e, sig));
+                CHECK_FALSE(v->verify_e(c->e, sig));
+            }
+        }
+    }
+    // r + s = n with e chosen so that (e + x(s·G)) mod n == r: the equation holds with
+    // t = 0 (s·G + 0·P), so only the t != 0 check refuses it.
+    for (int i = 0; i < 20; ++i) {
+        std::array<std::uint8_t, 32> sv{};
+        for (auto& b : sv) b = static_cast<std::uint8_t>(rng());
+        sv[0] &= 0x7f;
+        const auto sg = crypto::sm2::public_from_private(sv);
+        if (!sg) continue;
+        const Bytes s(sv.begin(), sv.end()), r = sub32(kN, s);
+        const Bytes x1(sg->begin() + 1, sg->end());
+        Bytes e = sub32(r, x1);                    // r − x1, and + n when that borrowed:
+        if (r < x1) e = add32(e, kN);             // r − x1 mod n (x1 < n but for ~2^-128)
+        crypto::Hash eh;
+        std::copy(e.begin(), e.end(), eh.begin());
+        const auto key = crypto::sm2::public_from_private(scalar(static_cast<unsigned>(i + 5)));
+        const auto v = FastVerifier::from(*key);
+        CHECK_FALSE(openssl_verify_e(v->point(), eh, join(r, s)));
+        CHECK_FALSE(v->verify_e(eh, join(r, s)));
+    }
+    // Random r, s through the same construction, both forms of the key.
+    for (int i = 0; i < 300; ++i) {
+        Bytes r(32), s(32);
+        for (auto& b : r) b = static_cast<std::uint8_t>(rng());
+        for (auto& b : s) b = static_cast<std::uint8_t>(rng());
+        r[0] &= 0x7f;
+        s[0] &= 0x7f;
+        const auto c = craft(r, s, rng);
+        if (!c) continue;
+        const auto v = FastVerifier::from(c->key);
+        REQUIRE(v);
+        CHECK(openssl_verify_e(v->point(), c->e, join(r, s)));
+        CHECK(v->verify_e(c->e, join(r, s)));
+        crypto::Hash e2 = c->e;
+        e2[31] ^= 1;
+        CHECK_FALSE(v->verify_e(e2, join(r, s)));
+        CHECK_FALSE(openssl_verify_e(v->point(), e2, join(r, s)));
     }
 }
