@@ -1,5 +1,7 @@
 #include "crypto/sm2_verify.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -15,7 +17,7 @@ namespace {
 #define SM2_INLINE inline __attribute__((always_inline))
 
 using u64 = std::uint64_t;
-using u128 = unsigned __int128;
+__extension__ using u128 = unsigned __int128;  // GCC and Clang; __extension__ quiets -Wpedantic
 
 // 256-bit integers and field elements: four 64-bit limbs, least significant first.
 struct U256 {

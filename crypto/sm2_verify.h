@@ -2,8 +2,10 @@
 // path (crypto/suite.h). OpenSSL 3.0 runs SM2 on its generic prime-field code, five
 // times slower than its P-256; this file does the same arithmetic on 4×64-bit limbs with
 // a Montgomery multiplication specialised for p = 2^256 − 2^224 − 2^96 + 2^64 − 1,
-// Jacobian coordinates, and s·G + t·P by Strauss–Shamir with wNAF digits and a table of
-// odd multiples of G computed once at first use.
+// Jacobian coordinates, and s·G + t·P by Strauss–Shamir with wNAF digits, the scalars
+// split at 2^128: tables of odd multiples of G and 2^128·G are computed once at first use,
+// those of the key and 2^128 times it when the key is parsed (so keep a FastVerifier for
+// a key that signs again: parsing costs about two verifications).
 //
 // It touches public data only (keys, messages, signatures), so it runs in variable time;
 // signing and key generation stay in OpenSSL (crypto/sm2.h). Its verdicts must equal
