@@ -273,6 +273,7 @@ Result<KeyPair> Suite::read_key_file(const std::string& path) const {
 struct PreparedKey::Sm2 {
     sm2::FastVerifier verifier;
     Hash za;
+    bool id_usable;  // OpenSSL refuses IDs of 8191 bytes or more; so does this path
 };
 
 std::optional<PreparedKey> PreparedKey::from(const Suite& suite, const PublicKey& key) {
@@ -287,7 +288,7 @@ std::optional<PreparedKey> PreparedKey::from(const Suite& suite, const PublicKey
     auto v = sm2::FastVerifier::from(key.bytes);
     if (!v) return std::nullopt;
     const Hash za = v->za(suite.sm2_user_id());
-    out.sm2_ = std::make_shared<const Sm2>(Sm2{std::move(*v), za});
+    out.sm2_ = std::make_shared<const Sm2>(Sm2{std::move(*v), za, suite.sm2_user_id().size() < 8191});
     return out;
 }
 
@@ -296,6 +297,7 @@ bool PreparedKey::verify(const Hash& digest, const Signature& sig) const {
         return secp256k1_.verify(digest, sig);
     }
     // e = SM3(ZA || digest); verify_e checks r, s in [1, n-1] itself.
+    if (!sm2_->id_usable) return false;
     std::array<std::uint8_t, 64> za_digest;
     std::copy(sm2_->za.begin(), sm2_->za.end(), za_digest.begin());
     std::copy(digest.begin(), digest.end(), za_digest.begin() + 32);
