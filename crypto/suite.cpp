@@ -11,6 +11,7 @@
 
 #include "base/json.h"
 #include "crypto/sm2.h"
+#include "crypto/sm2_verify.h"
 
 namespace jchain::crypto {
 namespace {
@@ -265,8 +266,14 @@ Result<KeyPair> Suite::read_key_file(const std::string& path) const {
     return result;
 }
 
+// The key in crypto/sm2_verify.h's form, with ZA for the suite's signer ID computed once:
+// verification then costs one SM3 block pair and s·G + t·P on the fast field code.
+// OpenSSL's verifier (crypto/sm2.h) stays for the differential tests that hold the two
+// to the same verdicts (tests/crypto/sm2_verify_test.cpp, tests/fuzz/fuzz_sm2_verify.cpp).
 struct PreparedKey::Sm2 {
-    sm2::Verifier verifier;
+    sm2::FastVerifier verifier;
+    Hash za;
+    bool id_usable;  // OpenSSL refuses IDs of 8191 bytes or more; so does this path
 };
 
 std::optional<PreparedKey> PreparedKey::from(const Suite& suite, const PublicKey& key) {
@@ -278,9 +285,10 @@ std::optional<PreparedKey> PreparedKey::from(const Suite& suite, const PublicKey
         out.secp256k1_ = *k;
         return out;
     }
-    auto v = sm2::Verifier::from(key.bytes);
+    auto v = sm2::FastVerifier::from(key.bytes);
     if (!v) return std::nullopt;
-    out.sm2_ = std::make_shared<const Sm2>(Sm2{std::move(*v)});
+    const Hash za = v->za(suite.sm2_user_id());
+    out.sm2_ = std::make_shared<const Sm2>(Sm2{std::move(*v), za, suite.sm2_user_id().size() < 8191});
     return out;
 }
 
@@ -288,8 +296,12 @@ bool PreparedKey::verify(const Hash& digest, const Signature& sig) const {
     if (!suite_.is_sm2()) {
         return secp256k1_.verify(digest, sig);
     }
-    if (!suite_.signature_from_compact(sig.bytes)) return false;
-    return sm2_->verifier.verify(digest, der_of(sig), suite_.sm2_user_id());
+    // e = SM3(ZA || digest); verify_e checks r, s in [1, n-1] itself.
+    if (!sm2_->id_usable) return false;
+    std::array<std::uint8_t, 64> za_digest;
+    std::copy(sm2_->za.begin(), sm2_->za.end(), za_digest.begin());
+    std::copy(digest.begin(), digest.end(), za_digest.begin() + 32);
+    return sm2_->verifier.verify_e(sm3(za_digest), sig.bytes);
 }
 
 }  // namespace jchain::crypto

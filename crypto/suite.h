@@ -101,7 +101,7 @@ private:
     struct Sm2;
     Suite suite_;
     secp256k1::PreparedKey secp256k1_;        // secp256k1: libsecp256k1's parsed key
-    std::shared_ptr<const Sm2> sm2_;          // sm2: the key as OpenSSL holds it
+    std::shared_ptr<const Sm2> sm2_;          // sm2: the key for crypto/sm2_verify.h, with ZA
 };
 
 }  // namespace jchain::crypto
