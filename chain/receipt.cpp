@@ -69,15 +69,18 @@ constexpr Field record_fields[] = {{"chain_id"}, {"kind"},  {"content_hash"},   
 constexpr Field member_fields[] = {{"name"}, {"public_key"}, {"role"}, {"since_height"}};
 constexpr Field node_fields[] = {{"name"}, {"public_key"}};
 constexpr Shape member_shape{member_fields}, node_shape{node_fields};
-constexpr Field state_fields[] = {{"members", &member_shape}, {"policy"}, {"params"}, {"nodes", &node_shape}};
+constexpr Field state_fields[] = {{"members", &member_shape}, {"policy"}, {"params"}, {"nodes", &node_shape},
+                                  {"witnesses"}};
 constexpr Field proof_fields[] = {{"leaf_hash"}, {"tree_size"}, {"root"}, {"path"}};
 constexpr Field block_fields[] = {{"header", &header_shape}, {"header_bytes"}, {"hash"}};
 constexpr Field step_fields[] = {{"height"}, {"header", &header_shape}, {"header_bytes"},
                                  {"hash"},   {"commit", &commit_shape}, {"next_validator_set", &validator_set_shape}};
 constexpr Shape step_shape{step_fields};
-constexpr Field checkpoint_fields[] = {{"note"}, {"height"}, {"consistency_path"}, {"validator_changes", &step_shape}};
-constexpr Shape record_shape{record_fields}, signature_shape{signature_fields}, state_shape{state_fields}, proof_shape{proof_fields},
-    block_shape{block_fields}, checkpoint_shape{checkpoint_fields};
+constexpr Shape record_shape{record_fields}, signature_shape{signature_fields}, state_shape{state_fields},
+    proof_shape{proof_fields}, block_shape{block_fields};
+constexpr Field checkpoint_fields[] = {{"note"},   {"height"},   {"consistency_path"}, {"validator_changes", &step_shape},
+                                       {"block", &block_shape}, {"commit", &commit_shape}, {"state", &state_shape}};
+constexpr Shape checkpoint_shape{checkpoint_fields};
 constexpr Field receipt_fields[] = {{"format"},         {"suite"},           {"sm2_user_id"},      {"chain_id"},
                                     {"record_id"},      {"record", &record_shape}, {"record_signature", &signature_shape},
                                     {"leaf_index"},     {"inclusion_proof", &proof_shape}, {"block", &block_shape},

@@ -643,9 +643,11 @@ TEST_CASE("every object of a real receipt refuses one added field: the shared mu
             // Named as an added field, except in the maps: an entry added to record.metadata
             // makes a record that differs from its signed bytes; state.policy's keys are
             // record kinds and state.params' the chain parameters, refused where they are read.
-            const std::string map_check = where == "record.metadata" ? "record signed bytes"
-                                          : where == "state.policy" || where == "state.params" ? "state"
-                                                                                                : "";
+            const std::string map_check =
+                where == "record.metadata"                                             ? "record signed bytes"
+                : where == "state.policy" || where == "state.params"                   ? "state"
+                : where == "checkpoint.state.policy" || where == "checkpoint.state.params" ? "checkpoint"
+                                                                                         : "";
             bool named = false;
             for (const auto& c : v.checks)
                 named = named || (!c.ok && (!map_check.empty() ? c.name == map_check

@@ -9,8 +9,10 @@ const fs = require('fs');
 const path = require('path');
 
 // An added entry in a map is refused where the map is read: record.metadata's entries are
-// the signed record's, state.policy's keys record kinds, state.params' the chain parameters.
-const MAP_CHECKS = { 'record.metadata': 'record bytes', 'state.policy': 'state', 'state.params': 'state' };
+// the signed record's, state.policy's keys record kinds, state.params' the chain parameters
+// (in checkpoint.state: refused by the checkpoint check, against its header's state_hash).
+const MAP_CHECKS = { 'record.metadata': 'record bytes', 'state.policy': 'state', 'state.params': 'state',
+  'checkpoint.state.policy': 'checkpoint', 'checkpoint.state.params': 'checkpoint' };
 
 // "validator_changes[0].commit" for ['validator_changes', 0, 'commit'].
 const where = (p) => p.reduce((s, k) => (typeof k === 'number' ? s + '[' + k + ']' : (s ? s + '.' : '') + k), '') || 'the receipt';
