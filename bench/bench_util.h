@@ -22,8 +22,8 @@ inline double seconds_since(Clock::time_point t) { return std::chrono::duration<
 
 // One core's verifications/s under `suite`, measured for two seconds the way the node
 // verifies records: a key parsed once (crypto::PreparedKey), many signatures. Each suite
-// is measured against its own rate: libsecp256k1 for secp256k1-sha256, OpenSSL's SM2 for
-// sm2-sm3.
+// is measured against its own rate: libsecp256k1 for secp256k1-sha256, the suite's SM2
+// verifier (crypto/sm2_verify.h) for sm2-sm3.
 inline double verifications_per_second(const crypto::Suite& suite) {
     const auto key = suite.generate_key();
     const auto prepared = crypto::PreparedKey::from(suite, key.public_key).value();
