@@ -91,7 +91,9 @@ constexpr Shape receipt_shape{receipt_fields};
 // The first field of `v` (at `where`, or below it) that its shape does not define.
 std::optional<std::string> undefined_field(const json::value& v, const Shape& shape, const std::string& where) {
     if (!v.is_object()) return std::nullopt;  // a wrong type is the reading check's to name
-    for (const auto& [key, x] : v.as_object()) {
+    for (const auto& member : v.as_object()) {
+        const std::string_view key = member.key();  // not a structured binding: clang 14 cannot capture one
+        const json::value& x = member.value();
         const auto f = std::find_if(shape.fields.begin(), shape.fields.end(), [&](const Field& f) { return f.name == key; });
         const std::string at = where.empty() ? std::string(key) : where + "." + std::string(key);
         if (f == shape.fields.end())

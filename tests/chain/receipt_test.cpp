@@ -610,8 +610,10 @@ TEST_CASE("every object of a real receipt refuses one added field: the shared mu
     REQUIRE(mutants);
     const std::string field(mutants->at("field").as_string());
     const json::value value = mutants->at("value");
-    for (const auto& [suite, paths] : mutants->at("receipts").as_object()) {
-        CAPTURE(std::string(suite));
+    for (const auto& entry : mutants->at("receipts").as_object()) {  // no structured binding: CAPTURE takes it in a lambda
+        const std::string suite(entry.key());
+        const json::value& paths = entry.value();
+        CAPTURE(suite);
         auto genesis_json = parse_json(data_file(std::string(suite) + "/genesis.json"));
         auto receipt = parse_json(data_file(std::string(suite) + "/receipt.json"));
         REQUIRE(genesis_json);
