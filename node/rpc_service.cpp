@@ -223,20 +223,30 @@ struct Service {
     }
 
     // The checkpoint a receipt of `block` carries: among the latest signed ones at or past
-    // its ledger size, the newest with a witness's cosignature, else the newest.
+    // its ledger size, the newest witnessed one (cosigned by params.witness_quorum of the
+    // witnesses in force at its block: what a verifier counts), else the newest with any
+    // cosignature, else the newest.
     std::optional<chain::ReceiptCheckpoint> receipt_checkpoint(const chain::BlockHeader& block) const {
         const auto& cps = node.checkpoints();
-        std::optional<Checkpoints::Signed> chosen;
+        std::optional<Checkpoints::Signed> newest, cosigned, witnessed;
         for (std::uint64_t size : node.store().checkpoint_sizes(std::numeric_limits<std::uint64_t>::max(), 64)) {
             if (size < block.ledger_size) break;
             auto c = cps.at(size);
             if (!c || !c->verdict.ok()) continue;
-            if (!chosen) chosen = c;
-            if (!c->verdict.witnesses.empty()) {
-                chosen = c;
+            if (!newest) newest = c;
+            if (c->verdict.witnesses.empty()) continue;
+            if (!cosigned) cosigned = c;
+            const chain::StateView then = chain::state_view(node.store().state_after(c->height - 1), c->height);
+            std::size_t in_force = 0;
+            for (const auto& w : c->verdict.witnesses)
+                in_force += std::any_of(then.witnesses.begin(), then.witnesses.end(),
+                                        [&w](const chain::Witness& x) { return x.name == w.name; });
+            if (!then.witnesses.empty() && in_force >= then.params.witness_quorum) {
+                witnessed = c;
                 break;
             }
         }
+        const std::optional<Checkpoints::Signed>& chosen = witnessed ? witnessed : cosigned ? cosigned : newest;
         if (!chosen) return std::nullopt;
         auto path = chain::consistency_proof(node.genesis().suite, node.store(), block.ledger_size, chosen->checkpoint.size);
         if (!path) return std::nullopt;

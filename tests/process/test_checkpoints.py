@@ -316,6 +316,29 @@ def witnessed_chain(c: h.Checker, jchain: str, env: dict, work: str, wkey: str, 
         json.dump(tampered, open(rfile + ".h", "w"))
         r = h.cli(jchain, ["verify", "--receipt", rfile + ".h", "--genesis", genesis, "--accept-validators-only"], env=env)
         c.check(r.rc == 1 and "FAIL  checkpoint" in r.out, f"checkpoint.height shifted by {shift:+d}: INVALID", r.out)
+
+    # A newer checkpoint cosigned only by a witness node.toml names (not one the chain
+    # declares) does not make a receipt witnessed: the node attaches the newest checkpoint
+    # the quorum in force cosigned instead.
+    witnessed_size = json.loads(json.dumps(receipt))["checkpoint"]["block"]["header"]["ledger_size"]
+    w.stop()
+    h.set_toml_value(home, "checkpoints", "witnesses", [other_vkey])
+    w.start(how="start")
+    submit(c, jchain, env, w, member_key, "w-three")
+    rc, events, err = monitor(jchain, env, ["--rpc", w.url, "--state", os.path.join(work, "m-w2.json"),
+                                            "--genesis", genesis, "--witness-key", os.path.join(work, "w2.json")])
+    cos = [e for e in events if e["event"] == "cosigned"]
+    c.check(rc == 0 and cos and cos[-1]["answer"]["accepted"] == ["notary.example/w2"],
+            "the node keeps the cosignature of the witness its node.toml names", h.short(events) + err)
+    r = h.cli(jchain, ["receipt", "--rpc", w.url, "--id", first, "--checkpoint", "--out", rfile], env=env)
+    c.require(r.rc == 0, "jchain receipt --checkpoint, after the newer cosignature", r.err)
+    chosen = json.load(open(rfile))["checkpoint"]["block"]["header"]["ledger_size"]
+    c.check(chosen == witnessed_size and w.status()["ledger_size"] > witnessed_size,
+            f"the receipt carries the checkpoint the declared witness cosigned (size {witnessed_size}), "
+            f"not the newer one only node.toml's witness cosigned", f"chosen size {chosen}")
+    r = h.cli(jchain, ["verify", "--receipt", rfile, "--genesis", genesis], env=env)
+    c.check(r.rc == 0 and "witnessed by 1 of 1 witnesses" in r.out.splitlines()[-1],
+            "... and it verifies as witnessed from the genesis file alone", r.out)
     w.stop()
 
 
