@@ -276,6 +276,17 @@ async function secp256k1Run(browser) {
 
   // Uploaded receipts: the good one, then each kind of tampering.
   const upload = (name, receipt) => uploadReceipt(page, name, receipt);
+  // With a witness key in the box, a receipt without a checkpoint is refused, as jchain
+  // verify --witness refuses it: silence is not a pass. Emptied, the box lets it through.
+  await upload('receipt.json', recB);
+  if (await waitText(page, '#receipt-out', /PROOF VALID|RECEIPT INVALID|could not/, 'the uploaded receipt is checked')) {
+    const checks = await reportChecks(page, '#receipt-out');
+    check(/RECEIPT INVALID/.test(await page.$eval('#receipt-out', (e) => e.innerText)) &&
+      checks.some((c) => c.en === 'Checkpoint' && c.state === 'bad' && /witnesses were given, but the receipt carries no checkpoint/.test(c.detail)),
+      'a witness key given, a receipt without a checkpoint: RECEIPT INVALID, "Checkpoint" says why');
+  }
+  await page.fill('#witness-keys', '');
+  await page.waitForFunction(() => document.getElementById('witness-keys-out').textContent === '', null, { timeout: UI_WAIT_MS });
   await upload('receipt.json', recB);
   if (await waitText(page, '#receipt-out', /PROOF VALID|RECEIPT INVALID|could not/, 'the uploaded receipt is checked')) {
     const checks = await reportChecks(page, '#receipt-out');
@@ -321,6 +332,8 @@ async function secp256k1Run(browser) {
   // A receipt with a checkpoint cosigned by a witness: with the witness's key pasted,
   // "Checkpoint" ✓ names it; with a changed consistency path, INVALID at "Checkpoint"
   // (as jchain verify said above: the two verifiers agree).
+  await page.fill('#witness-keys', witnessed.vkey);
+  await page.waitForFunction(() => document.getElementById('witness-keys-out').textContent === '', null, { timeout: UI_WAIT_MS });
   await upload('witnessed-receipt.json', witnessed.receipt);
   if (await waitText(page, '#receipt-out', /PROOF VALID|RECEIPT INVALID|could not/, 'the witnessed receipt is checked')) {
     const checks = await reportChecks(page, '#receipt-out');

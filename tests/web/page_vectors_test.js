@@ -139,8 +139,12 @@ function check(ok, what) {
     };
   };
   const find = (r, id) => r.checks.find((c) => c.id === id) || { ok: undefined, detail: '(no such check)' };
-  const withGenesis = { genesis: { json: vec.genesis, source: 'file' } };
-  const failedOnly = (r, ids) => r.checks.filter((c) => c.ok === false).map((c) => c.id).join(',') === ids.join(',');
+  // The vector genesis declares a witness, so a receipt no witness quorum cosigned is
+  // valid only when the reader accepts validators-only (the "trust basis" tests below
+  // check without it): as jchain verify --accept-validators-only.
+  const strictGenesis = { genesis: { json: vec.genesis, source: 'file' } };
+  const withGenesis = { ...strictGenesis, acceptValidatorsOnly: true };
+  const failedOnly = (r, ids) => { const f = r.checks.filter((c) => c.ok === false).map((c) => c.id).join(','); if (process.env.DEBUG_FAILED && f !== ids.join(',')) console.log('   failed: ' + f); return f === ids.join(','); };
   let r = await page.checkReceipt(await receiptFor(hv.header, 0), withGenesis);
   for (const id of ['record id', 'block hash', 'genesis binding', 'genesis link', 'leaf in block', 'inclusion proof', 'validator changes',
     'validator set', 'commit certificate', 'state', 'submitter'])
@@ -411,9 +415,22 @@ function check(ok, what) {
   const T = 1764553200;
   const v6key = genesisSet.find((v) => v.name === 'validator-6').public_key, v1key = genesisSet.find((v) => v.name === 'validator-1').public_key;
   const note5 = body5 + '\n' + genesisSet.map((v) => validatorLine(body5, v.public_key)).join('') + witnessLine(witness, body5, T);
-  const cpOf = (over = {}) => ({ note: note5, height: 3, consistency_path: consistency(2, chainLeaves).map(page.bytesToHex), validator_changes: [], ...over });
+  // The certified header at the checkpoint's height (3): its ledger is the note's, it
+  // names the set the walk reaches and the state in force then, whose witnesses count.
+  const stateOf = (witnesses, params = {}) => ({ ...good.state, params: { ...good.state.params, ...params }, witnesses });
+  const cpState = stateOf([witness.vkey]);
+  const bindingFor = async (set, over = {}, st = cpState) => {
+    const header = { ...hv.header, height: 3, time_ms: hv.header.time_ms + 2000, prev_hash: 'ab'.repeat(32), record_count: 3, ledger_size: 5,
+      ledger_root: page.bytesToHex(mth(chainLeaves)), validator_set_hash: setHash(set), next_validator_set_hash: setHash(set),
+      state_hash: page.bytesToHex(await page.sha256(page.readState(st).bytes)), ...over };
+    const header_bytes = headerHex(header), hash = await hashHex(header_bytes);
+    return { block: { header, header_bytes, hash }, commit: commitFor(header.height, hash, set), state: st };
+  };
+  const bound = await bindingFor(genesisSet);
+  const cpOf = (over = {}) => ({ note: note5, height: 3, consistency_path: consistency(2, chainLeaves).map(page.bytesToHex), validator_changes: [], ...bound, ...over });
   const withCp = (cp) => ({ ...good, checkpoint: cp });
   const withWitness = { ...withGenesis, witnessKeys: '\n  ' + witness.vkey + '  \n' };
+  const unwitnessed = await bindingFor(genesisSet, {}, stateOf([]));  // no witness in force at block 3
   const cpRow = (rr) => find(rr, 'checkpoint');
   check(page.parseWitnessKey(witness.vkey).name === witness.name && /\+.*\+.*\+/.test(witness.vkey),
     'a verifier key whose base64 holds \'+\' parses (split on the first two \'+\' only)');
@@ -423,11 +440,17 @@ function check(ok, what) {
     /signed by 3 validator\(s\) holding 13 of 13 power/.test(cpRow(r).detail) &&
     cpRow(r).detail.includes('witness witness.example/court-b cosigned at ' + T + ' (2025-12-01 01:40:00 UTC)'),
   'a receipt with a checkpoint signed by the validators and cosigned by the given witness: "Checkpoint" ✓, naming the witness and its time (' + cpRow(r).detail + ')');
-  check(r.checks.filter((c) => c.id === 'checkpoint').length === 1 && !(await page.checkReceipt(good, withWitness)).checks.some((c) => c.id === 'checkpoint'),
+  check(r.checks.filter((c) => c.id === 'checkpoint').length === 1 && !(await page.checkReceipt(good, withGenesis)).checks.some((c) => c.id === 'checkpoint'),
     'one "Checkpoint" row, and none for a receipt without a checkpoint');
-  r = await page.checkReceipt(withCp(cpOf()), withGenesis);
+  r = await page.checkReceipt(good, withWitness);
+  check(failedOnly(r, ['checkpoint']) && /witnesses were given, but the receipt carries no checkpoint/.test(cpRow(r).detail),
+    'witness keys given for a receipt without a checkpoint: "Checkpoint" fails, as jchain verify --witness does (' + cpRow(r).detail + ')');
+  r = await page.checkReceipt(withCp(cpOf(unwitnessed)), withGenesis);
   check(r.ok === true && /ignored .*: witness\.example\/court-b/.test(cpRow(r).detail) && !/cosigned at/.test(cpRow(r).detail),
-    'without the witness key its line is ignored, reported in the detail, and the receipt is still valid');
+    'a witness neither in force at the checkpoint\'s block nor given: its line is ignored, reported in the detail, and the receipt is still valid');
+  r = await page.checkReceipt(withCp(cpOf()), withGenesis);
+  check(r.ok === true && /witness witness\.example\/court-b cosigned at/.test(cpRow(r).detail),
+    'a witness in force at the checkpoint\'s block (its state) is checked without being given');
   r = await page.checkReceipt(withCp(cpOf({ note: note5 + witnessLine(stranger, body5, T) })), { ...withGenesis, witnessKeys: witness.vkey });
   check(r.ok === true && /ignored .*: notary\.example\/w/.test(cpRow(r).detail) && /court-b cosigned/.test(cpRow(r).detail),
     'a line by an unknown witness is ignored and reported; still valid (' + cpRow(r).detail.slice(-80) + ')');
@@ -459,7 +482,10 @@ function check(ok, what) {
   check(failedOnly(r, ['checkpoint']) && /BAD signature by witness witness\.example\/court-b/.test(cpRow(r).detail),
     'a witness line with a tampered timestamp fails "Checkpoint", naming the witness (' + cpRow(r).detail + ')');
   r = await page.checkReceipt(withCp(cpOf({ note: badTime })), withGenesis);
-  check(r.ok === true, '... the same line by a witness not given is ignored (the reader decides whom to trust)');
+  check(failedOnly(r, ['checkpoint']) && /BAD signature by witness witness\.example\/court-b/.test(cpRow(r).detail),
+    '... also when not given: the witness is in force at the checkpoint\'s block');
+  r = await page.checkReceipt(withCp(cpOf({ note: badTime, ...unwitnessed })), withGenesis);
+  check(r.ok === true, '... the same line by a witness neither in force nor given is ignored (the reader decides whom to trust)');
   const weak = body5 + '\n' + validatorLine(body5, v1key) + validatorLine(body5, genesisSet[0].public_key) + validatorLine(body5, v1key);
   r = await page.checkReceipt(withCp(cpOf({ note: weak })), withWitness);
   check(failedOnly(r, ['checkpoint']) && /2 validator\(s\) holding 3 of 13 power \(not more than 2\/3\)/.test(cpRow(r).detail),
@@ -469,13 +495,21 @@ function check(ok, what) {
   r = await page.checkReceipt(withCp(cpOf({ note: note5, consistency_path: [] })), withWitness);
   check(failedOnly(r, ['checkpoint']) && /consistency proof fails/.test(cpRow(r).detail), 'an empty consistency path to a larger size fails');
   const body1 = bodyAt(1, mth(chainLeaves.slice(0, 1)));
-  r = await page.checkReceipt(withCp(cpOf({ note: body1 + '\n' + validatorLine(body1, v6key), consistency_path: [] })), withWitness);
+  const body1Note = body1 + '\n' + genesisSet.map((v) => validatorLine(body1, v.public_key)).join('');
+  r = await page.checkReceipt(withCp(cpOf({ note: body1Note, consistency_path: [] })), withGenesis);
+  check(failedOnly(r, ['checkpoint']) && /the note's size and root are not the ledger of the certified block 3 \(size 5\)/.test(cpRow(r).detail),
+    'a note of another size than the certified header at its height fails (' + cpRow(r).detail + ')');
+  r = await page.checkReceipt(withCp(cpOf({ note: body1Note, consistency_path: [],
+    ...(await bindingFor(genesisSet, { ledger_size: 1, ledger_root: page.bytesToHex(mth(chainLeaves.slice(0, 1))) })) })), withGenesis);
   check(failedOnly(r, ['checkpoint']) && /\(size 2\) is not a prefix of the checkpoint's \(size 1\)/.test(cpRow(r).detail), 'a checkpoint smaller than the block\'s ledger fails');
 
   // Malformed checkpoints: one clear message in the row, nothing thrown, nothing else failing.
   const big = body5 + '\n' + validatorLine(body5, v6key) + ('\u2014 x ' + 'A'.repeat(100) + '\n').repeat(2700);
   const malformed = [
-    ['not an object', 'a string', /must be an object \{note, height, consistency_path, validator_changes\}/],
+    ['not an object', 'a string', /must be an object \{note, height, consistency_path, validator_changes, block, commit, state\}/],
+    ['no block', cpOf({ block: undefined }), /^checkpoint\.block\.header is missing$/],
+    ['no commit', cpOf({ commit: undefined }), /^checkpoint\.commit is missing$/],
+    ['no state', cpOf({ state: undefined }), /^checkpoint\.state is missing$/],
     ['null', null, /must be an object/],
     ['no note', cpOf({ note: undefined }), /needs a note and a height/],
     ['a height below the block', cpOf({ height: 0 }), /needs a note and a height at or above the block's \(1\)/],
@@ -516,19 +550,73 @@ function check(ok, what) {
   const change2Bytes = headerHex(change2Header), change2Hash = await hashHex(change2Bytes);
   const change2 = { height: 2, header: change2Header, header_bytes: change2Bytes, hash: change2Hash, commit: commitFor(2, change2Hash, genesisSet), next_validator_set: setJson(setC) };
   const noteX = body5 + '\n' + validatorLine(body5, xKey);
-  r = await page.checkReceipt(withCp(cpOf({ note: noteX, validator_changes: [change2] })), withWitness);
+  const boundX = await bindingFor(setC);
+  r = await page.checkReceipt(withCp(cpOf({ note: noteX, validator_changes: [change2], ...boundX })), withGenesis);
   check(r.ok === true && /after 1 validator change\(s\) \(block 2\).*signed by 1 validator\(s\) holding 100 of 113 power/.test(cpRow(r).detail),
     'a checkpoint signed by a validator block 2 added, with that change in checkpoint.validator_changes: ✓ (' + cpRow(r).detail.slice(0, 150) + '…)');
-  r = await page.checkReceipt(withCp(cpOf({ note: noteX })), withWitness);
-  check(failedOnly(r, ['checkpoint']) && /0 validator\(s\) holding 0 of 13 power/.test(cpRow(r).detail),
-    'the same without the change: the new validator\'s line is ignored and the quorum fails');
+  r = await page.checkReceipt(withCp(cpOf({ note: noteX, ...boundX })), withGenesis);
+  check(failedOnly(r, ['checkpoint']) && /block 3 names a validator set the walk through checkpoint\.validator_changes does not reach/.test(cpRow(r).detail),
+    'the same without the change: the certified header at the checkpoint\'s height names a set the walk does not reach (' + cpRow(r).detail + ')');
   const change2Swapped = JSON.parse(JSON.stringify(change2));
   change2Swapped.commit.signatures[2].der = signHex(change2Swapped.commit.signatures[2].validator, voteRound1);
-  r = await page.checkReceipt(withCp(cpOf({ note: noteX, validator_changes: [change2Swapped] })), withWitness);
+  r = await page.checkReceipt(withCp(cpOf({ note: noteX, validator_changes: [change2Swapped], ...boundX })), withWitness);
   check(failedOnly(r, ['checkpoint']) && /^checkpoint\.validator_changes\[0\]: validator change at height 2, signature 3 \(validator-6\): the ECDSA signature does not verify/.test(cpRow(r).detail),
     'a swapped signature on that change fails "Checkpoint", naming the change and the signature (' + cpRow(r).detail.slice(0, 110) + '…)');
-  r = await page.checkReceipt(withCp(cpOf({ note: noteX, height: 2, validator_changes: [change2] })), withWitness);
+  r = await page.checkReceipt(withCp(cpOf({ note: noteX, height: 2, validator_changes: [change2], ...boundX })), withWitness);
   check(failedOnly(r, ['checkpoint']) && /stay below the checkpoint's block 2/.test(cpRow(r).detail), 'a change at or above the checkpoint\'s height fails');
+
+  // ---- The checkpoint bound to the chain (docs/receipt.md): a retired quorum's forgery.
+  // The genesis validators (all 13 power) sign a note for block 3, but block 2 gave
+  // validator-x 100 of 113: with the change left out, the certified header at height 3
+  // names a set the walk does not reach; with its height shifted, its state altered or
+  // its certificate changed, the binding fails.
+  r = await page.checkReceipt(withCp(cpOf({ height: 4 })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /^checkpoint\.height is 4 but the certified header is of block 3$/.test(cpRow(r).detail),
+    'checkpoint.height shifted by +1 fails "Checkpoint" (' + cpRow(r).detail + ')');
+  const forged = await bindingFor(genesisSet, { validator_set_hash: setHash(setC), next_validator_set_hash: setHash(setC) });
+  r = await page.checkReceipt(withCp(cpOf({ ...forged, commit: commitFor(3, forged.block.hash, genesisSet) })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /names a validator set the walk through checkpoint\.validator_changes does not reach \(a change is missing or altered\)/.test(cpRow(r).detail),
+    'a retired quorum\'s checkpoint, the validator change left out: "Checkpoint" fails (' + cpRow(r).detail.slice(0, 120) + '…)');
+  r = await page.checkReceipt(withCp(cpOf({ state: stateOf([]) })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /^checkpoint\.state does not hash to the state_hash of block 3$/.test(cpRow(r).detail),
+    'a checkpoint.state with its witness removed fails "Checkpoint"');
+  const swappedCommit = JSON.parse(JSON.stringify(bound.commit));
+  swappedCommit.signatures[1].der = signHex(swappedCommit.signatures[1].validator, voteRound1);
+  r = await page.checkReceipt(withCp(cpOf({ commit: swappedCommit })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /^checkpoint\.commit signature 2 .*does not verify/.test(cpRow(r).detail),
+    'a swapped signature in checkpoint.commit fails "Checkpoint" (' + cpRow(r).detail + ')');
+  r = await page.checkReceipt(withCp(cpOf({ block: { ...bound.block, hash: flipLast(bound.block.hash) } })), withWitness);
+  check(failedOnly(r, ['checkpoint']) && /^checkpoint\.block: header, header_bytes and hash disagree$/.test(cpRow(r).detail),
+    'a checkpoint.block whose hash is not its header\'s fails "Checkpoint"');
+  r = await page.checkReceipt(withCp(cpOf()), { ...withWitness, witnessKeys: witness.vkey + '\n' + stranger.vkey });
+  check(failedOnly(r, ['checkpoint']) && /^witness notary\.example\/w \(given in the witness box\) did not cosign this checkpoint$/.test(cpRow(r).detail),
+    'a witness given that did not cosign fails "Checkpoint": silence is not a pass');
+
+  // ---- The trust basis (chain/receipt.cpp "trust basis"): the vector genesis declares
+  // witness.example/vectors (quorum 1).
+  const basisRow = (rr) => find(rr, 'trust basis');
+  r = await page.checkReceipt(good, strictGenesis);
+  check(failedOnly(r, ['trust basis']) && /^certified by validators only: the chain declares witnesses, and this receipt carries no checkpoint/.test(basisRow(r).detail) && r.basis === 'validators only',
+    'a receipt without a checkpoint on a chain that declares witnesses: "Trust basis" fails by default (' + basisRow(r).detail.slice(0, 100) + '…)');
+  r = await page.checkReceipt(good, withGenesis);
+  check(r.ok === true && /^certified by validators only, accepted as such/.test(basisRow(r).detail),
+    '... and passes with "accept validators only", saying so');
+  r = await page.checkReceipt(withCp(cpOf()), { ...strictGenesis, witnessKeys: witness.vkey });
+  check(r.ok === true && basisRow(r).detail === 'witnessed by 1 of 1 witnesses (witness.example/court-b; quorum 1)' && r.basis === 'witnessed',
+    'a checkpoint cosigned by the witness in force, given in the box: "witnessed by 1 of 1 witnesses" (' + basisRow(r).detail + ')');
+  r = await page.checkReceipt(withCp(cpOf()), strictGenesis);
+  check(failedOnly(r, ['trust basis']) && /fewer than 1 witness\(es\) in force that this page knows/.test(basisRow(r).detail),
+    'the same cosignature by a witness the reader does not know (neither genesis nor the box): not witnessed (' + basisRow(r).detail.slice(0, 110) + '…)');
+  const twoState = stateOf([witness.vkey, stranger.vkey].sort((a, b) => {
+    const ka = page.bytesToHex(page.parseWitnessKey(a).key), kb = page.bytesToHex(page.parseWitnessKey(b).key);
+    return ka < kb ? -1 : 1;
+  }), { witness_quorum: 2 });
+  r = await page.checkReceipt(withCp(cpOf(await bindingFor(genesisSet, {}, twoState))), { ...strictGenesis, witnessKeys: witness.vkey });
+  check(failedOnly(r, ['trust basis']) && /fewer than 2 witness\(es\)/.test(basisRow(r).detail) && cpRow(r).ok === true,
+    'quorum 2 of 2 witnesses in force, one cosigned: "Checkpoint" passes, "Trust basis" fails (' + basisRow(r).detail.slice(0, 90) + '…)');
+  r = await page.checkReceipt(withCp(cpOf({ ...(await bindingFor(genesisSet, {}, twoState)), note: note5 + witnessLine(stranger, body5, T) })),
+    { ...strictGenesis, witnessKeys: witness.vkey + '\n' + stranger.vkey });
+  check(r.ok === true && /^witnessed by 2 of 2 witnesses \(.*; quorum 2\)$/.test(basisRow(r).detail), '... both cosigned: witnessed by 2 of 2');
 
   // ================= The sm2-sm3 suite (国密): SM3 hashes, SM2 signatures with the chain's
   // SM2 user ID (e = SM3(ZA || digest)). The openssl command line, which the node's
@@ -825,7 +913,17 @@ function check(ok, what) {
     check(page.validatorKeyId(smOrigin, K.key, smDefault) === require('crypto').createHash('sha256')
       .update(Buffer.concat([Buffer.from(smOrigin + '\n'), Buffer.from([0xff]), Buffer.from('jchain-sm2-sm3'), Buffer.from(K.key, 'hex')])).digest().readUInt32BE(0) &&
       page.validatorKeyId(smOrigin, K.key, smDefault) !== page.validatorKeyId(smOrigin, K.key), 'an sm2-sm3 validator\'s note key id is SHA-256 over type "jchain-sm2-sm3"');
-    const smCp = (lines) => ({ ...smReceipt, checkpoint: { note: smBody + '\n' + lines.join(''), height: 2, consistency_path: smSub(2, smCpLeaves, true).map(sm.hex), validator_changes: [] } });
+    // The certified header at the checkpoint's height 2, its certificate (openssl SM2 under
+    // the chain's user ID) and the state then, naming the witness.
+    const smCpState = { ...smState, witnesses: [witness.vkey] };
+    const smCpHeader = { ...smReceipt.block.header, height: 2, time_ms: 1767225603000, prev_hash: smBlockHash, record_count: 1, ledger_size: 3,
+      ledger_root: sm.hex(smMth(smCpLeaves)), state_hash: sm.hex(ossl.sm3(page.readState(smCpState).bytes)) };
+    const smCpBytes = headerHex(smCpHeader), smCpHash = sm.hex(ossl.sm3(Buffer.from(smCpBytes, 'hex')));
+    const smCpVote = page.bytesToHex(page.voteBytes('jchain-sm', 2, 0, smCpHash));
+    const smCpCommit = { height: 2, round: 0, block_hash: smCpHash, signatures: setList.map((v) => ({ validator: v.public_key, signed_bytes: smCpVote,
+      der: sm.hex(ossl.sm2Sign(keyOf(v.public_key), ossl.sm3(Buffer.from(smCpVote, 'hex')), CUSTOM_ID)), pem: keyOf(v.public_key).pem })) };
+    const smCp = (lines) => ({ ...smReceipt, checkpoint: { note: smBody + '\n' + lines.join(''), height: 2, consistency_path: smSub(2, smCpLeaves, true).map(sm.hex),
+      validator_changes: [], block: { header: smCpHeader, header_bytes: smCpBytes, hash: smCpHash }, commit: smCpCommit, state: smCpState } });
     const smCpWitness = witnessLine(witness, smBody, T);
     r = await page.checkReceipt(smCp([...validators.map((v) => smLine(v, 'jchain-sm2-sm3', CUSTOM_ID)), smCpWitness]), { ...smWithGenesis, witnessKeys: witness.vkey });
     check(r.ok === true && /signed by 3 validator\(s\) holding 6 of 6 power/.test(cpRow(r).detail) && /witness witness\.example\/court-b cosigned/.test(cpRow(r).detail),
