@@ -14,6 +14,8 @@ carrying the certified chain of validator-set changes.
 
 usage: test_governance.py /path/to/jchain
 """
+import base64
+import hashlib
 import json
 import os
 import re
@@ -186,6 +188,65 @@ def body(c: h.Checker, jchain: str) -> None:
                 "node3's key signs nothing from the effective height")
         c.equal(len(nodes[0].status()["validators"]), 4, "status lists 4 validators")
 
+        c.section("a retired key signing past its tenure is evidence: jchain monitor alarms")
+        # node3's key, voted out at eff2, signs a note of a fork at the tip's size, as a
+        # stolen key would after it was retired. The monitor, from the genesis file and the
+        # node's certified changes, names the key and the height it left at.
+        st = nodes[0].status()
+        origin = f"jchain.log/{chain_id}/{st['genesis_hash']}"
+        fork_root = hashlib.sha256(b"a fork only the retired key signed").digest()
+        note_body = f"{origin}\n{st['ledger_size']}\n{base64.b64encode(fork_root).decode()}\n"
+        k3 = h.Key.from_file(node_keys[3])
+        kid = hashlib.sha256(origin.encode() + b"\n\xff" + b"jchain-ecdsa-secp256k1-sha256" + k3.public_key).digest()[:4]
+        sig = k3.sign_digest(hashlib.sha256(note_body.encode()).digest())
+        note_file = os.path.join(work, "retired-note.txt")
+        open(note_file, "w").write(note_body + "\n\u2014 " + origin + " " + base64.b64encode(kid + sig).decode() + "\n")
+        res = h.cli(jchain, ["monitor", "--once", "--rpc", nodes[0].url, "--genesis", genesis_file, "--note", note_file,
+                             "--state", os.path.join(work, "monitor-r.json")],
+                    env=env)
+        events = [json.loads(l) for l in res.out.splitlines() if l.startswith("{")]
+        retired = [e for e in events if e.get("event") == "retired_key"]
+        c.check(res.rc == 1 and retired and retired[0]["validator"] == key3 and retired[0]["left_height"] == eff2,
+                f"a note signed by node3's retired key: exit 1 and a 'retired_key' alarm naming the key and height {eff2}",
+                h.short(events) + res.err)
+        c.check(any(e.get("event") == "conflicting_notes" for e in events),
+                "... and a 'conflicting_notes' alarm: the node's note of that size has another root", h.short(events))
+
+        c.section("a witness added by vote: its cosignatures are kept, and count when the reader names it")
+        wkey = os.path.join(work, "witness.json")
+        res = h.cli(jchain, ["witness", "keygen", "--name", "witness.example/gov", "--out", wkey], env=env)
+        c.require(res.rc == 0, "jchain witness keygen", repr(res))
+        vkey = res.out.strip()
+        got = gov(c, jchain, env, nodes[0], node_keys[0], ["propose", "add-witness", "--witness", vkey],
+                  "node0 proposes adding a witness")
+        proposal_w = got["proposal"]
+        for i in (1, 2):  # with node0's, 3 of the 4 validators in force
+            got = gov(c, jchain, env, nodes[i], node_keys[i], ["approve", "--proposal", proposal_w],
+                      f"node{i} approves the witness")
+        eff_w = got["state"]["effective_height"]
+        c.check(isinstance(eff_w, int), f"the witness is added from height {eff_w}", h.short(got))
+        c.require(bool(h.wait_until(lambda: nodes[0].status()["height"] >= eff_w + 1, 30)),
+                  f"the witness is in force from height {eff_w}")
+        mon = h.cli(jchain, ["monitor", "--once", "--rpc", nodes[0].url, "--genesis", genesis_file,
+                             "--state", os.path.join(work, "monitor-w.json"), "--witness-key", wkey], env=env)
+        events = [json.loads(l) for l in mon.out.splitlines() if l.startswith("{")]
+        cos = [e for e in events if e.get("event") == "cosigned"]
+        c.check(mon.rc == 0 and cos and cos[0]["answer"]["accepted"] == ["witness.example/gov"],
+                "the node keeps the cosignature of the witness the chain voted in (no node.toml names it)",
+                h.short(events) + mon.err)
+        wpath = os.path.join(work, "receipt-witnessed.json")
+        res = h.cli(jchain, ["receipt", "--rpc", nodes[0].url, "--id", before_id, "--checkpoint", "--out", wpath], env=env)
+        c.require(res.rc == 0, "a receipt with the cosigned checkpoint", repr(res))
+        c.check(vkey in json.load(open(wpath))["checkpoint"]["state"]["witnesses"],
+                "its checkpoint's state names the witness in force")
+        res = h.cli(jchain, ["verify", "--receipt", wpath, "--genesis", genesis_file, "--witness", vkey], env=env)
+        c.check(res.rc == 0 and "witnessed by 1 of 1 witnesses (witness.example/gov" in res.out.splitlines()[-1],
+                "verify --witness VKEY: VALID, witnessed by 1 of 1", repr(res))
+        res = h.cli(jchain, ["verify", "--receipt", wpath, "--genesis", genesis_file], env=env)
+        c.check(res.rc == 1 and "FAIL  trust basis" in res.out,
+                "without --witness: a witness voted in after genesis does not count (keys that once held the power "
+                "could vote in their own), and the chain now declares one: INVALID by default", repr(res))
+
         c.section("members: add, write, suspend; a member rotates its own key")
         police = h.Key.generate()
         police_file = os.path.join(work, "police.json")
@@ -277,9 +338,9 @@ def body(c: h.Checker, jchain: str) -> None:
         res = h.cli(jchain, ["--json", "governance", "list", "--rpc", live[1].url, "--state", "in_force"], env=env)
         listed = res.json()["proposals"] if res.rc == 0 else []
         ops = sorted(p["op"] for p in listed)
-        c.check(res.rc == 0 and ops == sorted(["add-validator", "remove-validator", "add-member", "suspend-member",
-                                                "rotate-key"]),
-                "`governance list --state in_force --json` lists the five changes", repr(res))
+        c.check(res.rc == 0 and ops == sorted(["add-validator", "remove-validator", "add-witness", "add-member",
+                                                "suspend-member", "rotate-key"]),
+                "`governance list --state in_force --json` lists the six changes", repr(res))
         res = h.cli(jchain, ["governance", "list", "--rpc", live[1].url], env=env)
         c.check(res.rc == 0 and "in_force" in res.out and "in force from height" in res.out,
                 "and the plain listing says each one's state and height", repr(res))
