@@ -59,7 +59,13 @@ int cmd_certificate(const CertificateArgs& a, bool as_json) {
     std::optional<chain::Hash> file_hash;
     if (!a.file.empty()) file_hash = content_hash_of(genesis->suite, a.file, "");
 
-    auto verified = report::VerifiedReceipt::verify(receipt, *genesis, file_hash);
+    std::vector<chain::Witness> witnesses;
+    for (const auto& vkey : a.witnesses) {
+        auto w = chain::parse_witness_vkey(vkey);
+        if (!w) fail(exit_bad, "--witness: " + w.message());
+        witnesses.push_back(*w);
+    }
+    auto verified = report::VerifiedReceipt::verify(receipt, *genesis, file_hash, witnesses, a.accept_validators_only);
     if (!verified) {
         if (as_json) print_json(json::object{{"valid", false}, {"error", verified.message()}});
         fail(exit_no, "receipt does not verify: " + verified.message() + "; no certificate written");
@@ -76,10 +82,12 @@ int cmd_certificate(const CertificateArgs& a, bool as_json) {
                                 {"bytes", pdf->size()},
                                 {"record_id", to_hex(verified->record_id())},
                                 {"height", verified->header().height},
+                                {"trust_basis", verified->basis() == chain::TrustBasis::witnessed ? "witnessed" : "validators_only"},
+                                {"trust_basis_text", verified->basis_text()},
                                 {"verify_url", url}});
     } else {
         std::cout << "receipt VALID: record " << to_hex(verified->record_id()) << " at height "
-                  << verified->header().height << "\n"
+                  << verified->header().height << "; " << verified->basis_text() << "\n"
                   << "certificate written to " << a.out << " (" << pdf->size() << " bytes); QR code: " << url << "\n";
     }
     return exit_ok;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cli/common.h"
 
@@ -12,6 +13,8 @@ struct CertificateArgs {
     std::string receipt, genesis, file, out;  // genesis empty: the node's at rpc (get_genesis)
     std::string rpc = default_rpc();
     std::string verify_url;  // empty: the default node's page (default_verify_url)
+    std::vector<std::string> witnesses;  // --witness VKEY, as jchain verify
+    bool accept_validators_only = false;
 };
 
 // The verification page of the node `jchain` talks to by default ($JCHAIN_RPC, else the

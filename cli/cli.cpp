@@ -256,6 +256,12 @@ int run(int argc, char** argv) {
         ->capture_default_str();
     certificate->add_option("--file", ca.file, "the notarized file: its hash (SHA-256, or SM3 on an sm2-sm3 chain) must be the record's content hash");
     certificate->add_option("--out", ca.out, "PDF file to write")->required();
+    certificate->add_option("--witness", ca.witnesses,
+                            "a witness verifier key that must have cosigned the receipt's checkpoint (repeatable), "
+                            "as for verify --receipt");
+    certificate->add_flag("--accept-validators-only", ca.accept_validators_only,
+                          "on a chain that declares witnesses, accept a receipt they did not cosign; the certificate "
+                          "says it is certified by validators only");
     certificate->add_option("--verify-url", ca.verify_url,
                             "the QR code's URL, an http(s) template with {record_id} (default: the node's page, "
                             "$JCHAIN_RPC or http://127.0.0.1:26657, as http://HOST:PORT/#record={record_id})");

@@ -638,14 +638,20 @@ void serve_certificate(Service& service, const rpc::HttpRequest& req, rpc::HttpR
         try {
             json::value receipt;
             if (id) {
-                const MethodResult built = service.get_receipt(json::object{{"id", to_hex(*id)}});
+                // With the checkpoint a witness quorum cosigned when there is one, so the
+                // certificate can say "witnessed"; else the plain receipt.
+                MethodResult built = service.get_receipt(json::object{{"id", to_hex(*id)}, {"checkpoint", true}});
+                if (std::holds_alternative<RpcError>(built)) built = service.get_receipt(json::object{{"id", to_hex(*id)}});
                 if (const auto* e = std::get_if<RpcError>(&built))
                     return respond(json_error(e->reason == "not_found" ? 404 : 500, e->message));
                 receipt = std::get<json::value>(built);
             } else {
                 receipt = *posted;
             }
-            auto verified = report::VerifiedReceipt::verify(receipt, node.genesis(), std::nullopt);
+            // The certificate states the trust basis, so a receipt certified by validators
+            // only is rendered as that (jchain certificate refuses it unless told).
+            auto verified = report::VerifiedReceipt::verify(receipt, node.genesis(), std::nullopt, {},
+                                                            /*accept_validators_only=*/true);
             if (!verified)  // a receipt this node built that does not verify would be a bug
                 return respond(json_error(id ? 500 : 400, verified.message()));
             const auto started = std::chrono::steady_clock::now();

@@ -20,8 +20,10 @@ namespace json = boost::json;
 // ---- the facts ---------------------------------------------------------------------
 
 Result<VerifiedReceipt> VerifiedReceipt::verify(const json::value& receipt, const chain::Genesis& genesis,
-                                                const std::optional<chain::Hash>& file_hash) {
-    const chain::ReceiptVerdict verdict = chain::verify_receipt(receipt, genesis, file_hash);
+                                                const std::optional<chain::Hash>& file_hash,
+                                                const std::vector<chain::Witness>& witnesses, bool accept_validators_only) {
+    const chain::ReceiptVerdict verdict =
+        chain::verify_receipt(receipt, genesis, file_hash, witnesses, accept_validators_only);
     if (!verdict.ok) {
         for (const auto& c : verdict.checks)
             if (!c.ok) return Status::error(c.name + ": " + c.detail);
@@ -44,6 +46,8 @@ Result<VerifiedReceipt> VerifiedReceipt::verify(const json::value& receipt, cons
     v.block_hash_ = chain::block_hash(suite, v.header_);
     v.genesis_hash_ = chain::genesis_hash(genesis);
     v.file_checked_ = file_hash.has_value();
+    v.basis_ = verdict.basis;
+    v.basis_text_ = verdict.basis_text;
     for (const auto& m : state->members)
         if (m.key == v.record_.submitter) {
             v.submitter_name_ = m.name;
@@ -351,6 +355,11 @@ void draw(Page& p, const VerifiedReceipt& v, const CertificateOptions& o, const 
                (v.signers().size() == 1 ? " validator" : " validators") + " signed the commit certificate, power " + std::to_string(v.signed_power()) + " of " +
                std::to_string(v.total_power()) + " (more than 2/3 required)");
     p.row("签署验证节点", "Validators who signed", signers);
+    // What the receipt rests on (docs/receipt.md, "What a receipt proves").
+    p.row("信任基础", "Trust basis",
+          (v.basis() == chain::TrustBasis::witnessed ? std::string("经独立见证方共同签署的检查点锚定")
+                                                      : std::string("仅由验证节点签名确认")) +
+              "\n" + small(esc(v.basis_text())));
     p.row("链", "Chain", "链标识 chain id: " + esc(v.chain_id()) + "\n" + small("创世哈希 genesis hash") + "  " +
                             mono(to_hex(v.genesis_hash())) + "\n" + small("密码套件 crypto suite") + "  " +
                             esc(std::string(v.suite().name())) +

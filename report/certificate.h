@@ -19,6 +19,7 @@
 #include "base/result.h"
 #include "chain/block.h"
 #include "chain/genesis.h"
+#include "chain/receipt.h"
 #include "chain/record.h"
 
 namespace jchain::report {
@@ -39,9 +40,13 @@ class VerifiedReceipt {
 public:
     // Checks `receipt` with chain::verify_receipt against `genesis` (and the file's
     // content hash when given), exactly as `jchain verify --receipt` does. When it does
-    // not verify, the error is the first failing check, "name: detail".
+    // not verify, the error is the first failing check, "name: detail". `witnesses` and
+    // `accept_validators_only` are those of verify_receipt (--witness,
+    // --accept-validators-only); the certificate states the trust basis either way.
     static Result<VerifiedReceipt> verify(const boost::json::value& receipt, const chain::Genesis& genesis,
-                                          const std::optional<chain::Hash>& file_hash);
+                                          const std::optional<chain::Hash>& file_hash,
+                                          const std::vector<chain::Witness>& witnesses = {},
+                                          bool accept_validators_only = false);
 
     struct Signer {
         std::string name;
@@ -62,6 +67,8 @@ public:
     const crypto::Suite& suite() const { return suite_; }  // the chain's, named on the certificate
     const std::string& chain_id() const { return header_.chain_id; }
     bool file_checked() const { return file_checked_; }  // the content hash was checked against a file
+    chain::TrustBasis basis() const { return basis_; }
+    const std::string& basis_text() const { return basis_text_; }  // in the words of jchain verify
 
 private:
     VerifiedReceipt() = default;
@@ -75,6 +82,8 @@ private:
     chain::Hash genesis_hash_{};
     crypto::Suite suite_;
     bool file_checked_ = false;
+    chain::TrustBasis basis_ = chain::TrustBasis::validators_only;
+    std::string basis_text_;
 };
 
 struct CertificateOptions {

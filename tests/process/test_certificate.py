@@ -98,6 +98,8 @@ def check_page(c: h.Checker, pdf: Pdf, facts: dict, label: str, qr_url: str) -> 
             f"{label}: the text has the ledger size", text)
     c.check(re.search(r"power 1 of 1", text) is not None, f"{label}: the text has the signers' power out of the total",
             text)
+    c.check("信任基础" in text and "certified by validators only" in text,
+            f"{label}: the text states the trust basis (a devnet declares no witness: certified by validators only)", text)
     c.check(re.search(r"生成时间 Generated: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC", text) is not None,
             f"{label}: the text has the generation time", text)
     got = pdf.qr()

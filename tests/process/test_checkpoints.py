@@ -67,6 +67,11 @@ def submit(c: h.Checker, jchain: str, env: dict, node: h.Node, key: str, tag: st
     return r.out.split("committed ")[1].split()[0]
 
 
+def pdf_text(path: str) -> str:
+    r = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True)
+    return " ".join(r.stdout.split())  # one line: the page wraps long text
+
+
 def monitor(jchain: str, env: dict, args: list[str]) -> tuple[int, list[dict], str]:
     r = h.cli(jchain, ["monitor", "--once"] + args, env=env)
     events = [json.loads(l) for l in r.out.splitlines() if l.startswith("{")]
@@ -306,6 +311,27 @@ def witnessed_chain(c: h.Checker, jchain: str, env: dict, work: str, wkey: str, 
     r = h.cli(jchain, ["verify", "--receipt", rfile, "--genesis", genesis], env=env)
     c.check(r.rc == 0 and "witnessed by 1 of 1 witnesses (witness.example/court-b" in r.out.splitlines()[-1],
             "VALID, witnessed by 1 of 1 witnesses, from the genesis file alone", r.out)
+    # The deposit certificate states the trust basis: jchain certificate as verify does,
+    # the node's GET /certificate with the witnessed checkpoint attached.
+    cert = os.path.join(work, "w-cert.pdf")
+    r = h.cli(jchain, ["certificate", "--receipt", rfile, "--genesis", genesis, "--out", cert], env=env)
+    c.check(r.rc == 0 and "witnessed by 1 of 1 witnesses" in r.out and
+            "witnessed by 1 of 1 witnesses" in pdf_text(cert), "jchain certificate of the witnessed receipt says so, "
+            "on the page too", r.out + r.err)
+    plain = os.path.join(work, "w-plain.json")
+    c.require(h.cli(jchain, ["receipt", "--rpc", w.url, "--id", first, "--out", plain], env=env).rc == 0, "a plain receipt")
+    os.remove(cert)
+    r = h.cli(jchain, ["certificate", "--receipt", plain, "--genesis", genesis, "--out", cert], env=env)
+    c.check(r.rc == 1 and "trust basis" in r.err and not os.path.exists(cert),
+            "jchain certificate of a receipt no witness cosigned: refused, nothing written", r.out + r.err)
+    r = h.cli(jchain, ["certificate", "--receipt", plain, "--genesis", genesis, "--out", cert, "--accept-validators-only"],
+              env=env)
+    c.check(r.rc == 0 and "certified by validators only" in pdf_text(cert),
+            "... written with --accept-validators-only, saying 'certified by validators only'", r.out + r.err)
+    status, pdf = h.http_get(w.url, f"/certificate?record={first}")
+    open(cert, "wb").write(pdf)
+    c.check(status == 200 and "witnessed by 1 of 1 witnesses" in pdf_text(cert),
+            "GET /certificate attaches the witnessed checkpoint and says 'witnessed by 1 of 1 witnesses'", str(status))
     other_vkey = h.cli(jchain, ["witness", "keygen", "--name", "notary.example/w2", "--out",
                                 os.path.join(work, "w2.json")], env=env).out.strip()
     r = h.cli(jchain, ["verify", "--receipt", rfile, "--genesis", genesis, "--witness", other_vkey], env=env)
