@@ -73,7 +73,10 @@ std::optional<ReadSigner> read_signer(const std::string& rpc, const std::string&
 }
 
 std::string refusal_text(const std::string& method, const RpcOutcome& out, bool signed_request) {
-    std::string text = method + " refused: " + out.error_message + " (" + out.error_reason + ")";
+    // The node's message names the method already when it refuses for want of a key.
+    const std::string prefix = method + ": ";
+    const std::string message = out.error_message.starts_with(prefix) ? out.error_message.substr(prefix.size()) : out.error_message;
+    std::string text = method + " refused: " + message + " (" + out.error_reason + ")";
     if (out.error_code == node::unauthorized_code && !signed_request)
         text += "; give --key FILE (a member, auditor, validator or node key in force) or set JCHAIN_READ_KEY";
     return text;

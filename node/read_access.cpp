@@ -101,8 +101,9 @@ std::variant<Reader, ReadDenial> check_read_request(const chain::ChainState& sta
                                                     std::uint64_t now_ms) {
     if (authorization.empty())
         return denial("auth_required",
-                      "this node serves this method to members and auditors only: sign the request with a key in force "
-                      "(`--key`; header Authorization: JChain-Sig, docs/rpc.md)");
+                      "this node serves this method to members and auditors only: sign the request with the key of a "
+                      "member (any role), validator or node in force (`--key`; header Authorization: JChain-Sig, "
+                      "docs/rpc.md)");
     auto parsed = parse_auth(authorization);
     if (const auto* why = std::get_if<std::string>(&parsed)) return denial("bad_auth_header", *why);
     const ParsedAuth& a = std::get<ParsedAuth>(parsed);
