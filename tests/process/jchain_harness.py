@@ -411,29 +411,33 @@ def read_key_for(url: str, refresh: bool = False):
     """(key file, key) that the node at `url` admits to keyed methods, or None: the first of
     the known homes' keys (its own first) that a signed probe gets past the check with."""
     hp = _hp(url)
+    # No lock held while probing: the node may be a test's proxy, whose handler thread
+    # signs its own forwarded requests through here.
     with _read_lock:
         if not refresh and hp in _chosen_keys and _chosen_keys[hp] is not None:
             return _chosen_keys[hp]
+        files = _key_files(hp)
+    try:
+        info = chain_info(url, refresh)
+    except (OSError, ValueError, KeyError, http.client.HTTPException):
+        return None
+    probe = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "get_block", "params": {"height": 0}}).encode()
+    chosen = None
+    for path in files:
+        key = load_any_key(path)
+        if key is None or isinstance(key, Sm2Key) != (info["suite"] == "sm2-sm3"):
+            continue
         try:
-            info = chain_info(url, refresh)
-        except (OSError, ValueError, KeyError, http.client.HTTPException):
-            return None
-        probe = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "get_block", "params": {"height": 0}}).encode()
-        chosen = None
-        for path in _key_files(hp):
-            key = load_any_key(path)
-            if key is None or isinstance(key, Sm2Key) != (info["suite"] == "sm2-sm3"):
-                continue
-            try:
-                status, out = _post(url, probe, "/rpc", 10, "POST", {"Content-Type": "application/json",
-                                                                      "Authorization": read_authorization(key, url, probe)})
-            except (OSError, http.client.HTTPException, subprocess.CalledProcessError):
-                continue
-            if status == 200 and not _refused_for_key(out):
-                chosen = (path, key)
-                break
+            status, out = _post(url, probe, "/rpc", 10, "POST", {"Content-Type": "application/json",
+                                                                  "Authorization": read_authorization(key, url, probe)})
+        except (OSError, http.client.HTTPException, subprocess.CalledProcessError):
+            continue
+        if status == 200 and not _refused_for_key(out):
+            chosen = (path, key)
+            break
+    with _read_lock:
         _chosen_keys[hp] = chosen
-        return chosen
+    return chosen
 
 
 def _with_read_key(args: list[str], env: dict | None) -> dict | None:
