@@ -25,6 +25,7 @@
 #include "node/node.h"
 #include "rpc/http_client.h"
 
+#include "node/read_access.h"
 #include "node/verify_pool.h"
 
 #include "cli/common.h"
@@ -46,10 +47,11 @@ BlockSource store_source(const storage::BlockStore& store) {
             }};
 }
 
-BlockSource rpc_source(const std::string& url, const crypto::Suite& suite) {
+BlockSource rpc_source(const std::string& url, const crypto::Suite& suite, std::optional<ReadSigner> signer) {
     return {[url] { return u64(rpc_result(url, "status").at("height")); },
-            [url, suite](std::uint64_t h, chain::Block& b, chain::CommitCertificate& c, std::vector<chain::Record>& rs) {
-                auto got = rpc_result(url, "get_block", json::object{{"height", h}});
+            [url, suite, signer](std::uint64_t h, chain::Block& b, chain::CommitCertificate& c, std::vector<chain::Record>& rs) {
+                const ReadSigner* sign = signer ? &*signer : nullptr;
+                auto got = rpc_result(url, "get_block", json::object{{"height", h}}, sign);
                 auto header = chain::header_from_json(suite, got.at("header"));
                 auto cert = chain::certificate_from_json(suite, got.at("commit"));
                 if (!header || !cert) return false;
@@ -68,7 +70,9 @@ BlockSource rpc_source(const std::string& url, const crypto::Suite& suite) {
                     for (std::size_t j = i; j < std::min(b.record_ids.size(), i + 500); ++j)
                         batch.push_back({{"jsonrpc", "2.0"}, {"id", j}, {"method", "get_record"},
                                          {"params", {{"id", to_hex(b.record_ids[j])}}}});
-                    auto reply = rpc::http_request("POST", rpc_endpoint(url), json::serialize(batch), 60'000);
+                    const std::string body = json::serialize(batch);
+                    auto reply = rpc::http_request("POST", rpc_endpoint(url), body, 60'000,
+                                                   sign ? sign->headers(body) : rpc::HttpHeaders{});
                     if (!reply) fail(exit_bad, "cannot reach node at " + url + ": " + reply.message());
                     auto parsed = parse_json(reply->body);
                     if (!parsed || !parsed->is_array()) return false;
@@ -79,6 +83,20 @@ BlockSource rpc_source(const std::string& url, const crypto::Suite& suite) {
                     // (the auditor then checks it against the block's list).
                     for (const auto& a : answers.as_array()) {
                         const auto* o = a.if_object();
+                        // A refusal for want of a signature ends the command with its reason.
+                        if (const auto* err = o ? o->if_contains("error") : nullptr; err && err->is_object()) {
+                            RpcOutcome out;
+                            const auto& e = err->as_object();
+                            if (const auto* code = e.if_contains("code"); code && code->is_int64())
+                                out.error_code = static_cast<int>(code->as_int64());
+                            if (out.error_code == node::unauthorized_code) {
+                                if (const auto* m = e.if_contains("message"); m && m->is_string()) out.error_message = m->as_string();
+                                if (const auto* d = e.if_contains("data"); d && d->is_object())
+                                    if (const auto* r = d->as_object().if_contains("reason"); r && r->is_string())
+                                        out.error_reason = r->as_string();
+                                fail(exit_bad, refusal_text("get_record", out, sign != nullptr));
+                            }
+                        }
                         const auto* id = o ? o->if_contains("id") : nullptr;
                         const auto* result = o ? o->if_contains("result") : nullptr;
                         if (!id || !result || !result->is_object()) continue;

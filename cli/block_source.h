@@ -9,6 +9,7 @@
 
 #include "chain/block.h"
 #include "chain/record.h"
+#include "cli/common.h"
 #include "storage/block_store.h"
 
 namespace jchain::cli {
@@ -20,6 +21,8 @@ struct BlockSource {
 };
 
 BlockSource store_source(const storage::BlockStore& store);
-BlockSource rpc_source(const std::string& url, const crypto::Suite& suite);
+// get_block and get_record, signed with `signer` when given (docs/rpc.md, "Who may read
+// what"); a node that refuses them ends the command with its reason.
+BlockSource rpc_source(const std::string& url, const crypto::Suite& suite, std::optional<ReadSigner> signer = std::nullopt);
 
 }  // namespace jchain::cli

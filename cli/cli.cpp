@@ -277,6 +277,7 @@ int run(int argc, char** argv) {
     audit->add_option("--from", aa.from, "first height to check fully (earlier blocks are replayed, not re-verified)");
     audit->add_option("--to", aa.to, "last height (default: the tip)");
     audit->add_option("--report", aa.report_file, "write the JSON report here");
+    audit->add_option("--key", aa.key_file, "with --rpc: sign the reads with this key file, a member (any role, auditor included), validator or node key in force on the chain (default: $JCHAIN_READ_KEY); a node serves get_block and get_record only to signed requests unless its node.toml opens them (docs/rpc.md)")->excludes(ah);
     audit->callback([&] {
         action = [&] {
             if (aa.home.empty() == aa.rpc.empty()) fail(exit_bad, "give exactly one of --home or --rpc");
@@ -293,6 +294,7 @@ int run(int argc, char** argv) {
     exp->add_option("--out", ea.out, "backup file to write (replaced only when the export completes)")->required();
     exp->add_option("--from", ea.from, "first height")->capture_default_str();
     exp->add_option("--to", ea.to, "last height (default: the tip)");
+    exp->add_option("--key", ea.key_file, "with --rpc: sign the reads with this key file, a member (any role, auditor included), validator or node key in force on the chain (default: $JCHAIN_READ_KEY); a node serves get_block and get_record only to signed requests unless its node.toml opens them (docs/rpc.md)")->excludes(eh);
     exp->callback([&] {
         action = [&] {
             if (ea.home.empty() == ea.rpc.empty()) fail(exit_bad, "give exactly one of --home or --rpc");
@@ -470,6 +472,10 @@ int run(int argc, char** argv) {
                         "differs from the chain's at its size or is signed by a retired validator (repeatable)");
     monitor->add_option("--watch-member", ma.watch_members, "report records signed by this public key (repeatable)");
     monitor->add_option("--watch-case", ma.watch_cases, "report records of this case id (repeatable)");
+    monitor->add_option("--key", ma.key_file,
+                        "sign the reads --watch-member and --watch-case make (get_block, get_record) with this key file: a "
+                        "member (auditor included), validator or node key in force (default: $JCHAIN_READ_KEY); checkpoints "
+                        "need no key");
     monitor->add_option("--watch-from", ma.watch_from, "height to start watching from (default: the tip at first run)");
     monitor->add_option("--interval-ms", ma.interval_ms, "time between rounds")->capture_default_str();
     monitor->add_flag("--once", ma.once, "one round, then exit: 0 nothing wrong, 1 alarm");

@@ -206,7 +206,7 @@ int cmd_audit(const AuditArgs& a, bool as_json) {
         store = std::move(*opened);
         source = store_source(*store);
     } else {
-        source = rpc_source(a.rpc, genesis->suite);
+        source = rpc_source(a.rpc, genesis->suite, read_signer(a.rpc, a.key_file));
     }
     const std::uint64_t tip = source.height();
     const std::uint64_t to = a.to == 0 ? tip : std::min(a.to, tip);

@@ -25,6 +25,7 @@ int cmd_status(const std::string& rpc, bool as_json);
 
 struct AuditArgs {
     std::string home, rpc, genesis_file, report_file;
+    std::string key_file;  // with rpc: signs get_block and get_record (else $JCHAIN_READ_KEY)
     std::uint64_t from = 1, to = 0;  // to == 0: the tip
 };
 

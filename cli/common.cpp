@@ -23,6 +23,7 @@
 #include "node/backup.h"
 #include "node/home.h"
 #include "node/node.h"
+#include "node/read_access.h"
 #include "rpc/http_client.h"
 
 #include "base/json.h"
@@ -53,9 +54,38 @@ std::string rpc_endpoint(std::string url) {
     return url;
 }
 
-RpcOutcome rpc_call(const std::string& url, const std::string& method, json::value params) {
+rpc::HttpHeaders ReadSigner::headers(const std::string& body) const {
+    return {{"Authorization", node::read_authorization(suite, key, chain_id, node::now_ms(), body)}};
+}
+
+std::optional<ReadSigner> read_signer(const std::string& rpc, const std::string& key_file) {
+    std::string path = key_file;
+    if (path.empty())
+        if (const char* env = std::getenv("JCHAIN_READ_KEY"); env && *env) path = env;
+    if (path.empty()) return std::nullopt;
+    const json::value status = rpc_result(rpc, "status");
+    const crypto::Suite suite = suite_of_status(status);
+    auto key = suite.read_key_file(path);
+    if (!key) fail(exit_bad, "--key: " + key.message());
+    const json::value* chain_id = status.is_object() ? status.as_object().if_contains("chain_id") : nullptr;
+    if (!chain_id || !chain_id->is_string()) fail(exit_bad, "the node's status names no chain_id");
+    return ReadSigner{suite, *key, std::string(chain_id->as_string())};
+}
+
+std::string refusal_text(const std::string& method, const RpcOutcome& out, bool signed_request) {
+    // The node's message names the method already when it refuses for want of a key.
+    const std::string prefix = method + ": ";
+    const std::string message = out.error_message.starts_with(prefix) ? out.error_message.substr(prefix.size()) : out.error_message;
+    std::string text = method + " refused: " + message + " (" + out.error_reason + ")";
+    if (out.error_code == node::unauthorized_code && !signed_request)
+        text += "; give --key FILE (a member, auditor, validator or node key in force) or set JCHAIN_READ_KEY";
+    return text;
+}
+
+RpcOutcome rpc_call(const std::string& url, const std::string& method, json::value params, const ReadSigner* signer) {
     json::object request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
-    auto reply = rpc::http_request("POST", rpc_endpoint(url), json::serialize(request));
+    const std::string text = json::serialize(request);
+    auto reply = rpc::http_request("POST", rpc_endpoint(url), text, 10'000, signer ? signer->headers(text) : rpc::HttpHeaders{});
     if (!reply) fail(exit_bad, "cannot reach node at " + url + ": " + reply.message());
     auto body = parse_json(reply->body);
     if (!body || !body->is_object())
@@ -68,17 +98,20 @@ RpcOutcome rpc_call(const std::string& url, const std::string& method, json::val
                                 ? std::string(err->at("message").as_string())
                                 : "error";
         if (err->is_object())
+            if (auto* code = err->as_object().if_contains("code"); code && code->is_int64())
+                out.error_code = static_cast<int>(code->as_int64());
+        if (err->is_object())
             if (auto* data = err->as_object().if_contains("data"); data && data->is_object())
                 if (auto* r = data->as_object().if_contains("reason"); r && r->is_string()) out.error_reason = r->as_string();
         return out;
     }
-    if (auto* result = o.if_contains("result")) return {*result, "", ""};
+    if (auto* result = o.if_contains("result")) return {*result, "", "", 0};
     fail(exit_bad, "node answered without result or error");
 }
 
-json::value rpc_result(const std::string& url, const std::string& method, json::value params) {
-    auto out = rpc_call(url, method, std::move(params));
-    if (!out.result) fail(exit_bad, method + " refused: " + out.error_message + " (" + out.error_reason + ")");
+json::value rpc_result(const std::string& url, const std::string& method, json::value params, const ReadSigner* signer) {
+    auto out = rpc_call(url, method, std::move(params), signer);
+    if (!out.result) fail(exit_bad, refusal_text(method, out, signer != nullptr));
     return *out.result;
 }
 

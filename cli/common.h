@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "chain/record.h"
+#include "rpc/http_client.h"
 
 namespace jchain::cli {
 
@@ -38,15 +39,36 @@ std::string default_rpc();
 // A node's URL as given (host:port, http://host:port, .../rpc) as its JSON-RPC endpoint.
 std::string rpc_endpoint(std::string url);
 
-// One JSON-RPC call. An unreachable node or a reply that is not JSON-RPC ends the command.
+// Signs requests for the methods a node serves to members and auditors only (get_block,
+// get_record, case_history; docs/rpc.md, "Who may read what") with the key of a member,
+// auditor, validator or observer node in force.
+struct ReadSigner {
+    crypto::Suite suite;
+    crypto::KeyPair key;
+    std::string chain_id;
+    // The Authorization header for `body`, signed now.
+    rpc::HttpHeaders headers(const std::string& body) const;
+};
+// The key file: `key_file`, else $JCHAIN_READ_KEY; nullopt when neither names one (then
+// requests go unsigned: a node may serve these methods to anyone). The chain's suite and
+// id come from the node's `status`; a key of another suite ends the command.
+std::optional<ReadSigner> read_signer(const std::string& rpc, const std::string& key_file);
+
+// One JSON-RPC call, signed when `signer` is given. An unreachable node or a reply that
+// is not JSON-RPC ends the command.
 struct RpcOutcome {
     std::optional<json::value> result;
     std::string error_reason;
     std::string error_message;
+    int error_code = 0;
 };
-RpcOutcome rpc_call(const std::string& url, const std::string& method, json::value params);
+RpcOutcome rpc_call(const std::string& url, const std::string& method, json::value params,
+                    const ReadSigner* signer = nullptr);
 // The result of a call; an RPC error ends the command with exit 2.
-json::value rpc_result(const std::string& url, const std::string& method, json::value params = json::object{});
+json::value rpc_result(const std::string& url, const std::string& method, json::value params = json::object{},
+                       const ReadSigner* signer = nullptr);
+// The command's message for a refusal (adds how to sign when the node wants a key).
+std::string refusal_text(const std::string& method, const RpcOutcome& out, bool signed_request);
 
 std::string read_file(const std::string& path);
 json::value read_json_file(const std::string& path);  // strict (base/json.h)

@@ -115,7 +115,7 @@ int cmd_export(const ExportArgs& a, bool as_json) {
         auto g = chain::genesis_from_json(rpc_result(a.rpc, "get_genesis"));
         if (!g) fail(exit_bad, "node's genesis: " + g.message());
         genesis = *g;
-        source = std::make_unique<RpcCertifiedSource>(rpc_source(a.rpc, genesis->suite));
+        source = std::make_unique<RpcCertifiedSource>(rpc_source(a.rpc, genesis->suite, read_signer(a.rpc, a.key_file)));
     }
     // Written beside the target and renamed when complete: an earlier backup of the same
     // name survives a failed export.

@@ -14,6 +14,7 @@ std::string default_devnet_home();
 
 struct ExportArgs {
     std::string home, rpc, out;
+    std::string key_file;  // with rpc: signs get_block and get_record (else $JCHAIN_READ_KEY)
     std::uint64_t from = 1, to = 0;  // to == 0: the tip
 };
 

@@ -14,6 +14,7 @@
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
 #include "chain/receipt.h"
+#include "node/read_access.h"
 
 namespace jchain::cli {
 namespace {
@@ -88,6 +89,14 @@ public:
             watch_members_.insert(to_hex(key->bytes));
         }
         watch_cases_.insert(a.watch_cases.begin(), a.watch_cases.end());
+        // The watch lists records: a node serves them to signed requests (docs/rpc.md).
+        std::string key_path = a.key_file;
+        if (const char* env = std::getenv("JCHAIN_READ_KEY"); key_path.empty() && env && *env) key_path = env;
+        if (!key_path.empty()) {
+            auto key = genesis_.suite.read_key_file(key_path);
+            if (!key) fail(exit_bad, "--key: " + key.message());
+            signer_ = ReadSigner{genesis_.suite, *key, genesis_.chain_id};
+        }
         load_state();
     }
 
@@ -206,7 +215,7 @@ private:
         }
         s.checkpoint = v.checkpoint;
         // The block the node names must be certified and hold this size and root.
-        auto block = rpc_call_quiet(url, "get_block", json::object{{"height", s.height}});
+        auto block = rpc_call_quiet(url, "get_block", json::object{{"height", s.height}, {"header_only", true}});
         const auto* bo = block ? block->if_object() : nullptr;
         auto header = bo && bo->if_contains("header") ? chain::header_from_json(genesis_.suite, bo->at("header"))
                                                       : Result<chain::BlockHeader>(Status::error("no header"));
@@ -388,10 +397,10 @@ private:
         if (watch_members_.empty() && watch_cases_.empty()) return;
         if (scanned_height_ == 0) scanned_height_ = args_.watch_from > 0 ? args_.watch_from - 1 : top.height;
         for (std::uint64_t h = scanned_height_ + 1; h <= top.height; ++h) {
-            auto b = rpc_call_quiet(top.url, "get_block", json::object{{"height", h}});
+            auto b = rpc_call_quiet(top.url, "get_block", json::object{{"height", h}}, /*sign=*/true);
             if (!b || !b->is_object() || !b->as_object().if_contains("record_ids")) return;  // next round
             for (const auto& id : b->as_object().at("record_ids").as_array()) {
-                auto rec = rpc_call_quiet(top.url, "get_record", json::object{{"id", id}});
+                auto rec = rpc_call_quiet(top.url, "get_record", json::object{{"id", id}}, /*sign=*/true);
                 const auto* ro = rec && rec->is_object() ? rec->as_object().if_contains("record") : nullptr;
                 if (!ro || !ro->is_object()) return;
                 const auto& r = ro->as_object();
@@ -426,11 +435,16 @@ private:
     }
 
     // An unreachable node or an RPC error is reported and skipped this round.
-    std::optional<json::value> rpc_call_quiet(const std::string& url, const std::string& method, json::value params) {
+    // `sign`: a method that lists records, signed with --key when given.
+    std::optional<json::value> rpc_call_quiet(const std::string& url, const std::string& method, json::value params,
+                                              bool sign = false) {
         try {
-            auto r = rpc_call(rpc_endpoint(url), method, std::move(params));
+            const ReadSigner* signer = sign && signer_ ? &*signer_ : nullptr;
+            auto r = rpc_call(rpc_endpoint(url), method, std::move(params), signer);
             if (r.result) return r.result;
-            emit({{"event", "rpc_error"}, {"node", url}, {"method", method}, {"message", r.error_message}});
+            emit({{"event", "rpc_error"}, {"node", url}, {"method", method}, {"reason", r.error_reason},
+                  {"message", r.error_code == node::unauthorized_code ? refusal_text(method, r, signer != nullptr)
+                                                                       : r.error_message}});
         } catch (const CliError& e) {
             emit({{"event", "unreachable"}, {"node", url}, {"message", e.message}});
         }
@@ -500,6 +514,7 @@ private:
     std::vector<chain::Witness> witnesses_;
     std::optional<WitnessKey> witness_key_;
     std::set<std::string> watch_members_, watch_cases_;
+    std::optional<ReadSigner> signer_;
     std::optional<chain::Checkpoint> latest_;
     std::uint64_t latest_height_ = 0;
     std::map<std::string, std::pair<std::uint64_t, chain::Hash>> nodes_;

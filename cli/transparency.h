@@ -14,6 +14,7 @@ namespace jchain::cli {
 struct MonitorArgs {
     std::vector<std::string> rpcs;
     std::string state_file, genesis_file, witness_key_file;
+    std::string key_file;  // signs the watch's get_block and get_record (else $JCHAIN_READ_KEY)
     std::vector<std::string> witnesses;  // vkeys whose cosignatures count
     std::vector<std::string> watch_members, watch_cases;
     std::vector<std::string> notes;      // files of signed notes someone presented, to check

@@ -1,5 +1,6 @@
 #include "node/config.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -8,6 +9,7 @@
 #include "chain/checkpoint.h"
 #include "chain/limits.h"
 #include "chain/params_table.h"
+#include "node/read_access.h"
 #include "report/certificate.h"
 
 namespace jchain::node {
@@ -105,11 +107,27 @@ Result<NodeConfig> config_from_table(const toml::table& root, const std::string&
     if (s) s = read(root, "log_level", c.log_level, "");
     if (s && c.role != "validator" && c.role != "observer") s = Status::error("role must be 'validator' or 'observer'");
     if (auto* rpc = root["rpc"].as_table(); s && rpc) {
-        s = only_keys(*rpc, {"listen", "threads", "request_bytes_max", "connections_max"}, "rpc.");
+        s = only_keys(*rpc, {"listen", "threads", "request_bytes_max", "connections_max", "public_methods"}, "rpc.");
         if (s) s = read(*rpc, "listen", c.rpc_listen, "rpc.");
         if (s) s = read(*rpc, "threads", c.rpc_threads, "rpc.");
         if (s) s = read(*rpc, "request_bytes_max", c.rpc_request_bytes_max, "rpc.");
         if (s) s = read(*rpc, "connections_max", c.rpc_connections_max, "rpc.");
+        if (s && rpc->contains("public_methods") && !(*rpc)["public_methods"].as_array())
+            s = Status::error("rpc.public_methods must be an array of method names");
+        if (auto* pm = (*rpc)["public_methods"].as_array(); s && pm)
+            for (const auto& m : *pm) {
+                auto v = m.value<std::string>();
+                std::string keyed;
+                for (const auto& k : keyed_methods()) keyed += (keyed.empty() ? "" : ", ") + k;
+                if (!v || !is_keyed_method(*v)) {
+                    s = Status::error("rpc.public_methods: " + (v ? "'" + *v + "'" : std::string("an entry")) +
+                                      " is not a method that needs a signed request (those are " + keyed +
+                                      "; every other method is public already)");
+                    break;
+                }
+                if (std::find(c.rpc_public_methods.begin(), c.rpc_public_methods.end(), *v) == c.rpc_public_methods.end())
+                    c.rpc_public_methods.push_back(*v);
+            }
     }
     if (auto* p2p = root["p2p"].as_table(); s && p2p) {
         s = only_keys(*p2p, {"listen", "peers"}, "p2p.");
@@ -194,6 +212,8 @@ std::string config_to_toml(const NodeConfig& c) {
     std::ostringstream o;
     std::string peers;
     for (const auto& p : c.p2p_peers) peers += (peers.empty() ? "" : ", ") + quoted(p);
+    std::string public_methods;
+    for (const auto& m : c.rpc_public_methods) public_methods += (public_methods.empty() ? "" : ", ") + quoted(m);
     std::string witnesses;
     for (const auto& w : c.checkpoint_witnesses) witnesses += (witnesses.empty() ? "" : ", ") + quoted(w);
     o << "# JChain node configuration (docs/config.md).\n"
@@ -206,7 +226,11 @@ std::string config_to_toml(const NodeConfig& c) {
       << "listen = " << quoted(c.rpc_listen) << "\n"
       << "threads = " << c.rpc_threads << "\n"
       << "request_bytes_max = " << c.rpc_request_bytes_max << "\n"
-      << "connections_max = " << c.rpc_connections_max << "\n\n"
+      << "connections_max = " << c.rpc_connections_max << "\n"
+      << "# methods that list records or cases (get_block, get_record, case_history) served to\n"
+      << "# anyone; empty: only to requests signed by a member, auditor, validator or node in\n"
+      << "# force (docs/rpc.md, \"Who may read what\")\n"
+      << "public_methods = [" << public_methods << "]\n\n"
       << "[p2p]\n"
       << "listen = " << quoted(c.p2p_listen) << "\n"
       << "peers = [" << peers << "]\n\n"

@@ -21,6 +21,10 @@ struct NodeConfig {
     std::size_t rpc_threads = 2;
     std::size_t rpc_request_bytes_max = 1 << 20;
     std::size_t rpc_connections_max = 1024;
+    // Methods that list records or cases (node/read_access.h: get_block, get_record,
+    // case_history) this node serves to anyone, unsigned. Default none: members,
+    // auditors, validators and nodes sign their requests (docs/rpc.md).
+    std::vector<std::string> rpc_public_methods;
 
     std::string p2p_listen = "127.0.0.1:26656";
     std::vector<std::string> p2p_peers;

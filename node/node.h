@@ -42,6 +42,7 @@ struct NodeMetrics {
     std::atomic<std::uint64_t> records_committed{0};
     std::atomic<std::uint64_t> blocks_committed{0};
     std::atomic<std::uint64_t> rpc_requests{0};
+    std::atomic<std::uint64_t> reads_refused{0};  // calls refused for want of a signature in force
     PeerOffenceCounters peer_offences;  // bans by reason (node/peer_offence.h)
 };
 

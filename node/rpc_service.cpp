@@ -11,6 +11,7 @@
 #include "chain/json_codec.h"
 #include "chain/receipt.h"
 #include "node/node.h"
+#include "node/read_access.h"
 #include "report/certificate.h"
 #include "rpc/json_rpc.h"
 
@@ -353,13 +354,19 @@ struct Service {
         auto block = node.store().block(*height);
         auto cert = node.store().certificate(*height);
         if (!block || !cert) return not_found("no block at height " + std::to_string(*height));
-        json::array ids;
-        for (const auto& id : block->record_ids) ids.push_back(json::string(hex(id)));
-        return json::value{{"header", chain::header_to_json(block->header)},
-                           {"hash", hex(chain::block_hash(node.genesis().suite, block->header))},
-                           {"header_bytes", to_hex(chain::header_bytes(block->header))},
-                           {"record_ids", std::move(ids)},
-                           {"commit", chain::certificate_to_json(node.genesis().suite, node.genesis().chain_id, *cert)}};
+        json::object out{{"header", chain::header_to_json(block->header)},
+                         {"hash", hex(chain::block_hash(node.genesis().suite, block->header))},
+                         {"header_bytes", to_hex(chain::header_bytes(block->header))},
+                         {"commit", chain::certificate_to_json(node.genesis().suite, node.genesis().chain_id, *cert)}};
+        // header_only: what anyone may see (node/read_access.h); the record ids list records.
+        const json::value* header_only = param(params, "header_only");
+        if (header_only && !header_only->is_bool()) return rpc::invalid_params("header_only must be true or false");
+        if (!header_only || !header_only->as_bool()) {
+            json::array ids;
+            for (const auto& id : block->record_ids) ids.push_back(json::string(hex(id)));
+            out["record_ids"] = std::move(ids);
+        }
+        return json::value(std::move(out));
     }
 
     MethodResult get_consistency_proof(const json::value& params) const {
@@ -547,6 +554,20 @@ struct Service {
                            {"height", tip}};
     }
 
+    // Whether this request's signature admits it to the methods that list records or
+    // cases: nullopt when it does, else the refusal (docs/rpc.md, "Who may read what").
+    std::optional<RpcError> authorize(const rpc::HttpRequest& req) const {
+        const auto state = node.state();
+        auto verdict = check_read_request(*state, state->height + 1, req.authorization, req.body, now_ms());
+        if (const auto* denied = std::get_if<ReadDenial>(&verdict)) {
+            node.metrics().reads_refused++;
+            return RpcError{unauthorized_code, denied->message, denied->reason};
+        }
+        const Reader& reader = std::get<Reader>(verdict);
+        spdlog::debug("signed read by {} ({}, {})", reader.name, reader.role, to_hex(reader.key.bytes).substr(0, 16));
+        return std::nullopt;
+    }
+
     std::string metrics() const {
         const TipInfo tip = node.tip();
         auto& m = node.metrics();
@@ -563,6 +584,9 @@ struct Service {
         metric("jchain_records_committed_total", "counter", "Records committed in blocks.", m.records_committed);
         metric("jchain_blocks_committed_total", "counter", "Blocks committed by this process.", m.blocks_committed);
         metric("jchain_rpc_requests_total", "counter", "HTTP requests served.", m.rpc_requests);
+        metric("jchain_rpc_reads_refused_total", "counter",
+               "Requests refused a method that lists records or cases (unsigned, or not signed by a key in force).",
+               m.reads_refused);
         // Peers: what they hold of this node's memory, and the bans their frames earned.
         std::uint64_t inbound = 0, paused = 0;
         for (const auto& p : node.peers()) {
@@ -697,7 +721,20 @@ rpc::AsyncHttpHandler make_http_handler(Node& node) {
         const std::string path = req.target.substr(0, req.target.find('?'));
         if (path == "/rpc" || (path == "/" && req.method == "POST")) {
             if (req.method != "POST") return {405, "application/json", R"({"error":"use POST for JSON-RPC"})"};
-            std::string body = dispatcher->handle(req.body);
+            // The request's signature is checked once, and only when one of its calls
+            // needs it; a refusal answers each such call (docs/rpc.md, "Who may read what").
+            std::optional<std::optional<RpcError>> verdict;
+            auto gate = [&service, &req, &verdict](const std::string& method, const json::value& params) -> std::optional<RpcError> {
+                if (!call_needs_key(method, params, service->node.config().rpc_public_methods)) return std::nullopt;
+                if (!verdict) verdict = service->authorize(req);
+                if (!*verdict) return std::nullopt;
+                RpcError e = **verdict;
+                e.message = method + ": " + e.message;
+                if (method == "get_block")
+                    e.message += "; {\"height\": H, \"header_only\": true} gives a block's header and certificate to anyone";
+                return e;
+            };
+            std::string body = dispatcher->handle(req.body, gate);
             if (body.empty()) return {204, "application/json", ""};
             return {200, "application/json", std::move(body)};
         }

@@ -87,7 +87,8 @@ bool run_until(asio::io_context& io, Clock::time_point deadline, Cancel cancel) 
     return false;
 }
 
-Result<HttpReply> exchange(const std::string& method, const Url& url, const std::string& body, int timeout_ms) {
+Result<HttpReply> exchange(const std::string& method, const Url& url, const std::string& body, int timeout_ms,
+                           const HttpHeaders& headers) {
     const auto timeout = std::chrono::milliseconds(std::max(timeout_ms, 1));
     const auto deadline = Clock::now() + timeout;
     const auto remaining = [&] {
@@ -126,6 +127,7 @@ Result<HttpReply> exchange(const std::string& method, const Url& url, const std:
     request.set(http::field::host, url.host_header);
     request.set(http::field::user_agent, "jchain");
     request.keep_alive(false);
+    for (const auto& [name, value] : headers) request.set(name, value);
     if (!body.empty()) {
         request.set(http::field::content_type, "application/json");
         request.body() = body;
@@ -165,11 +167,11 @@ Result<HttpReply> exchange(const std::string& method, const Url& url, const std:
 }  // namespace
 
 Result<HttpReply> http_request(const std::string& method, const std::string& url, const std::string& body,
-                               int timeout_ms) {
+                               int timeout_ms, const HttpHeaders& headers) {
     const auto parsed = parse_url(url);
     if (!parsed) return parsed.status();
     try {
-        auto reply = exchange(method, *parsed, body, timeout_ms);
+        auto reply = exchange(method, *parsed, body, timeout_ms, headers);
         if (!reply) return Status::error(method + " " + url + ": " + reply.message());
         return reply;
     } catch (const std::exception& e) {  // e.g. bad_alloc, or a bad target Beast refuses

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 
@@ -12,8 +14,11 @@ struct HttpReply {
     std::string body;
 };
 
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
 // url: "http://host:port/path" (http only). Fails on connect/IO errors or timeout.
+// `headers` are sent as given (e.g. Authorization for a signed read, docs/rpc.md).
 Result<HttpReply> http_request(const std::string& method, const std::string& url, const std::string& body,
-                               int timeout_ms = 10'000);
+                               int timeout_ms = 10'000, const HttpHeaders& headers = {});
 
 }  // namespace jchain::rpc

@@ -244,6 +244,7 @@ private:
         request.method = std::string(message.method_string());
         request.target = std::string(message.target());
         request.content_type = std::string(message[http::field::content_type]);
+        request.authorization = std::string(message[http::field::authorization]);
         request.body = std::move(message.body());
 
         auto owed = std::make_shared<Owed>(shared_from_this(), message.version(), message.keep_alive());

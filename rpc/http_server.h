@@ -33,6 +33,7 @@ struct HttpRequest {
     std::string method;  // "GET", "POST", ...
     std::string target;  // "/rpc", "/health", "/?x=1"
     std::string content_type;
+    std::string authorization;  // the Authorization header, empty when absent
     std::string body;
 };
 

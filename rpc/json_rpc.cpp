@@ -62,13 +62,13 @@ const json::value no_params;
 
 }  // namespace
 
-std::string JsonRpcDispatcher::handle(const std::string& body) const {
+std::string JsonRpcDispatcher::handle(const std::string& body, const CallGate& gate) const {
     auto parsed = parse_json(body);
     if (!parsed) return json::serialize(error_response(nullptr, parse_error_code, "parse error: " + parsed.message(), "parse_error"));
     const json::value& request = *parsed;
 
     if (!request.is_array()) {
-        const json::value response = handle_one(request);
+        const json::value response = handle_one(request, gate);
         return response.is_null() ? std::string{} : json::serialize(response);
     }
 
@@ -89,6 +89,12 @@ std::string JsonRpcDispatcher::handle(const std::string& body) const {
             continue;
         }
         Call& call = std::get<Call>(prepared);
+        if (gate) {
+            if (auto refused = gate(call.method, call.params ? *call.params : no_params)) {
+                answers[i] = respond(call, std::move(*refused));
+                continue;
+            }
+        }
         if (batched_.count(call.method)) {
             grouped[call.method].emplace_back(i, std::move(call));
             continue;
@@ -159,11 +165,13 @@ json::value JsonRpcDispatcher::respond(const Call& call, MethodResult result) {
 
 // Returns the response object, or null when the request is a notification (valid and
 // without "id"), which gets no response even when its method fails.
-json::value JsonRpcDispatcher::handle_one(const json::value& request) const {
+json::value JsonRpcDispatcher::handle_one(const json::value& request, const CallGate& gate) const {
     auto prepared = prepare(request);
     if (auto* response = std::get_if<json::value>(&prepared)) return std::move(*response);
     const Call& call = std::get<Call>(prepared);
     const json::value& params = call.params ? *call.params : no_params;
+    if (gate)
+        if (auto refused = gate(call.method, params)) return respond(call, std::move(*refused));
     if (auto it = batched_.find(call.method); it != batched_.end()) {
         std::vector<MethodResult> results;
         MethodResult r = guarded([&]() -> MethodResult {

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -29,6 +30,10 @@ using MethodHandler = std::function<MethodResult(const boost::json::value& param
 // batch's signatures are verified in parallel). results[i] answers params[i].
 using BatchHandler = std::function<std::vector<MethodResult>(const std::vector<const boost::json::value*>& params)>;
 
+// Decides, before a call's handler runs, whether this request may make the call: nullopt
+// lets it through; an error is the call's answer instead and the handler is not called.
+using CallGate = std::function<std::optional<RpcError>(const std::string& method, const boost::json::value& params)>;
+
 inline RpcError invalid_params(std::string message) { return {-32602, std::move(message), "invalid_params"}; }
 
 class JsonRpcDispatcher {
@@ -40,7 +45,8 @@ public:
     // The HTTP response body for a request body; empty for a notification-only request
     // (no "id"), which then gets HTTP 204. A batch is at most batch_max entries
     // (more: -32600 with reason "too_large"). An empty batch is -32600.
-    std::string handle(const std::string& body) const;
+    // `gate`, when set, is asked about every well-formed call of a known method.
+    std::string handle(const std::string& body, const CallGate& gate = {}) const;
 
     std::size_t batch_max = 1000;
 
@@ -55,7 +61,7 @@ private:
     // a notification that gets none).
     std::variant<Call, boost::json::value> prepare(const boost::json::value& request) const;
     static boost::json::value respond(const Call& call, MethodResult result);
-    boost::json::value handle_one(const boost::json::value& request) const;
+    boost::json::value handle_one(const boost::json::value& request, const CallGate& gate) const;
     std::map<std::string, MethodHandler> methods_;
     std::map<std::string, BatchHandler> batched_;
 };

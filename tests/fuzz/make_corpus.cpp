@@ -19,6 +19,7 @@
 #include "fuzz_support.h"
 #include "node/backup.h"
 #include "node/config.h"
+#include "node/read_access.h"
 #include "p2p/handshake.h"
 #include "storage/consensus_wal.h"
 #include "tests/support/suite.h"
@@ -329,6 +330,23 @@ void checkpoint_seeds() {
 
 }  // namespace
 
+// fuzz_read_auth: signed reads of the fixed chain at the target's time, and refusals.
+void read_auth_seeds(const Fixture& f) {
+    const std::string t = "fuzz_read_auth";
+    constexpr std::uint64_t now = 1'700'000'100'000;  // fuzz_read_auth.cpp fuzz_now_ms
+    const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"get_block","params":{"height":1}})";
+    const std::string batch = R"([{"jsonrpc":"2.0","id":1,"method":"get_record","params":{"id":"00"}},)"
+                              R"({"jsonrpc":"2.0","id":2,"method":"case_history","params":{"case_id":"c"}}])";
+    const auto sign = [&f, now](const crypto::KeyPair& key, const std::string& b, std::uint64_t at) {
+        return node::read_authorization(default_suite, key, f.genesis.chain_id, at == 0 ? now : at, b);
+    };
+    put(t, "court", std::string_view(sign(f.chain.tc.court, body, 0) + "\n" + body));
+    put(t, "validator-batch", std::string_view(sign(f.chain.tc.validator, batch, 0) + "\n" + batch));
+    put(t, "outsider", std::string_view(sign(f.chain.tc.outsider, body, 0) + "\n" + body));
+    put(t, "stale", std::string_view(sign(f.chain.tc.court, body, now - 3'600'000) + "\n" + body));
+    put(t, "none", std::string_view("\n" + body));
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         std::cerr << "usage: make_corpus OUT_DIR   (writes OUT_DIR/<target>/seed-*)\n";
@@ -342,6 +360,7 @@ int main(int argc, char** argv) {
     consensus_seeds(f);
     p2p_seeds();
     genesis_and_config_seeds(f);
+    read_auth_seeds(f);
     receipt_seeds(f);
     stored_seeds(f);
     backup_seeds(f);

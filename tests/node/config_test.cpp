@@ -154,3 +154,20 @@ TEST_CASE("web.verify_url must be an http(s) URL with {record_id}; unset, it is 
     REQUIRE(defaults);
     CHECK(defaults->web_verify_url.empty());
 }
+
+TEST_CASE("rpc.public_methods: narrow by default, opens only the methods that list records, round-trips") {
+    node::NodeConfig c;
+    CHECK(c.rpc_public_methods.empty());
+    auto narrow = load(node::config_to_toml(c));
+    REQUIRE(narrow);
+    CHECK(narrow->rpc_public_methods.empty());
+    c.rpc_public_methods = {"get_record", "case_history"};
+    auto back = load(node::config_to_toml(c));
+    REQUIRE_MESSAGE(back.is_ok(), (back ? std::string() : back.message()));
+    CHECK(back->rpc_public_methods == c.rpc_public_methods);
+    auto always = node::parse_config("[rpc]\npublic_methods = [\"status\"]\n");
+    REQUIRE_FALSE(always);
+    CHECK(always.message().find("rpc.public_methods: 'status' is not a method that needs a signed request") != std::string::npos);
+    CHECK_FALSE(node::parse_config("[rpc]\npublic_methods = \"get_block\"\n"));
+    CHECK_FALSE(node::parse_config("[rpc]\npublic_methods = [1]\n"));
+}

@@ -8,7 +8,12 @@ Standard library only (Python 3.11). What is here:
   home, waits for /health, and is always killed at exit (atexit, SIGTERM/SIGINT handlers
   and PR_SET_PDEATHSIG, so even a test runner's SIGKILL of this script takes the node down).
 - `cli()`: runs a `jchain` command with a timeout and captures its output and exit code.
-- `rpc()` / `post_raw()`: JSON-RPC and raw HTTP against a node.
+- `rpc()` / `post_raw()`: JSON-RPC and raw HTTP against a node. A request that calls a
+  method the node serves only to signed requests (get_block, get_record, case_history;
+  docs/rpc.md, "Who may read what") is signed centrally with a key in force found in the
+  homes of the nodes this harness started (`auth="auto"`, the default); `auth=None` sends
+  it unsigned (a stranger), `auth=KEY` signs with that key. `cli()` hands such a key to
+  `jchain audit|export|monitor` as $JCHAIN_READ_KEY unless the test set it.
 - A pure-Python secp256k1 ECDSA signer and the record's canonical signed bytes
   (chain/record.cpp), so tests can build signed records the CLI cannot make (a stale
   client time, an oversized field, a chosen nonce). `test_rpc_errors.py` checks these
@@ -216,6 +221,7 @@ def cli(binary: str, args: list[str], env: dict | None = None, timeout: float = 
 
     `from_thread`: called from a worker thread while others run; then no preexec_fn (not
     safe with threads), and the child is still killed at exit by stop_all_processes."""
+    env = _with_read_key(args, env)
     t0 = time.monotonic()
     p = subprocess.Popen([binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.PIPE,
                          env=env, cwd=cwd, text=True, preexec_fn=None if from_thread else _set_pdeathsig)
@@ -247,18 +253,214 @@ class RpcError(Exception):
 
 
 def post_raw(url: str, body: bytes, path: str = "/rpc", timeout: float = 30, method: str = "POST",
-             headers: dict | None = None):
-    """POSTs raw bytes; returns (http_status, body_bytes). Works for error statuses too."""
+             headers: dict | None = None, auth="auto"):
+    """POSTs raw bytes; returns (http_status, body_bytes). Works for error statuses too.
+
+    `auth`: "auto" signs a JSON-RPC body that calls a keyed method with a key in force the
+    harness found (below); None sends it unsigned; a `Key`/`Sm2Key` signs with that key."""
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    signed = False
+    if method == "POST" and path in ("/rpc", "/") and "Authorization" not in h and auth is not None:
+        if auth == "auto":
+            if any(m in body for m in KEYED_METHODS):
+                chosen = read_key_for(url)
+                if chosen:
+                    h["Authorization"] = read_authorization(chosen[1], url, body)
+                    signed = True
+        else:
+            h["Authorization"] = read_authorization(auth, url, body)
+    status, out = _post(url, body, path, timeout, method, h)
+    # The key chosen may have left the set since (suspended, rotated, removed): choose again
+    # and resend, for a body that only reads.
+    if signed and status == 200 and _refused_for_key(out) and not any(w in body for w in _WRITE_METHODS):
+        chosen = read_key_for(url, refresh=True)
+        if chosen:
+            h["Authorization"] = read_authorization(chosen[1], url, body)
+            status, out = _post(url, body, path, timeout, method, h)
+    return status, out
+
+
+def _post(url: str, body: bytes, path: str, timeout: float, method: str, headers: dict):
     host, port = host_port(url)
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        h = {"Content-Type": "application/json"}
-        h.update(headers or {})
-        conn.request(method, path, body=body, headers=h)
+        conn.request(method, path, body=body, headers=headers)
         resp = conn.getresponse()
         return resp.status, resp.read()
     finally:
         conn.close()
+
+
+# ---------------------------------------------------------------------------- signed reads (docs/rpc.md)
+
+KEYED_METHODS = (b'"get_block"', b'"get_record"', b'"case_history"')
+_WRITE_METHODS = (b'"submit_record"', b'"add_cosignature"')
+UNAUTHORIZED = -32091
+READ_TAG = b"jchain/read/v1"
+
+_read_lock = threading.RLock()
+_read_homes: dict[str, str] = {}        # "host:port" -> the home of the node serving it
+_chosen_keys: dict[str, tuple | None] = {}  # "host:port" -> (key file, key) in force there
+_chain_infos: dict[str, dict] = {}      # "host:port" -> {"chain_id", "sm2_user_id"}
+_loaded_keys: dict[str, object] = {}
+_key_dir: list[str] = []
+
+
+def _hp(url: str) -> str:
+    host, port = host_port(url)
+    return f"{host}:{port}"
+
+
+def register_read_home(url: str, home: str) -> None:
+    """The node at `url` runs from `home`: its key files may sign reads (to any node)."""
+    with _read_lock:
+        _read_homes[_hp(url)] = home
+        _chosen_keys.pop(_hp(url), None)
+        _chain_infos.pop(_hp(url), None)
+
+
+def _key_files(hp: str) -> list[str]:
+    """Key files of the homes the harness knows, the home of the node at `hp` first."""
+    homes = list(_read_homes.values())
+    own = _read_homes.get(hp)
+    if own in homes:
+        homes.remove(own)
+        homes.insert(0, own)
+    out: list[str] = []
+    for home in homes:
+        for p in (os.path.join(home, "config", "node_key.json"), os.path.join(home, "config", "member_key.json"),
+                  os.path.join(home, "config", "demo_member_key.json"),
+                  os.path.join(os.path.dirname(home.rstrip("/")), "demo_member_key.json")):
+            if p not in out and os.path.exists(p):
+                out.append(p)
+    return out
+
+
+def load_any_key(path: str):
+    """A `jchain keygen` file of either suite as a `Key` or `Sm2Key` (None if unreadable)."""
+    with _read_lock:
+        if path in _loaded_keys:
+            return _loaded_keys[path]
+        try:
+            doc = json.load(open(path))
+            if doc.get("type") == "sm2":
+                if not _key_dir:
+                    _key_dir.append(temp_dir("jchain-readkeys-"))
+                key = Sm2Key(doc["private_key"], doc["public_key"], _key_dir[0])
+            else:
+                key = Key(int(doc["private_key"], 16))
+        except (OSError, ValueError, KeyError, AssertionError):
+            return None
+        _loaded_keys[path] = key
+        return key
+
+
+def chain_info(url: str, refresh: bool = False) -> dict:
+    """The node's chain id and SM2 signer id (from `status`, unsigned), cached."""
+    hp = _hp(url)
+    with _read_lock:
+        if not refresh and hp in _chain_infos:
+            return _chain_infos[hp]
+    req = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "status"}).encode()
+    status, out = _post(url, req, "/rpc", 10, "POST", {"Content-Type": "application/json"})
+    st = json.loads(out)["result"]
+    info = {"chain_id": st["chain_id"], "suite": st.get("suite", "secp256k1-sha256"),
+            "sm2_user_id": st.get("sm2_user_id") or "1234567812345678"}
+    with _read_lock:
+        _chain_infos[hp] = info
+    return info
+
+
+def read_signed_bytes(chain_id: str, public_hex: str, time_ms: int, body_hash: bytes) -> bytes:
+    """node/read_access.cpp read_signed_bytes: what a reader signs (its suite hash)."""
+    return (_str(READ_TAG) + _str(chain_id.encode()) + bytes.fromhex(public_hex) + struct.pack(">Q", time_ms)
+            + body_hash)
+
+
+def read_authorization(key, url: str, body: bytes, time_ms: int | None = None, chain_id: str | None = None,
+                       sign_body: bytes | None = None) -> str:
+    """The Authorization header for `body` (`sign_body`: sign these bytes instead, to test)."""
+    info = chain_info(url)
+    t = now_ms() if time_ms is None else time_ms
+    hash_fn = sm3 if isinstance(key, Sm2Key) else sha256
+    signed = read_signed_bytes(chain_id or info["chain_id"], key.public_hex, t,
+                               hash_fn(body if sign_body is None else sign_body))
+    if isinstance(key, Sm2Key):
+        sig = key.sign_digest(sm3(signed), info["sm2_user_id"])
+    else:
+        sig = key.sign_digest(sha256(signed))
+    return f"JChain-Sig key={key.public_hex},time={t},sig={sig.hex()}"
+
+
+def _refused_for_key(out: bytes) -> bool:
+    if str(UNAUTHORIZED).encode() not in out:
+        return False
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        return False
+    for a in doc if isinstance(doc, list) else [doc]:
+        err = a.get("error") if isinstance(a, dict) else None
+        if isinstance(err, dict) and err.get("code") == UNAUTHORIZED:
+            return True
+    return False
+
+
+def read_key_for(url: str, refresh: bool = False):
+    """(key file, key) that the node at `url` admits to keyed methods, or None: the first of
+    the known homes' keys (its own first) that a signed probe gets past the check with."""
+    hp = _hp(url)
+    # No lock held while probing: the node may be a test's proxy, whose handler thread
+    # signs its own forwarded requests through here.
+    with _read_lock:
+        if not refresh and hp in _chosen_keys and _chosen_keys[hp] is not None:
+            return _chosen_keys[hp]
+        files = _key_files(hp)
+    try:
+        info = chain_info(url, refresh)
+    except (OSError, ValueError, KeyError, http.client.HTTPException):
+        return None
+    probe = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "get_block", "params": {"height": 0}}).encode()
+    chosen = None
+    for path in files:
+        key = load_any_key(path)
+        if key is None or isinstance(key, Sm2Key) != (info["suite"] == "sm2-sm3"):
+            continue
+        try:
+            status, out = _post(url, probe, "/rpc", 10, "POST", {"Content-Type": "application/json",
+                                                                  "Authorization": read_authorization(key, url, probe)})
+        except (OSError, http.client.HTTPException, subprocess.CalledProcessError):
+            continue
+        if status == 200 and not _refused_for_key(out):
+            chosen = (path, key)
+            break
+    with _read_lock:
+        _chosen_keys[hp] = chosen
+    return chosen
+
+
+def _with_read_key(args: list[str], env: dict | None) -> dict | None:
+    """`jchain audit|export|monitor`: $JCHAIN_READ_KEY set to a key the node admits."""
+    if not any(a in ("audit", "export", "monitor") for a in args):
+        return env
+    if env is not None and "JCHAIN_READ_KEY" in env:
+        return env
+    url = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--rpc"),
+               (env if env is not None else os.environ).get("JCHAIN_RPC"))
+    if not url:
+        return env
+    if "://" not in url:
+        url = "http://" + url
+    try:
+        chosen = read_key_for(url)
+    except Exception:
+        chosen = None
+    if not chosen:
+        return env
+    out = dict(env if env is not None else os.environ)
+    out["JCHAIN_READ_KEY"] = chosen[0]
+    return out
 
 
 def host_port(url: str) -> tuple[str, int]:
@@ -306,31 +508,31 @@ def wait_until(pred, timeout: float, step: float = 0.1):
     return None
 
 
-def rpc_call(url: str, method: str, params=None, timeout: float = 30) -> dict:
+def rpc_call(url: str, method: str, params=None, timeout: float = 30, auth="auto") -> dict:
     """One JSON-RPC call; returns the whole response object (result or error)."""
     req = {"jsonrpc": "2.0", "id": next_id(), "method": method}
     if params is not None:
         req["params"] = params
-    status, body = post_raw(url, json.dumps(req).encode(), timeout=timeout)
+    status, body = post_raw(url, json.dumps(req).encode(), timeout=timeout, auth=auth)
     if status != 200:
         raise RuntimeError(f"{method}: HTTP {status}: {body[:300]!r}")
     return json.loads(body)
 
 
-def rpc(url: str, method: str, params=None, timeout: float = 30):
+def rpc(url: str, method: str, params=None, timeout: float = 30, auth="auto"):
     """One JSON-RPC call; returns its result or raises RpcError."""
-    resp = rpc_call(url, method, params, timeout)
+    resp = rpc_call(url, method, params, timeout, auth)
     if "error" in resp:
         raise RpcError(method, resp["error"])
     return resp["result"]
 
 
-def rpc_batch(url: str, calls: list[tuple[str, dict]], timeout: float = 60) -> list[dict]:
+def rpc_batch(url: str, calls: list[tuple[str, dict]], timeout: float = 60, auth="auto") -> list[dict]:
     """A JSON-RPC batch; returns the response objects in the order of `calls`."""
     reqs = []
     for method, params in calls:
         reqs.append({"jsonrpc": "2.0", "id": next_id(), "method": method, "params": params})
-    status, body = post_raw(url, json.dumps(reqs).encode(), timeout=timeout)
+    status, body = post_raw(url, json.dumps(reqs).encode(), timeout=timeout, auth=auth)
     if status != 200:
         raise RuntimeError(f"batch: HTTP {status}: {body[:300]!r}")
     answers = {a.get("id"): a for a in json.loads(body)}
@@ -425,6 +627,7 @@ class Node:
             with _processes_lock:
                 _processes.append(self.proc)
             self.url = f"http://{address}"
+            register_read_home(self.url, self.home)
             if not wait:
                 return
             ok, last_error = self._wait_healthy(timeout)
@@ -491,8 +694,8 @@ class Node:
             if self.proc in _processes:
                 _processes.remove(self.proc)
 
-    def rpc(self, method: str, params=None, timeout: float = 30):
-        return rpc(self.url, method, params, timeout)
+    def rpc(self, method: str, params=None, timeout: float = 30, auth="auto"):
+        return rpc(self.url, method, params, timeout, auth)
 
     def status(self) -> dict:
         return self.rpc("status")

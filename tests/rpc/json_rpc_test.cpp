@@ -230,5 +230,38 @@ TEST_CASE("a batch over batch_max is refused as too large without running anythi
     CHECK(f.calls == 3);
 }
 
+TEST_CASE("a gate refuses a call before its handler runs; the batch's other calls are answered") {
+    Fixture f;
+    int batched = 0;
+    f.dispatcher.add_batched("many", [&batched](const std::vector<const json::value*>& p) {
+        batched += static_cast<int>(p.size());
+        return std::vector<MethodResult>(p.size(), json::value(1));
+    });
+    std::vector<std::string> asked;
+    const CallGate gate = [&asked](const std::string& method, const json::value& params) -> std::optional<RpcError> {
+        asked.push_back(method);
+        if (method == "count" || (method == "many" && params.is_object() && params.as_object().contains("deny")))
+            return RpcError{-32091, method + ": sign it", "auth_required"};
+        return std::nullopt;
+    };
+    auto one = json::parse(f.dispatcher.handle(R"({"jsonrpc":"2.0","id":1,"method":"count"})", gate));
+    check_error(one, -32091, "auth_required");
+    CHECK(f.calls == 0);
+    auto batch = json::parse(f.dispatcher.handle(
+        R"([{"jsonrpc":"2.0","id":1,"method":"echo","params":[7]},{"jsonrpc":"2.0","id":2,"method":"count"},)"
+        R"({"jsonrpc":"2.0","id":3,"method":"many","params":{"deny":1}},{"jsonrpc":"2.0","id":4,"method":"many"},)"
+        R"({"jsonrpc":"2.0","id":5,"method":"nope"}])",
+        gate));
+    REQUIRE(batch.as_array().size() == 5);
+    CHECK(batch.at(0).at("result") == json::array{7});
+    check_error(batch.at(1), -32091, "auth_required");
+    check_error(batch.at(2), -32091, "auth_required");
+    CHECK(batch.at(3).at("result") == 1);
+    check_error(batch.at(4), -32601, "method_not_found");  // unknown methods never reach the gate
+    CHECK(f.calls == 0);
+    CHECK(batched == 1);
+    CHECK(asked == std::vector<std::string>{"count", "echo", "count", "many", "many"});
+}
+
 }  // namespace
 }  // namespace jchain::rpc
