@@ -45,6 +45,11 @@ Value Ledger::build(const std::vector<Candidate>& pending, std::size_t cap, std:
     if (governance) next = std::move(*governance).finish();
     auto built = chain::build_block(chain::header_basis(state, height, next ? &*next : nullptr), tip_.height,
                                     tip_.hash, time, tip_.frontier, ids, v.records, proposer);
+    if (next) {
+        own_.reset();
+    } else {
+        own_ = OwnBlock{chain::block_hash(suite_, built.block.header), std::move(built.nodes), std::move(built.frontier)};
+    }
     v.block = std::move(built.block);
     return v;
 }
@@ -64,10 +69,21 @@ Result<Extension> Ledger::extend(const ValuePtr& value) const {
     std::optional<chain::ChainState> next = chain::state_after_block(state, b.header.height, value->records, b.record_ids);
     Extension e;
     e.value = value;
+    const chain::Hash hash = value->hash(suite_);
+    if (!next && own_ && own_->hash == hash) {
+        // This node built this very block on this tip (the hash covers the parent, the
+        // record ids and the ledger root), and neither then nor now did it change the
+        // state: the tree it appended then is the tree a rebuild would append now.
+        e.built.block = b;
+        e.built.nodes = std::move(own_->nodes);
+        e.built.frontier = std::move(own_->frontier);
+        own_.reset();
+        return e;
+    }
     e.built = chain::build_block(chain::header_basis(state, b.header.height, next ? &*next : nullptr), tip_.height,
                                  tip_.hash, b.header.time_ms, tip_.frontier, b.record_ids, value->records,
                                  b.header.proposer);
-    if (chain::block_hash(suite_, e.built.block.header) != value->hash(suite_))
+    if (chain::block_hash(suite_, e.built.block.header) != hash)
         return Status::error("certified block " + std::to_string(b.header.height) +
                              " does not extend this node's ledger");
     if (next) {
@@ -79,6 +95,7 @@ Result<Extension> Ledger::extend(const ValuePtr& value) const {
 }
 
 void Ledger::advance(const Extension& e) {
+    own_.reset();
     tip_.height = e.built.block.header.height;
     tip_.hash = e.value->hash(suite_);
     tip_.time_ms = e.built.block.header.time_ms;

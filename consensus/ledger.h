@@ -77,6 +77,17 @@ public:
 private:
     crypto::Suite suite_;
     Tip tip_;
+    // The tree of the last block this node built (as proposer), kept for extend(): a
+    // certified block with that hash is laid onto the tip without appending its records
+    // to the tree a second time. Only for blocks that change no state: one whose
+    // governance records do is rebuilt, so the state rule's result is compared with the
+    // header's as before.
+    struct OwnBlock {
+        chain::Hash hash{};
+        std::vector<chain::MerkleNode> nodes;
+        chain::MerkleFrontier frontier;
+    };
+    mutable std::optional<OwnBlock> own_;
 };
 
 }  // namespace jchain::consensus
