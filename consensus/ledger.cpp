@@ -6,7 +6,7 @@
 
 namespace jchain::consensus {
 
-Value Ledger::build(const std::vector<Candidate>& pending, std::size_t cap, std::uint64_t now_ms,
+Value Ledger::build(std::vector<Candidate> pending, std::size_t cap, std::uint64_t now_ms,
                     const chain::History& history, const chain::PublicKey& proposer) const {
     const chain::ChainState& state = *tip_.state;
     const chain::ChainParams& params = state.params;
@@ -22,7 +22,9 @@ Value Ledger::build(const std::vector<Candidate>& pending, std::size_t cap, std:
         if (auto it = in_block.find(id); it != in_block.end()) return it->second;
         return history.submitter_of(id);
     };
-    for (const Candidate& p : pending) {
+    ids.reserve(std::min(cap, pending.size()));
+    v.records.reserve(std::min(cap, pending.size()));
+    for (Candidate& p : pending) {
         if (ids.size() == cap) break;
         if (!chain::within_client_window(params, p.record.client_time_ms, time)) continue;
         // Admitted under an earlier state: a member suspended or a proposal approved since
@@ -39,7 +41,7 @@ Value Ledger::build(const std::vector<Candidate>& pending, std::size_t cap, std:
         if (p.record.kind == chain::Kind::governance) governance->apply(p.record, p.id);
         in_block.emplace(p.id, p.record.submitter);
         ids.push_back(p.id);
-        v.records.push_back(p.record);
+        v.records.push_back(std::move(p.record));  // a copy the mempool still holds
     }
     std::optional<chain::ChainState> next;
     if (governance) next = std::move(*governance).finish();
