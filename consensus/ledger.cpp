@@ -6,7 +6,7 @@
 
 namespace jchain::consensus {
 
-Value Ledger::build(const std::vector<Candidate>& pending, std::size_t cap, std::uint64_t now_ms,
+Value Ledger::build(std::vector<Candidate> pending, std::size_t cap, std::uint64_t now_ms,
                     const chain::History& history, const chain::PublicKey& proposer) const {
     const chain::ChainState& state = *tip_.state;
     const chain::ChainParams& params = state.params;
@@ -22,7 +22,9 @@ Value Ledger::build(const std::vector<Candidate>& pending, std::size_t cap, std:
         if (auto it = in_block.find(id); it != in_block.end()) return it->second;
         return history.submitter_of(id);
     };
-    for (const Candidate& p : pending) {
+    ids.reserve(std::min(cap, pending.size()));
+    v.records.reserve(std::min(cap, pending.size()));
+    for (Candidate& p : pending) {
         if (ids.size() == cap) break;
         if (!chain::within_client_window(params, p.record.client_time_ms, time)) continue;
         // Admitted under an earlier state: a member suspended or a proposal approved since
@@ -39,12 +41,17 @@ Value Ledger::build(const std::vector<Candidate>& pending, std::size_t cap, std:
         if (p.record.kind == chain::Kind::governance) governance->apply(p.record, p.id);
         in_block.emplace(p.id, p.record.submitter);
         ids.push_back(p.id);
-        v.records.push_back(p.record);
+        v.records.push_back(std::move(p.record));  // a copy the mempool still holds
     }
     std::optional<chain::ChainState> next;
     if (governance) next = std::move(*governance).finish();
     auto built = chain::build_block(chain::header_basis(state, height, next ? &*next : nullptr), tip_.height,
                                     tip_.hash, time, tip_.frontier, ids, v.records, proposer);
+    if (next) {
+        own_.reset();
+    } else {
+        own_ = OwnBlock{chain::block_hash(suite_, built.block.header), std::move(built.nodes), std::move(built.frontier)};
+    }
     v.block = std::move(built.block);
     return v;
 }
@@ -64,10 +71,21 @@ Result<Extension> Ledger::extend(const ValuePtr& value) const {
     std::optional<chain::ChainState> next = chain::state_after_block(state, b.header.height, value->records, b.record_ids);
     Extension e;
     e.value = value;
+    const chain::Hash hash = value->hash(suite_);
+    if (!next && own_ && own_->hash == hash) {
+        // This node built this very block on this tip (the hash covers the parent, the
+        // record ids and the ledger root), and neither then nor now did it change the
+        // state: the tree it appended then is the tree a rebuild would append now.
+        e.built.block = b;
+        e.built.nodes = std::move(own_->nodes);
+        e.built.frontier = std::move(own_->frontier);
+        own_.reset();
+        return e;
+    }
     e.built = chain::build_block(chain::header_basis(state, b.header.height, next ? &*next : nullptr), tip_.height,
                                  tip_.hash, b.header.time_ms, tip_.frontier, b.record_ids, value->records,
                                  b.header.proposer);
-    if (chain::block_hash(suite_, e.built.block.header) != value->hash(suite_))
+    if (chain::block_hash(suite_, e.built.block.header) != hash)
         return Status::error("certified block " + std::to_string(b.header.height) +
                              " does not extend this node's ledger");
     if (next) {
@@ -79,6 +97,7 @@ Result<Extension> Ledger::extend(const ValuePtr& value) const {
 }
 
 void Ledger::advance(const Extension& e) {
+    own_.reset();
     tip_.height = e.built.block.header.height;
     tip_.hash = e.value->hash(suite_);
     tip_.time_ms = e.built.block.header.time_ms;

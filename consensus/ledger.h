@@ -59,8 +59,9 @@ public:
     // Records the block could not hold are skipped, not refused: a client time out of
     // the window of the block's time, a submitter the state in force no longer permits,
     // a governance record the rule refuses now. They wait in the mempool until they
-    // expire. `history` answers for committed records (refs' submitters).
-    Value build(const std::vector<Candidate>& pending, std::size_t cap, std::uint64_t now_ms,
+    // expire. `history` answers for committed records (refs' submitters). The records
+    // taken are moved out of `pending` into the block.
+    Value build(std::vector<Candidate> pending, std::size_t cap, std::uint64_t now_ms,
                 const chain::History& history, const chain::PublicKey& proposer) const;
 
     // The block-validity rule (chain/validity.h) against this tip.
@@ -77,6 +78,17 @@ public:
 private:
     crypto::Suite suite_;
     Tip tip_;
+    // The tree of the last block this node built (as proposer), kept for extend(): a
+    // certified block with that hash is laid onto the tip without appending its records
+    // to the tree a second time. Only for blocks that change no state: one whose
+    // governance records do is rebuilt, so the state rule's result is compared with the
+    // header's as before.
+    struct OwnBlock {
+        chain::Hash hash{};
+        std::vector<chain::MerkleNode> nodes;
+        chain::MerkleFrontier frontier;
+    };
+    mutable std::optional<OwnBlock> own_;
 };
 
 }  // namespace jchain::consensus

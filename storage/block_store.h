@@ -95,6 +95,11 @@ public:
     // and a read opens it itself, waiting up to 5 s, or throws StoreUnavailable. A reader
     // never sees damage that is not there.
     virtual Status reopen() { return Status::ok(); }
+
+    // Returns once the in-memory indexes that open() builds in the background (the
+    // committed-id filter, docs/storage.md) are complete. Answers are the same before and
+    // after, only slower before: for tests and benchmarks that measure the steady state.
+    virtual void wait_for_indexes() const {}
 };
 
 // Committed history for the block-validity rule, read from a store: the records of

@@ -216,3 +216,35 @@ TEST_CASE("a read of a store that cannot be opened again reports it as unavailab
     restore();
     CHECK((*store)->block(1));
 }
+
+TEST_CASE("the committed-id filter knows every record committed before and after the store opened") {
+    test::TempDir dir;
+    test::TestChain tc;
+    std::vector<chain::Record> before, after;
+    {
+        auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+        REQUIRE(store.is_ok());
+        before = fill(**store, tc, 3, 4);
+    }
+    auto store = storage::BlockStore::open(dir.str(), tc.genesis);
+    REQUIRE(store.is_ok());
+    (*store)->wait_for_indexes();  // from here "not committed" comes from the filter alone
+    for (const auto& r : before) {
+        const chain::Hash id = chain::record_id(default_suite, r);
+        CHECK((*store)->has_record(id));
+        CHECK((*store)->record(id).has_value());
+    }
+    // Committed after the filter was filled: commit_block adds them.
+    auto frontier = chain::MerkleFrontier::load(default_suite, **store, before.size());
+    REQUIRE(frontier.is_ok());
+    std::vector<chain::Record> records;
+    for (int i = 0; i < 4; ++i) records.push_back(tc.record(before.size() + i, tc.court));
+    auto c = tc.block((*store)->height(), chain::block_hash(default_suite, (*store)->block(3)->header), *frontier, records);
+    for (const auto& r : records) CHECK_FALSE((*store)->has_record(chain::record_id(default_suite, r)));
+    REQUIRE((*store)->commit_block(c.built.block, c.cert, records, c.built.nodes).is_ok());
+    for (const auto& r : records) CHECK((*store)->has_record(chain::record_id(default_suite, r)));
+    chain::Hash unknown{};
+    unknown[0] = 0x5a;
+    CHECK_FALSE((*store)->has_record(unknown));
+    CHECK_FALSE((*store)->record(unknown).has_value());
+}
