@@ -184,6 +184,17 @@ int run(int argc, char** argv) {
     start->add_option("--home", start_home, "node home")->required();
     start->callback([&] { action = [&] { return run_node(start_home); }; });
 
+    // config check
+    auto* config = app.add_subcommand("config", "check a node home's files before starting it");
+    config->require_subcommand(1);
+    auto* config_check = config->add_subcommand(
+        "check", "node.toml, genesis.json and the node key, checked as `jchain start` checks them (the same errors, "
+                 "the same words; no store opened, so it runs beside a live node). Exit 0 when start would accept "
+                 "them, 2 when not");
+    std::string config_home;
+    config_check->add_option("--home", config_home, "node home")->required();
+    config_check->callback([&] { action = [&] { return cmd_config_check(config_home, as_json); }; });
+
     // status
     auto* status = app.add_subcommand("status", "height, last block, validators, peers, mempool, sync state");
     std::string status_rpc = default_rpc();

@@ -94,6 +94,49 @@ int run_node(const std::string& home) {
     return exit_ok;
 }
 
+int cmd_config_check(const std::string& home, bool as_json) {
+    auto checked = node::check_home(home);
+    if (!checked) {
+        if (as_json) print_json(json::object{{"ok", false}, {"home", home}, {"error", checked.message()}});
+        else std::cout << "FAIL  " << checked.message() << "\nconfig REFUSED: jchain start would stop with this error\n";
+        return exit_bad;
+    }
+    const node::NodeConfig& c = checked->config;
+    const chain::Genesis& g = checked->genesis;
+    const node::HomePaths paths{home};
+    const std::string pub = to_hex(checked->key.public_key.bytes);
+    const std::string standing = g.validators.find(checked->key.public_key) ? "a genesis validator"
+                                 : std::any_of(g.nodes.begin(), g.nodes.end(),
+                                               [&](const chain::ObserverNode& n) { return n.key == checked->key.public_key; })
+                                     ? "a genesis observer node"
+                                     : "not in genesis";
+    if (as_json) {
+        json::array notes;
+        for (const auto& n : checked->notes) notes.push_back(json::string(n));
+        print_json(json::object{{"ok", true},
+                                {"home", home},
+                                {"role", c.role},
+                                {"rpc_listen", c.rpc_listen},
+                                {"p2p_listen", c.p2p_listen},
+                                {"peers", c.p2p_peers.size()},
+                                {"chain_id", g.chain_id},
+                                {"suite", std::string(g.suite.name())},
+                                {"genesis_hash", to_hex(chain::genesis_hash(g))},
+                                {"node_key", pub},
+                                {"notes", std::move(notes)}});
+        return exit_ok;
+    }
+    std::cout << "ok    " << paths.config_file() << ": role " << c.role << ", RPC " << c.rpc_listen << ", P2P "
+              << c.p2p_listen << ", " << c.p2p_peers.size() << " peer(s)\n"
+              << "ok    " << paths.genesis_file() << ": chain " << g.chain_id << ", suite " << g.suite.name() << ", "
+              << g.validators.validators.size() << " validator(s), " << g.members.size() << " member(s), "
+              << g.witnesses.size() << " witness(es); genesis hash " << to_hex(chain::genesis_hash(g)) << "\n"
+              << "ok    " << paths.node_key_file() << ": " << pub << ", " << standing << "\n";
+    for (const auto& n : checked->notes) std::cout << "note  " << n << "\n";
+    std::cout << "config OK: jchain start would accept this home\n";
+    return exit_ok;
+}
+
 std::string default_devnet_home() {
     const char* h = std::getenv("HOME");
     return std::string(h && *h ? h : ".") + "/.jchain/devnet";

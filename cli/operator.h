@@ -12,6 +12,12 @@ namespace jchain::cli {
 int run_node(const std::string& home);
 std::string default_devnet_home();
 
+// `jchain config check --home DIR`: node.toml, genesis.json and the node key checked as
+// `jchain start` checks them (node::check_home: the same errors in the same words), with
+// no store opened, so it runs beside a live node. Exit 0 when start would accept them,
+// 2 (as start) when not.
+int cmd_config_check(const std::string& home, bool as_json);
+
 struct ExportArgs {
     std::string home, rpc, out;
     std::string key_file;  // with rpc: signs get_block and get_record (else $JCHAIN_READ_KEY)

@@ -193,6 +193,13 @@ Result<NodeConfig> config_from_table(const toml::table& root, const std::string&
     if (s) {
         if (auto a = split_host_port(c.rpc_listen); !a) s = Status::error("rpc.listen: " + a.message());
     }
+    if (s) {
+        if (auto a = split_host_port(c.p2p_listen); !a) s = Status::error("p2p.listen: " + a.message());
+    }
+    for (std::size_t i = 0; s && i < c.p2p_peers.size(); ++i)
+        if (auto a = split_host_port(c.p2p_peers[i]); !a || a->second == 0)
+            s = Status::error("p2p.peers[" + std::to_string(i) + "]: " +
+                              (a ? "port 0 cannot be dialled ('" + c.p2p_peers[i] + "')" : a.message()));
     if (!s) return Status::error(path + ": " + s.message());
     return c;
 }

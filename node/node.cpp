@@ -19,7 +19,7 @@ std::uint64_t now_ms() {
     return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
+Result<CheckedHome> check_home(const std::string& home) {
     HomePaths paths{home};
     std::error_code ec;
     if (!std::filesystem::exists(paths.config_file(), ec))
@@ -31,29 +31,46 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
     if (!genesis) return genesis.status();
     auto key = genesis->suite.read_key_file(paths.node_key_file());
     if (!key) return key.status();
-    if (config->role != "validator" && config->role != "observer")
-        return Status::error("role must be \"validator\" or \"observer\", not \"" + config->role + "\"");
-    auto store = storage::BlockStore::open(paths.data_dir(), *genesis);
+    CheckedHome out{std::move(*config), std::move(*genesis), *key, {}};
+    const chain::ChainState at_genesis = chain::ChainState::from_genesis(out.genesis);
+    const std::string pub = to_hex(out.key.public_key.bytes);
+    if (!at_genesis.node_keys_at(1).contains(out.key.public_key))
+        out.notes.push_back("the node key " + pub + " is neither a validator nor an observer node in genesis: peers "
+                            "refuse it unless governance added it since (add-validator, add-node)");
+    else if (out.config.role == "validator" && !at_genesis.validators.find(out.key.public_key))
+        out.notes.push_back("role is validator but the node key " + pub + " is an observer node in genesis: it "
+                            "votes only from the height governance makes it a validator");
+    return out;
+}
+
+Result<std::unique_ptr<Node>> Node::open(const std::string& home) {
+    HomePaths paths{home};
+    auto checked = check_home(home);
+    if (!checked) return checked.status();
+    NodeConfig config = std::move(checked->config);
+    chain::Genesis genesis = std::move(checked->genesis);
+    const crypto::KeyPair key = checked->key;
+    auto store = storage::BlockStore::open(paths.data_dir(), genesis);
     if (!store) return store.status();
     // Peers accept the nodes in force: validators and observer nodes (genesis "nodes", or
     // added by governance: a node synced from genesis learns of its own addition as it
     // catches up). A member key is never a node key.
     const chain::ChainState state = (*store)->state_after((*store)->height());
-    if (!state.node_keys_at((*store)->height() + 1).contains(key->public_key))
+    if (!state.node_keys_at((*store)->height() + 1).contains(key.public_key))
         spdlog::warn("the node key {} is neither a validator nor an observer node at height {}: peers refuse it "
                      "until a governance proposal adds it (add-node or add-validator), or list it in genesis "
                      "\"nodes\", or use the key genesis names",
-                     to_hex(key->public_key.bytes), (*store)->height() + 1);
-    else if (config->role == "validator" && !state.validators.find(key->public_key))
+                     to_hex(key.public_key.bytes), (*store)->height() + 1);
+    else if (config.role == "validator" && !state.validators.find(key.public_key))
         spdlog::warn("role is validator but the node key {} is not a validator at height {}: the node follows the "
                      "chain and votes from the height a governance proposal adds it",
-                     to_hex(key->public_key.bytes), (*store)->height() + 1);
+                     to_hex(key.public_key.bytes), (*store)->height() + 1);
     std::uint64_t ledger_size = 0;
     if (auto b = (*store)->block((*store)->height())) ledger_size = b->header.ledger_size;
-    auto frontier = chain::MerkleFrontier::load(genesis->suite, **store, ledger_size);
+    auto frontier = chain::MerkleFrontier::load(genesis.suite, **store, ledger_size);
     if (!frontier) return frontier.status();
     auto node = std::unique_ptr<Node>(
-        new Node(std::move(*config), std::move(*genesis), *key, std::move(*store), std::move(*frontier)));
+        new Node(std::move(config), std::move(genesis), key, std::move(*store), std::move(*frontier)));
     node->home_ = home;
     return node;
 }

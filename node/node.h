@@ -46,6 +46,19 @@ struct NodeMetrics {
     PeerOffenceCounters peer_offences;  // bans by reason (node/peer_offence.h)
 };
 
+// A home's files as `jchain start` reads them, before anything is opened: node.toml,
+// genesis.json and the node key, checked by the same code, so `jchain config check` and a
+// refused start say the same words. Opens no store (a running node holds its lock).
+struct CheckedHome {
+    NodeConfig config;
+    chain::Genesis genesis;
+    crypto::KeyPair key;
+    // Not errors, but worth an operator's look: what the genesis alone says of this key
+    // (governance may have changed it since; the store knows).
+    std::vector<std::string> notes;
+};
+Result<CheckedHome> check_home(const std::string& home);
+
 class Node {
 public:
     // Loads HOME/config (node.toml, genesis.json, node_key.json) and opens HOME/data.
