@@ -20,6 +20,7 @@
 #include "chain/block.h"
 #include "chain/genesis.h"
 #include "chain/record.h"
+#include "chain/record_privacy.h"
 
 namespace jchain::report {
 
@@ -62,6 +63,8 @@ public:
     const crypto::Suite& suite() const { return suite_; }  // the chain's, named on the certificate
     const std::string& chain_id() const { return header_.chain_id; }
     bool file_checked() const { return file_checked_; }  // the content hash was checked against a file
+    // The clear values the receipt's disclosure proved (docs/privacy.md); nullopt: none.
+    const std::optional<chain::Disclosure>& disclosed() const { return disclosed_; }
 
 private:
     VerifiedReceipt() = default;
@@ -75,6 +78,7 @@ private:
     chain::Hash genesis_hash_{};
     crypto::Suite suite_;
     bool file_checked_ = false;
+    std::optional<chain::Disclosure> disclosed_;
 };
 
 struct CertificateOptions {
