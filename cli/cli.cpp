@@ -499,7 +499,9 @@ int run(int argc, char** argv) {
                         "a signed checkpoint someone presented (a file; e.g. a receipt's checkpoint.note): alarm if it "
                         "differs from the chain's at its size or is signed by a retired validator (repeatable)");
     monitor->add_option("--watch-member", ma.watch_members, "report records signed by this public key (repeatable)");
-    monitor->add_option("--watch-case", ma.watch_cases, "report records of this case id (repeatable)");
+    monitor->add_option("--watch-case", ma.watch_cases,
+                        "report records of this case, given as its case tag (64 hex; records carry the tag, never the "
+                        "case id: docs/privacy.md) (repeatable)");
     monitor->add_option("--watch-from", ma.watch_from, "height to start watching from (default: the tip at first run)");
     monitor->add_option("--interval-ms", ma.interval_ms, "time between rounds")->capture_default_str();
     monitor->add_flag("--once", ma.once, "one round, then exit: 0 nothing wrong, 1 alarm");

@@ -403,7 +403,7 @@ private:
                 const bool of_case = !case_id.empty() && watch_cases_.count(case_id) > 0;
                 if (by_member || of_case)
                     emit({{"event", "watched_record"}, {"id", id}, {"height", h}, {"submitter", submitter},
-                          {"case_id", case_id}, {"kind", r.contains("kind") ? r.at("kind") : json::value()},
+                          {"case_tag", case_id}, {"kind", r.contains("kind") ? r.at("kind") : json::value()},
                           {"matched", by_member ? "member" : "case"}});
             }
             scanned_height_ = h;
