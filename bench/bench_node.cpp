@@ -24,6 +24,7 @@
 
 #include "bench/bench_util.h"
 #include "chain/json_codec.h"
+#include "chain/record_privacy.h"
 
 namespace json = boost::json;
 namespace beast = boost::beast;
@@ -91,8 +92,8 @@ int main(int argc, char** argv) {
                     r.chain_id = "jchain-bench";
                     r.kind = chain::Kind::evidence;
                     r.content_hash = suite.hash(as_bytes("bench " + std::to_string(i)));
-                    r.case_id = "(2026)bench-" + std::to_string(i % 100);
-                    r.metadata["source"] = "bench";
+                    r.case_tag = chain::case_tag(suite, chain::CaseKey{}, r.chain_id, "(2026)bench-" + std::to_string(i % 100));
+                    r.metadata["source"] = chain::metadata_commitment(suite, "source", "bench", chain::CaseKey{});
                     r.client_time_ms = now;
                     r.nonce = i;
                     chain::sign_record(suite, r, *member);

@@ -23,6 +23,7 @@
 #include "bench/bench_util.h"
 #include "bench/rpc_client.h"
 #include "chain/json_codec.h"
+#include "chain/record_privacy.h"
 
 namespace json = boost::json;
 using namespace jchain;
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
                     chain::Record& r = signed_records[i];
                     r.chain_id = tn.chain_id;
                     r.content_hash = suite.hash(as_bytes("bench " + std::to_string(i)));
-                    r.case_id = "(2026)bench-" + std::to_string(i % 100);
+                    r.case_tag = chain::case_tag(suite, chain::CaseKey{}, r.chain_id, "(2026)bench-" + std::to_string(i % 100));
                     r.client_time_ms = now;
                     r.nonce = i;
                     chain::sign_record(suite, r, member);

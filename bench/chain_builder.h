@@ -31,6 +31,7 @@
 #include "base/result.h"
 #include "chain/block_builder.h"
 #include "chain/genesis.h"
+#include "chain/record_privacy.h"
 #include "chain/json_codec.h"
 #include "chain/validity.h"
 #include "node/home.h"
@@ -133,7 +134,7 @@ inline Result<ChainStats> build_chain(storage::BlockStore& store, const chain::G
             r.chain_id = genesis.chain_id;
             r.kind = chain::Kind::evidence;
             r.content_hash = crypto::sha256(as_bytes("sync bench record " + std::to_string(i)));
-            r.case_id = "(2026)sync-" + std::to_string(i % 1000);
+            r.case_tag = chain::case_tag(default_suite, chain::CaseKey{}, r.chain_id, "(2026)sync-" + std::to_string(i % 1000));
             r.client_time_ms = client_time;
             r.nonce = i;
             r.submitter = member.public_key;

@@ -21,9 +21,9 @@ std::optional<Record> parse_record(ByteSpan bytes, const Signature& signature) {
     if (!tag || !chain_id || !kind_text) return std::nullopt;
     auto kind = parse_kind(*kind_text);
     if (!kind || !r.fixed_into(rec.content_hash)) return std::nullopt;
-    auto case_id = r.str(case_id_bytes_max);
+    auto case_tag = r.str(case_tag_chars);
     auto entries = r.u32();
-    if (!case_id || !entries || *entries > metadata_entries_max) return std::nullopt;
+    if (!case_tag || !entries || *entries > metadata_entries_max) return std::nullopt;
     for (std::uint32_t i = 0; i < *entries; ++i) {
         auto key = r.str(metadata_key_bytes_max);
         auto value = r.str(metadata_value_bytes_max);
@@ -41,7 +41,7 @@ std::optional<Record> parse_record(ByteSpan bytes, const Signature& signature) {
     if (!time || !nonce || r.remaining() != 0) return std::nullopt;
     rec.chain_id = std::move(*chain_id);
     rec.kind = *kind;
-    rec.case_id = std::move(*case_id);
+    rec.case_tag = std::move(*case_tag);
     rec.client_time_ms = *time;
     rec.nonce = *nonce;
     rec.signature = signature;

@@ -64,7 +64,7 @@ json::value record_to_json(const crypto::Suite& suite, const Record& r) {
     return json::object{{"chain_id", r.chain_id},
                         {"kind", kind_name(r.kind)},
                         {"content_hash", to_hex(r.content_hash)},
-                        {"case_id", r.case_id},
+                        {"case_tag", r.case_tag},
                         {"metadata", std::move(metadata)},
                         {"refs", std::move(refs)},
                         {"submitter", to_hex(r.submitter.bytes)},
@@ -76,7 +76,7 @@ json::value record_to_json(const crypto::Suite& suite, const Record& r) {
 Result<Record> record_from_json(const crypto::Suite& suite, const json::value& value) {
     if (!value.is_object()) return Status::error("record must be a JSON object");
     const auto& o = value.as_object();
-    static constexpr std::string_view known[] = {"chain_id", "kind",     "content_hash",   "case_id", "metadata",
+    static constexpr std::string_view known[] = {"chain_id", "kind",     "content_hash",   "case_tag", "metadata",
                                                  "refs",     "submitter", "client_time_ms", "nonce",   "signature"};
     for (const auto& [key, _] : o)
         if (std::find(std::begin(known), std::end(known), std::string_view(key)) == std::end(known))
@@ -93,10 +93,10 @@ Result<Record> record_from_json(const crypto::Suite& suite, const json::value& v
     auto content = hash_from_json(o.if_contains("content_hash"), "content_hash");
     if (!content) return content.status();
     r.content_hash = *content;
-    if (auto* v = o.if_contains("case_id"); v && !v->is_null()) {
-        auto case_id = string_from_json(v, "case_id", case_id_bytes_max);
-        if (!case_id) return case_id.status();
-        r.case_id = *case_id;
+    if (auto* v = o.if_contains("case_tag"); v && !v->is_null()) {
+        auto case_tag = string_from_json(v, "case_tag", case_tag_chars);
+        if (!case_tag) return case_tag.status();
+        r.case_tag = *case_tag;
     }
     if (auto* v = o.if_contains("metadata"); v && !v->is_null()) {
         if (!v->is_object()) return Status::error("metadata must be an object of strings");

@@ -64,7 +64,7 @@ constexpr Field validator_set_fields[] = {{"validators", &validator_shape}, {"ha
 constexpr Shape header_shape{header_fields}, commit_shape{commit_fields}, validator_set_shape{validator_set_fields};
 // record.metadata, state.policy and state.params are maps, not shapes: their keys are the
 // signed metadata, record kinds and chain parameter names, checked where they are read.
-constexpr Field record_fields[] = {{"chain_id"}, {"kind"},  {"content_hash"},   {"case_id"}, {"metadata"},
+constexpr Field record_fields[] = {{"chain_id"}, {"kind"},  {"content_hash"},   {"case_tag"}, {"metadata"},
                                    {"refs"},     {"submitter"}, {"client_time_ms"}, {"nonce"},  {"signature"}};
 constexpr Field member_fields[] = {{"name"}, {"public_key"}, {"role"}, {"since_height"}};
 constexpr Field node_fields[] = {{"name"}, {"public_key"}};
@@ -81,12 +81,16 @@ constexpr Shape record_shape{record_fields}, signature_shape{signature_fields}, 
 constexpr Field checkpoint_fields[] = {{"note"},   {"height"},   {"consistency_path"}, {"validator_changes", &step_shape},
                                        {"block", &block_shape}, {"commit", &commit_shape}, {"state", &state_shape}};
 constexpr Shape checkpoint_shape{checkpoint_fields};
+constexpr Field disclosure_fields[] = {{"case_id"}, {"case_key"}, {"metadata"}};
+constexpr Shape disclosure_shape{disclosure_fields};
 constexpr Field receipt_fields[] = {{"format"},         {"suite"},           {"sm2_user_id"},      {"chain_id"},
                                     {"record_id"},      {"record", &record_shape}, {"record_signature", &signature_shape},
                                     {"leaf_index"},     {"inclusion_proof", &proof_shape}, {"block", &block_shape},
                                     {"commit", &commit_shape}, {"validator_set", &validator_set_shape}, {"state", &state_shape},
-                                    {"validator_changes", &step_shape}, {"checkpoint", &checkpoint_shape}};
+                                    {"validator_changes", &step_shape}, {"checkpoint", &checkpoint_shape},
+                                    {"disclosure", &disclosure_shape}};
 constexpr Shape receipt_shape{receipt_fields};
+// disclosure.metadata is a map (key -> {value, salt}), checked by disclosure_from_json.
 
 // The first field of `v` (at `where`, or below it) that its shape does not define.
 std::optional<std::string> undefined_field(const json::value& v, const Shape& shape, const std::string& where) {
@@ -179,6 +183,57 @@ json::array steps_to_json(const crypto::Suite& suite, const std::vector<Validato
 }
 
 }  // namespace
+
+json::value disclosure_to_json(const Disclosure& d) {
+    json::object out;
+    if (d.case_id) out["case_id"] = *d.case_id;
+    if (d.case_key) out["case_key"] = to_hex(*d.case_key);
+    json::object md;
+    for (const auto& entry : d.metadata)
+        md[entry.first] = json::object{{"value", entry.second.value}, {"salt", to_hex(entry.second.salt)}};
+    out["metadata"] = std::move(md);
+    return out;
+}
+
+Result<Disclosure> disclosure_from_json(const json::value& v) {
+    if (!v.is_object()) return Status::error("disclosure must be an object");
+    const auto& o = v.as_object();
+    Disclosure d;
+    if (const json::value* c = o.if_contains("case_id")) {
+        if (!c->is_string() || c->as_string().empty() || c->as_string().size() > case_id_bytes_max ||
+            !is_clean_utf8(c->as_string()))
+            return Status::error("disclosure.case_id must be 1.." + std::to_string(case_id_bytes_max) +
+                                 " bytes of UTF-8 text without control characters");
+        d.case_id = std::string(c->as_string());
+    }
+    if (const json::value* k = o.if_contains("case_key")) {
+        auto key = k->is_string() ? from_hex_fixed<case_key_bytes>(k->as_string()) : std::nullopt;
+        if (!key) return Status::error("disclosure.case_key must be 64 hex characters");
+        d.case_key = *key;
+    }
+    const json::value* md = o.if_contains("metadata");
+    if (!md || !md->is_object() || md->as_object().size() > metadata_entries_max)
+        return Status::error("disclosure.metadata must be an object of at most " + std::to_string(metadata_entries_max) +
+                             " entries");
+    for (const auto& entry : md->as_object()) {
+        const std::string key(entry.key());
+        const json::value& e = entry.value();
+        const std::string where = "disclosure.metadata." + key;
+        if (!e.is_object() || e.as_object().size() != 2 || !e.as_object().if_contains("value") ||
+            !e.as_object().if_contains("salt"))
+            return Status::error(where + " must be an object of exactly value and salt");
+        const json::value& value = e.as_object().at("value");
+        const json::value& salt = e.as_object().at("salt");
+        if (!value.is_string() || value.as_string().size() > metadata_value_bytes_max || !is_clean_utf8(value.as_string()))
+            return Status::error(where + ".value must be UTF-8 text of at most " + std::to_string(metadata_value_bytes_max) +
+                                 " bytes");
+        auto salt_bytes = salt.is_string() && salt.as_string().size() <= 2 * salt_bytes_max ? from_hex(salt.as_string())
+                                                                                            : std::nullopt;
+        if (!salt_bytes) return Status::error(where + ".salt must be hex");
+        d.metadata[key] = DisclosedValue{std::string(value.as_string()), std::move(*salt_bytes)};
+    }
+    return d;
+}
 
 json::value make_receipt(const ReceiptParts& p) {
     const crypto::Suite& suite = p.suite;
@@ -300,6 +355,25 @@ ReceiptVerdict verify_receipt(const json::value& receipt, const Genesis& genesis
                 "file " + std::string(suite.hash_name()) + " " + to_hex(*file_hash) + ", record content hash " + to_hex(record->content_hash));
     c.check("canonical record", record_json && record_to_json(suite, *record) == *record_json,
             "the record JSON is in canonical form (lower-case hex, no other fields)");
+    // The clear values the holder discloses: each must give what the record signed.
+    if (const json::value* dj = at(receipt, "disclosure")) {
+        auto d = disclosure_from_json(*dj);
+        std::optional<std::string> problem;
+        if (!d) problem = d.message();
+        else if (disclosure_to_json(*d) != *dj) problem = "disclosure is not in canonical form (lower-case hex)";
+        else problem = check_disclosure(suite, *record, *d);
+        std::string detail;
+        if (!problem) {
+            detail = d->case_id ? "case id " + *d->case_id + " gives the record's case_tag" : "case id not disclosed";
+            for (const auto& entry : d->metadata) detail += "; " + entry.first + " = " + entry.second.value;
+            std::size_t committed = 0;
+            for (const auto& entry : record->metadata) committed += metadata_stays_clear(record->kind, entry.first) ? 0 : 1;
+            detail += " (" + std::to_string(d->metadata.size()) + " of " + std::to_string(committed) +
+                      " committed metadata value(s) disclosed)";
+            verdict.disclosed = *d;
+        }
+        c.check("disclosure", !problem, problem ? *problem : detail);
+    }
 
     // The block header and its hash.
     const json::value* block = at(receipt, "block");

@@ -1,4 +1,4 @@
-// Receipts ("format": "jchain-receipt/3", docs/receipt.md): everything needed to prove
+// Receipts ("format": "jchain-receipt/4", docs/receipt.md): everything needed to prove
 // offline that a record is on the chain, checkable with the genesis file alone.
 // Building and checking are pure functions of their inputs.
 #pragma once
@@ -10,11 +10,12 @@
 
 #include "chain/checkpoint.h"
 #include "chain/genesis.h"
+#include "chain/record_privacy.h"
 #include "chain/state.h"
 
 namespace jchain::chain {
 
-inline constexpr std::string_view receipt_format = "jchain-receipt/3";
+inline constexpr std::string_view receipt_format = "jchain-receipt/4";
 
 // One validator-set change a light client follows: block `header` (certified by the set
 // in force, `certificate`) names `next` as its next_validator_set_hash.
@@ -81,7 +82,16 @@ struct ReceiptVerdict {
     std::string basis_text;  // "witnessed by K of N witnesses (…)" or "certified by validators only"
     std::optional<Record> record;
     std::optional<BlockHeader> header;
+    // The receipt's `disclosure`, when it carries one and every value in it matches the
+    // record (check "disclosure"); nullopt otherwise.
+    std::optional<Disclosure> disclosed;
 };
+
+// A receipt's `disclosure` object (docs/receipt.md, "Disclosure"): the clear case id
+// with its case key and the clear metadata values with their salts, as the submitter's
+// client keeps them. A receipt fetched from a node has none.
+boost::json::value disclosure_to_json(const Disclosure& d);
+Result<Disclosure> disclosure_from_json(const boost::json::value& v);
 
 // Checks every link: file -> content hash (when file_hash is given), record signed
 // bytes, id and signature, the submitter's membership and role in the state the header
@@ -91,6 +101,8 @@ struct ReceiptVerdict {
 // and the commit certificate (>2/3 of that set). Every JSON part must be in canonical
 // form (lower-case hex, signatures sorted), as docs/receipt.md says. A malformed or tampered receipt yields ok == false with the
 // failing check named; it never throws.
+// A receipt with a `disclosure` gets the check "disclosure": the case tag and every
+// disclosed commitment recomputed from the clear values (chain/record_privacy.h).
 // A receipt with a `checkpoint` also gets its check: signed by more than 2/3 of the
 // validator set at its block (walked on from the receipt's block), no bad signature by a
 // known key, and a consistency proof from the block's ledger to it. `witnesses` are the

@@ -11,7 +11,14 @@ namespace {
 constexpr std::string_view kind_names[] = {"evidence", "service",  "notice",     "judgment",  "order",
                                            "operation", "handover", "correction", "governance"};
 
-constexpr std::string_view record_tag = "jchain/record/v1";
+constexpr std::string_view record_tag = "jchain/record/v2";
+
+bool is_lower_hex(std::string_view s, std::size_t chars) {
+    if (s.size() != chars) return false;
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
 
 bool is_key_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'; }
 
@@ -59,7 +66,7 @@ Bytes record_signed_bytes(const Record& r) {
     w.str(r.chain_id);
     w.str(kind_name(r.kind));
     w.fixed(r.content_hash);
-    w.str(r.case_id);
+    w.str(r.case_tag);
     w.u32(static_cast<std::uint32_t>(r.metadata.size()));
     for (const auto& [key, value] : r.metadata) {
         w.str(key);
@@ -78,9 +85,10 @@ Hash record_id(const crypto::Suite& suite, const Record& record) { return suite.
 std::optional<std::string> check_record_shape(const Record& r) {
     if (r.chain_id.empty() || r.chain_id.size() > chain_id_bytes_max)
         return "chain_id must be 1.." + std::to_string(chain_id_bytes_max) + " bytes";
-    if (r.case_id.size() > case_id_bytes_max)
-        return "case_id exceeds " + std::to_string(case_id_bytes_max) + " bytes";
-    if (!is_clean_utf8(r.case_id)) return "case_id must be UTF-8 text without control characters";
+    if (!r.case_tag.empty() && !is_lower_hex(r.case_tag, case_tag_chars))
+        return "case_tag must be empty or a case tag of " + std::to_string(case_tag_chars) +
+               " lower-case hex characters, never a case id in clear (docs/privacy.md)";
+    if (r.kind == Kind::governance && !r.case_tag.empty()) return "a governance record belongs to no case (empty case_tag)";
     if (r.metadata.size() > metadata_entries_max)
         return "metadata has more than " + std::to_string(metadata_entries_max) + " entries";
     for (const auto& [key, value] : r.metadata) {
@@ -91,6 +99,11 @@ std::optional<std::string> check_record_shape(const Record& r) {
         if (value.size() > metadata_value_bytes_max)
             return "metadata value of '" + key + "' exceeds " + std::to_string(metadata_value_bytes_max) + " bytes";
         if (!is_clean_utf8(value)) return "metadata value of '" + key + "' must be UTF-8 text without control characters";
+        // The privacy rule: only what the state rule must read stays in clear.
+        if (r.kind == Kind::correction && key == "action") continue;
+        if (r.kind != Kind::governance && !is_lower_hex(value, case_tag_chars))
+            return "metadata value of '" + key + "' must be a salted commitment (" + std::to_string(case_tag_chars) +
+                   " lower-case hex characters, docs/encoding.md): an ordinary record carries no clear text";
     }
     if (r.refs.size() > refs_max) return "more than " + std::to_string(refs_max) + " refs";
     if (r.kind == Kind::correction) {

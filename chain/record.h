@@ -40,8 +40,13 @@ struct Record {
     std::string chain_id;
     Kind kind = Kind::evidence;
     Hash content_hash{};
-    std::string case_id;                          // empty when the record belongs to no case
-    std::map<std::string, std::string> metadata;  // sorted by key, keys unique
+    // Empty when the record belongs to no case; otherwise the case's blinded tag, 64
+    // lower-case hex characters (chain/record_privacy.h): never the case id itself.
+    std::string case_tag;
+    // Sorted by key, keys unique. On an ordinary record each value is a salted
+    // commitment, 64 lower-case hex characters, but for a correction's `action`; a
+    // governance record's values are clear text the state rule reads (docs/privacy.md).
+    std::map<std::string, std::string> metadata;
     std::vector<Hash> refs;                       // ids of earlier records
     PublicKey submitter;
     std::uint64_t client_time_ms = 0;
@@ -51,7 +56,8 @@ struct Record {
 
 // Limits checked by check_record_shape (the admission boundary).
 inline constexpr std::size_t chain_id_bytes_max = 64;
-inline constexpr std::size_t case_id_bytes_max = 128;
+inline constexpr std::size_t case_id_bytes_max = 128;     // the clear case id (client side, disclosures)
+inline constexpr std::size_t case_tag_chars = 64;         // a case tag or a commitment, in hex
 inline constexpr std::size_t metadata_entries_max = 16;
 inline constexpr std::size_t metadata_key_bytes_max = 32;
 inline constexpr std::size_t metadata_value_bytes_max = 256;
@@ -64,7 +70,8 @@ Bytes record_signed_bytes(const Record& record);
 // The suite's hash of record_signed_bytes: the record id, and the signed digest.
 Hash record_id(const crypto::Suite& suite, const Record& record);
 
-// Field checks that need no state: lengths, characters, key syntax, ref count.
+// Field checks that need no state: lengths, characters, key syntax, ref count, and the
+// privacy rule: a case tag or nothing, no clear metadata on an ordinary record.
 // nullopt when the shape is valid, otherwise a one-line reason for the user.
 std::optional<std::string> check_record_shape(const Record& record);
 

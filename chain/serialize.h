@@ -105,7 +105,7 @@ void load(Archive& ar, Checked<E>& c) {
 template <class Archive>
 void serialize(Archive& ar, Record& r) {
     using namespace cereal_bounds;
-    ar(bounded(r.chain_id, record_field_max), checked(r.kind), r.content_hash, bounded(r.case_id, record_field_max),
+    ar(bounded(r.chain_id, record_field_max), checked(r.kind), r.content_hash, bounded(r.case_tag, record_field_max),
        bounded(r.metadata, record_field_max), bounded(r.refs, record_field_max), r.submitter, r.client_time_ms,
        r.nonce, r.signature);
 }

@@ -209,8 +209,14 @@ int run(int argc, char** argv) {
     auto* sf = submit->add_option("--file", sa.file, "file to notarize (hashed locally; never sent)");
     auto* sh = submit->add_option("--hash", sa.hash, "the content hash, hex: SHA-256 (or SM3 on an sm2-sm3 chain)");
     sf->excludes(sh);
-    submit->add_option("--case", sa.case_id, "case id");
-    submit->add_option("--meta", sa.meta, "metadata KEY=VALUE (no personal data)");
+    submit->add_option("--case", sa.case_id,
+                       "case id: goes on chain only as its tag under the case key (kept in cases/ beside --key, "
+                       "made on first use; docs/privacy.md)");
+    submit->add_option("--case-key", sa.case_key_file,
+                       "the case key from this hand-over file (jchain case-key show) instead of the key store");
+    submit->add_option("--meta", sa.meta,
+                       "metadata KEY=VALUE: the value goes on chain as a salted commitment (in clear only for a "
+                       "correction's action); --receipt-out keeps the clear value");
     submit->add_option("--ref", sa.refs, "id of an earlier record this one refers to");
     submit->add_option("--rpc", sa.rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
     submit->add_flag("--wait", sa.wait, "wait until final and fetch the receipt");
@@ -221,6 +227,36 @@ int run(int argc, char** argv) {
             if (sa.file.empty() == sa.hash.empty()) fail(exit_bad, "give exactly one of --file or --hash");
             if (!sa.receipt_out.empty() && !sa.wait) fail(exit_bad, "--receipt-out needs --wait");
             return cmd_submit(sa, as_json);
+        };
+    });
+
+    // case keys and case history (docs/privacy.md)
+    auto* case_key = app.add_subcommand("case-key", "the keys that blind case ids: show one for a hand-over, import one");
+    case_key->require_subcommand(1);
+    std::string ck_key, ck_case, ck_out, ck_in;
+    auto* ck_show = case_key->add_subcommand("show", "print (or --out, mode 0600) the hand-over file {case_id, case_key} "
+                                                     "of a case whose key is kept beside --key");
+    ck_show->add_option("--key", ck_key, "member key file (its cases/ folder holds the case keys)")->required();
+    ck_show->add_option("--case", ck_case, "case id")->required();
+    ck_show->add_option("--out", ck_out, "write the hand-over file here (never overwritten) instead of printing it");
+    ck_show->callback([&] { action = [&] { return cmd_case_key_show(ck_key, ck_case, ck_out); }; });
+    auto* ck_import = case_key->add_subcommand("import", "keep a case key received out of band beside --key");
+    ck_import->add_option("--key", ck_key, "member key file (its cases/ folder holds the case keys)")->required();
+    ck_import->add_option("--in", ck_in, "hand-over file from `jchain case-key show`")->required();
+    ck_import->callback([&] { action = [&] { return cmd_case_key_import(ck_key, ck_in); }; });
+
+    auto* history = app.add_subcommand("case-history", "every record of a case in commit order, asked for by its "
+                                                       "blinded tag (computed here from the case id and its key)");
+    std::string ch_key, ch_case_key, ch_case, ch_tag, ch_rpc = default_rpc();
+    history->add_option("--case", ch_case, "case id");
+    history->add_option("--key", ch_key, "member key file whose cases/ folder holds the case key");
+    history->add_option("--case-key", ch_case_key, "hand-over file with the case key (jchain case-key show)");
+    history->add_option("--tag", ch_tag, "the case tag itself (64 hex), instead of --case and its key");
+    history->add_option("--rpc", ch_rpc, "node RPC URL (or env JCHAIN_RPC)")->capture_default_str();
+    history->callback([&] {
+        action = [&] {
+            if (ch_case.empty() == ch_tag.empty()) fail(exit_bad, "give --case (with --key or --case-key) or --tag");
+            return cmd_case_history(ch_key, ch_case_key, ch_case, ch_tag, ch_rpc, as_json);
         };
     });
 
@@ -482,7 +518,9 @@ int run(int argc, char** argv) {
                         "a signed checkpoint someone presented (a file; e.g. a receipt's checkpoint.note): alarm if it "
                         "differs from the chain's at its size or is signed by a retired validator (repeatable)");
     monitor->add_option("--watch-member", ma.watch_members, "report records signed by this public key (repeatable)");
-    monitor->add_option("--watch-case", ma.watch_cases, "report records of this case id (repeatable)");
+    monitor->add_option("--watch-case", ma.watch_cases,
+                        "report records of this case, given as its case tag (64 hex; records carry the tag, never the "
+                        "case id: docs/privacy.md) (repeatable)");
     monitor->add_option("--key", ma.key_file,
                         "sign the reads --watch-member and --watch-case make (get_block, get_record) with this key file: a "
                         "member (auditor included), validator or node key in force (default: $JCHAIN_READ_KEY); checkpoints "

@@ -14,12 +14,15 @@
 #include <sstream>
 #include <thread>
 #include <unistd.h>
+#include <openssl/rand.h>
 
 #include "base/json.h"
 #include "chain/audit.h"
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
 #include "chain/receipt.h"
+#include "chain/record_privacy.h"
+#include "crypto/keys.h"
 #include "node/backup.h"
 #include "node/home.h"
 #include "node/node.h"
@@ -31,6 +34,155 @@
 namespace jchain::cli {
 
 using namespace jchain::node;
+
+// ---- case keys --------------------------------------------------------------------
+
+namespace {
+
+namespace fs = std::filesystem;
+
+void random_fill(std::uint8_t* out, std::size_t n) {
+    if (RAND_bytes(out, static_cast<int>(n)) != 1) fail(exit_bad, "the OS random source failed (RAND_bytes)");
+}
+
+void check_case_id(const std::string& case_id) {
+    if (case_id.empty() || case_id.size() > chain::case_id_bytes_max || !chain::is_clean_utf8(case_id))
+        fail(exit_bad, "--case must be 1.." + std::to_string(chain::case_id_bytes_max) +
+                           " bytes of UTF-8 text without control characters");
+}
+
+// cases/ beside the member key file; the file of a case is named by the SHA-256 of its id
+// (case ids hold slashes, brackets and CJK).
+fs::path case_key_path(const std::string& key_file, const std::string& case_id) {
+    const std::string name = to_hex(crypto::sha256(as_bytes(case_id))).substr(0, 32) + ".json";
+    return fs::path(key_file).parent_path() / "cases" / name;
+}
+
+struct HeldCaseKey {
+    std::string case_id;  // empty when the hand-over file names none
+    chain::CaseKey key{};
+};
+
+// A hand-over file: {"case_id": ID, "case_key": HEX}, or a file of just the 64 hex digits.
+HeldCaseKey read_case_key_file(const std::string& path) {
+    auto text = crypto::read_secret_file(path);
+    if (!text) fail(exit_bad, text.message());
+    HeldCaseKey held;
+    std::string hex = *text;
+    while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.pop_back();
+    if (!hex.empty() && hex.front() == '{') {
+        auto j = parse_json(*text);
+        const json::value* id = j && j->is_object() ? j->as_object().if_contains("case_id") : nullptr;
+        const json::value* key = j && j->is_object() ? j->as_object().if_contains("case_key") : nullptr;
+        if (!key || !key->is_string() || (id && !id->is_string()))
+            fail(exit_bad, path + ": a case key file holds {\"case_id\": ID, \"case_key\": 64 hex}");
+        if (id) held.case_id = std::string(id->as_string());
+        hex = std::string(key->as_string());
+    }
+    auto key = from_hex_fixed<chain::case_key_bytes>(hex);
+    if (!key) fail(exit_bad, path + ": the case key must be 64 hex characters (32 bytes)");
+    held.key = *key;
+    return held;
+}
+
+std::string case_key_json(const std::string& case_id, const chain::CaseKey& key) {
+    return chain::pretty_json(json::object{{"case_id", case_id}, {"case_key", to_hex(key)}});
+}
+
+void store_case_key(const fs::path& path, const std::string& case_id, const chain::CaseKey& key) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) fail(exit_bad, "cannot create " + path.parent_path().string() + ": " + ec.message());
+    fs::permissions(path.parent_path(), fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (auto st = crypto::write_secret_file(path.string(), case_key_json(case_id, key)); !st.ok())
+        fail(exit_bad, st.message());
+}
+
+// The key of `case_id`: from --case-key FILE, else the member's store (created with a fresh
+// random key on first use when `create`).
+chain::CaseKey case_key_for(const std::string& key_file, const std::string& case_key_file, const std::string& case_id,
+                            bool create) {
+    if (!case_key_file.empty()) {
+        HeldCaseKey held = read_case_key_file(case_key_file);
+        if (!held.case_id.empty() && held.case_id != case_id)
+            fail(exit_bad, case_key_file + " is the key of case " + held.case_id + ", not of " + case_id);
+        return held.key;
+    }
+    if (key_file.empty()) fail(exit_bad, "give --key (its cases/ folder holds the case keys) or --case-key FILE");
+    const fs::path path = case_key_path(key_file, case_id);
+    if (fs::exists(path)) {
+        HeldCaseKey held = read_case_key_file(path.string());
+        if (held.case_id != case_id) fail(exit_bad, path.string() + " holds the key of another case (" + held.case_id + ")");
+        return held.key;
+    }
+    if (!create)
+        fail(exit_bad, "no case key for " + case_id + " in " + path.parent_path().string() +
+                           " (the first submit --case makes one; a case handed over comes with `jchain case-key import`)");
+    chain::CaseKey key{};
+    random_fill(key.data(), key.size());
+    store_case_key(path, case_id, key);
+    if (stderr_is_terminal()) std::cerr << "new case key for " << case_id << " kept in " << path.string() << "\n";
+    return key;
+}
+
+}  // namespace
+
+int cmd_case_key_show(const std::string& key_file, const std::string& case_id, const std::string& out) {
+    check_case_id(case_id);
+    const chain::CaseKey key = case_key_for(key_file, "", case_id, /*create=*/false);
+    if (out.empty()) {
+        std::cout << case_key_json(case_id, key);
+    } else {
+        if (auto st = crypto::write_secret_file(out, case_key_json(case_id, key)); !st.ok()) fail(exit_bad, st.message());
+        std::cout << "case key of " << case_id << " written to " << out << " (mode 0600): hand it over out of band\n";
+    }
+    return exit_ok;
+}
+
+int cmd_case_key_import(const std::string& key_file, const std::string& in) {
+    HeldCaseKey held = read_case_key_file(in);
+    if (held.case_id.empty()) fail(exit_bad, in + " names no case_id (a hand-over file from `jchain case-key show`)");
+    check_case_id(held.case_id);
+    const fs::path path = case_key_path(key_file, held.case_id);
+    if (fs::exists(path)) {
+        HeldCaseKey have = read_case_key_file(path.string());
+        if (have.case_id != held.case_id || have.key != held.key)
+            fail(exit_bad, "a different key of case " + held.case_id + " is already kept in " + path.string());
+        std::cout << "case key of " << held.case_id << " already kept in " << path.string() << "\n";
+        return exit_ok;
+    }
+    store_case_key(path, held.case_id, held.key);
+    std::cout << "case key of " << held.case_id << " kept in " << path.string() << "\n";
+    return exit_ok;
+}
+
+int cmd_case_history(const std::string& key_file, const std::string& case_key_file, const std::string& case_id,
+                     const std::string& tag_hex, const std::string& rpc, bool as_json) {
+    std::string tag = tag_hex;
+    if (tag.empty()) {
+        check_case_id(case_id);
+        auto status = rpc_result(rpc, "status");
+        const crypto::Suite suite = suite_of_status(status);
+        tag = chain::case_tag(suite, case_key_for(key_file, case_key_file, case_id, /*create=*/false),
+                              std::string(status.at("chain_id").as_string()), case_id);
+    }
+    auto result = rpc_result(rpc, "case_history", json::object{{"case_tag", tag}});
+    if (as_json) {
+        if (!case_id.empty()) result.as_object()["case_id"] = case_id;
+        print_json(result);
+        return exit_ok;
+    }
+    std::cout << "case " << (case_id.empty() ? "tag " + tag : case_id) << ": " << result.at("records").as_array().size()
+              << " record(s)\n";
+    for (const auto& r : result.at("records").as_array()) {
+        std::cout << "  " << r.at("id").as_string().c_str() << "  " << r.at("kind").as_string().c_str() << "  height "
+                  << u64(r.at("height")) << "  " << format_time(u64(r.at("time")));
+        if (!r.at("submitter_name").as_string().empty()) std::cout << "  by " << r.at("submitter_name").as_string().c_str();
+        if (r.at("revoked").as_bool()) std::cout << "  REVOKED";
+        std::cout << "\n";
+    }
+    return exit_ok;
+}
 
 // ---- client commands --------------------------------------------------------------
 
@@ -46,15 +198,36 @@ int cmd_submit(const SubmitArgs& a, bool as_json) {
     chain::Record r;
     r.kind = *kind;
     r.content_hash = content_hash_of(suite, a.file, a.hash);
-    r.case_id = a.case_id;
+    r.chain_id = std::string(status.at("chain_id").as_string());
+    // Privacy by construction (docs/privacy.md): the node gets the case's tag and a salted
+    // commitment of each value; the clear ones stay here, for the receipt's disclosure.
+    chain::Disclosure disclosure;
+    if (!a.case_id.empty()) {
+        check_case_id(a.case_id);
+        const chain::CaseKey key = case_key_for(a.key_file, a.case_key_file, a.case_id, /*create=*/true);
+        r.case_tag = chain::case_tag(suite, key, r.chain_id, a.case_id);
+        disclosure.case_id = a.case_id;
+        disclosure.case_key = key;
+    } else if (!a.case_key_file.empty()) {
+        fail(exit_bad, "--case-key needs --case");
+    }
     for (const auto& kv : a.meta) {
         auto eq = kv.find('=');
         if (eq == std::string::npos || eq == 0) fail(exit_bad, "--meta takes KEY=VALUE, got '" + kv + "'");
-        if (!r.metadata.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second)
-            fail(exit_bad, "--meta key '" + kv.substr(0, eq) + "' given twice");
+        const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+        if (value.size() > chain::metadata_value_bytes_max || !chain::is_clean_utf8(value))
+            fail(exit_bad, "--meta value of '" + key + "' must be UTF-8 text of at most " +
+                               std::to_string(chain::metadata_value_bytes_max) + " bytes without control characters");
+        std::string on_chain = value;
+        if (!chain::metadata_stays_clear(r.kind, key)) {
+            Bytes salt(chain::salt_bytes_min);
+            random_fill(salt.data(), salt.size());
+            on_chain = chain::metadata_commitment(suite, key, value, salt);
+            disclosure.metadata[key] = chain::DisclosedValue{value, std::move(salt)};
+        }
+        if (!r.metadata.emplace(key, on_chain).second) fail(exit_bad, "--meta key '" + key + "' given twice");
     }
     for (const auto& ref : a.refs) r.refs.push_back(parse_hash_arg(ref, "--ref"));
-    r.chain_id = std::string(status.at("chain_id").as_string());
     r.client_time_ms = now_ms();
     std::random_device rd;
     r.nonce = (static_cast<std::uint64_t>(rd()) << 32 | rd()) & ((1ull << 53) - 1);  // exact in JSON numbers everywhere
@@ -86,7 +259,16 @@ int cmd_submit(const SubmitArgs& a, bool as_json) {
     if (!genesis) fail(exit_bad, "node's genesis: " + genesis.message());
     auto verdict = chain::verify_receipt(*receipt, *genesis, std::nullopt, {}, /*accept_validators_only=*/true);
     if (!verdict.ok) fail(exit_no, "the node returned a receipt that does not verify");
-    if (!a.receipt_out.empty()) write_file(a.receipt_out, chain::pretty_json(*receipt));
+    if (!a.receipt_out.empty()) {
+        // The holder's copy: the node's receipt and the clear values behind it.
+        receipt->as_object()["disclosure"] = chain::disclosure_to_json(disclosure);
+        auto disclosed = chain::verify_receipt(*receipt, *genesis, std::nullopt, {}, /*accept_validators_only=*/true);
+        if (!disclosed.ok || !disclosed.disclosed) fail(exit_no, "the receipt with its disclosure does not verify");
+        write_file(a.receipt_out, chain::pretty_json(*receipt));
+    } else if (!disclosure.metadata.empty()) {
+        std::cerr << "jchain: note: the metadata went on chain as commitments; without --receipt-out their clear values "
+                     "and salts are not kept\n";
+    }
     const auto& header = receipt->at("block").at("header");
     if (as_json) {
         print_json(json::object{{"id", id}, {"status", "committed"}, {"height", header.at("height")},
@@ -113,7 +295,8 @@ int cmd_verify_online(const std::string& file, const std::string& hash, const st
     for (const auto& r : result.at("records").as_array()) {
         std::cout << "  record " << r.at("id").as_string().c_str() << "  " << r.at("kind").as_string().c_str()
                   << "  height " << u64(r.at("height")) << "  " << format_time(u64(r.at("time")));
-        if (!r.at("case_id").as_string().empty()) std::cout << "  case " << r.at("case_id").as_string().c_str();
+        if (!r.at("case_tag").as_string().empty())
+            std::cout << "  case tag " << std::string(r.at("case_tag").as_string()).substr(0, 16) << "…";
         if (!r.at("submitter_name").as_string().empty()) std::cout << "  by " << r.at("submitter_name").as_string().c_str();
         if (r.at("revoked").as_bool()) std::cout << "  REVOKED";
         std::cout << "\n";
@@ -144,10 +327,20 @@ int cmd_verify_receipt(const std::string& receipt_file, const std::string& genes
         print_json(json::object{{"valid", verdict.ok},
                                 {"trust_basis", verdict.basis == chain::TrustBasis::witnessed ? "witnessed" : "validators_only"},
                                 {"trust_basis_text", verdict.basis_text},
-                                {"checks", std::move(checks)}});
+                                {"checks", std::move(checks)},
+                                {"disclosed", verdict.disclosed ? chain::disclosure_to_json(*verdict.disclosed)
+                                                                : json::value(nullptr)}});
     } else {
         for (const auto& c : verdict.checks)
             std::cout << (c.ok ? "  ok    " : "  FAIL  ") << c.name << ": " << c.detail << "\n";
+        if (verdict.ok && verdict.disclosed) {
+            std::cout << "disclosed (checked against the record's tag and commitments):\n"
+                      << "  case id  " << (verdict.disclosed->case_id ? *verdict.disclosed->case_id : "(not disclosed)") << "\n";
+            for (const auto& entry : verdict.disclosed->metadata)
+                std::cout << "  " << entry.first << " = " << entry.second.value << "\n";
+        } else if (verdict.ok) {
+            std::cout << "no disclosure: the case id and metadata values are blinded on chain\n";
+        }
         if (verdict.ok && verdict.header)
             std::cout << "verdict: VALID - record committed at height " << verdict.header->height << ", "
                       << format_time(verdict.header->time_ms) << "; " << verdict.basis_text << "\n";

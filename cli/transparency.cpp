@@ -406,13 +406,13 @@ private:
                 const auto& r = ro->as_object();
                 const std::string submitter = r.contains("submitter") && r.at("submitter").is_string()
                                                   ? std::string(r.at("submitter").as_string()) : "";
-                const std::string case_id = r.contains("case_id") && r.at("case_id").is_string()
-                                                ? std::string(r.at("case_id").as_string()) : "";
+                const std::string case_id = r.contains("case_tag") && r.at("case_tag").is_string()
+                                                ? std::string(r.at("case_tag").as_string()) : "";
                 const bool by_member = watch_members_.count(submitter) > 0;
                 const bool of_case = !case_id.empty() && watch_cases_.count(case_id) > 0;
                 if (by_member || of_case)
                     emit({{"event", "watched_record"}, {"id", id}, {"height", h}, {"submitter", submitter},
-                          {"case_id", case_id}, {"kind", r.contains("kind") ? r.at("kind") : json::value()},
+                          {"case_tag", case_id}, {"kind", r.contains("kind") ? r.at("kind") : json::value()},
                           {"matched", by_member ? "member" : "case"}});
             }
             scanned_height_ = h;

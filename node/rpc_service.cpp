@@ -279,7 +279,7 @@ struct Service {
             if (!s) continue;
             records.push_back({{"id", hex(id)},
                                {"kind", chain::kind_name(s->record.kind)},
-                               {"case_id", s->record.case_id},
+                               {"case_tag", s->record.case_tag},
                                {"submitter", to_hex(s->record.submitter.bytes)},
                                {"submitter_name", member_name(s->record.submitter)},
                                {"height", s->height},
@@ -312,10 +312,13 @@ struct Service {
     }
 
     MethodResult case_history(const json::value& params) const {
-        const json::value* case_id = param(params, "case_id");
-        if (!case_id || !case_id->is_string() || case_id->as_string().empty() ||
-            case_id->as_string().size() > chain::case_id_bytes_max)
-            return rpc::invalid_params("case_id must be a non-empty string");
+        // A case is asked for by its blinded tag (docs/privacy.md); `case_id` is the old
+        // name of the parameter and takes the tag too.
+        const json::value* case_id = param(params, "case_tag");
+        if (!case_id) case_id = param(params, "case_id");
+        if (!case_id || !case_id->is_string() || case_id->as_string().size() != chain::case_tag_chars)
+            return rpc::invalid_params("case_tag must be a case tag of 64 hex characters (jchain case-history computes "
+                                       "it from the case id and its case key)");
         json::array records;
         for (const auto& id : node.store().records_of_case(std::string(case_id->as_string()), case_history_max)) {
             auto s = node.store().record(id);
@@ -336,7 +339,7 @@ struct Service {
                                {"leaf_index", s->leaf_index},
                                {"revoked", revoked(id)}});
         }
-        return json::value{{"case_id", case_id->as_string()}, {"records", std::move(records)}};
+        return json::value{{"case_tag", case_id->as_string()}, {"records", std::move(records)}};
     }
 
     MethodResult get_block(const json::value& params) const {

@@ -40,6 +40,7 @@ Result<VerifiedReceipt> VerifiedReceipt::verify(const json::value& receipt, cons
 
     VerifiedReceipt v;
     v.record_ = *verdict.record;
+    v.disclosed_ = verdict.disclosed;
     v.suite_ = suite;
     v.record_id_ = chain::record_id(suite, v.record_);
     v.header_ = *verdict.header;
@@ -325,7 +326,15 @@ void draw(Page& p, const VerifiedReceipt& v, const CertificateOptions& o, const 
     // The record.
     p.row("存证编号", "Deposit number (record id)", mono(to_hex(v.record_id())));
     p.row("存证类型", "Kind", esc(std::string(chain::kind_name(rec.kind))) + "  ·  " + chinese_kind(rec.kind));
-    p.row("案号", "Case id", rec.case_id.empty() ? std::string("—（无 none）") : esc(rec.case_id));
+    // The case id is on chain only as its tag; the receipt's disclosure may prove it.
+    const auto& disclosed = v.disclosed();
+    p.row("案号", "Case id",
+          rec.case_tag.empty()                   ? std::string("—（无 none）")
+          : disclosed && disclosed->case_id      ? esc(*disclosed->case_id) + "\n" + small("已核对案件标签 · checked against the record's case tag")
+                                                 : std::string("未披露 · case id not disclosed"));
+    if (disclosed)
+        for (const auto& entry : disclosed->metadata)
+            p.row("元数据", esc(entry.first), esc(entry.second.value) + "\n" + small("已核对承诺值 · checked against its commitment"));
     const std::string role = v.submitter_role().empty() ? std::string()
                              : "（" + chinese_role(v.submitter_role()) + " " + esc(v.submitter_role()) + "）";
     p.row("提交机构", "Submitting agency (member)",

@@ -21,6 +21,7 @@
 #include "chain/genesis.h"
 #include "chain/receipt.h"
 #include "chain/record.h"
+#include "chain/record_privacy.h"
 
 namespace jchain::report {
 
@@ -69,6 +70,8 @@ public:
     bool file_checked() const { return file_checked_; }  // the content hash was checked against a file
     chain::TrustBasis basis() const { return basis_; }
     const std::string& basis_text() const { return basis_text_; }  // in the words of jchain verify
+    // The clear values the receipt's disclosure proved (docs/privacy.md); nullopt: none.
+    const std::optional<chain::Disclosure>& disclosed() const { return disclosed_; }
 
 private:
     VerifiedReceipt() = default;
@@ -84,6 +87,7 @@ private:
     bool file_checked_ = false;
     chain::TrustBasis basis_ = chain::TrustBasis::validators_only;
     std::string basis_text_;
+    std::optional<chain::Disclosure> disclosed_;
 };
 
 struct CertificateOptions {

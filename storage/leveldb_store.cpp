@@ -449,7 +449,7 @@ public:
             const std::string id_value(id.begin(), id.end());
             batch.Put(key('r', id), chain::to_cereal(Stored{r, h, leaf}));
             batch.Put(key('c', r.content_hash, be64(leaf)), id_value);
-            if (!r.case_id.empty()) batch.Put(case_prefix(r.case_id) + key_suffix(be64(leaf)), id_value);
+            if (!r.case_tag.empty()) batch.Put(case_prefix(r.case_tag) + key_suffix(be64(leaf)), id_value);
             if (r.kind == chain::Kind::correction && !r.refs.empty())
                 batch.Put(key('x', r.refs[0], be64(leaf)), id_value);
         }

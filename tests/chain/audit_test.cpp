@@ -61,7 +61,7 @@ TEST_CASE("the auditor names each kind of tampering") {
     test::TestChain tc;
     auto c = make_chain(tc, {{tc.record(1, tc.court), tc.record(2, tc.police)}, {tc.record(3, tc.court)}});
     SUBCASE("a record altered in storage") {
-        c.records[0][1].case_id = "changed";
+        c.records[0][1].case_tag = std::string(64, '0');
         CHECK(mentions(audit(tc, c), "record_id: record does not hash to the listed id"));
     }
     SUBCASE("a forged signature") {

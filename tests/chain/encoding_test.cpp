@@ -17,6 +17,8 @@
 #include "chain/merkle.h"
 #include "chain/params_table.h"
 #include "chain/record.h"
+#include "chain/record_privacy.h"
+#include "chain/receipt.h"
 #include "chain/state.h"
 #include "tests/support/suite.h"
 #include "tests/support/vectors.h"
@@ -54,7 +56,7 @@ chain::Record record_from_inputs(const json::value& in) {
     REQUIRE(kind);
     r.kind = *kind;
     r.content_hash = hash(in, "content_hash");
-    r.case_id = text(in, "case_id");
+    r.case_tag = text(in, "case_tag");
     for (const auto& [k, v] : in.at("metadata").as_object()) r.metadata[std::string(k)] = std::string(v.as_string());
     for (const auto& ref : in.at("refs").as_array()) r.refs.push_back(hash(ref.as_string()));
     r.submitter = public_key(text(in, "submitter"));
@@ -243,6 +245,40 @@ TEST_CASE("the evidence record vector: signed bytes, id and RFC 6979 signature a
     CHECK(r.nonce > 0xffffffffu);  // both halves of the u64 are exercised
 }
 
+TEST_CASE("the vectors' case tag and commitments are the HMAC and salted hashes of their disclosed clear values") {
+    for (const char* name : {"record_evidence.json", "record_correction.json"}) {
+        CAPTURE(name);
+        const json::value vec = vector_file(name);
+        const chain::Record r = record_from_inputs(vec.at("record"));
+        auto d = chain::disclosure_from_json(vec.at("disclosure"));
+        REQUIRE_MESSAGE(d, (d ? "" : d.message()));
+        REQUIRE(d->case_id);
+        CHECK(chain::case_tag(default_suite, *d->case_key, r.chain_id, *d->case_id) == r.case_tag);
+        for (const auto& entry : d->metadata)
+            CHECK(chain::metadata_commitment(default_suite, entry.first, entry.second.value, entry.second.salt) ==
+                  r.metadata.at(entry.first));
+        CHECK_FALSE(chain::check_disclosure(default_suite, r, *d));
+        // A changed value, salt, case id or key does not match; neither does another suite.
+        chain::Disclosure changed = *d;
+        changed.metadata.begin()->second.value += "x";
+        CHECK(chain::check_disclosure(default_suite, r, changed));
+        changed = *d;
+        changed.metadata.begin()->second.salt[0] ^= 1;
+        CHECK(chain::check_disclosure(default_suite, r, changed));
+        changed = *d;
+        changed.case_id->push_back('x');
+        CHECK(chain::check_disclosure(default_suite, r, changed));
+        changed = *d;
+        (*changed.case_key)[0] ^= 1;
+        CHECK(chain::check_disclosure(default_suite, r, changed));
+        CHECK(chain::check_disclosure(crypto::Suite::sm2_sm3(), r, *d));
+    }
+    // The HMAC itself: RFC 4231 test case 2 (key "Jefe").
+    CHECK(to_hex(chain::hmac(crypto::Suite::secp256k1_sha256(), as_bytes(std::string_view("Jefe")),
+                             as_bytes(std::string_view("what do ya want for nothing?")))) ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 TEST_CASE("the correction vector revokes the evidence vector by its id") {
     const json::value evidence = vector_file("record_evidence.json");
     const json::value vec = vector_file("record_correction.json");
@@ -271,7 +307,7 @@ TEST_CASE("every record field is covered by the signature") {
     CHECK(changed([](chain::Record& r) { r.chain_id += "x"; }));
     CHECK(changed([](chain::Record& r) { r.kind = chain::Kind::service; }));
     CHECK(changed([](chain::Record& r) { r.content_hash[31] ^= 1; }));
-    CHECK(changed([](chain::Record& r) { r.case_id.clear(); }));
+    CHECK(changed([](chain::Record& r) { r.case_tag.clear(); }));
     CHECK(changed([](chain::Record& r) { r.metadata.at("pages")[0] ^= 1; }));
     CHECK(changed([](chain::Record& r) { r.metadata.emplace("zzz", std::string()); }));
     CHECK(changed([](chain::Record& r) { r.metadata.erase("source"); }));
@@ -295,10 +331,10 @@ TEST_CASE("length prefixes keep neighbouring text fields apart") {
     a.metadata.clear();
     b.metadata.clear();
     // One byte moved from the case id to the chain id: same length, other bytes.
-    a.case_id.clear();
-    a.case_id.push_back('x');
+    a.case_tag.clear();
+    a.case_tag.push_back('x');
     b.chain_id.push_back('x');
-    b.case_id.clear();
+    b.case_tag.clear();
     CHECK(chain::record_signed_bytes(a).size() == chain::record_signed_bytes(b).size());
     CHECK(chain::record_signed_bytes(a) != chain::record_signed_bytes(b));
 }

@@ -54,6 +54,14 @@ struct Fixture {
     std::vector<chain::CommitCertificate> certs;
     std::vector<chain::Record> records;  // in ledger order
     std::vector<std::uint64_t> heights;  // of each record
+    // The target record's clear values, as its submitter's client keeps them.
+    const std::string case_id = "(2026)京0105民初123号";
+    const chain::CaseKey case_key = [] {
+        chain::CaseKey k{};
+        for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(0x20 + i);
+        return k;
+    }();
+    chain::Disclosure disclosure;
 
     explicit Fixture(crypto::Suite suite = default_suite) : tc(std::move(suite)) {
         tc.genesis.validators.validators.clear();
@@ -70,8 +78,14 @@ struct Fixture {
         target.chain_id = tc.genesis.chain_id;
         target.kind = chain::Kind::evidence;
         target.content_hash = tc.suite.hash(as_bytes(file_text));
-        target.case_id = "(2026)京0105民初123号";
-        target.metadata = {{"source", "upload"}, {"file_name", "合同.pdf"}};
+        target.case_tag = chain::case_tag(tc.suite, case_key, tc.genesis.chain_id, case_id);
+        for (const auto& [key, value] : std::map<std::string, std::string>{{"source", "upload"}, {"file_name", "合同.pdf"}}) {
+            const Bytes salt(16, static_cast<std::uint8_t>(key.size()));
+            target.metadata[key] = chain::metadata_commitment(tc.suite, key, value, salt);
+            disclosure.metadata[key] = chain::DisclosedValue{value, salt};
+        }
+        disclosure.case_id = case_id;
+        disclosure.case_key = case_key;
         target.refs = {chain::record_id(tc.suite, records[0])};
         target.client_time_ms = 1'700'000'000'500;
         target.nonce = 77;
@@ -212,7 +226,7 @@ const std::map<std::string, std::set<std::string>> field_checks = {
     {"record.chain_id", {"record chain id", "record signed bytes"}},
     {"record.kind", {"record", "record signed bytes"}},
     {"record.content_hash", {"record signed bytes"}},
-    {"record.case_id", {"record signed bytes"}},
+    {"record.case_tag", {"record signed bytes"}},
     {"record.metadata.file_name", {"record signed bytes"}},
     {"record.metadata.source", {"record signed bytes"}},
     {"record.refs[]", {"record signed bytes"}},
@@ -306,7 +320,7 @@ std::vector<Alteration> alterations(const json::value& receipt, const Path& p) {
 TEST_CASE("a receipt built as the node builds it verifies against the genesis alone") {
     Fixture f;
     const json::value receipt = f.receipt(target_leaf);
-    CHECK(receipt.at("format").as_string() == "jchain-receipt/3");
+    CHECK(receipt.at("format").as_string() == "jchain-receipt/4");
     CHECK(receipt.at("leaf_index").to_number<std::uint64_t>() == target_leaf);
     CHECK(receipt.at("inclusion_proof").at("tree_size").to_number<std::uint64_t>() == 14);
     CHECK(receipt.at("inclusion_proof").at("path").as_array().size() == 4);
@@ -344,6 +358,64 @@ TEST_CASE("a receipt built as the node builds it verifies against the genesis al
         for (const auto& c : v.checks) linked = linked || (c.name == "genesis link" && c.ok);
         CHECK(linked == (f.heights[leaf] == 1));
     }
+}
+
+TEST_CASE("a receipt's disclosure proves the clear case id and values, and a changed value, salt, id or key fails it") {
+  for (const crypto::Suite& suite : {crypto::Suite::secp256k1_sha256(), crypto::Suite::sm2_sm3()}) {
+    CAPTURE(suite.name());
+    Fixture f(suite);
+    json::value receipt = f.receipt(target_leaf);
+    // As the node serves it: commitments only, no disclosure, and it verifies.
+    const std::string served = json::serialize(receipt);
+    CHECK(served.find("upload") == std::string::npos);
+    CHECK(served.find("民初") == std::string::npos);
+    auto plain = chain::verify_receipt(receipt, f.tc.genesis, std::nullopt);
+    CHECK(plain.ok);
+    CHECK_FALSE(plain.disclosed);
+
+    receipt.as_object()["disclosure"] = chain::disclosure_to_json(f.disclosure);
+    auto v = chain::verify_receipt(receipt, f.tc.genesis, std::nullopt);
+    CHECK_MESSAGE(v.ok, "failed: " << joined(failed_checks(v)));
+    REQUIRE(v.disclosed);
+    CHECK(v.disclosed->case_id == f.case_id);
+    CHECK(v.disclosed->metadata.at("file_name").value == "合同.pdf");
+
+    auto fails_disclosure = [&](auto&& change) {
+        json::value mutant = receipt;
+        change(mutant.as_object()["disclosure"].as_object());
+        auto m = chain::verify_receipt(mutant, f.tc.genesis, std::nullopt);
+        return !m.ok && !m.disclosed && failed_checks(m) == std::vector<std::string>{"disclosure"};
+    };
+    CHECK(fails_disclosure([](json::object& d) { d["metadata"].as_object()["source"].as_object()["value"] = "uploaded"; }));
+    CHECK(fails_disclosure([](json::object& d) {
+        auto& salt = d["metadata"].as_object()["source"].as_object()["salt"].as_string();
+        salt[0] = salt[0] == '0' ? '1' : '0';
+    }));
+    CHECK(fails_disclosure([](json::object& d) { d["case_id"] = "(2026)京0105民初124号"; }));
+    CHECK(fails_disclosure([](json::object& d) {
+        auto& key = d["case_key"].as_string();
+        key[0] = key[0] == '0' ? '1' : '0';
+    }));
+    CHECK(fails_disclosure([](json::object& d) { d.erase("case_key"); }));  // an id needs its key
+    CHECK(fails_disclosure([](json::object& d) { d["metadata"].as_object()["pages"] = {{"value", "3"}, {"salt", std::string(32, '0')}}; }));
+    CHECK(fails_disclosure([](json::object& d) { d["metadata"].as_object()["source"].as_object()["note"] = "x"; }));
+    CHECK(fails_disclosure([](json::object& d) { d["metadata"].as_object()["source"].as_object()["salt"] = "0a0b"; }));
+    CHECK(fails_disclosure([](json::object& d) {
+        auto& salt = d["metadata"].as_object()["source"].as_object()["salt"].as_string();
+        for (auto& c : salt) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        salt = "0A" + std::string(salt.begin() + 2, salt.end());
+    }));
+    // A partial disclosure is fine: the holder shows what it chooses.
+    json::value partial = receipt;
+    partial.as_object()["disclosure"].as_object().erase("case_id");
+    partial.as_object()["disclosure"].as_object().erase("case_key");
+    partial.as_object()["disclosure"].as_object()["metadata"].as_object().erase("source");
+    auto p = chain::verify_receipt(partial, f.tc.genesis, std::nullopt);
+    CHECK(p.ok);
+    REQUIRE(p.disclosed);
+    CHECK_FALSE(p.disclosed->case_id);
+    CHECK(p.disclosed->metadata.size() == 1);
+  }
 }
 
 // The receipt tests run under both suites: every tamper of a secp256k1-sha256 receipt is
@@ -643,10 +715,12 @@ TEST_CASE("every object of a real receipt refuses one added field: the shared mu
             const auto v = chain::verify_receipt(mutant, *genesis, std::nullopt);
             CHECK_FALSE(v.ok);
             // Named as an added field, except in the maps: an entry added to record.metadata
-            // makes a record that differs from its signed bytes; state.policy's keys are
-            // record kinds and state.params' the chain parameters, refused where they are read.
+            // is clear text, which the record shape refuses (the privacy rule); state.policy's keys are
+            // record kinds and state.params' the chain parameters, refused where they are read;
+            // disclosure.metadata's keys and entries are checked by the disclosure check.
             const std::string map_check =
-                where == "record.metadata"                                             ? "record signed bytes"
+                where == "record.metadata"                                             ? "record"
+                : where.rfind("disclosure.metadata", 0) == 0                           ? "disclosure"
                 : where == "state.policy" || where == "state.params"                   ? "state"
                 : where == "checkpoint.state.policy" || where == "checkpoint.state.params" ? "checkpoint"
                                                                                          : "";
@@ -667,7 +741,8 @@ TEST_CASE("every object of a real receipt refuses one added field: the shared mu
                                  "checkpoint.validator_changes[]", "checkpoint.validator_changes[].header",
                                  "checkpoint.validator_changes[].commit", "checkpoint.validator_changes[].commit.signatures[]",
                                  "checkpoint.validator_changes[].next_validator_set",
-                                 "checkpoint.validator_changes[].next_validator_set.validators[]"})
+                                 "checkpoint.validator_changes[].next_validator_set.validators[]", "disclosure",
+                                 "disclosure.metadata"})
             CHECK_MESSAGE(kinds.count(kind), kind);
     }
 }
@@ -679,7 +754,7 @@ TEST_CASE("a governance record's submitter check passes a validator or a member 
     const crypto::KeyPair new_key = test::key_from_scalar(9, f.tc.suite);
     auto governance = [&](const crypto::KeyPair& by, chain::GovAction a, std::uint64_t nonce) {
         chain::Record r = f.tc.record(nonce, by, chain::Kind::governance);
-        r.case_id.clear();
+        r.case_tag.clear();
         r.metadata = chain::governance_metadata(a, 0);
         chain::sign_record(f.tc.suite, r, by);
         return r;

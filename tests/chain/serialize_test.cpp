@@ -27,7 +27,7 @@ std::string plain_cereal(const Fields&... fields) {
 
 chain::Record sample_record(const test::TestChain& tc) {
     chain::Record r = tc.record(7, tc.court);
-    r.metadata = {{"file_name", "合同.pdf"}, {"source", "upload"}};
+    r.metadata = {{"file_name", std::string(64, 'a')}, {"source", std::string(64, 'b')}};
     r.refs = {crypto::sha256(as_bytes(std::string_view("earlier")))};
     chain::sign_record(default_suite, r, tc.court);
     return r;
@@ -39,7 +39,7 @@ TEST_CASE("stored records, blocks and certificates keep the bytes cereal has alw
     test::TestChain tc;
     const chain::Record r = sample_record(tc);
     CHECK(chain::to_cereal(r) == plain_cereal(r.chain_id, static_cast<std::uint8_t>(r.kind), r.content_hash,
-                                              r.case_id, r.metadata, r.refs, r.submitter.bytes, r.client_time_ms,
+                                              r.case_tag, r.metadata, r.refs, r.submitter.bytes, r.client_time_ms,
                                               r.nonce, r.signature.bytes));
     auto back = chain::from_cereal<chain::Record>(chain::to_cereal(r));
     REQUIRE(back);
@@ -68,9 +68,9 @@ TEST_CASE("a stored length beyond its limit does not decode and allocates nothin
     // them before reading one.
     CHECK_FALSE(chain::from_cereal<chain::Record>(plain_cereal(std::uint64_t{1} << 62)));
     chain::Record r = sample_record(tc);
-    r.case_id = std::string(chain::limits::record_signed_bytes_ceiling + 1, 'x');
+    r.case_tag = std::string(chain::limits::record_signed_bytes_ceiling + 1, 'x');
     CHECK_FALSE(chain::from_cereal<chain::Record>(chain::to_cereal(r)));
-    r.case_id = std::string(chain::limits::record_signed_bytes_ceiling, 'x');
+    r.case_tag = std::string(chain::limits::record_signed_bytes_ceiling, 'x');
     CHECK(chain::from_cereal<chain::Record>(chain::to_cereal(r)));
 
     chain::Block b;

@@ -38,7 +38,7 @@ struct Gov {
 
     chain::Record record(const crypto::KeyPair& by, std::map<std::string, std::string> md, std::vector<chain::Hash> refs = {}) {
         chain::Record r = tc.record(1000 + n++, by, chain::Kind::governance);
-        r.case_id.clear();
+        r.case_tag.clear();
         r.metadata = std::move(md);
         r.refs = std::move(refs);
         chain::sign_record(default_suite, r, by);

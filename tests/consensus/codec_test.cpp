@@ -19,7 +19,7 @@ struct Sample {
 
     Sample() {
         std::vector<chain::Record> records = {chain.record(1, chain.court), chain.record(2, chain.police)};
-        records[0].metadata["court"] = "Haidian";
+        records[0].metadata["court"] = std::string(64, 'a');
         records[1].refs.push_back(chain::record_id(default_suite, records[0]));
         chain::sign_record(default_suite, records[1], chain.police);
         std::vector<chain::Hash> ids;

@@ -16,10 +16,11 @@ namespace limits = chain::limits;
 
 namespace {
 
-// The largest record the field limits allow (every field at its maximum).
+// The largest record the field limits allow (every field at its maximum): a governance
+// record, whose metadata values are clear text up to the value limit (an ordinary
+// record's are 64-character commitments, and its 64-character case tag is smaller).
 chain::Record largest_record(const test::TestChain& tc, std::uint64_t n) {
-    chain::Record r = tc.record(n, tc.court, chain::Kind::handover);
-    r.case_id = std::string(chain::case_id_bytes_max - 12, 'c') + std::to_string(100'000'000'000 + n);
+    chain::Record r = tc.record(n, tc.court, chain::Kind::governance);
     for (std::size_t i = 0; i < chain::metadata_entries_max; ++i) {
         std::string key = "k" + std::to_string(100 + i);
         key.resize(chain::metadata_key_bytes_max, 'k');

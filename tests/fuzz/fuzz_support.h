@@ -58,7 +58,7 @@ public:
         return matching(limit, [&](const chain::Record& r) { return r.content_hash == content; });
     }
     std::vector<chain::Hash> records_of_case(const std::string& case_id, std::size_t limit) const override {
-        return matching(limit, [&](const chain::Record& r) { return !case_id.empty() && r.case_id == case_id; });
+        return matching(limit, [&](const chain::Record& r) { return !case_id.empty() && r.case_tag == case_id; });
     }
     std::vector<chain::Hash> corrections_of(const chain::Hash& id) const override {
         return matching(1000, [&](const chain::Record& r) {

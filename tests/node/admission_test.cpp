@@ -94,13 +94,18 @@ TEST_CASE("every refused record gets its reason and leaves the mempool unchanged
         CHECK(std::get<chain::Reject>(results[0]).message.find("ahead") != std::string::npos);
     }
     SUBCASE("a record at every field limit stays within the signed-bytes limit") {
-        auto r = f.tc.record(1, f.tc.court);
-        for (std::size_t i = 0; i < chain::metadata_entries_max; ++i)
-            r.metadata["key-" + std::to_string(i) + std::string(26, 'k')] = std::string(chain::metadata_value_bytes_max, 'x');
-        r.case_id = std::string(chain::case_id_bytes_max, 'c');
-        for (std::size_t i = 0; i < chain::refs_max; ++i) r.refs.push_back(crypto::sha256(as_bytes(std::to_string(i))));
-        CHECK_FALSE(chain::check_record_shape(r));
-        CHECK(chain::record_signed_bytes(r).size() <= chain::record_signed_bytes_max);
+        // Governance values are clear text up to the value limit; an ordinary record's are
+        // commitments and it carries a case tag.
+        for (Kind kind : {Kind::governance, Kind::evidence}) {
+            auto r = f.tc.record(1, f.tc.court, kind);
+            for (std::size_t i = 0; i < chain::metadata_entries_max; ++i)
+                r.metadata["key-" + std::to_string(i) + std::string(26, 'k')] =
+                    std::string(kind == Kind::governance ? chain::metadata_value_bytes_max : chain::case_tag_chars, 'a');
+            if (kind != Kind::governance) r.case_tag = std::string(chain::case_tag_chars, 'c');
+            for (std::size_t i = 0; i < chain::refs_max; ++i) r.refs.push_back(crypto::sha256(as_bytes(std::to_string(i))));
+            CHECK_FALSE(chain::check_record_shape(r));
+            CHECK(chain::record_signed_bytes(r).size() <= chain::record_signed_bytes_max);
+        }
     }
     SUBCASE("unknown reference") {
         auto r = f.tc.record(1, f.tc.court, Kind::handover);

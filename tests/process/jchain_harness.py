@@ -31,6 +31,7 @@ import atexit
 import base64
 import ctypes
 import hashlib
+import hmac
 import http.client
 import http.server
 import json
@@ -891,7 +892,7 @@ def openssl_sm2_verify(pem: str, signature: bytes, message: bytes, distid: str, 
 
 # ---------------------------------------------------------------------------- records
 
-RECORD_TAG = b"jchain/record/v1"
+RECORD_TAG = b"jchain/record/v2"
 
 
 def _str(b: bytes) -> bytes:
@@ -904,7 +905,7 @@ def record_signed_bytes(rec: dict) -> bytes:
     out += _str(rec["chain_id"].encode())
     out += _str(rec["kind"].encode())
     out += bytes.fromhex(rec["content_hash"])
-    out += _str(rec.get("case_id", "").encode())
+    out += _str(rec.get("case_tag", "").encode())
     meta = rec.get("metadata") or {}
     out += struct.pack(">I", len(meta))
     for k in sorted(meta, key=lambda s: s.encode()):
@@ -919,6 +920,44 @@ def record_signed_bytes(rec: dict) -> bytes:
     return out
 
 
+# ---- privacy (docs/encoding.md "Blinded case ids", "Metadata commitments"): what jchain
+# submit does before signing. Records made here blind with this fixed case key unless told
+# otherwise, so that a test which names a case id or a value gets what a client would send.
+TEST_CASE_KEY = bytes(range(0x20, 0x40))
+
+
+def case_tag(chain_id: str, case_id: str, key: bytes = TEST_CASE_KEY, digest=hashlib.sha256) -> str:
+    return hmac.new(key, _str(b"jchain/case/v1") + _str(chain_id.encode()) + _str(case_id.encode()), digest).hexdigest()
+
+
+def commitment(key: str, value: str, salt: bytes, digest=hashlib.sha256) -> str:
+    return digest(_str(b"jchain/commitment/v1") + _str(key.encode()) + _str(value.encode()) + _str(salt)).hexdigest()
+
+
+def stays_clear(kind: str, key: str) -> bool:
+    return kind == "governance" or (kind == "correction" and key == "action")
+
+
+def blind_fields(rec: dict, case_id, metadata, digest=hashlib.sha256) -> dict:
+    """Sets rec's case_tag and metadata from clear values as jchain submit does; returns the
+    disclosure (case_id, case_key, metadata: {key: {value, salt}})."""
+    disclosure = {"metadata": {}}
+    if case_id:
+        rec["case_tag"] = case_tag(rec["chain_id"], case_id, TEST_CASE_KEY, digest)
+        disclosure.update(case_id=case_id, case_key=TEST_CASE_KEY.hex())
+    if metadata is not None:
+        out = {}
+        for k, v in metadata.items():
+            if stays_clear(rec["kind"], k) or not isinstance(v, str):
+                out[k] = v
+            else:
+                salt = secrets.token_bytes(16)
+                out[k] = commitment(k, v, salt, digest)
+                disclosure["metadata"][k] = {"value": v, "salt": salt.hex()}
+        rec["metadata"] = out
+    return disclosure
+
+
 def record_id(rec: dict) -> str:
     return hashlib.sha256(record_signed_bytes(rec)).hexdigest()
 
@@ -931,9 +970,9 @@ def make_sm2_record(key: Sm2Key, chain_id: str, distid: str = "1234567812345678"
     """A record signed the sm2-sm3 way: id = SM3(signed bytes), SM2 signature of the id."""
     rec = {"chain_id": chain_id, "kind": fields.get("kind", "evidence"),
            "content_hash": fields.get("content_hash") or secrets.token_hex(32)}
-    for k in ("case_id", "metadata", "refs"):
-        if k in fields:
-            rec[k] = fields[k]
+    blind_fields(rec, fields.get("case_id"), fields.get("metadata"), lambda b=b"": hashlib.new("sm3", b))
+    if "refs" in fields:
+        rec["refs"] = fields["refs"]
     rec["submitter"] = key.public_hex
     rec["client_time_ms"] = now_ms()
     rec["nonce"] = secrets.randbits(53)
@@ -944,14 +983,20 @@ def make_sm2_record(key: Sm2Key, chain_id: str, distid: str = "1234567812345678"
 def make_record(key: Key, chain_id: str, kind: str = "evidence", content_hash: str | None = None,
                 case_id: str | None = None, metadata: dict | None = None, refs: list | None = None,
                 client_time_ms: int | None = None, nonce: int | None = None, high_s: bool = False,
-                submitter: str | None = None) -> dict:
-    """A signed record as JSON. `submitter` overrides the public key named (the signature stays key's)."""
+                submitter: str | None = None, blind: bool = True) -> dict:
+    """A signed record as JSON. `submitter` overrides the public key named (the signature stays key's).
+    The case id and metadata values are blinded as jchain submit does (TEST_CASE_KEY, fresh
+    salts); blind=False puts them in the record as given (case_id as its case_tag), to test
+    what the node refuses."""
     rec = {"chain_id": chain_id, "kind": kind,
            "content_hash": content_hash or secrets.token_hex(32)}
-    if case_id is not None:
-        rec["case_id"] = case_id
-    if metadata is not None:
-        rec["metadata"] = metadata
+    if blind:
+        blind_fields(rec, case_id, metadata)
+    else:
+        if case_id is not None:
+            rec["case_tag"] = case_id
+        if metadata is not None:
+            rec["metadata"] = metadata
     if refs is not None:
         rec["refs"] = refs
     rec["submitter"] = submitter or key.public_hex

@@ -131,7 +131,8 @@ def body(c: h.Checker, jchain: str) -> None:
     res = run(["verify", "--hash", hashes[-1], "--rpc", node2.url])
     c.check(res.rc == 0 and "NOTARIZED" in res.out, "the restored node finds a record by its content hash", repr(res))
     got = node2.rpc("get_receipt", {"id": json.load(open(receipts[0]))["record_id"]})
-    c.equal(got, json.load(open(receipts[0])), "the restored node gives the same receipt for the first record")
+    saved = {k: v for k, v in json.load(open(receipts[0])).items() if k != "disclosure"}  # the holder's clear values
+    c.equal(got, saved, "the restored node gives the same receipt for the first record")
     busy_import = run(["import", "--home", restored, "--in", out])
     c.check(busy_import.rc == 2 and "stop it first" in stderr_line(busy_import),
             "`jchain import` into a running node's home exits 2 and says to stop it", repr(busy_import))

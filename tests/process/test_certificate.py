@@ -75,15 +75,18 @@ def utc(ms: int) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S") + f".{ms % 1000:03d} UTC"
 
 
-def check_page(c: h.Checker, pdf: Pdf, facts: dict, label: str, qr_url: str) -> None:
-    """The page states what the receipt says, on one A4 page, with the QR code to qr_url."""
+def check_page(c: h.Checker, pdf: Pdf, facts: dict, label: str, qr_url: str, disclosed: bool = True) -> None:
+    """The page states what the receipt says, on one A4 page, with the QR code to qr_url.
+    The clear case id only from a receipt with its disclosure (the holder's); a node's
+    receipt has the case tag only, and the page says the case id is not disclosed."""
     info = pdf.info()
     c.check(re.search(r"^Pages:\s+1$", info, re.M) is not None, f"{label}: pdfinfo says Pages: 1", info)
     c.check("(A4)" in info, f"{label}: the page is A4", info)
     text = pdf.text()
     for what, want in (("the title 存证证明", "存证证明"), ("the heading Certificate of Deposit", "Certificate of Deposit"),
                        ("the record id", facts["record_id"]), ("the content hash", facts["content_hash"]),
-                       ("the case id", CASE_ID), ("the genesis hash", facts["genesis_hash"]),
+                       ("the case id" if disclosed else "that the case id is not disclosed",
+                        CASE_ID if disclosed else "case id not disclosed"), ("the genesis hash", facts["genesis_hash"]),
                        ("the block time in Beijing time, written as UTC+8", beijing(facts["time_ms"])),
                        ("the block time in UTC", utc(facts["time_ms"])), ("the block hash", facts["block_hash"]),
                        ("the ledger root", facts["ledger_root"]), ("the submitting agency", facts["member"]),
@@ -92,6 +95,8 @@ def check_page(c: h.Checker, pdf: Pdf, facts: dict, label: str, qr_url: str) -> 
                        ("how to verify", "jchain verify --receipt"),
                        ("that the receipt is the proof", "the receipt is the proof")):
         c.check(want in text, f"{label}: the text has {what}", f"{want!r} not in:\n{text}")
+    if not disclosed:
+        c.check(CASE_ID not in text, f"{label}: the clear case id appears nowhere on it", text)
     c.check(re.search(r"区块高度\s+%d\b" % facts["height"], text) is not None, f"{label}: the text has the block height",
             text)
     c.check(re.search(r"规模 size: %d\b" % facts["ledger_size"], text) is not None,
@@ -211,7 +216,7 @@ def body(c: h.Checker, jchain: str) -> None:
             "GET /certificate?record=ID answers 200 application/pdf", f"{st} {ctype} {pdf[:200]!r}")
     got = os.path.join(work, "get.pdf")
     open(got, "wb").write(pdf)
-    check_page(c, Pdf(got), facts, "GET /certificate", node_qr)
+    check_page(c, Pdf(got), facts, "GET /certificate", node_qr, disclosed=False)
 
     st, ctype, pdf = http_request(node.url, "POST", "/certificate", json.dumps(receipt).encode())
     c.check(st == 200 and ctype == "application/pdf" and pdf.startswith(b"%PDF-"),

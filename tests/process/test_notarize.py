@@ -138,11 +138,31 @@ def body(c: h.Checker, jchain: str) -> None:
     c.check("receipt saved to" in res.out, "submit says where the receipt was saved", repr(res))
     c.require(os.path.exists(receipt_file), "the receipt file exists")
     receipt = json.load(open(receipt_file))
-    c.equal(receipt.get("format"), "jchain-receipt/3", "receipt format")
+    c.equal(receipt.get("format"), "jchain-receipt/4", "receipt format")
     c.equal(receipt.get("record_id"), record_id, "receipt record_id is the id submit printed")
     c.equal(receipt["record"]["content_hash"], content_hash, "record content_hash is the file's SHA-256")
-    c.equal(receipt["record"].get("case_id"), CASE_ID, "record case_id (UTF-8) round-trips")
-    c.equal(receipt["record"].get("metadata"), {"source": "upload"}, "record metadata round-trips")
+    # Privacy (docs/privacy.md): the record carries the case's tag and a commitment; the
+    # holder's copy discloses the clear values, the case key and the salt.
+    disclosure = receipt.get("disclosure") or {}
+    case_key_file = os.path.join(home, "config", "cases", hashlib.sha256(CASE_ID.encode()).hexdigest()[:32] + ".json")
+    c.check(os.path.exists(case_key_file) and os.stat(case_key_file).st_mode & 0o777 == 0o600,
+            "the first `submit --case` made a case key in config/cases/ beside the key file, mode 0600", case_key_file)
+    held_key = json.load(open(case_key_file)).get("case_key", "") if os.path.exists(case_key_file) else ""
+    c.equal(disclosure.get("case_id"), CASE_ID, "the saved receipt discloses the clear case id (UTF-8)")
+    c.equal(disclosure.get("case_key"), held_key, "... with the case key kept in the key store")
+    c.equal(receipt["record"].get("case_tag"), h.case_tag("jchain-devnet", CASE_ID, bytes.fromhex(held_key or "00")),
+            "the record's case_tag is HMAC-SHA-256(case key, str(jchain/case/v1) || str(chain id) || str(case id))")
+    src = disclosure.get("metadata", {}).get("source", {})
+    c.check(src.get("value") == "upload" and len(bytes.fromhex(src.get("salt", ""))) == 16 and
+            receipt["record"].get("metadata") == {"source": h.commitment("source", "upload", bytes.fromhex(src["salt"]))},
+            "the record's metadata value is the salted commitment of the clear value the disclosure holds (16-byte salt)",
+            json.dumps(receipt["record"].get("metadata")) + " " + json.dumps(disclosure, ensure_ascii=False))
+    c.check(CASE_ID not in json.dumps(receipt["record"], ensure_ascii=False) and "upload" not in json.dumps(receipt["record"]),
+            "the signed record itself holds neither the case id nor the value")
+    fetched = node.rpc("get_receipt", {"id": record_id})
+    c.check("disclosure" not in fetched and CASE_ID not in json.dumps(fetched, ensure_ascii=False)
+            and "upload" not in json.dumps(fetched),
+            "a receipt fetched from the node has the commitments only: no disclosure, no clear value")
     c.equal(receipt["block"]["header"]["height"], height, "receipt block height is the height submit printed")
     c.check(len(receipt["inclusion_proof"]["path"]) > 0,
             "the inclusion proof has nodes (records were committed before this one)",
@@ -196,6 +216,99 @@ def body(c: h.Checker, jchain: str) -> None:
     c.check(res.rc == 2, "a --hash that is not 64 hex is bad usage (exit 2)", repr(res))
 
     # ------------------------------------------------------------------ verify online
+    # ------------------------------------------------------------------ privacy (issue 19)
+    c.section("privacy: a stranger walking the chain learns no case id or value; a party with the key gets the case")
+    minors_case, adult_case = "(2026)沪0107未检1号", "(2026)沪0107刑初12号"
+    secrets_submitted = [minors_case, adult_case, CASE_ID, "张某", "受害人张某", "age-fourteen-" + secrets.token_hex(4)]
+    party_ids = []
+    for case, metas in ((minors_case, ["victim=受害人张某", "age=14"]), (adult_case, ["note=" + secrets_submitted[5]]),
+                        (minors_case, ["victim=张某"])):
+        args = ["--json", "submit", "--key", key_file, "--kind", "evidence", "--hash", secrets.token_hex(32), "--case", case,
+                "--wait", "--rpc", url]
+        for m in metas:
+            args += ["--meta", m]
+        res = run(args)
+        try:
+            party_ids.append((case, res.json()["id"]))
+        except (ValueError, KeyError):
+            c.check(False, f"submit --case {case} with personal metadata commits", repr(res))
+    c.check(len(party_ids) == 3, "three records with a minors' case id, a victim's name and an age committed", str(party_ids))
+    # The stranger: no key, only the public RPC. Every block, every record, every receipt.
+    transcript = []
+
+    def stranger(method, params):
+        try:
+            out = node.rpc(method, params)
+        except h.RpcError as e:
+            out = {"error": str(e)}
+        transcript.append(json.dumps(out, ensure_ascii=False))
+        transcript.append(json.dumps(out))  # \u-escaped too
+        return out
+
+    tip = stranger("status", {}).get("height", 0)
+    walked = 0
+    for height in range(1, tip + 1):
+        blk = stranger("get_block", {"height": height})
+        for rid in blk.get("record_ids", []):
+            stranger("get_record", {"id": rid})
+            stranger("get_receipt", {"id": rid})
+            walked += 1
+    for case in (minors_case, adult_case):  # a guessed case number, as the case id itself
+        stranger("case_history", {"case_id": case})
+    text = "\n".join(transcript)
+    leaked = [s for s in secrets_submitted + ["upload"] if s in text]
+    c.check(walked >= 5 and not leaked,
+            f"a stranger walking all {tip} blocks and {walked} records (get_block, get_record, get_receipt) and guessing "
+            "case numbers finds none of the submitted case ids or metadata values in its whole transcript",
+            f"found: {leaked}; {len(text)} characters of transcript")
+    # The party: the submitter's own key store, then another agency given the key.
+    res = run(["--json", "case-history", "--case", minors_case, "--key", key_file, "--rpc", url])
+    try:
+        got = [r["id"] for r in res.json()["records"]]
+    except (ValueError, KeyError):
+        got = None
+    c.equal(got, [rid for case, rid in party_ids if case == minors_case],
+            "`jchain case-history --case ID --key K` (the submitter holds the case key) lists the case's records in order")
+    other_dir = os.path.join(work, "procuratorate")
+    os.makedirs(other_dir, exist_ok=True)
+    other_key = os.path.join(other_dir, "key.json")
+    run(["keygen", "--out", other_key])
+    res = run(["case-history", "--case", minors_case, "--key", other_key, "--rpc", url])
+    c.check(res.rc == 2 and "no case key" in res.err, "another agency without the case key cannot ask for the case (exit 2)",
+            repr(res))
+    handover = os.path.join(work, "handover-case-key.json")
+    res = run(["case-key", "show", "--key", key_file, "--case", minors_case, "--out", handover])
+    c.check(res.rc == 0 and os.stat(handover).st_mode & 0o777 == 0o600,
+            "`jchain case-key show --out` writes the hand-over file with mode 0600", repr(res))
+    res = run(["case-key", "import", "--key", other_key, "--in", handover])
+    c.check(res.rc == 0, "`jchain case-key import` keeps the received key beside the other agency's key", repr(res))
+    res = run(["--json", "case-history", "--case", minors_case, "--key", other_key, "--rpc", url])
+    try:
+        got = [r["id"] for r in res.json()["records"]]
+    except (ValueError, KeyError):
+        got = None
+    c.equal(got, [rid for case, rid in party_ids if case == minors_case],
+            "... and with it gets the same case history")
+    res = run(["--json", "case-history", "--case", minors_case, "--case-key", handover, "--rpc", url])
+    c.check(res.rc == 0 and len(res.json()["records"]) == 2, "a party given the hand-over file gets it with --case-key", repr(res))
+    wrong = os.path.join(work, "wrong-key.json")
+    open(wrong, "w").write(json.dumps({"case_id": minors_case, "case_key": "11" * 32}))
+    os.chmod(wrong, 0o600)
+    res = run(["--json", "case-history", "--case", minors_case, "--case-key", wrong, "--rpc", url])
+    c.check(res.rc == 0 and res.json()["records"] == [], "with a wrong case key the case has no records (another tag)", repr(res))
+    res = run(["--json", "submit", "--key", other_key, "--kind", "evidence", "--hash", secrets.token_hex(32), "--case",
+               minors_case, "--case-key", wrong, "--rpc", url])
+    c.check(res.rc != 0, "a submit with a hand-over file of another key is refused (that agency is no member here)",
+            repr(res))
+    # The node refuses clear text from a client that does not blind.
+    try:
+        node.rpc("submit_record", {"record": h.make_record(h.Key.from_file(key_file), "jchain-devnet",
+                                                           metadata={"victim": "张某"}, blind=False)})
+        refused = ""
+    except h.RpcError as e:
+        refused = str(e)
+    c.check("commitment" in refused, "a record with a metadata value in clear is refused by the node (the shape rule)", refused)
+
     c.section("jchain verify (online)")
     res = run(["verify", "--file", evidence, "--rpc", url])
     c.check(res.rc == 0 and "NOTARIZED" in res.out and "NOT NOTARIZED" not in res.out and record_id in res.out,
@@ -206,7 +319,7 @@ def body(c: h.Checker, jchain: str) -> None:
     try:
         j = res.json()
         c.check(res.rc == 0 and j["verdict"] == "notarized" and j["found"] is True
-                and [r["id"] for r in j["records"]] == [record_id] and j["records"][0]["case_id"] == CASE_ID,
+                and [r["id"] for r in j["records"]] == [record_id] and j["records"][0]["case_tag"] == receipt["record"]["case_tag"],
                 "`jchain --json verify --file` gives verdict notarized and the one record", repr(res))
     except (ValueError, KeyError) as e:
         c.check(False, "`jchain --json verify` prints JSON", f"{e}: {res!r}")
@@ -315,6 +428,14 @@ def body(c: h.Checker, jchain: str) -> None:
     res = run(["verify", "--receipt", receipt_file, "--genesis", genesis_file, "--file", evidence], env=offline_env)
     c.check(res.rc == 0 and "VALID" in res.out and "INVALID" not in res.out,
             "`jchain verify --receipt R --genesis G --file F`: VALID, exit 0", repr(res))
+    c.check(re.search(r"ok +disclosure: case id " + re.escape(CASE_ID), res.out) is not None
+            and "case id  " + CASE_ID in res.out and "source = upload" in res.out,
+            "`jchain verify --receipt` checks the disclosure and prints the clear case id and value", repr(res))
+    fetched_file = os.path.join(work, "fetched-receipt.json")
+    json.dump(fetched, open(fetched_file, "w"), ensure_ascii=False)
+    res = run(["verify", "--receipt", fetched_file, "--genesis", genesis_file], env=offline_env)
+    c.check(res.rc == 0 and "no disclosure" in res.out and CASE_ID not in res.out,
+            "the receipt fetched from the node verifies too, and says nothing is disclosed", repr(res))
     res = run(["--json", "verify", "--receipt", receipt_file, "--genesis", genesis_file, "--file", evidence],
               env=offline_env)
     try:
@@ -361,7 +482,13 @@ def body(c: h.Checker, jchain: str) -> None:
     tampered("record_signature.der digit", lambda d: set_path(d, ["record_signature", "der"], flip))
     tampered("record_signature.signed_bytes digit", lambda d: set_path(d, ["record_signature", "signed_bytes"], flip))
     tampered("record nonce + 1", lambda d: set_path(d, ["record", "nonce"], lambda n: n + 1))
-    tampered("record case_id changed", lambda d: set_path(d, ["record", "case_id"], lambda s: s + "1"))
+    tampered("record case_tag digit", lambda d: set_path(d, ["record", "case_tag"], flip))
+    # The disclosure is checked against the tag and commitments: a changed value, salt,
+    # case id or case key fails (exit 1).
+    tampered("disclosed value changed", lambda d: set_path(d, ["disclosure", "metadata", "source", "value"], lambda s: "uploaded"))
+    tampered("disclosed salt digit", lambda d: set_path(d, ["disclosure", "metadata", "source", "salt"], flip))
+    tampered("disclosed case id changed", lambda d: set_path(d, ["disclosure", "case_id"], lambda s: s.replace("123", "124")))
+    tampered("disclosed case key digit", lambda d: set_path(d, ["disclosure", "case_key"], flip))
     tampered("record_id digit", lambda d: set_path(d, ["record_id"], flip))
     tampered("leaf_index + 1", lambda d: set_path(d, ["leaf_index"], lambda n: n + 1))
     tampered("block hash digit", lambda d: set_path(d, ["block", "hash"], flip))
@@ -471,7 +598,8 @@ def body(c: h.Checker, jchain: str) -> None:
     res = run(["verify", "--file", evidence, "--rpc", node.url])
     c.check(res.rc == 0 and record_id in res.out, "the file still verifies online after the restart", repr(res))
     got = node.rpc("get_receipt", {"id": record_id})
-    c.check(got == receipt, "get_receipt after the restart returns the same receipt")
+    c.check(got == {k: v for k, v in receipt.items() if k != "disclosure"},
+            "get_receipt after the restart returns the same receipt (the saved one less its disclosure)")
     rc = node.stop()
     c.equal(rc, 0, "the devnet stops again with exit 0")
 

@@ -272,8 +272,9 @@ def body(c: h.Checker, jchain: str) -> None:
             ("get_record with params as an array", "get_record", [rand], INVALID_PARAMS),
             ("get_receipt with a numeric id", "get_receipt", {"id": 5}, INVALID_PARAMS),
             ("verify_hash with a short hash", "verify_hash", {"content_hash": "abcd"}, INVALID_PARAMS),
-            ("case_history without case_id", "case_history", {}, INVALID_PARAMS),
-            ("case_history with a 129-byte case id", "case_history", {"case_id": "x" * 129}, INVALID_PARAMS),
+            ("case_history without case_tag", "case_history", {}, INVALID_PARAMS),
+            ("case_history with a case id in clear (not its tag)", "case_history", {"case_id": "(2026)京01民初4号"}, INVALID_PARAMS),
+            ("case_history with a 65-character tag", "case_history", {"case_tag": "a" * 65}, INVALID_PARAMS),
             ("get_block without height or hash", "get_block", {}, INVALID_PARAMS),
             ("get_block with height -1", "get_block", {"height": -1}, INVALID_PARAMS),
             ("get_block with a non-hex hash", "get_block", {"hash": "zz"}, INVALID_PARAMS),
@@ -309,7 +310,10 @@ def body(c: h.Checker, jchain: str) -> None:
         "metadata value a number": dict(good, metadata={"page": 1}),
         "refs not an array": dict(good, refs=first),
         "metadata key upper-case": rec(court, metadata={"Source": "x"}),
-        "case id with a newline": rec(court, case_id="(2026)\n1"),
+        "a case id in clear (not its tag)": rec(court, case_id="(2026)京01民初1号", blind=False),
+        "a case tag in upper case": rec(court, case_id="AB" * 32, blind=False),
+        "a metadata value in clear (the privacy rule)": rec(court, metadata={"victim": "张某"}, blind=False),
+        "a correction's reason in clear": rec(court, kind="correction", refs=[first], metadata={"action": "revoke", "reason": "wrong file"}, blind=False),
         "a correction without a ref": rec(court, kind="correction"),
         "a correction with a bad action": rec(court, kind="correction", refs=[first], metadata={"action": "erase"}),
         "a handover without refs": rec(court, kind="handover"),
@@ -322,17 +326,19 @@ def body(c: h.Checker, jchain: str) -> None:
     # ------------------------------------------------------------------ size limits
     c.section("size limits (oversized metadata, case id, refs) and their boundaries")
     oversize = [INVALID_RECORD, TOO_LARGE]  # a field over its limit: malformed record or too large
-    s.refused_record("metadata value of 257 bytes", rec(court, metadata={"note": "v" * 257}), oversize)
+    s.refused_record("metadata value of 257 bytes", rec(court, metadata={"note": "v" * 257}, blind=False), oversize)
     s.refused_record("17 metadata entries", rec(court, metadata={f"k{i}": "v" for i in range(17)}), oversize)
     s.refused_record("metadata key of 33 characters", rec(court, metadata={"k" * 33: "v"}), oversize)
-    s.refused_record("case id of 129 bytes (UTF-8)", rec(court, case_id="案" * 43), oversize)
+    s.refused_record("a case tag of 65 characters", rec(court, case_id="a" * 65, blind=False), oversize)
     s.refused_record("17 refs", rec(court, refs=[first] * 17), oversize)
+    # An ordinary record's values are 64-character commitments and its case a 64-character
+    # tag, whatever the clear values' length (128-byte case id, 256-byte values).
     biggest = rec(court, case_id="案" * 42 + "12",  # 128 bytes of UTF-8
                   metadata={f"k{i:02d}" + "x" * 29: "值" * 85 + "v" for i in range(16)},  # keys 32, values 256
                   refs=[first] * 16)
-    c.check(len(h.record_signed_bytes(biggest)) > 5000, "the largest record the limits allow is over 5000 signed bytes",
+    c.check(len(h.record_signed_bytes(biggest)) > 2000, "the largest ordinary record the limits allow is over 2000 signed bytes",
             str(len(h.record_signed_bytes(biggest))))
-    big_id = s.accepted("a record at every limit (128-byte case id, 16 entries of 32/256 bytes, 16 refs)", biggest)
+    big_id = s.accepted("a record at every limit (a tag, 16 entries of 32-byte keys and commitments, 16 refs)", biggest)
 
     # ------------------------------------------------------------------ signatures
     c.section("bad signatures: mutate a CLI-signed record")
@@ -342,8 +348,8 @@ def body(c: h.Checker, jchain: str) -> None:
         "content_hash changed": dict(base, content_hash=h.flip_hex_digit(base["content_hash"])),
         "nonce + 1": dict(base, nonce=base["nonce"] + 1),
         "client_time_ms + 1": dict(base, client_time_ms=base["client_time_ms"] + 1),
-        "case_id changed": dict(base, case_id=base["case_id"] + "x"),
-        "metadata added": dict(base, metadata={"source": "upload"}),
+        "case_tag changed": dict(base, case_tag=h.flip_hex_digit(base["case_tag"])),
+        "metadata added": dict(base, metadata={"source": "0" * 64}),
         "kind evidence -> notice (a court may write both)": dict(base, kind="notice"),
         "signed by the court, submitter says notary": dict(base, submitter=notary.public_hex),
         "a valid signature of another digest": dict(base, signature=court.sign_digest(secrets.token_bytes(32)).hex()),
@@ -443,7 +449,7 @@ def body(c: h.Checker, jchain: str) -> None:
     c.equal(st1["ledger_size"] - st0["ledger_size"], 1, "the ledger grew by exactly one record")
     vh = node.rpc("verify_hash", {"content_hash": dup["content_hash"]})
     c.equal([r["id"] for r in vh["records"]], [dup_id], "verify_hash finds exactly one record of that content")
-    ch = node.rpc("case_history", {"case_id": "(2026)京01民初4号"})
+    ch = node.rpc("case_history", {"case_tag": h.case_tag(CHAIN, "(2026)京01民初4号")})
     c.equal(len(ch["records"]), 1, "case_history holds the record once")
 
     # ------------------------------------------------------------------ HTTP body limit

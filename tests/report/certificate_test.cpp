@@ -55,8 +55,8 @@ struct OneBlock {
         target.chain_id = tc.genesis.chain_id;
         target.kind = chain::Kind::evidence;
         target.content_hash = crypto::sha256(as_bytes(std::string("contract scan, page 1\n")));
-        target.case_id = "(2026)京0105民初123号";
-        target.metadata = {{"source", "upload"}};
+        target.case_tag = chain::case_tag(tc.suite, chain::CaseKey{}, tc.genesis.chain_id, "(2026)京0105民初123号");
+        target.metadata = {{"source", chain::metadata_commitment(tc.suite, "source", "upload", Bytes(16, 1))}};
         target.client_time_ms = 1'700'000'000'500;
         target.nonce = 77;
         chain::sign_record(default_suite, target, tc.court);
@@ -156,10 +156,21 @@ TEST_CASE("the largest certificate still fits one page: many validators, long na
     // The longest member name a receipt may carry (256 bytes).
     for (auto& m : chain.tc.genesis.members)
         if (m.key == chain.tc.court.public_key) m.name = "北京市第一中级人民法院 " + std::string(256 - 34, 'x');
-    chain.target.case_id.clear();
-    while (chain.target.case_id.size() + 3 <= chain::case_id_bytes_max) chain.target.case_id += "案";
+    std::string case_id;
+    while (case_id.size() + 3 <= chain::case_id_bytes_max) case_id += "案";
+    chain.target.case_tag = chain::case_tag(chain.tc.suite, chain::CaseKey{}, chain.tc.genesis.chain_id, case_id);
+    chain::Disclosure disclosure{case_id, chain::CaseKey{}, {}};
+    chain.target.metadata.clear();
+    for (std::size_t i = 0; i < chain::metadata_entries_max; ++i) {
+        const std::string key = "k" + std::to_string(100 + i) + std::string(chain::metadata_key_bytes_max - 4, 'k');
+        const std::string value(chain::metadata_value_bytes_max / 3, 'x');
+        chain.target.metadata[key] = chain::metadata_commitment(chain.tc.suite, key, value, Bytes(16, 1));
+        disclosure.metadata[key] = {value, Bytes(16, 1)};
+    }
     chain::sign_record(default_suite, chain.target, chain.tc.court);
-    auto v = report::VerifiedReceipt::verify(chain.receipt(), chain.tc.genesis, std::nullopt);
+    json::value receipt = chain.receipt();
+    receipt.as_object()["disclosure"] = chain::disclosure_to_json(disclosure);
+    auto v = report::VerifiedReceipt::verify(receipt, chain.tc.genesis, std::nullopt);
     REQUIRE_MESSAGE(v, (v ? "" : v.message()));
     CHECK(v->signers().size() == 40);
     const std::string long_template = "https://court.example/" + std::string(400, 'p') + "/#record={record_id}";

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "chain/block_builder.h"
+#include "chain/record_privacy.h"
 #include "chain/validity.h"
 #include "consensus/core.h"
 #include "crypto/hash.h"
@@ -794,7 +795,7 @@ private:
         r.chain_id = chain_id;
         r.kind = chain::Kind::evidence;
         r.content_hash = random_hash();
-        r.case_id = "(2026)sim" + std::to_string(rng_.below(100));
+        r.case_tag = chain::case_tag(default_suite, chain::CaseKey{}, r.chain_id, "(2026)sim" + std::to_string(rng_.below(100)));
         r.client_time_ms = now_ms_ + 1'000'000 - 100 + rng_.below(201);
         r.nonce = rng_.next();
         chain::sign_record(default_suite, r, member_keys_[rng_.below(member_keys_.size())]);

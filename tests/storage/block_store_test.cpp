@@ -60,10 +60,11 @@ TEST_CASE("a reopened store resumes at its last block with every record and inde
               std::vector<chain::Hash>{chain::record_id(default_suite, records[i])});
     }
     // case-0 holds records 0, 3, 6, ... in commit order.
-    auto case0 = (*store)->records_of_case("case-0", 100);
+    // (Records carry the case's tag, never the case id: tests/support/test_chain.h.)
+    auto case0 = (*store)->records_of_case(chain::case_tag(default_suite, chain::CaseKey{}, records[0].chain_id, "case-0"), 100);
     REQUIRE(case0.size() == 7);
     CHECK(case0[1] == chain::record_id(default_suite, records[3]));
-    CHECK((*store)->records_of_case("case-", 100).empty());
+    CHECK((*store)->records_of_case(records[0].case_tag.substr(0, 10), 100).empty());
     auto block3 = (*store)->block(3);
     REQUIRE(block3);
     CHECK((*store)->height_of(chain::block_hash(default_suite, block3->header)) == 3);

@@ -8,6 +8,7 @@
 
 #include "chain/block_builder.h"
 #include "chain/genesis.h"
+#include "chain/record_privacy.h"
 #include "chain/state.h"
 #include "crypto/keys.h"
 #include "tests/support/suite.h"
@@ -69,7 +70,8 @@ struct TestChain {
         r.chain_id = genesis.chain_id;
         r.kind = kind;
         r.content_hash = suite.hash(as_bytes("content " + std::to_string(n)));
-        r.case_id = "case-" + std::to_string(n % 3);
+        if (kind != chain::Kind::governance)
+            r.case_tag = chain::case_tag(suite, chain::CaseKey{}, r.chain_id, "case-" + std::to_string(n % 3));
         r.client_time_ms = time_ms;
         r.nonce = n;
         chain::sign_record(suite, r, by);

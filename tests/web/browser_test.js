@@ -385,13 +385,23 @@ async function secp256k1Run(browser) {
       'the same uploaded: RECEIPT INVALID, naming it (' + (bad[0] ? bad[0].en + ': ' + bad[0].detail : '') + ')', text.slice(0, 400));
   }
 
-  // #case= link: the case history.
-  await page.goto(base + '/#case=' + encodeURIComponent(caseId));
-  if (await waitText(page, '#case-out', /2 records/, '#case= shows the case history')) {
+  // #case= link: the case history, by the case's tag (case ids are blinded on chain).
+  const caseTag = recA.record.case_tag;
+  check(/^[0-9a-f]{64}$/.test(caseTag) && recB.record.case_tag === caseTag && !JSON.stringify(recA.record).includes(caseId),
+    'both records carry the same case tag, and neither the case id');
+  await page.goto(base + '/#case=' + caseTag);
+  if (await waitText(page, '#case-out', /2 records/, '#case=TAG shows the case history')) {
     const items = await page.$$eval('#case-out ol.history > li', (l) => l.map((x) => x.innerText));
     check(items.length === 2 && items[0].includes(recA.record_id) && items[1].includes(recB.record_id), 'both records, in commit order');
+    check(!items.join(' ').includes('browser-test'), 'the history shows the metadata as committed, not its value');
     await page.locator('#case').screenshot({ path: path.join(opt.artifacts, 'case-history.png') });
   }
+  // The case form with the case id and its key: the page computes the tag (HMAC) itself.
+  await page.goto(base + '/');
+  await page.fill('#case-input', caseId);
+  await page.fill('#case-key-input', recA.disclosure.case_key);
+  await page.click('#case-form button[type=submit]');
+  await waitText(page, '#case-out', /2 records/, 'the case form with the case id and its case key shows the case history');
 
   // #record= link (a certificate's QR code): fetches and checks that receipt.
   await page.goto(base + '/#record=' + recA.record_id);
@@ -457,7 +467,7 @@ async function secp256k1Run(browser) {
   await p2.locator('#receipt-out .receipt-report').scrollIntoViewIfNeeded();
   await p2.evaluate(() => document.querySelector('#receipt-out .receipt-report').scrollIntoView());
   await p2.screenshot({ path: path.join(opt.artifacts, 'phone-390-report.png') });
-  await p2.goto(base + '/#case=' + encodeURIComponent(caseId));
+  await p2.goto(base + '/#case=' + caseTag);
   await waitText(p2, '#case-out', /2 records/, 'at 390 px the case history shows');
   await p2.screenshot({ path: path.join(opt.artifacts, 'phone-390-case.png'), fullPage: true });
   await phone.close();

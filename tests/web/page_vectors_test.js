@@ -125,7 +125,7 @@ function check(ok, what) {
     const submitter = (opts.record || recVec.record).submitter;
     const der = signHex(submitter, signed);
     return {
-      format: 'jchain-receipt/3', chain_id: header.chain_id, record_id: id,
+      format: 'jchain-receipt/4', chain_id: header.chain_id, record_id: id,
       record: { ...(opts.record || recVec.record), signature: der },
       record_signature: { signed_bytes: signed, der, pem: pemOf(submitter) },
       leaf_index: leafIndex,
@@ -157,6 +157,29 @@ function check(ok, what) {
     'the submitter is read from the state: Beijing Internet Court (court) may write evidence');
   check(find(r, 'genesis binding').zh === '创世绑定' && find(r, 'leaf in block').zh === '叶子属于该区块' &&
     find(r, 'validator changes').zh === '验证人变更' && find(r, 'state').zh === '状态' && /提交/.test(find(r, 'submitter').zh), 'the checks are bilingual');
+  // The disclosure: the vector's clear values, checked in the page as chain::check_disclosure does.
+  {
+    const disclosed = await receiptFor(hv.header, 0);
+    disclosed.disclosure = JSON.parse(JSON.stringify(recVec.disclosure));
+    r = await page.checkReceipt(disclosed, withGenesis);
+    check(r.ok === true && find(r, 'disclosure').ok === true && r.disclosed.caseId === recVec.disclosure.case_id &&
+      r.disclosed.metadata.some(([k, v]) => k === 'file_name' && v === '合同.pdf'),
+    'a receipt with the vector\'s disclosure passes, the page recomputing the HMAC case tag and the commitments (' + find(r, 'disclosure').detail + ')');
+    check(find(r, 'record shape').ok === true, 'the vector record keeps nothing in clear ("record shape" passes)');
+    const mutate = async (change, what) => {
+      const m = JSON.parse(JSON.stringify(disclosed));
+      change(m.disclosure);
+      const v = await page.checkReceipt(m, withGenesis);
+      check(v.ok === false && failedOnly(v, ['disclosure']), what + ' fails "disclosure" alone (' + find(v, 'disclosure').detail + ')');
+    };
+    await mutate((d) => { d.metadata.pages.value = '4'; }, 'a changed disclosed value');
+    await mutate((d) => { d.metadata.pages.salt = 'a0' + d.metadata.pages.salt.slice(2); }, 'a changed salt');
+    await mutate((d) => { d.case_id += ' '; }, 'a changed case id');
+    await mutate((d) => { d.case_key = '00' + d.case_key.slice(2); }, 'a changed case key');
+    await mutate((d) => { delete d.case_key; }, 'a case id without its key');
+    const plain = await page.checkReceipt(await receiptFor(hv.header, 0), withGenesis);
+    check(plain.ok === true && plain.disclosed === null && !plain.checks.some((c) => c.id === 'disclosure'), 'a receipt without a disclosure passes and discloses nothing');
+  }
   r = await page.checkReceipt(await receiptFor(hv.header, 0), {});
   check(find(r, 'genesis binding').ok === null && /no genesis/.test(find(r, 'genesis binding').detail),
     'without a genesis, "genesis binding" is not done (ok null) and says so');
@@ -219,12 +242,12 @@ function check(ok, what) {
     'a correction by a role the policy does not allow passes, saying it relies on the member\'s own earlier record');
 
   // Governance: by a validator of the block, or a member's own rotate-key proposal.
-  const recordHex = (rec) => str('jchain/record/v1') + str(rec.chain_id) + str(rec.kind) + rec.content_hash + str(rec.case_id) +
+  const recordHex = (rec) => str('jchain/record/v2') + str(rec.chain_id) + str(rec.kind) + rec.content_hash + str(rec.case_tag) +
     u32(Object.keys(rec.metadata).length) + Object.keys(rec.metadata).sort().map((k) => str(k) + str(rec.metadata[k])).join('') +
     u32(rec.refs.length) + rec.refs.join('') + rec.submitter + u64(rec.client_time_ms) + u64(rec.nonce);
   check(recordHex(recVec.record) === recVec.signed_bytes, 'this test\'s record encoder gives the evidence vector\'s signed bytes');
   const governance = async (submitter, metadata) => {
-    const record = { ...recVec.record, kind: 'governance', case_id: '', metadata, refs: [], submitter };
+    const record = { ...recVec.record, kind: 'governance', case_tag: '', metadata, refs: [], submitter };
     const signed = recordHex(record);
     const id = await hashHex(signed);
     const root3 = page.bytesToHex(await page.nodeHash(page.hexToBytes(await leafHex(id)), page.hexToBytes(await leafHex(otherVec.record_id))));
@@ -796,8 +819,8 @@ function check(ok, what) {
     // signature by openssl: block 1 holds two records.
     // smReceiptOf(genesis JSON, user ID): the receipt of that record in block 1 of that
     // genesis's chain, every hash and signature by openssl under that user ID.
-    const record = { chain_id: 'jchain-sm', kind: 'evidence', content_hash: sm.hex(ossl.sm3(te('the evidence'))), case_id: '(2026)京0105民初123号',
-      metadata: { title: '合同' }, refs: [], submitter: courtSm.key, client_time_ms: 1767225601000, nonce: 7 };
+    const record = { chain_id: 'jchain-sm', kind: 'evidence', content_hash: sm.hex(ossl.sm3(te('the evidence'))), case_tag: sm.hex(ossl.sm3(te('a case tag'))),
+      metadata: { title: sm.hex(ossl.sm3(te('a commitment'))) }, refs: [], submitter: courtSm.key, client_time_ms: 1767225601000, nonce: 7 };
     const smSigned = recordHex(record);
     const recordId = ossl.sm3(Buffer.from(smSigned, 'hex')), otherId = ossl.sm3(te('the other record'));
     const leafOf = (id) => ossl.sm3(Buffer.concat([Buffer.from([0]), Buffer.from(id)]));
@@ -819,7 +842,7 @@ function check(ok, what) {
         return { validator: v.public_key, signed_bytes: vote, der: sm.hex(ossl.sm2Sign(keyOf(v.public_key), ossl.sm3(Buffer.from(vote, 'hex')), id)), pem: keyOf(v.public_key).pem };
       }) });
       const receipt = {
-        format: 'jchain-receipt/3', suite: 'sm2-sm3', sm2_user_id: userId, chain_id: 'jchain-sm', record_id: sm.hex(recordId),
+        format: 'jchain-receipt/4', suite: 'sm2-sm3', sm2_user_id: userId, chain_id: 'jchain-sm', record_id: sm.hex(recordId),
         record: { ...record, signature: sm.hex(recordDer) }, record_signature: { signed_bytes: smSigned, der: sm.hex(recordDer), pem: courtSm.pem },
         leaf_index: 0, inclusion_proof: { leaf_hash: sm.hex(leafOf(recordId)), tree_size: 2, root: sm.hex(ledgerRoot), path: [sm.hex(leafOf(otherId))] },
         block: { header, header_bytes: hb, hash: blockHash }, commit: commit(userId),
@@ -878,7 +901,7 @@ function check(ok, what) {
     check(failedOnly(r, ['record signature', 'commit signatures']) &&
       /^record signature: the SM2 signature does not verify under SM2 user ID 1234567812345678/.test(find(r, 'record signature').detail),
     'the same without a genesis: the signatures fail, saying they do not verify under SM2 user ID 1234567812345678 (' + find(r, 'record signature').detail + ')');
-    check(typeof page.readReceiptSuite === 'function' && page.readReceiptSuite({ format: 'jchain-receipt/3' }).name === 'secp256k1-sha256' && page.readSuite({ suite: 'sm2-sm3' }, 'genesis').userId === '1234567812345678',
+    check(typeof page.readReceiptSuite === 'function' && page.readReceiptSuite({ format: 'jchain-receipt/4' }).name === 'secp256k1-sha256' && page.readSuite({ suite: 'sm2-sm3' }, 'genesis').userId === '1234567812345678',
       'a receipt without "suite" is still secp256k1-sha256 (receipts from before suites); a genesis may still leave sm2_user_id out');
     r = await page.checkReceipt({ ...good, suite: 'sm2-sm3', sm2_user_id: '1234567812345678' }, withGenesis);
     check(failedOnly(r, ['suite']) && /wrong_suite: the receipt is of suite sm2-sm3 .*genesis is of suite secp256k1-sha256/.test(find(r, 'suite').detail),

@@ -11,8 +11,10 @@ const path = require('path');
 // An added entry in a map is refused where the map is read: record.metadata's entries are
 // the signed record's, state.policy's keys record kinds, state.params' the chain parameters
 // (in checkpoint.state: refused by the checkpoint check, against its header's state_hash).
+// disclosure.metadata's keys and its entries' fields are read by the disclosure check.
 const MAP_CHECKS = { 'record.metadata': 'record bytes', 'state.policy': 'state', 'state.params': 'state',
-  'checkpoint.state.policy': 'checkpoint', 'checkpoint.state.params': 'checkpoint' };
+  'checkpoint.state.policy': 'checkpoint', 'checkpoint.state.params': 'checkpoint', 'disclosure.metadata': 'disclosure' };
+const mapCheck = (w) => MAP_CHECKS[w] || (w.startsWith('disclosure.metadata.') ? 'disclosure' : null);
 
 // "validator_changes[0].commit" for ['validator_changes', 0, 'commit'].
 const where = (p) => p.reduce((s, k) => (typeof k === 'number' ? s + '[' + k + ']' : (s ? s + '.' : '') + k), '') || 'the receipt';
@@ -34,7 +36,7 @@ function mutantCases(repo) {
       o[m.field] = m.value;
       const w = where(p);
       out.push({ suite, name: suite + ' ' + w + ' + ' + m.field, genesis, receipt,
-        expect: MAP_CHECKS[w] ? { check: MAP_CHECKS[w], detail: null }
+        expect: mapCheck(w) ? { check: mapCheck(w), detail: null }
           : { check: 'closed objects', detail: w + ' holds a field it does not define: \'' + m.field + '\'' } });
     }
   }

@@ -5,7 +5,8 @@ Runs a devnet of each suite in a temp home and makes every object a receipt can 
 appear: an observer node is added (the state's nodes), the lone validator's power is set by governance before the record (so the
 receipt's validator_changes has a step) and again after it (so the checkpoint's
 validator_changes has one), the record has metadata and a ref, and the receipt carries a
-signed checkpoint. Writes <suite>/genesis.json and <suite>/receipt.json next to this
+signed checkpoint, and the submitter's disclosure (case id, case key, values and salts)
+is added from its submit --receipt-out copy. Writes <suite>/genesis.json and <suite>/receipt.json next to this
 script, then make_mutants.py refreshes mutants.json. Rerun it when the receipt format
 changes.
 
@@ -66,15 +67,21 @@ def make(jchain: str, suite: str) -> None:
     h.wait_until(lambda: node.rpc("get_validator_changes", {}).get("changes") and
                  len(node.rpc("get_validator_changes", {})["changes"]) >= 1, 30)
     receipt_file = os.path.join(work, "receipt.json")
+    submitted_file = os.path.join(work, "submitted.json")
     target = run(["--json", "submit", "--key", member_key, "--kind", "evidence", "--hash", "22" * 32, "--case",
                   "(2026)京0105民初123号", "--meta", "file_name=合同.pdf", "source=upload", "--ref", first["id"],
-                  "--rpc", node.url, "--wait"]).json()
+                  "--rpc", node.url, "--wait", "--receipt-out", submitted_file]).json()
     set_power(3)
     run(["submit", "--key", member_key, "--kind", "evidence", "--hash", "33" * 32, "--rpc", node.url, "--wait"])
     # A checkpoint above the second change, so that the checkpoint walks it.
     h.wait_until(lambda: len(json.load(open(fetch(jchain, env, node, target["id"], receipt_file)))["checkpoint"]
                              ["validator_changes"]) >= 1, 60, step=0.5)
     receipt = json.load(open(receipt_file))
+    # The holder's disclosure (clear case id, case key, values and salts), as submit
+    # --receipt-out keeps it, so that its objects appear too.
+    receipt["disclosure"] = json.load(open(submitted_file))["disclosure"]
+    with open(receipt_file, "w", encoding="utf-8") as f:
+        json.dump(receipt, f, ensure_ascii=False, indent=2)
     assert receipt["validator_changes"] and receipt["checkpoint"]["validator_changes"], "the changes did not land"
     out = os.path.join(HERE, suite)
     os.makedirs(out, exist_ok=True)

@@ -128,9 +128,32 @@ def s(text: str) -> bytes:
     return u32(len(b)) + b
 
 
+def case_tag(key: bytes, chain_id: str, case_id: str, digest=hashlib.sha256) -> str:
+    """docs/encoding.md "Blinded case ids": HMAC(case_key, str(domain) || str(chain_id) || str(case_id))."""
+    return hmac.new(key, s("jchain/case/v1") + s(chain_id) + s(case_id), digest).hexdigest()
+
+
+def commitment(key: str, value: str, salt: bytes, digest=hashlib.sha256) -> str:
+    """docs/encoding.md "Metadata commitments": H(str(domain) || str(key) || str(value) || var(salt))."""
+    return digest(s("jchain/commitment/v1") + s(key) + s(value) + u32(len(salt)) + salt).hexdigest()
+
+
+def blind(r, disclosure, digest=hashlib.sha256):
+    """The record's on-chain case_tag and metadata from the clear values of its disclosure
+    (a correction's action stays in clear, as every governance value)."""
+    r = dict(r)
+    r["case_tag"] = case_tag(H(disclosure["case_key"]), r["chain_id"], disclosure["case_id"], digest) \
+        if "case_id" in disclosure else ""
+    md = {k: v for k, v in r.get("metadata", {}).items() if r["kind"] == "governance" or (r["kind"] == "correction" and k == "action")}
+    for k, d in disclosure.get("metadata", {}).items():
+        md[k] = commitment(k, d["value"], H(d["salt"]), digest)
+    r["metadata"] = md
+    return r
+
+
 def record_bytes(r):
     md = sorted(r["metadata"].items(), key=lambda kv: kv[0].encode())
-    return (s("jchain/record/v1") + s(r["chain_id"]) + s(r["kind"]) + H(r["content_hash"]) + s(r["case_id"])
+    return (s("jchain/record/v2") + s(r["chain_id"]) + s(r["kind"]) + H(r["content_hash"]) + s(r["case_tag"])
             + u32(len(md)) + b"".join(s(k) + s(v) for k, v in md)
             + u32(len(r["refs"])) + b"".join(H(x) for x in r["refs"])
             + H(r["submitter"]) + u64(r["client_time_ms"]) + u64(r["nonce"]))
@@ -229,6 +252,7 @@ scalar_of = {compressed(point_mul(k)).hex(): k for k in range(1, 16)}  # test ke
 records = []
 for name in ("record_evidence.json", "record_correction.json"):
     v = load(name)
+    v["record"] = blind(v["record"], v["disclosure"])
     signed = record_bytes(v["record"])
     v["signed_bytes"] = signed.hex()
     v["record_id"] = sha256(signed).hex()

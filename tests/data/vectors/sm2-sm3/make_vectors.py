@@ -10,6 +10,7 @@ usage: make_vectors.py [OUT_DIR]
 """
 import base64
 import hashlib
+import hmac
 import json
 import os
 import struct
@@ -117,10 +118,18 @@ json.dump({"description": "The genesis vector's chain under the sm2-sm3 suite: S
           open(os.path.join(OUT, "genesis.json"), "w"), ensure_ascii=False, indent=2)
 
 # ---- a record signed by the court (scalar 2), its id, and a one-leaf ledger
-rec = json.load(open(os.path.join(OUT, "..", "record_evidence.json")))["record"]
+# The same clear values as the secp256k1 vector, blinded with HMAC-SM3 and SM3 commitments
+# (docs/encoding.md "Blinded case ids", "Metadata commitments").
+evidence = json.load(open(os.path.join(OUT, "..", "record_evidence.json")))
+rec, disclosure = evidence["record"], evidence["disclosure"]
 rec = dict(rec, chain_id=g["chain_id"], submitter=public_key(2)[0])
-rb = s(b"jchain/record/v1") + s(rec["chain_id"].encode()) + s(rec["kind"].encode()) + bytes.fromhex(rec["content_hash"])
-rb += s(rec["case_id"].encode()) + struct.pack(">I", len(rec["metadata"]))
+sm3_new = lambda data=b"": hashlib.new("sm3", data)
+rec["case_tag"] = hmac.new(bytes.fromhex(disclosure["case_key"]), s(b"jchain/case/v1") + s(rec["chain_id"].encode())
+                           + s(disclosure["case_id"].encode()), sm3_new).hexdigest()
+rec["metadata"] = {k: sm3(s(b"jchain/commitment/v1") + s(k.encode()) + s(d["value"].encode()) + s(bytes.fromhex(d["salt"]))).hex()
+                   for k, d in disclosure["metadata"].items()}
+rb = s(b"jchain/record/v2") + s(rec["chain_id"].encode()) + s(rec["kind"].encode()) + bytes.fromhex(rec["content_hash"])
+rb += s(rec["case_tag"].encode()) + struct.pack(">I", len(rec["metadata"]))
 for k in sorted(rec["metadata"], key=lambda x: x.encode()):
     rb += s(k.encode()) + s(rec["metadata"][k].encode())
 rb += struct.pack(">I", len(rec["refs"])) + b"".join(bytes.fromhex(r) for r in rec["refs"])
@@ -134,7 +143,7 @@ json.dump({"description": "The evidence record vector on the sm2-sm3 chain, sign
                           "by openssl with a random nonce: verify it, do not expect to reproduce it) signs the "
                           "32-byte id as its message. ledger: SM3 leaf and node hashes of the tree [id, "
                           "SM3('a second leaf')], and the empty tree's root.",
-           "record": rec, "signed_bytes": rb.hex(), "record_id": rid.hex(),
+           "record": rec, "disclosure": disclosure, "signed_bytes": rb.hex(), "record_id": rid.hex(),
            "signature": {"private_key": (2).to_bytes(32, "big").hex(), "public_key": pub_hex, "public_key_pem": pub_pem,
                          "sm2_user_id": USER_ID, "der": sign(2, rid)},
            "ledger": {"leaves": [rid.hex(), second.hex()], "leaf_hashes": [leaf.hex(), sm3(b"\x00" + second).hex()],
