@@ -234,7 +234,7 @@ std::string config_to_toml(const NodeConfig& c) {
       << "threads = " << c.rpc_threads << "\n"
       << "request_bytes_max = " << c.rpc_request_bytes_max << "\n"
       << "connections_max = " << c.rpc_connections_max << "\n"
-      << "# methods that list records or cases (get_block, get_record, case_history) served to\n"
+      << "# methods that list records (get_block, get_record) served to\n"
       << "# anyone; empty: only to requests signed by a member, auditor, validator or node in\n"
       << "# force (docs/rpc.md, \"Who may read what\")\n"
       << "public_methods = [" << public_methods << "]\n\n"

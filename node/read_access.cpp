@@ -11,7 +11,10 @@ namespace jchain::node {
 namespace json = boost::json;
 
 const std::vector<std::string>& keyed_methods() {
-    static const std::vector<std::string> methods{"get_block", "get_record", "case_history"};
+    // case_history is not among them: it takes a case's tag, an HMAC under the case key
+    // (docs/privacy.md), so whoever can name a case holds its key and may read its history;
+    // a stranger cannot guess one, so it enumerates nothing.
+    static const std::vector<std::string> methods{"get_block", "get_record"};
     return methods;
 }
 

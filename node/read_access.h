@@ -1,5 +1,5 @@
 // Who may read what over RPC (docs/rpc.md, "Who may read what"). Methods that list
-// records or cases (get_block with its record ids, get_record, case_history) answer only
+// records (get_block with its record ids, get_record) answer only
 // requests signed by a key in force at the tip: a member of any role (auditor included),
 // a validator, or an observer node; node.toml rpc.public_methods opens them to anyone.
 // Everything else (status, verify_hash with a content hash, get_receipt with a record

@@ -161,10 +161,11 @@ TEST_CASE("rpc.public_methods: narrow by default, opens only the methods that li
     auto narrow = load(node::config_to_toml(c));
     REQUIRE(narrow);
     CHECK(narrow->rpc_public_methods.empty());
-    c.rpc_public_methods = {"get_record", "case_history"};
+    c.rpc_public_methods = {"get_record", "get_block"};
     auto back = load(node::config_to_toml(c));
     REQUIRE_MESSAGE(back.is_ok(), (back ? std::string() : back.message()));
     CHECK(back->rpc_public_methods == c.rpc_public_methods);
+    CHECK_FALSE(node::parse_config("[rpc]\npublic_methods = [\"case_history\"]\n"));  // public already, by tag
     auto always = node::parse_config("[rpc]\npublic_methods = [\"status\"]\n");
     REQUIRE_FALSE(always);
     CHECK(always.message().find("rpc.public_methods: 'status' is not a method that needs a signed request") != std::string::npos);

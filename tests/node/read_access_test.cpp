@@ -112,14 +112,14 @@ TEST_CASE("a missing or malformed Authorization header is refused by its form") 
 TEST_CASE("which calls need a key: the listing methods unless opened; a block's header alone never") {
     const boost::json::value none = boost::json::object{};
     CHECK(node::call_needs_key("get_record", none, {}));
-    CHECK(node::call_needs_key("case_history", none, {}));
+    CHECK_FALSE(node::call_needs_key("case_history", none, {}));  // a tag is the case key's capability
     CHECK(node::call_needs_key("get_block", boost::json::object{{"height", 1}}, {}));
     CHECK_FALSE(node::call_needs_key("get_block", boost::json::object{{"height", 1}, {"header_only", true}}, {}));
     CHECK(node::call_needs_key("get_block", boost::json::object{{"height", 1}, {"header_only", false}}, {}));
     for (const char* m : {"status", "verify_hash", "get_receipt", "submit_record", "get_checkpoint", "list_members"})
         CHECK_FALSE(node::call_needs_key(m, none, {}));
     CHECK_FALSE(node::call_needs_key("get_record", none, {"get_record"}));
-    CHECK(node::call_needs_key("case_history", none, {"get_record"}));
+    CHECK(node::call_needs_key("get_block", none, {"get_record"}));
 }
 
 TEST_CASE("sm2-sm3: a reader signs with SM2 over SM3 digests, under the chain's signer ID") {

@@ -2,14 +2,14 @@
 """Reads by role (issue 19 part 3; docs/rpc.md, "Who may read what").
 
 A devnet with records of two cases. A stranger (no key) asks every method that lists
-records or cases (get_block with its record ids, get_record, case_history, and
-`jchain audit/export --rpc`) and is refused with -32091 `auth_required`, while what a
-litigant needs stays public (status, verify_hash, get_receipt, a block's header, the
-page). A member (court) and an auditor added by governance get answers with signed
+records (get_block with its record ids, get_record, and `jchain audit/export --rpc`) and
+is refused with -32091 `auth_required`, while what a litigant needs stays public (status,
+verify_hash, get_receipt, a block's header, the page, and case_history by the case's tag:
+only a holder of the case key can name it, and a case number names nothing). A member (court) and an auditor added by governance get answers with signed
 requests, and `jchain audit/export --rpc --key` work for the auditor; a suspended member,
 an unknown key, a stale time, a signature over another body, a malformed header are
 refused each with its reason. Then node.toml `rpc.public_methods` opens get_record and
-case_history to strangers (get_block stays keyed), and a method that needs no key there
+to strangers (get_block stays keyed), and a method that needs no key there
 is refused at start.
 
 Usage: python3 test_read_roles.py /path/to/jchain
@@ -60,10 +60,12 @@ def body(c: h.Checker, jchain: str) -> None:
     c.require(bool(h.wait_until(lambda: all(node.rpc("get_record", {"id": i})["status"] == "committed" for i in ids), 30)),
               "two records of two cases commit (the harness signs its get_record with a key of the node's home)")
     height = node.rpc("get_record", {"id": ids[1]})["height"]
+    # On chain a record carries its case's tag, never the case id (docs/privacy.md).
+    tag_a, tag_b = h.case_tag(chain_id, case_a), h.case_tag(chain_id, case_b)
 
     c.section("a stranger is refused every method that lists records or cases")
     calls = [("get_block", {"height": height}), ("get_block", {"hash": node.rpc("get_block", {"height": height})["hash"]}),
-             ("get_record", {"id": ids[0]}), ("case_history", {"case_id": case_a})]
+             ("get_record", {"id": ids[0]})]
     transcript = []
     for method, params in calls:
         resp = h.rpc_call(node.url, method, params, auth=None)
@@ -72,6 +74,15 @@ def body(c: h.Checker, jchain: str) -> None:
                 and resp["error"]["message"].startswith(method + ":"),
                 f"{method} {json.dumps(params)[:40]}: -32091 auth_required, saying members and auditors only",
                 h.short(resp))
+    # A case's history is read by its tag: whoever can compute it holds the case key.
+    got = h.rpc_call(node.url, "case_history", {"case_tag": tag_a}, auth=None)
+    transcript.append(json.dumps(got, ensure_ascii=False))
+    c.check([r["id"] for r in got.get("result", {}).get("records", [])] == [ids[0]],
+            "case_history by the case's tag answers without a key (the tag is the case key's capability)", h.short(got))
+    got = h.rpc_call(node.url, "case_history", {"case_tag": case_a}, auth=None)
+    transcript.append(json.dumps(got, ensure_ascii=False))
+    c.check(got.get("error", {}).get("data", {}).get("reason") == "invalid_params",
+            "a guessed case number is no tag: invalid_params, nothing listed", h.short(got))
     batch = h.rpc_batch(node.url, [("status", {}), ("get_record", {"id": ids[1]})], auth=None)
     c.check("result" in batch[0] and refused(batch[1], "auth_required"),
             "in one batch, status is answered and get_record refused", h.short(batch))
@@ -103,7 +114,7 @@ def body(c: h.Checker, jchain: str) -> None:
     blk = signed_call(node.url, "get_block", {"height": height}, key=court)
     c.check(ids[1] in blk.get("result", {}).get("record_ids", []), "a court member's signed get_block lists the record ids",
             h.short(blk))
-    got = signed_call(node.url, "case_history", {"case_id": case_a}, key=court)
+    got = signed_call(node.url, "case_history", {"case_tag": tag_a}, key=court)
     c.check([r["id"] for r in got.get("result", {}).get("records", [])] == [ids[0]], "and its case_history", h.short(got))
     auditor_file = os.path.join(work, "auditor.json")
     c.require(h.cli(jchain, ["keygen", "--out", auditor_file], env=env).rc == 0, "an auditor's key")
@@ -111,7 +122,7 @@ def body(c: h.Checker, jchain: str) -> None:
     gov(c, jchain, env, node, ["add-member", "--name", "Audit Office", "--public-key", auditor.public_hex,
                                "--role", "auditor"], "the validator adds an auditor")
     got = signed_call(node.url, "get_record", {"id": ids[0]}, key=auditor)
-    c.check(got.get("result", {}).get("record", {}).get("case_id") == case_a, "the auditor's signed get_record", h.short(got))
+    c.check(got.get("result", {}).get("record", {}).get("case_tag") == tag_a, "the auditor's signed get_record", h.short(got))
     res = h.cli(jchain, ["audit", "--rpc", node.url, "--key", auditor_file], env=stranger_env)
     c.check(res.rc == 0 and "CHAIN INTACT" in res.out, "`jchain audit --rpc --key AUDITOR` says CHAIN INTACT", repr(res))
     backup = os.path.join(work, "auditor.jbak")
@@ -149,7 +160,7 @@ def body(c: h.Checker, jchain: str) -> None:
     header = h.read_authorization(court, node.url, replay_body)
     a1 = h.post_raw(node.url, replay_body, headers={"Authorization": header}, auth=None)
     a2 = h.post_raw(node.url, replay_body, headers={"Authorization": header}, auth=None)
-    b = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "case_history", "params": {"case_id": case_b}}).encode()
+    b = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "get_record", "params": {"id": ids[1]}}).encode()
     a3 = h.post_raw(node.url, b, headers={"Authorization": header}, auth=None)
     c.check(a1 == a2 and b"result" in a1[1] and refused(json.loads(a3[1]), "bad_signature"),
             "a replayed header fetches the same answer again, and nothing for another body", h.short((a1, a3)))
@@ -160,16 +171,14 @@ def body(c: h.Checker, jchain: str) -> None:
 
     c.section("node.toml rpc.public_methods opens methods to strangers")
     node.stop()
-    h.set_toml_value(node.home, "rpc", "public_methods", ["status"])
+    h.set_toml_value(node.home, "rpc", "public_methods", ["case_history"])
     res = h.cli(jchain, ["start", "--home", node.home], env=env, timeout=20)
     c.check(res.rc == 2 and "rpc.public_methods" in res.err and "public already" in res.err,
             "a method that needs no key in rpc.public_methods: start refuses, naming it", repr(res))
-    h.set_toml_value(node.home, "rpc", "public_methods", ["get_record", "case_history"])
+    h.set_toml_value(node.home, "rpc", "public_methods", ["get_record"])
     node.start()
     got = h.rpc_call(node.url, "get_record", {"id": ids[0]}, auth=None)
     c.check(got.get("result", {}).get("id") == ids[0], "get_record, opened, answers a stranger", h.short(got))
-    got = h.rpc_call(node.url, "case_history", {"case_id": case_b}, auth=None)
-    c.check([r["id"] for r in got.get("result", {}).get("records", [])] == [ids[1]], "case_history too", h.short(got))
     got = h.rpc_call(node.url, "get_block", {"height": height}, auth=None)
     c.check(refused(got, "auth_required"), "get_block, not opened, still refuses", h.short(got))
 

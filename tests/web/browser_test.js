@@ -150,11 +150,8 @@ async function witnessedReceipt(node, record) {
   const toml = path.join(home, 'config', 'node.toml');
   const text = fs.readFileSync(toml, 'utf8');
   require_(/^witnesses = \[\]$/m.test(text), 'node.toml has [checkpoints] witnesses = []');
-  // Also opens case_history to strangers (node.toml rpc.public_methods; docs/rpc.md, "Who
-  // may read what"), so the page's case view below has something to show.
   require_(/^public_methods = \[\]$/m.test(text), 'node.toml has [rpc] public_methods = [] (the narrow default)');
-  fs.writeFileSync(toml, text.replace(/^witnesses = \[\]$/m, 'witnesses = [\'' + vkey + '\']')
-    .replace(/^public_methods = \[\]$/m, 'public_methods = [\'case_history\']'));
+  fs.writeFileSync(toml, text.replace(/^witnesses = \[\]$/m, 'witnesses = [\'' + vkey + '\']'));
   const restarted = await restartNode(node);
   require_(restarted.base === base, 'the devnet restarts with the witness in node.toml, on the same address');
   const genesis = path.join(home, 'config', 'genesis.json');
@@ -564,10 +561,11 @@ async function sm2Run(browser) {
   }
   await page.screenshot({ path: path.join(opt.artifacts, 'sm2-verify-file-receipt.png'), fullPage: true });
 
-  // This devnet keeps the narrow default: the page's case view says why it shows nothing.
+  // A case number alone names nothing on chain (case ids are blinded): the case view asks
+  // for the case key, or the tag.
   const narrow = await context.newPage();
   await narrow.goto(base + '/#case=' + encodeURIComponent('(2026)京0105民初1号'));
-  await waitText(narrow, '#case-out', /members only/, 'a node with the narrow default: the case view says it serves case histories to members only');
+  await waitText(narrow, '#case-out', /CASE KEY NEEDED/, 'a case number without its key: the case view asks for the case key or the tag');
   await narrow.close();
 
   // Uploaded tampered receipts: each INVALID at the same check as jchain verify, and only there.
