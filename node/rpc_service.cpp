@@ -191,11 +191,21 @@ struct Service {
         return not_found("no record " + hex(*id));
     }
 
+    // What a receipt carries of checkpoints: none, one (not_found until one covers the
+    // record: get_receipt's `checkpoint: true`), or one when there is one (certificates).
+    enum class CheckpointWant { none, required, if_any };
+
     MethodResult get_receipt(const json::value& params) const {
         auto id = chain::hash_from_json(param(params, "id"), "id");
         if (!id) return rpc::invalid_params(id.message());
-        auto stored = node.store().record(*id);
-        if (!stored) return not_found("record " + hex(*id) + " is not committed");
+        const json::value* want = param(params, "checkpoint");
+        return receipt_of(*id, want && want->is_bool() && want->as_bool() ? CheckpointWant::required
+                                                                           : CheckpointWant::none);
+    }
+
+    MethodResult receipt_of(const chain::Hash& id, CheckpointWant want) const {
+        auto stored = node.store().record(id);
+        if (!stored) return not_found("record " + hex(id) + " is not committed");
         auto block = node.store().block(stored->height);
         auto cert = node.store().certificate(stored->height);
         if (!block || !cert) return RpcError{-32603, "block " + std::to_string(stored->height) + " missing", "internal"};
@@ -214,8 +224,9 @@ struct Service {
         chain::StateView view = chain::state_view(in_force, stored->height);
         chain::ReceiptParts parts{node.genesis().suite, stored->record, stored->leaf_index, *path, block->header, *cert,
                                   in_force.validators, std::move(view), std::move(steps), std::nullopt};
-        if (const json::value* want = param(params, "checkpoint"); want && want->is_bool() && want->as_bool()) {
+        if (want != CheckpointWant::none) {
             auto cp = receipt_checkpoint(block->header);
+            if (!cp && want == CheckpointWant::if_any) return chain::make_receipt(parts);
             if (!cp) return not_found("no checkpoint signed by more than 2/3 of the validators covers block " +
                                       std::to_string(stored->height) + " yet; ask again after the next block");
             parts.checkpoint = std::move(*cp);
@@ -667,8 +678,7 @@ void serve_certificate(Service& service, const rpc::HttpRequest& req, rpc::HttpR
             if (id) {
                 // With the checkpoint a witness quorum cosigned when there is one, so the
                 // certificate can say "witnessed"; else the plain receipt.
-                MethodResult built = service.get_receipt(json::object{{"id", to_hex(*id)}, {"checkpoint", true}});
-                if (std::holds_alternative<RpcError>(built)) built = service.get_receipt(json::object{{"id", to_hex(*id)}});
+                const MethodResult built = service.receipt_of(*id, Service::CheckpointWant::if_any);
                 if (const auto* e = std::get_if<RpcError>(&built))
                     return respond(json_error(e->reason == "not_found" ? 404 : 500, e->message));
                 receipt = std::get<json::value>(built);

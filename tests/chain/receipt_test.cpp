@@ -18,6 +18,7 @@
 #include "chain/json_codec.h"
 #include "chain/merkle.h"
 #include "chain/receipt.h"
+#include "tests/support/memory_nodes.h"
 #include "tests/support/test_chain.h"
 #include "tests/support/suite.h"
 
@@ -26,19 +27,7 @@ namespace json = boost::json;
 
 namespace {
 
-class MemoryNodes : public chain::MerkleNodeSource {
-public:
-    void store(const std::vector<chain::MerkleNode>& nodes) {
-        for (const auto& n : nodes) nodes_[{n.level, n.index}] = n.hash;
-    }
-    std::optional<chain::Hash> node(std::uint8_t level, std::uint64_t index) const override {
-        auto it = nodes_.find({level, index});
-        return it == nodes_.end() ? std::nullopt : std::optional<chain::Hash>(it->second);
-    }
-
-private:
-    std::map<std::pair<std::uint8_t, std::uint64_t>, chain::Hash> nodes_;
-};
+using test::MemoryNodes;
 
 const std::string file_text = "contract scan, page 1\n";
 
